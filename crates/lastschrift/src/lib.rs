@@ -1,0 +1,1 @@
+//! The lastschrift application: settings, store, sync, collection runs, CLI and web UI.
