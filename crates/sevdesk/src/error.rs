@@ -1,0 +1,236 @@
+//! Errors of the sevdesk client.
+//!
+//! `Display` is the technical detail for the log (endpoint path, status, attempts);
+//! [`Error::user_message`] is the sentence for the bookkeeper. Neither ever contains the token.
+
+use std::time::Duration;
+
+/// Everything that can go wrong reading sevdesk.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// HTTP 401 (or an error envelope saying 401): the token is wrong, was regenerated, or the
+    /// user it belongs to was deleted. Never retried.
+    #[error("sevdesk rejected the API token (HTTP 401) on GET {path}")]
+    Unauthorized { path: String },
+
+    /// HTTP 403.
+    #[error("sevdesk denied access (HTTP 403) on GET {path}")]
+    Forbidden { path: String },
+
+    /// HTTP 404, or a by-id read that returned no object.
+    #[error("sevdesk found nothing at GET {path} (HTTP {status})")]
+    NotFound { path: String, status: u16 },
+
+    /// HTTP 400 or 422: sevdesk refused the request as such.
+    #[error("sevdesk refused GET {path} (HTTP {status}){}", fmt_msg(message))]
+    Rejected {
+        path: String,
+        status: u16,
+        message: Option<String>,
+    },
+
+    /// sevdesk's error envelope `{"error": {...}}`, here with an HTTP status that claims success.
+    #[error(
+        "sevdesk answered GET {path} with an error (HTTP {status}, code {}, response code {}){}",
+        opt(code),
+        opt(response_code),
+        fmt_msg(message)
+    )]
+    Api {
+        path: String,
+        status: u16,
+        code: Option<i64>,
+        response_code: Option<i64>,
+        message: Option<String>,
+    },
+
+    /// HTTP 429 on every attempt, or a `Retry-After` longer than we are willing to wait.
+    #[error(
+        "sevdesk asked us to slow down (HTTP 429) on GET {path}; gave up after {attempts} attempt(s){}",
+        retry_after.map(|d| format!(", Retry-After {}s", d.as_secs())).unwrap_or_default()
+    )]
+    RateLimited {
+        path: String,
+        attempts: u32,
+        retry_after: Option<Duration>,
+    },
+
+    /// HTTP 5xx on every attempt.
+    #[error(
+        "sevdesk had a server error (HTTP {status}) on GET {path}; gave up after {attempts} attempt(s)"
+    )]
+    Server {
+        path: String,
+        status: u16,
+        attempts: u32,
+    },
+
+    /// No complete answer within the configured request timeout, on every attempt.
+    #[error("GET {path} timed out after {}s on each of {attempts} attempt(s)", timeout.as_secs_f64())]
+    Timeout {
+        path: String,
+        attempts: u32,
+        timeout: Duration,
+    },
+
+    /// The connection failed (DNS, refused, TLS, reset) on every attempt.
+    #[error("could not reach sevdesk for GET {path} after {attempts} attempt(s): {detail}")]
+    Connection {
+        path: String,
+        attempts: u32,
+        detail: String,
+    },
+
+    /// The answer broke off before the end, on every attempt.
+    #[error(
+        "the answer to GET {path} was cut off (HTTP {status}) on each of {attempts} attempt(s): {detail}"
+    )]
+    Truncated {
+        path: String,
+        status: u16,
+        attempts: u32,
+        detail: String,
+    },
+
+    /// The answer is not JSON at all (e.g. an HTML maintenance or login page).
+    #[error("GET {path} answered HTTP {status} with {content_type} instead of JSON: {snippet:?}")]
+    NotJson {
+        path: String,
+        status: u16,
+        content_type: String,
+        snippet: String,
+    },
+
+    /// The answer is JSON but not in the shape we read (broken JSON, a field of the wrong type).
+    #[error("the answer to GET {path} could not be read: {detail}")]
+    Malformed { path: String, detail: String },
+
+    /// Any other HTTP status.
+    #[error("GET {path} answered with unexpected HTTP {status}")]
+    UnexpectedStatus { path: String, status: u16 },
+
+    /// The pages of a list did not add up (records changed while we read, on every try).
+    #[error(
+        "reading {path} page by page gave {got} distinct records, but sevdesk reported {expected}"
+    )]
+    Inconsistent {
+        path: String,
+        expected: u64,
+        got: u64,
+    },
+
+    /// The client's configuration is unusable.
+    #[error("invalid sevdesk client configuration: {detail}")]
+    InvalidConfig { detail: String },
+
+    /// A request outside the read-only allow-list was about to be sent. This is a bug in this
+    /// crate; the request was not sent.
+    #[error("refused to send {method} {path}: not on the read-only allow-list")]
+    NotAllowed { method: String, path: String },
+}
+
+fn fmt_msg(message: &Option<String>) -> String {
+    message
+        .as_deref()
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default()
+}
+
+fn opt(v: &Option<i64>) -> String {
+    v.map(|n| n.to_string()).unwrap_or_else(|| "none".into())
+}
+
+impl Error {
+    /// A sentence for the bookkeeper: what happened and what to do.
+    pub fn user_message(&self) -> String {
+        match self {
+            Error::Unauthorized { .. } => "sevdesk does not accept the API token. It may be \
+                mistyped, or it was regenerated or revoked in sevdesk (Einstellungen → Benutzer → \
+                API-Token). Enter the current token and try again."
+                .into(),
+            Error::Forbidden { .. } => "sevdesk refused access to this data. The user the API \
+                token belongs to may lack the rights for it, or the sevdesk plan does not include \
+                API access."
+                .into(),
+            Error::NotFound { .. } => "sevdesk no longer has this record: it was probably deleted \
+                in sevdesk. Read the data again."
+                .into(),
+            Error::Rejected { message, .. } | Error::Api { message, .. } => {
+                let mut s = String::from("sevdesk reported an error while we were reading data");
+                if let Some(m) = message {
+                    s.push_str(&format!(" (\u{201c}{m}\u{201d})"));
+                }
+                s.push_str(
+                    ". Nothing was changed in sevdesk. Try again later; if it keeps happening, \
+                            contact sevdesk support with this message.",
+                );
+                s
+            }
+            Error::RateLimited { .. } => "sevdesk asked us to send fewer requests. Wait a few \
+                minutes and try again."
+                .into(),
+            Error::Server { .. } => "sevdesk is having technical problems right now. Try again in \
+                a few minutes."
+                .into(),
+            Error::Timeout { .. } => "sevdesk did not answer in time. Check the internet \
+                connection or try again later."
+                .into(),
+            Error::Connection { .. } => "sevdesk could not be reached. Check the internet \
+                connection and the sevdesk address in the settings."
+                .into(),
+            Error::Truncated { .. } => "The answer from sevdesk broke off before it was complete. \
+                Try again; nothing was taken from the incomplete answer."
+                .into(),
+            Error::NotJson { .. } => {
+                "sevdesk sent a web page instead of data (maybe a maintenance \
+                page, or the address in the settings is not the sevdesk API). Check the address \
+                or try again later."
+                    .into()
+            }
+            Error::Malformed { .. } => "sevdesk sent data in a form this program cannot read. \
+                Nothing was taken from it. Try again later; if it keeps happening, please report \
+                it."
+            .into(),
+            Error::UnexpectedStatus { .. } => {
+                "sevdesk gave an unexpected answer. Try again later.".into()
+            }
+            Error::Inconsistent { .. } => "The data in sevdesk changed while it was being read. \
+                Read it again."
+                .into(),
+            Error::InvalidConfig { detail } => {
+                format!("The sevdesk settings are not usable: {detail}.")
+            }
+            Error::NotAllowed { .. } => "An internal safety check stopped a request that could \
+                have changed data in sevdesk. Nothing was sent. Please report this."
+                .into(),
+        }
+    }
+
+    /// True for a rejected token: the user must act, retrying is pointless.
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, Error::Unauthorized { .. })
+    }
+
+    /// The endpoint path the error concerns, if any.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Error::Unauthorized { path }
+            | Error::Forbidden { path }
+            | Error::NotFound { path, .. }
+            | Error::Rejected { path, .. }
+            | Error::Api { path, .. }
+            | Error::RateLimited { path, .. }
+            | Error::Server { path, .. }
+            | Error::Timeout { path, .. }
+            | Error::Connection { path, .. }
+            | Error::Truncated { path, .. }
+            | Error::NotJson { path, .. }
+            | Error::Malformed { path, .. }
+            | Error::UnexpectedStatus { path, .. }
+            | Error::Inconsistent { path, .. }
+            | Error::NotAllowed { path, .. } => Some(path),
+            Error::InvalidConfig { .. } => None,
+        }
+    }
+}
