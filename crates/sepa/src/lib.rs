@@ -1,1 +1,69 @@
-//! Placeholder; filled by its issue.
+//! Pure SEPA direct-debit domain for lastschrift: validated types, the message model, validation
+//! that reports every problem at once, the TARGET2 calendar and pain.008 writers.
+//!
+//! The crate does no I/O except writing to an [`std::io::Write`], and has no clock: callers pass
+//! "today" and the creation time.
+//!
+//! Two ways to a [`ValidMessage`]:
+//! - from plain strings (JSON, CSV): deserialize a [`RawMessage`] and call [`validate`];
+//! - from typed values (the application): parse each value ([`Iban::parse`], [`Name::parse`], …)
+//!   and use a [`MessageBuilder`].
+//!
+//! Then [`ValidMessage::write`] writes pain.008.001.08 (default) or pain.008.001.02.
+//!
+//! ```
+//! use sepa::*;
+//! let raw: RawMessage = serde_json::from_str(r#"{
+//!   "message_id": "MSG-2026-11-28-1",
+//!   "created_at": "2026-11-28T10:00:00",
+//!   "creditor": {"name": "Muster GmbH", "iban": "DE89370400440532013000",
+//!                "creditor_id": "DE98ZZZ09999999999"},
+//!   "debits": [{"end_to_end_id": "RE-1001", "amount": "19.99", "collection_date": "2026-12-14",
+//!               "sequence": "RCUR", "remittance": "Rechnung RE-1001",
+//!               "debtor": {"name": "Erika Mustermann", "iban": "DE02120300000000202051"},
+//!               "mandate": {"id": "K-1001", "signed_on": "2024-01-02"}}]
+//! }"#).unwrap();
+//! let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+//! let (message, warnings) = validate(raw, &ValidationOptions::default(), today).unwrap();
+//! let mut xml = Vec::new();
+//! message.write(Format::Pain00800108, &mut xml).unwrap();
+//! assert!(String::from_utf8(xml).unwrap().contains("<EndToEndId>RE-1001</EndToEndId>"));
+//! ```
+#![warn(missing_docs)]
+
+mod address;
+mod amount;
+mod ascii;
+mod bic;
+pub mod calendar;
+mod codes;
+pub mod country;
+mod creditor_id;
+mod iban;
+mod ids;
+mod mandate;
+mod model;
+mod raw;
+mod text;
+mod writer;
+
+pub use address::{AddressError, PostalAddress};
+pub use amount::{Amount, AmountError};
+pub use bic::{Bic, BicError};
+pub use codes::{CodeError, CountryCode, CreationTime, LocalInstrument, PurposeCode, SequenceType};
+pub use creditor_id::{CreditorId, CreditorIdError};
+pub use iban::{Iban, IbanError};
+pub use ids::{EndToEndId, IdError, MandateId, MessageId, PaymentInformationId};
+pub use mandate::{Amendment, Mandate, OriginalAccount};
+pub use model::{
+    Block, Creditor, Debit, Debtor, MessageBuilder, MessageHeader, Problem, ValidMessage, Warning,
+};
+pub use raw::{
+    RawAddress, RawAmendment, RawCreditor, RawDebit, RawDebtor, RawMandate, RawMessage,
+    ValidationOptions, validate,
+};
+pub use text::{
+    AddressLine, BuildingNumber, CharacterPolicy, Name, PostCode, RemittanceText, StreetName, Text,
+    TextChange, TextError, TownName,
+};
+pub use writer::{Format, WriteError};

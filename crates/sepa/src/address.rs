@@ -1,0 +1,92 @@
+//! Postal addresses in the structured or hybrid form (the unstructured form is not allowed for
+//! collections due on or after 15 Nov 2026, so it cannot be built).
+
+use crate::codes::CountryCode;
+use crate::text::{AddressLine, BuildingNumber, PostCode, StreetName, TownName};
+
+/// Why an address cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressError {
+    /// More than two address lines.
+    #[error("an address has at most 2 address lines, this one has {0}")]
+    TooManyLines(usize),
+}
+
+/// A postal address: town and country always; street, building number and post code in their own
+/// fields (structured) and/or up to two address lines for the rest (hybrid).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostalAddress {
+    street: Option<StreetName>,
+    building: Option<BuildingNumber>,
+    postcode: Option<PostCode>,
+    town: TownName,
+    country: CountryCode,
+    lines: Vec<AddressLine>,
+}
+
+impl PostalAddress {
+    /// A structured address.
+    pub fn structured(
+        street: Option<StreetName>,
+        building: Option<BuildingNumber>,
+        postcode: Option<PostCode>,
+        town: TownName,
+        country: CountryCode,
+    ) -> PostalAddress {
+        PostalAddress {
+            street,
+            building,
+            postcode,
+            town,
+            country,
+            lines: Vec::new(),
+        }
+    }
+
+    /// A hybrid address: structured parts plus at most two address lines.
+    pub fn hybrid(
+        street: Option<StreetName>,
+        building: Option<BuildingNumber>,
+        postcode: Option<PostCode>,
+        town: TownName,
+        country: CountryCode,
+        lines: Vec<AddressLine>,
+    ) -> Result<PostalAddress, AddressError> {
+        if lines.len() > 2 {
+            return Err(AddressError::TooManyLines(lines.len()));
+        }
+        Ok(PostalAddress {
+            street,
+            building,
+            postcode,
+            town,
+            country,
+            lines,
+        })
+    }
+
+    /// Street name.
+    pub fn street(&self) -> Option<&StreetName> {
+        self.street.as_ref()
+    }
+    /// Building number.
+    pub fn building(&self) -> Option<&BuildingNumber> {
+        self.building.as_ref()
+    }
+    /// Post code.
+    pub fn postcode(&self) -> Option<&PostCode> {
+        self.postcode.as_ref()
+    }
+    /// Town.
+    pub fn town(&self) -> &TownName {
+        &self.town
+    }
+    /// Country.
+    pub fn country(&self) -> CountryCode {
+        self.country
+    }
+    /// Address lines of a hybrid address (0–2).
+    pub fn lines(&self) -> &[AddressLine] {
+        &self.lines
+    }
+}

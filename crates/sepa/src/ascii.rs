@@ -1,0 +1,67 @@
+//! A short ASCII string stored inline, so validated identifiers cost no heap allocation.
+
+use std::fmt;
+
+/// Up to `N` ASCII bytes stored inline. Only constructed from checked ASCII input.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct Ascii<const N: usize> {
+    len: u8,
+    buf: [u8; N],
+}
+
+impl<const N: usize> Ascii<N> {
+    /// Caller guarantees `s` is ASCII and at most `N` bytes long.
+    pub(crate) fn new(s: &str) -> Self {
+        debug_assert!(s.is_ascii() && s.len() <= N);
+        let mut buf = [0u8; N];
+        buf[..s.len()].copy_from_slice(s.as_bytes());
+        Ascii {
+            len: s.len() as u8,
+            buf,
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII is ever stored, so this cannot fail; fall back to "" rather than panic.
+        std::str::from_utf8(&self.buf[..self.len as usize]).unwrap_or("")
+    }
+}
+
+impl<const N: usize> fmt::Debug for Ascii<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// Removes every space, tab and non-breaking space (people type IBANs in groups of four).
+pub(crate) fn compact_upper(input: &str) -> String {
+    input
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// Remainder of the number formed by `s` (letters A=10 … Z=35) modulo 97 (ISO 7064 MOD 97-10).
+/// `s` must be ASCII alphanumeric.
+pub(crate) fn mod97(s: impl Iterator<Item = u8>) -> u32 {
+    let mut r: u32 = 0;
+    for b in s {
+        match b {
+            b'0'..=b'9' => r = (r * 10 + u32::from(b - b'0')) % 97,
+            b'A'..=b'Z' => r = (r * 100 + u32::from(b - b'A' + 10)) % 97,
+            b'a'..=b'z' => r = (r * 100 + u32::from(b - b'a' + 10)) % 97,
+            _ => {}
+        }
+    }
+    r
+}
+
+/// Describes a character for a message: printable ones in quotes, others by code point.
+pub(crate) fn describe_char(c: char) -> String {
+    if c.is_control() || c.is_whitespace() {
+        format!("U+{:04X}", c as u32)
+    } else {
+        format!("'{c}'")
+    }
+}

@@ -1,0 +1,354 @@
+//! International Bank Account Number (ISO 13616), restricted to SEPA countries.
+
+use std::fmt;
+
+use crate::ascii::{Ascii, compact_upper, describe_char, mod97};
+use crate::country::{SepaCountry, sepa_country};
+
+/// Why a text is not a usable SEPA IBAN. The `Display` text is meant for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IbanError {
+    /// Nothing was given.
+    #[error("the IBAN is empty")]
+    Empty,
+    /// A character other than a letter or digit.
+    #[error("an IBAN contains only letters and digits, this one contains {0}")]
+    BadCharacter(String),
+    /// The first two characters are not letters.
+    #[error("an IBAN starts with a two-letter country code, this one starts with \"{0}\"")]
+    BadCountry(String),
+    /// A country that is not part of SEPA.
+    #[error("{0} is not a SEPA country, so this IBAN cannot be used for a SEPA direct debit")]
+    NotSepa(String),
+    /// Characters 3 and 4 are not digits.
+    #[error("characters 3 and 4 of an IBAN are check digits, here they are \"{0}\"")]
+    BadCheckDigitFormat(String),
+    /// Wrong length for the country.
+    #[error("a {adjective} IBAN has {expected} characters, this one has {actual}")]
+    WrongLength {
+        /// Country adjective, e.g. "German".
+        adjective: &'static str,
+        /// Length the country prescribes.
+        expected: usize,
+        /// Length given.
+        actual: usize,
+    },
+    /// A letter where the country only uses digits.
+    #[error(
+        "a {adjective} IBAN has only digits after the country code, this one has '{letter}' at position {position}"
+    )]
+    LetterInNumericBban {
+        /// Country adjective.
+        adjective: &'static str,
+        /// The letter found.
+        letter: char,
+        /// 1-based position in the electronic form.
+        position: usize,
+    },
+    /// The mod-97 check failed.
+    #[error("check digits do not match (typing error in the IBAN?)")]
+    CheckDigits,
+}
+
+/// A valid SEPA IBAN in electronic form (upper case, no spaces).
+///
+/// `Display` prints the electronic form; [`Iban::grouped`] gives the form printed on paper.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Iban(Ascii<34>);
+
+impl Iban {
+    /// Parses what a person typed: surrounding and inner spaces are dropped, letters upper-cased.
+    ///
+    /// ```
+    /// let iban = sepa::Iban::parse(" de89 3704 0044 0532 0130 00 ").unwrap();
+    /// assert_eq!(iban.as_str(), "DE89370400440532013000");
+    /// assert_eq!(iban.grouped(), "DE89 3704 0044 0532 0130 00");
+    /// ```
+    pub fn parse(input: &str) -> Result<Iban, IbanError> {
+        let s = compact_upper(input);
+        if s.is_empty() {
+            return Err(IbanError::Empty);
+        }
+        if let Some(c) = s.chars().find(|c| !c.is_ascii_alphanumeric()) {
+            return Err(IbanError::BadCharacter(describe_char(c)));
+        }
+        let country_code: String = s.chars().take(2).collect();
+        if country_code.len() < 2 || !country_code.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(IbanError::BadCountry(country_code));
+        }
+        let country = sepa_country(&country_code).ok_or(IbanError::NotSepa(country_code))?;
+        let check: String = s.chars().skip(2).take(2).collect();
+        if check.len() < 2 || !check.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(IbanError::BadCheckDigitFormat(check));
+        }
+        if s.len() != country.iban_length {
+            return Err(IbanError::WrongLength {
+                adjective: country.adjective,
+                expected: country.iban_length,
+                actual: s.len(),
+            });
+        }
+        if country.numeric_bban
+            && let Some((i, letter)) = s
+                .chars()
+                .enumerate()
+                .skip(4)
+                .find(|(_, c)| !c.is_ascii_digit())
+        {
+            return Err(IbanError::LetterInNumericBban {
+                adjective: country.adjective,
+                letter,
+                position: i + 1,
+            });
+        }
+        let rearranged = s.bytes().skip(4).chain(s.bytes().take(4));
+        if mod97(rearranged) != 1 {
+            return Err(IbanError::CheckDigits);
+        }
+        Ok(Iban(Ascii::new(&s)))
+    }
+
+    /// Electronic form, e.g. `DE89370400440532013000`.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// Display form in groups of four, e.g. `DE89 3704 0044 0532 0130 00`.
+    pub fn grouped(&self) -> String {
+        let mut out = String::with_capacity(42);
+        for (i, c) in self.as_str().chars().enumerate() {
+            if i > 0 && i % 4 == 0 {
+                out.push(' ');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// ISO country code of the IBAN, e.g. `DE`.
+    pub fn country_code(&self) -> &str {
+        &self.as_str()[..2]
+    }
+
+    /// The SEPA country the IBAN belongs to.
+    pub fn country(&self) -> &'static SepaCountry {
+        // parse() only admits SEPA countries.
+        sepa_country(self.country_code()).unwrap_or(&crate::country::SEPA_COUNTRIES[0])
+    }
+
+    /// IBAN with only the last four characters visible, for logs (`DE89 **** **** **** **30 00`).
+    pub fn masked(&self) -> String {
+        let g = self.grouped();
+        let keep_from = g.len().saturating_sub(5);
+        g.char_indices()
+            .map(|(i, c)| {
+                if i < 4 || i >= keep_from || c == ' ' {
+                    c
+                } else {
+                    '*'
+                }
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for Iban {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Iban {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Iban({})", self.masked())
+    }
+}
+
+impl std::str::FromStr for Iban {
+    type Err = IbanError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Iban::parse(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::country::SEPA_COUNTRIES;
+
+    /// Example IBANs of the SWIFT IBAN registry (and national examples) for every SEPA country.
+    const EXAMPLES: &[&str] = &[
+        "AD1200012030200359100100",
+        "AL47212110090000000235698741",
+        "AT611904300234573201",
+        "BE68539007547034",
+        "BG80BNBG96611020345678",
+        "CH9300762011623852957",
+        "CY17002001280000001200527600",
+        "CZ6508000000192000145399",
+        "DE89370400440532013000",
+        "DK5000400440116243",
+        "EE382200221020145685",
+        "ES9121000418450200051332",
+        "FI2112345600000785",
+        "FR1420041010050500013M02606",
+        "GB29NWBK60161331926819",
+        "GI75NWBK000000007099453",
+        "GR1601101250000000012300695",
+        "HR1210010051863000160",
+        "HU42117730161111101800000000",
+        "IE29AIBK93115212345678",
+        "IS140159260076545510730339",
+        "IT60X0542811101000000123456",
+        "LI21088100002324013AA",
+        "LT121000011101001000",
+        "LU280019400644750000",
+        "LV80BANK0000435195001",
+        "MC5811222000010123456789030",
+        "MD24AG000225100013104168",
+        "ME25505000012345678951",
+        "MK07250120000058984",
+        "MT84MALT011000012345MTLCAST001S",
+        "NL91ABNA0417164300",
+        "NO9386011117947",
+        "PL61109010140000071219812874",
+        "PT50000201231234567890154",
+        "RO49AAAA1B31007593840000",
+        "RS35260005601001611379",
+        "SE4550000000058398257466",
+        "SI56263300012039086",
+        "SK3112000000198742637541",
+        "SM86U0322509800000000270100",
+        "VA59001123000012345678",
+    ];
+
+    #[test]
+    fn every_sepa_country_has_a_valid_example_with_the_registry_length() {
+        assert_eq!(EXAMPLES.len(), SEPA_COUNTRIES.len());
+        for c in SEPA_COUNTRIES {
+            let ex = EXAMPLES
+                .iter()
+                .find(|e| e.starts_with(c.code))
+                .unwrap_or_else(|| panic!("no example for {}", c.code));
+            assert_eq!(ex.len(), c.iban_length, "{}", c.code);
+            let iban = Iban::parse(ex).unwrap_or_else(|e| panic!("{ex}: {e}"));
+            assert_eq!(iban.as_str(), *ex);
+            assert_eq!(iban.country().code, c.code);
+        }
+    }
+
+    #[test]
+    fn every_country_refuses_one_character_too_few_and_too_many() {
+        for ex in EXAMPLES {
+            let short = &ex[..ex.len() - 1];
+            let long = format!("{ex}0");
+            for (s, actual) in [(short.to_string(), ex.len() - 1), (long, ex.len() + 1)] {
+                match Iban::parse(&s) {
+                    Err(IbanError::WrongLength {
+                        expected,
+                        actual: a,
+                        ..
+                    }) => {
+                        assert_eq!((expected, a), (ex.len(), actual), "{s}")
+                    }
+                    other => panic!("{s}: {other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_country_detects_a_changed_digit() {
+        for ex in EXAMPLES {
+            // Change the last character (a digit in every example) by one.
+            let mut b = ex.as_bytes().to_vec();
+            let last = b.len() - 1;
+            b[last] = if b[last] == b'9' {
+                b'0'
+            } else if b[last].is_ascii_digit() {
+                b[last] + 1
+            } else {
+                b'0'
+            };
+            let s = String::from_utf8(b).unwrap();
+            assert_eq!(Iban::parse(&s), Err(IbanError::CheckDigits), "{s}");
+        }
+    }
+
+    #[test]
+    fn german_messages() {
+        assert_eq!(
+            Iban::parse("DE8937040044053201300")
+                .unwrap_err()
+                .to_string(),
+            "a German IBAN has 22 characters, this one has 21"
+        );
+        assert_eq!(
+            Iban::parse("DE88370400440532013000")
+                .unwrap_err()
+                .to_string(),
+            "check digits do not match (typing error in the IBAN?)"
+        );
+        assert!(matches!(
+            Iban::parse("DE89370400440532O13000"),
+            Err(IbanError::LetterInNumericBban {
+                letter: 'O',
+                position: 17,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn typing_forms() {
+        let want = "DE89370400440532013000";
+        for s in [
+            "de89370400440532013000",
+            " DE89 3704 0044 0532 0130 00 ",
+            "DE89\u{a0}3704\t0044 0532013000",
+        ] {
+            assert_eq!(Iban::parse(s).unwrap().as_str(), want, "{s}");
+        }
+        let i = Iban::parse(want).unwrap();
+        assert_eq!(i.grouped(), "DE89 3704 0044 0532 0130 00");
+        assert_eq!(i.to_string(), want);
+        assert!(!format!("{i:?}").contains("0532"), "Debug masks the IBAN");
+        // Letters in the BBAN where the country uses them, in lower case too.
+        assert_eq!(
+            Iban::parse("gb29 nwbk 6016 1331 9268 19").unwrap().as_str(),
+            "GB29NWBK60161331926819"
+        );
+        assert_eq!(
+            Iban::parse("mt84malt011000012345mtlcast001s")
+                .unwrap()
+                .country_code(),
+            "MT"
+        );
+    }
+
+    #[test]
+    fn refuses_other_inputs() {
+        assert_eq!(Iban::parse("  "), Err(IbanError::Empty));
+        assert_eq!(
+            Iban::parse("DE89-3704"),
+            Err(IbanError::BadCharacter("'-'".into()))
+        );
+        assert_eq!(
+            Iban::parse("US64SVBKUS6S3300958879"),
+            Err(IbanError::NotSepa("US".into()))
+        );
+        assert_eq!(
+            Iban::parse("TR330006100519786457841326"),
+            Err(IbanError::NotSepa("TR".into()))
+        );
+        assert_eq!(
+            Iban::parse("12345678"),
+            Err(IbanError::BadCountry("12".into()))
+        );
+        assert_eq!(
+            Iban::parse("DEAB370400440532013000"),
+            Err(IbanError::BadCheckDigitFormat("AB".into()))
+        );
+        assert!(Iban::parse("DE89370400440532013000").is_ok());
+    }
+}

@@ -1,0 +1,581 @@
+//! The message model: creditor, debits, the builder that checks them together, and the valid
+//! message that the writers accept.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::address::PostalAddress;
+use crate::amount::Amount;
+use crate::bic::Bic;
+use crate::calendar;
+use crate::codes::{CreationTime, LocalInstrument, PurposeCode, SequenceType};
+use crate::country::is_non_eea_sepa;
+use crate::creditor_id::CreditorId;
+use crate::iban::Iban;
+use crate::ids::{EndToEndId, MessageId, PaymentInformationId};
+use crate::mandate::{Mandate, OriginalAccount};
+use crate::text::{Name, RemittanceText};
+
+macro_rules! finding {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+        pub struct $name {
+            /// Index of the debit in the input (0-based), `None` for message-level findings.
+            pub debit: Option<usize>,
+            /// End-to-end id of that debit as given, when known.
+            pub end_to_end_id: Option<String>,
+            /// Path of the field, e.g. `debits[3].debtor.iban` or `creditor.creditor_id`.
+            pub field: String,
+            /// Plain sentence for the person who fixes the input.
+            pub message: String,
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                if let Some(e) = &self.end_to_end_id {
+                    write!(f, "{} ({}): {}", self.field, e, self.message)
+                } else {
+                    write!(f, "{}: {}", self.field, self.message)
+                }
+            }
+        }
+    };
+}
+
+finding!(
+    /// Something that prevents the message from being written.
+    Problem
+);
+finding!(
+    /// Something the user should know, beside a valid message (e.g. a transliterated name).
+    Warning
+);
+
+/// Collects problems and warnings with their place.
+#[derive(Debug, Default)]
+pub(crate) struct Findings {
+    pub problems: Vec<Problem>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Where a finding belongs.
+#[derive(Clone, Copy)]
+pub(crate) struct Place<'a> {
+    pub debit: Option<usize>,
+    pub e2e: Option<&'a str>,
+}
+
+impl Place<'_> {
+    fn path(&self, field: &str) -> String {
+        match self.debit {
+            Some(i) => format!("debits[{i}].{field}"),
+            None => field.to_string(),
+        }
+    }
+}
+
+impl Findings {
+    pub(crate) fn problem(&mut self, place: Place<'_>, field: &str, message: impl Into<String>) {
+        self.problems.push(Problem {
+            debit: place.debit,
+            end_to_end_id: place.e2e.map(str::to_string),
+            field: place.path(field),
+            message: message.into(),
+        });
+    }
+
+    pub(crate) fn warning(&mut self, place: Place<'_>, field: &str, message: impl Into<String>) {
+        self.warnings.push(Warning {
+            debit: place.debit,
+            end_to_end_id: place.e2e.map(str::to_string),
+            field: place.path(field),
+            message: message.into(),
+        });
+    }
+}
+
+/// The creditor (Gläubiger): who collects, and into which account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Creditor {
+    /// Name (70 characters).
+    pub name: Name,
+    /// Account the money goes to.
+    pub iban: Iban,
+    /// BIC of the creditor's bank; `NOTPROVIDED` is written when absent.
+    pub bic: Option<Bic>,
+    /// Creditor identifier (Gläubiger-ID).
+    pub creditor_id: CreditorId,
+    /// Postal address (optional; not written in pain.008.001.02).
+    pub address: Option<PostalAddress>,
+}
+
+/// The debtor (Zahlungspflichtiger) of one debit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Debtor {
+    /// Name (70 characters).
+    pub name: Name,
+    /// Account to debit.
+    pub iban: Iban,
+    /// BIC of the debtor's bank; `NOTPROVIDED` is written when absent.
+    pub bic: Option<Bic>,
+    /// Postal address; required when the debtor's bank is in a non-EEA SEPA country.
+    pub address: Option<PostalAddress>,
+}
+
+/// One direct debit (Lastschrift).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Debit {
+    /// The creditor's reference of this collection; unique within the message.
+    pub end_to_end_id: EndToEndId,
+    /// Amount to collect.
+    pub amount: Amount,
+    /// Due date (`ReqdColltnDt`).
+    pub collection_date: NaiveDate,
+    /// FRST, RCUR, FNAL or OOFF.
+    pub sequence: SequenceType,
+    /// The mandate, including the scheme (CORE/B2B) and any amendment.
+    pub mandate: Mandate,
+    /// Who pays.
+    pub debtor: Debtor,
+    /// Remittance information (Verwendungszweck), 140 characters.
+    pub remittance: Option<RemittanceText>,
+    /// ISO purpose code.
+    pub purpose: Option<PurposeCode>,
+    /// Ultimate debtor, when the mandate names one.
+    pub ultimate_debtor: Option<Name>,
+    /// Ultimate creditor (written at transaction level).
+    pub ultimate_creditor: Option<Name>,
+}
+
+/// Group-header data of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageHeader {
+    /// Message id (unique per creditor for a long time); block ids are derived from it.
+    pub message_id: MessageId,
+    /// Creation time written to `CreDtTm`.
+    pub created_at: CreationTime,
+    /// Initiating party name; the creditor's name when `None`.
+    pub initiating_party: Option<Name>,
+    /// `BtchBookg`: `Some(true)` one booking per block, `Some(false)` one per debit, `None` not
+    /// written (the bank's agreed default applies).
+    pub batch_booking: Option<bool>,
+}
+
+/// Builds a [`ValidMessage`] from typed values, checking what involves several values (dates,
+/// addresses, scheme mixing, duplicate end-to-end ids, amendments). Every problem is collected;
+/// [`MessageBuilder::build`] returns them all at once.
+///
+/// ```
+/// # use sepa::*;
+/// # use chrono::NaiveDate;
+/// let p = CharacterPolicy::German;
+/// let creditor = Creditor {
+///     name: Name::parse("Muster GmbH", p).unwrap().0,
+///     iban: Iban::parse("DE89370400440532013000").unwrap(),
+///     bic: None,
+///     creditor_id: CreditorId::parse("DE98ZZZ09999999999").unwrap(),
+///     address: None,
+/// };
+/// let created = CreationTime::parse("2026-11-28T10:00:00").unwrap();
+/// let header = MessageHeader {
+///     message_id: MessageId::parse("MSG-1").unwrap(),
+///     created_at: created,
+///     initiating_party: None,
+///     batch_booking: Some(true),
+/// };
+/// let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+/// let mut builder = MessageBuilder::new(header, creditor, today);
+/// builder.push(Debit {
+///     end_to_end_id: EndToEndId::parse("RE-1001").unwrap(),
+///     amount: Amount::parse("19.99").unwrap(),
+///     collection_date: NaiveDate::from_ymd_opt(2026, 12, 14).unwrap(),
+///     sequence: SequenceType::Recurrent,
+///     mandate: Mandate {
+///         id: MandateId::parse("K-1001").unwrap(),
+///         signed_on: NaiveDate::from_ymd_opt(2024, 1, 2).unwrap(),
+///         scheme: LocalInstrument::Core,
+///         amendment: None,
+///     },
+///     debtor: Debtor {
+///         name: Name::parse("Erika Mustermann", p).unwrap().0,
+///         iban: Iban::parse("DE02120300000000202051").unwrap(),
+///         bic: None,
+///         address: None,
+///     },
+///     remittance: Some(RemittanceText::parse("Rechnung RE-1001", p).unwrap().0),
+///     purpose: None,
+///     ultimate_debtor: None,
+///     ultimate_creditor: None,
+/// });
+/// let (message, warnings) = builder.build().unwrap();
+/// assert!(warnings.is_empty());
+/// let mut xml = Vec::new();
+/// message.write(Format::default(), &mut xml).unwrap();
+/// ```
+#[derive(Debug)]
+pub struct MessageBuilder {
+    header: MessageHeader,
+    creditor: Creditor,
+    today: NaiveDate,
+    instrument: Option<LocalInstrument>,
+    debits: Vec<Debit>,
+    // Input indices of debits that could not be built (raw input), so findings keep input indices.
+    skipped: Vec<usize>,
+    findings: Findings,
+}
+
+fn input_index(skipped: &[usize], pos: usize) -> usize {
+    let mut idx = pos;
+    for &s in skipped {
+        if s <= idx {
+            idx += 1;
+        } else {
+            break;
+        }
+    }
+    idx
+}
+
+impl MessageBuilder {
+    /// Starts a message. `today` is the caller's date (the library has no clock).
+    pub fn new(header: MessageHeader, creditor: Creditor, today: NaiveDate) -> MessageBuilder {
+        let mut findings = Findings::default();
+        let place = Place {
+            debit: None,
+            e2e: None,
+        };
+        if let Some(bic) = &creditor.bic
+            && let Some(w) = bic.country_mismatch(&creditor.iban)
+        {
+            findings.warning(place, "creditor.bic", w);
+        }
+        MessageBuilder {
+            header,
+            creditor,
+            today,
+            instrument: None,
+            debits: Vec::new(),
+            skipped: Vec::new(),
+            findings,
+        }
+    }
+
+    /// Adds problems and warnings found before the builder (e.g. while parsing raw input).
+    pub(crate) fn absorb(&mut self, findings: Findings) {
+        self.findings.problems.extend(findings.problems);
+        self.findings.warnings.extend(findings.warnings);
+    }
+
+    /// Number of debits pushed so far.
+    pub fn len(&self) -> usize {
+        self.debits.len()
+    }
+
+    /// True when no debit was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.debits.is_empty()
+    }
+
+    /// Adds a debit and checks it against the creditor, today and the debits before it.
+    pub fn push(&mut self, debit: Debit) {
+        let index = self.debits.len() + self.skipped.len();
+        self.check(index, &debit);
+        self.debits.push(debit);
+    }
+
+    /// Records that debit `index` could not be built at all (its problems are already recorded);
+    /// keeps indices aligned with the input.
+    pub(crate) fn skip(&mut self) {
+        self.skipped.push(self.debits.len() + self.skipped.len());
+    }
+
+    fn check(&mut self, index: usize, d: &Debit) {
+        let e2e = d.end_to_end_id.as_str().to_string();
+        let place = Place {
+            debit: Some(index),
+            e2e: Some(&e2e),
+        };
+        let f = &mut self.findings;
+        if d.collection_date <= self.today {
+            f.problem(
+                place,
+                "collection_date",
+                format!(
+                    "the collection date {} must be after today ({})",
+                    d.collection_date, self.today
+                ),
+            );
+        } else if let Some(day) = calendar::closing_day(d.collection_date) {
+            f.warning(
+                place,
+                "collection_date",
+                format!(
+                    "{} is {day}, not a TARGET2 business day; the bank will collect on {}",
+                    d.collection_date,
+                    calendar::next_business_day_from(d.collection_date)
+                ),
+            );
+        }
+        if d.mandate.signed_on > self.today {
+            f.problem(
+                place,
+                "mandate.signed_on",
+                format!(
+                    "the mandate signature date {} is in the future",
+                    d.mandate.signed_on
+                ),
+            );
+        } else if d.mandate.signed_on > d.collection_date {
+            f.problem(
+                place,
+                "mandate.signed_on",
+                format!(
+                    "the mandate was signed on {}, after the collection date {}",
+                    d.mandate.signed_on, d.collection_date
+                ),
+            );
+        }
+        match self.instrument {
+            None => self.instrument = Some(d.mandate.scheme),
+            Some(first) if first != d.mandate.scheme => f.problem(
+                place,
+                "scheme",
+                format!(
+                    "this debit is {} but the message already holds {} debits; CORE and B2B cannot be mixed in one message (write one message per scheme)",
+                    d.mandate.scheme, first
+                ),
+            ),
+            Some(_) => {}
+        }
+        if let Some(bic) = &d.debtor.bic
+            && let Some(w) = bic.country_mismatch(&d.debtor.iban)
+        {
+            f.warning(place, "debtor.bic", w);
+        }
+        if d.debtor.address.is_none() {
+            let debtor_country = d.debtor.iban.country_code();
+            let bic_country = d.debtor.bic.as_ref().map(|b| b.country_code().to_string());
+            let creditor_country = self.creditor.iban.country_code();
+            let outside = [
+                Some(debtor_country),
+                bic_country.as_deref(),
+                Some(creditor_country),
+            ]
+            .into_iter()
+            .flatten()
+            .find(|c| is_non_eea_sepa(c));
+            if let Some(c) = outside {
+                f.problem(
+                    place,
+                    "debtor.address",
+                    format!("the debtor's address is required because a bank in {c} (a SEPA country outside the EEA) takes part"),
+                );
+            }
+        }
+        if let Some(a) = &d.mandate.amendment {
+            if a.is_empty() {
+                f.problem(
+                    place,
+                    "mandate.amendment",
+                    "an amendment must say what changed: original mandate id, original creditor id or name, original IBAN, or new bank",
+                );
+            }
+            if a.original_mandate_id.as_ref() == Some(&d.mandate.id) {
+                f.problem(
+                    place,
+                    "mandate.amendment.original_mandate_id",
+                    "the original mandate id is the same as the current one",
+                );
+            }
+            if a.original_creditor_id.as_ref() == Some(&self.creditor.creditor_id)
+                && a.original_creditor_name.is_none()
+            {
+                f.problem(
+                    place,
+                    "mandate.amendment.original_creditor_id",
+                    "the original creditor id is the same as the current one",
+                );
+            }
+            if let Some(OriginalAccount::SameBank(old)) = &a.original_account {
+                if old == &d.debtor.iban {
+                    f.problem(
+                        place,
+                        "mandate.amendment.original_iban",
+                        "the original IBAN is the same as the debtor's current IBAN",
+                    );
+                } else if old.country_code() != d.debtor.iban.country_code() {
+                    f.problem(
+                        place,
+                        "mandate.amendment.original_iban",
+                        "the original IBAN is from another country, so the bank changed: use new_bank instead",
+                    );
+                }
+            }
+        }
+    }
+
+    /// Finishes the message: every problem of every debit at once, or the valid message with the
+    /// warnings. Debits are grouped into blocks by collection date and sequence type (the scheme
+    /// and the creditor account are the same for the whole message).
+    pub fn build(self) -> Result<(ValidMessage, Vec<Warning>), Vec<Problem>> {
+        let MessageBuilder {
+            header,
+            creditor,
+            instrument,
+            debits,
+            skipped,
+            mut findings,
+            ..
+        } = self;
+        let none = Place {
+            debit: None,
+            e2e: None,
+        };
+        if debits.is_empty() && skipped.is_empty() {
+            findings.problem(none, "debits", "the message has no debits");
+        }
+        // Duplicate end-to-end ids, found by sorting indices (4 bytes per debit, no hash set).
+        let mut order: Vec<u32> = (0..debits.len() as u32).collect();
+        order.sort_unstable_by(|a, b| {
+            debits[*a as usize]
+                .end_to_end_id
+                .cmp(&debits[*b as usize].end_to_end_id)
+        });
+        let mut dup_reported = 0usize;
+        for w in order.windows(2) {
+            let (a, b) = (w[0] as usize, w[1] as usize);
+            if debits[a].end_to_end_id == debits[b].end_to_end_id && dup_reported < 1000 {
+                let (first, second) = (a.min(b), a.max(b));
+                let e2e = debits[second].end_to_end_id.as_str().to_string();
+                let (first, second) = (input_index(&skipped, first), input_index(&skipped, second));
+                findings.problem(
+                    Place { debit: Some(second), e2e: Some(&e2e) },
+                    "end_to_end_id",
+                    format!("the end-to-end id {e2e} is already used by debit {first}; every collection needs its own"),
+                );
+                dup_reported += 1;
+            }
+        }
+        let total: u128 = debits.iter().map(|d| u128::from(d.amount.cents())).sum();
+        if total >= 10u128.pow(18) {
+            findings.problem(
+                none,
+                "debits",
+                "the sum of all amounts is too large for one file (18 digits)",
+            );
+        }
+        if !findings.problems.is_empty() {
+            findings
+                .problems
+                .sort_by_key(|p| p.debit.map_or(0, |d| d + 1));
+            return Err(findings.problems);
+        }
+        // Blocks: stable order by (date, sequence type), input order inside a block.
+        order.sort_by_key(|&i| {
+            let d = &debits[i as usize];
+            (d.collection_date, d.sequence, i)
+        });
+        let mut blocks: Vec<Block> = Vec::new();
+        for (pos, &i) in order.iter().enumerate() {
+            let d = &debits[i as usize];
+            match blocks.last_mut() {
+                Some(b) if b.collection_date == d.collection_date && b.sequence == d.sequence => {
+                    b.count += 1;
+                    b.sum_cents += u128::from(d.amount.cents());
+                }
+                _ => blocks.push(Block {
+                    id: PaymentInformationId::for_block(&header.message_id, blocks.len() + 1),
+                    collection_date: d.collection_date,
+                    sequence: d.sequence,
+                    count: 1,
+                    sum_cents: u128::from(d.amount.cents()),
+                    start: pos,
+                }),
+            }
+        }
+        let message = ValidMessage {
+            header,
+            creditor,
+            instrument: instrument.unwrap_or_default(),
+            debits,
+            order,
+            blocks,
+            total_cents: total,
+        };
+        Ok((message, findings.warnings))
+    }
+}
+
+/// One payment-information block (`PmtInf`): debits with the same collection date and sequence type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// `PmtInfId`, derived from the message id: `<message id>-<n>`.
+    pub id: PaymentInformationId,
+    /// `ReqdColltnDt`.
+    pub collection_date: NaiveDate,
+    /// `SeqTp`.
+    pub sequence: SequenceType,
+    /// `NbOfTxs` of the block.
+    pub count: usize,
+    /// `CtrlSum` of the block in cents.
+    pub sum_cents: u128,
+    start: usize,
+}
+
+/// A message that passed every check; only this type can be written.
+#[derive(Debug, Clone)]
+pub struct ValidMessage {
+    header: MessageHeader,
+    creditor: Creditor,
+    instrument: LocalInstrument,
+    debits: Vec<Debit>,
+    order: Vec<u32>,
+    blocks: Vec<Block>,
+    total_cents: u128,
+}
+
+impl ValidMessage {
+    /// Group-header data.
+    pub fn header(&self) -> &MessageHeader {
+        &self.header
+    }
+    /// The creditor.
+    pub fn creditor(&self) -> &Creditor {
+        &self.creditor
+    }
+    /// CORE or B2B (the same for every debit).
+    pub fn instrument(&self) -> LocalInstrument {
+        self.instrument
+    }
+    /// The debits in input order.
+    pub fn debits(&self) -> &[Debit] {
+        &self.debits
+    }
+    /// The payment-information blocks in file order.
+    pub fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
+    /// The debits of `block` in file order.
+    pub fn block_debits<'a>(&'a self, block: &Block) -> impl Iterator<Item = &'a Debit> + 'a {
+        self.order[block.start..block.start + block.count]
+            .iter()
+            .map(|&i| &self.debits[i as usize])
+    }
+    /// `NbOfTxs` of the file.
+    pub fn number_of_transactions(&self) -> usize {
+        self.debits.len()
+    }
+    /// `CtrlSum` of the file in cents.
+    pub fn control_sum_cents(&self) -> u128 {
+        self.total_cents
+    }
+    /// `CtrlSum` of the file as written (`1234.50`).
+    pub fn control_sum(&self) -> String {
+        let mut s = String::new();
+        let _ = crate::amount::write_cents(&mut s, self.total_cents);
+        s
+    }
+}

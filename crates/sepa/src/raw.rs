@@ -1,0 +1,623 @@
+//! Unvalidated input as plain strings (what the CLI reads from JSON or CSV) and [`validate`],
+//! which turns it into a [`ValidMessage`] or reports every problem at once.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::address::PostalAddress;
+use crate::amount::Amount;
+use crate::bic::Bic;
+use crate::codes::{CountryCode, CreationTime, LocalInstrument, PurposeCode, SequenceType};
+use crate::creditor_id::CreditorId;
+use crate::iban::Iban;
+use crate::ids::{EndToEndId, MandateId, MessageId};
+use crate::mandate::{Amendment, Mandate, OriginalAccount};
+use crate::model::{
+    Creditor, Debit, Debtor, Findings, MessageBuilder, MessageHeader, Place, Problem, ValidMessage,
+    Warning,
+};
+use crate::text::{CharacterPolicy, Text};
+
+/// A message description as plain strings. Deserializes from the documented JSON input.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMessage {
+    /// Message id; when absent it is derived from the creation time and the scheme
+    /// (`LS-20261128-140500-CORE`).
+    #[serde(default)]
+    pub message_id: Option<String>,
+    /// Creation time (`2026-11-28T14:05:00`, optionally with `Z` or an offset); when absent,
+    /// [`ValidationOptions::created_at`] is used.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// `BtchBookg`; not written when absent.
+    #[serde(default)]
+    pub batch_booking: Option<bool>,
+    /// Initiating party name; the creditor's name when absent.
+    #[serde(default)]
+    pub initiating_party: Option<String>,
+    /// The creditor.
+    pub creditor: RawCreditor,
+    /// The debits.
+    #[serde(default)]
+    pub debits: Vec<RawDebit>,
+}
+
+/// Creditor as plain strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCreditor {
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// IBAN.
+    #[serde(default)]
+    pub iban: String,
+    /// BIC (optional).
+    #[serde(default)]
+    pub bic: Option<String>,
+    /// Creditor identifier.
+    #[serde(default)]
+    pub creditor_id: String,
+    /// Postal address (optional).
+    #[serde(default)]
+    pub address: Option<RawAddress>,
+}
+
+/// Postal address as plain strings: structured parts and/or up to two lines; town and country
+/// are required.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAddress {
+    /// Street name.
+    #[serde(default)]
+    pub street: Option<String>,
+    /// Building number.
+    #[serde(default)]
+    pub building: Option<String>,
+    /// Post code.
+    #[serde(default)]
+    pub postcode: Option<String>,
+    /// Town.
+    #[serde(default)]
+    pub town: Option<String>,
+    /// Two-letter country code.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// Up to two address lines.
+    #[serde(default)]
+    pub lines: Vec<String>,
+}
+
+/// Debtor as plain strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDebtor {
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// IBAN.
+    #[serde(default)]
+    pub iban: String,
+    /// BIC (optional).
+    #[serde(default)]
+    pub bic: Option<String>,
+    /// Postal address (optional unless the debtor's bank is in a non-EEA SEPA country).
+    #[serde(default)]
+    pub address: Option<RawAddress>,
+}
+
+/// Mandate as plain strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMandate {
+    /// Mandate reference.
+    #[serde(default)]
+    pub id: String,
+    /// Signature date `YYYY-MM-DD`.
+    #[serde(default)]
+    pub signed_on: String,
+    /// Amendment, if the mandate changed since the last collection.
+    #[serde(default)]
+    pub amendment: Option<RawAmendment>,
+}
+
+/// Amendment as plain strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAmendment {
+    /// Old mandate reference.
+    #[serde(default)]
+    pub original_mandate_id: Option<String>,
+    /// Old creditor identifier.
+    #[serde(default)]
+    pub original_creditor_id: Option<String>,
+    /// Old creditor name.
+    #[serde(default)]
+    pub original_creditor_name: Option<String>,
+    /// Old IBAN at the same bank.
+    #[serde(default)]
+    pub original_iban: Option<String>,
+    /// `true` when the debtor moved to another bank (SMNDA).
+    #[serde(default)]
+    pub new_bank: Option<bool>,
+}
+
+/// One debit as plain strings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDebit {
+    /// End-to-end id.
+    #[serde(default)]
+    pub end_to_end_id: String,
+    /// Amount as text, `12.34` (a decimal comma is accepted too).
+    #[serde(default)]
+    pub amount: String,
+    /// Collection date `YYYY-MM-DD`.
+    #[serde(default)]
+    pub collection_date: String,
+    /// FRST, RCUR, OOFF or FNAL.
+    #[serde(default)]
+    pub sequence: String,
+    /// CORE or B2B; CORE when absent.
+    #[serde(default)]
+    pub scheme: Option<String>,
+    /// Remittance information.
+    #[serde(default)]
+    pub remittance: Option<String>,
+    /// Purpose code.
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// The debtor.
+    #[serde(default)]
+    pub debtor: RawDebtor,
+    /// The mandate.
+    #[serde(default)]
+    pub mandate: RawMandate,
+    /// Ultimate debtor name.
+    #[serde(default)]
+    pub ultimate_debtor: Option<String>,
+    /// Ultimate creditor name.
+    #[serde(default)]
+    pub ultimate_creditor: Option<String>,
+}
+
+impl RawMessage {
+    /// Splits a message whose debits use both CORE and B2B into one message per scheme (CORE
+    /// first). A given message id gets `-CORE` / `-B2B` appended (shortened to fit 35
+    /// characters); an absent one is derived per scheme anyway. Debit indices in findings then
+    /// refer to the split message. A message with one scheme comes back unchanged.
+    pub fn split_by_scheme(self) -> Vec<RawMessage> {
+        let is_b2b = |d: &RawDebit| {
+            d.scheme
+                .as_deref()
+                .is_some_and(|s| s.trim().eq_ignore_ascii_case("B2B"))
+        };
+        if self.debits.iter().all(is_b2b) || !self.debits.iter().any(is_b2b) {
+            return vec![self];
+        }
+        let RawMessage {
+            message_id,
+            created_at,
+            batch_booking,
+            initiating_party,
+            creditor,
+            debits,
+        } = self;
+        let (b2b, core): (Vec<RawDebit>, Vec<RawDebit>) = debits.into_iter().partition(is_b2b);
+        let with_suffix = |suffix: &str| {
+            message_id.as_ref().map(|m| {
+                let m = m.trim();
+                let keep = m.len().min(35 - suffix.len());
+                let mut cut = keep;
+                while !m.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                format!("{}{suffix}", &m[..cut])
+            })
+        };
+        vec![
+            RawMessage {
+                message_id: with_suffix("-CORE"),
+                created_at: created_at.clone(),
+                batch_booking,
+                initiating_party: initiating_party.clone(),
+                creditor: creditor.clone(),
+                debits: core,
+            },
+            RawMessage {
+                message_id: with_suffix("-B2B"),
+                created_at,
+                batch_booking,
+                initiating_party,
+                creditor,
+                debits: b2b,
+            },
+        ]
+    }
+}
+
+/// Options for [`validate`].
+#[derive(Debug, Clone, Default)]
+pub struct ValidationOptions {
+    /// Character policy for names, remittance and address text.
+    pub policy: CharacterPolicy,
+    /// Creation time used when the input has none (the caller's clock).
+    pub created_at: Option<CreationTime>,
+}
+
+struct Ctx<'a> {
+    f: &'a mut Findings,
+    place: Place<'a>,
+    policy: CharacterPolicy,
+}
+
+impl Ctx<'_> {
+    fn text<const N: usize>(&mut self, field: &str, value: String, what: &str) -> Option<Text<N>> {
+        match Text::<N>::parse_owned(value, self.policy) {
+            Ok((t, changes)) => {
+                for c in changes {
+                    self.f.warning(self.place, field, c.to_string());
+                }
+                Some(t)
+            }
+            Err(e) => {
+                self.f.problem(self.place, field, format!("the {what} {e}"));
+                None
+            }
+        }
+    }
+
+    fn opt_text<const N: usize>(
+        &mut self,
+        field: &str,
+        value: Option<String>,
+        what: &str,
+    ) -> Option<Option<Text<N>>> {
+        match value {
+            None => Some(None),
+            Some(v) if v.trim().is_empty() => Some(None),
+            Some(v) => self.text(field, v, what).map(Some),
+        }
+    }
+
+    fn parse<T, E: std::fmt::Display>(&mut self, field: &str, r: Result<T, E>) -> Option<T> {
+        r.map_err(|e| self.f.problem(self.place, field, e.to_string()))
+            .ok()
+    }
+
+    fn date(&mut self, field: &str, value: &str, what: &str) -> Option<NaiveDate> {
+        let v = value.trim();
+        if v.is_empty() {
+            self.f
+                .problem(self.place, field, format!("the {what} is missing"));
+            return None;
+        }
+        match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.f.problem(
+                    self.place,
+                    field,
+                    format!("the {what} must be a date like 2026-12-14, not \"{v}\""),
+                );
+                None
+            }
+        }
+    }
+
+    fn address(&mut self, prefix: &str, a: RawAddress) -> Option<PostalAddress> {
+        let field = |f: &str| format!("{prefix}.{f}");
+        let street = self.opt_text::<70>(&field("street"), a.street, "street");
+        let building = self.opt_text::<16>(&field("building"), a.building, "building number");
+        let postcode = self.opt_text::<16>(&field("postcode"), a.postcode, "post code");
+        let town = match a.town {
+            Some(t) if !t.trim().is_empty() => self.text::<35>(&field("town"), t, "town"),
+            _ => {
+                self.f.problem(
+                    self.place,
+                    &field("town"),
+                    "the town is required in every address",
+                );
+                None
+            }
+        };
+        let country = match a.country {
+            Some(c) if !c.trim().is_empty() => {
+                self.parse(&field("country"), CountryCode::parse(&c))
+            }
+            _ => {
+                self.f.problem(
+                    self.place,
+                    &field("country"),
+                    "the country is required in every address",
+                );
+                None
+            }
+        };
+        let n = a.lines.len();
+        let mut lines = Vec::new();
+        for (i, l) in a.lines.into_iter().enumerate() {
+            if let Some(t) = self.text::<70>(&format!("{prefix}.lines[{i}]"), l, "address line") {
+                lines.push(t);
+            }
+        }
+        if n > 2 {
+            self.f.problem(
+                self.place,
+                &field("lines"),
+                format!("an address has at most 2 lines, this one has {n}"),
+            );
+            return None;
+        }
+        let (street, building, postcode, town, country) =
+            (street?, building?, postcode?, town?, country?);
+        if lines.len() != n {
+            return None;
+        }
+        PostalAddress::hybrid(street, building, postcode, town, country, lines).ok()
+    }
+}
+
+fn opt_nonempty(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.trim().is_empty())
+}
+
+/// Checks raw input completely and returns the valid message with its warnings, or every problem.
+///
+/// `today` is the caller's date: collection dates must be after it, mandate signature dates not
+/// after it. Transliterations and truncations come back as warnings.
+pub fn validate(
+    raw: RawMessage,
+    options: &ValidationOptions,
+    today: NaiveDate,
+) -> Result<(ValidMessage, Vec<Warning>), Vec<Problem>> {
+    let mut f = Findings::default();
+    let policy = options.policy;
+    let RawMessage {
+        message_id,
+        created_at,
+        batch_booking,
+        initiating_party,
+        creditor,
+        debits,
+    } = raw;
+    let top = Place {
+        debit: None,
+        e2e: None,
+    };
+
+    let (header, creditor) = {
+        let mut cx = Ctx {
+            f: &mut f,
+            place: top,
+            policy,
+        };
+        let created_at = match opt_nonempty(created_at) {
+            Some(s) => cx.parse("created_at", CreationTime::parse(&s)),
+            None => match options.created_at {
+                Some(t) => Some(t),
+                None => {
+                    cx.f.problem(top, "created_at", "the creation time is missing");
+                    None
+                }
+            },
+        };
+        let message_id = match opt_nonempty(message_id) {
+            Some(m) => cx.parse("message_id", MessageId::parse(&m)),
+            None => {
+                let scheme = debits
+                    .first()
+                    .and_then(|d| d.scheme.as_deref())
+                    .and_then(|s| LocalInstrument::parse(s).ok())
+                    .unwrap_or_default();
+                created_at.map(|t| MessageId::derived(&t, scheme))
+            }
+        };
+        let initiating_party = cx.opt_text::<70>(
+            "initiating_party",
+            initiating_party,
+            "initiating party name",
+        );
+        let name = cx.text::<70>("creditor.name", creditor.name, "creditor name");
+        let iban = cx.parse("creditor.iban", Iban::parse(&creditor.iban));
+        let bic = match opt_nonempty(creditor.bic) {
+            Some(b) => cx.parse("creditor.bic", Bic::parse(&b)).map(Some),
+            None => Some(None),
+        };
+        let creditor_id = cx.parse(
+            "creditor.creditor_id",
+            CreditorId::parse(&creditor.creditor_id),
+        );
+        let address = match creditor.address {
+            Some(a) => cx.address("creditor.address", a).map(Some),
+            None => Some(None),
+        };
+        let header = match (message_id, created_at, initiating_party) {
+            (Some(message_id), Some(created_at), Some(initiating_party)) => Some(MessageHeader {
+                message_id,
+                created_at,
+                initiating_party,
+                batch_booking,
+            }),
+            _ => None,
+        };
+        let creditor = match (name, iban, bic, creditor_id, address) {
+            (Some(name), Some(iban), Some(bic), Some(creditor_id), Some(address)) => {
+                Some(Creditor {
+                    name,
+                    iban,
+                    bic,
+                    creditor_id,
+                    address,
+                })
+            }
+            _ => None,
+        };
+        (header, creditor)
+    };
+
+    // Without a usable header or creditor the debits are still checked one by one, so every
+    // problem is reported in one go.
+    let mut builder = match (header, creditor) {
+        (Some(h), Some(c)) => Some(MessageBuilder::new(h, c, today)),
+        _ => None,
+    };
+    for (i, d) in debits.into_iter().enumerate() {
+        let e2e_raw = d.end_to_end_id.trim().to_string();
+        let mut local = Findings::default();
+        let debit = {
+            let place = Place {
+                debit: Some(i),
+                e2e: if e2e_raw.is_empty() {
+                    None
+                } else {
+                    Some(&e2e_raw)
+                },
+            };
+            let mut cx = Ctx {
+                f: &mut local,
+                place,
+                policy,
+            };
+            parse_debit(&mut cx, d)
+        };
+        match &mut builder {
+            Some(b) => {
+                b.absorb(local);
+                match debit {
+                    Some(debit) => b.push(debit),
+                    None => b.skip(),
+                }
+            }
+            None => {
+                f.problems.extend(local.problems);
+                f.warnings.extend(local.warnings);
+            }
+        }
+    }
+    match builder {
+        Some(mut b) => {
+            b.absorb(f);
+            b.build()
+        }
+        None => Err(f.problems),
+    }
+}
+
+fn parse_debit(cx: &mut Ctx<'_>, d: RawDebit) -> Option<Debit> {
+    let end_to_end_id = cx.parse("end_to_end_id", EndToEndId::parse(&d.end_to_end_id));
+    let amount = cx.parse("amount", Amount::parse(&d.amount));
+    let collection_date = cx.date("collection_date", &d.collection_date, "collection date");
+    let sequence = if d.sequence.trim().is_empty() {
+        cx.f.problem(
+            cx.place,
+            "sequence",
+            "the sequence type (FRST, RCUR, OOFF or FNAL) is missing",
+        );
+        None
+    } else {
+        cx.parse("sequence", SequenceType::parse(&d.sequence))
+    };
+    let scheme = match opt_nonempty(d.scheme) {
+        Some(s) => cx.parse("scheme", LocalInstrument::parse(&s)),
+        None => Some(LocalInstrument::Core),
+    };
+    let remittance = cx.opt_text::<140>("remittance", d.remittance, "remittance information");
+    let purpose = match opt_nonempty(d.purpose) {
+        Some(p) => cx.parse("purpose", PurposeCode::parse(&p)).map(Some),
+        None => Some(None),
+    };
+    let debtor_name = cx.text::<70>("debtor.name", d.debtor.name, "debtor name");
+    let debtor_iban = cx.parse("debtor.iban", Iban::parse(&d.debtor.iban));
+    let debtor_bic = match opt_nonempty(d.debtor.bic) {
+        Some(b) => cx.parse("debtor.bic", Bic::parse(&b)).map(Some),
+        None => Some(None),
+    };
+    let debtor_address = match d.debtor.address {
+        Some(a) => cx.address("debtor.address", a).map(Some),
+        None => Some(None),
+    };
+    let mandate_id = cx.parse("mandate.id", MandateId::parse(&d.mandate.id));
+    let signed_on = cx.date(
+        "mandate.signed_on",
+        &d.mandate.signed_on,
+        "mandate signature date",
+    );
+    let amendment = match d.mandate.amendment {
+        None => Some(None),
+        Some(a) => parse_amendment(cx, a).map(Some),
+    };
+    let ultimate_debtor =
+        cx.opt_text::<70>("ultimate_debtor", d.ultimate_debtor, "ultimate debtor name");
+    let ultimate_creditor = cx.opt_text::<70>(
+        "ultimate_creditor",
+        d.ultimate_creditor,
+        "ultimate creditor name",
+    );
+    Some(Debit {
+        end_to_end_id: end_to_end_id?,
+        amount: amount?,
+        collection_date: collection_date?,
+        sequence: sequence?,
+        mandate: Mandate {
+            id: mandate_id?,
+            signed_on: signed_on?,
+            scheme: scheme?,
+            amendment: amendment?,
+        },
+        debtor: Debtor {
+            name: debtor_name?,
+            iban: debtor_iban?,
+            bic: debtor_bic?,
+            address: debtor_address?,
+        },
+        remittance: remittance?,
+        purpose: purpose?,
+        ultimate_debtor: ultimate_debtor?,
+        ultimate_creditor: ultimate_creditor?,
+    })
+}
+
+fn parse_amendment(cx: &mut Ctx<'_>, a: RawAmendment) -> Option<Amendment> {
+    let p = "mandate.amendment";
+    let original_mandate_id = match opt_nonempty(a.original_mandate_id) {
+        Some(m) => cx
+            .parse(&format!("{p}.original_mandate_id"), MandateId::parse(&m))
+            .map(Some),
+        None => Some(None),
+    };
+    let original_creditor_id = match opt_nonempty(a.original_creditor_id) {
+        Some(m) => cx
+            .parse(&format!("{p}.original_creditor_id"), CreditorId::parse(&m))
+            .map(Some),
+        None => Some(None),
+    };
+    let original_creditor_name = cx.opt_text::<70>(
+        &format!("{p}.original_creditor_name"),
+        a.original_creditor_name,
+        "original creditor name",
+    );
+    let new_bank = a.new_bank.unwrap_or(false);
+    let original_account = match (opt_nonempty(a.original_iban), new_bank) {
+        (Some(_), true) => {
+            cx.f.problem(
+                cx.place,
+                p,
+                "give either original_iban (new account at the same bank) or new_bank (another bank), not both",
+            );
+            None
+        }
+        (Some(i), false) => cx
+            .parse(&format!("{p}.original_iban"), Iban::parse(&i))
+            .map(|i| Some(OriginalAccount::SameBank(i))),
+        (None, true) => Some(Some(OriginalAccount::NewBank)),
+        (None, false) => Some(None),
+    };
+    Some(Amendment {
+        original_mandate_id: original_mandate_id?,
+        original_creditor_id: original_creditor_id?,
+        original_creditor_name: original_creditor_name?,
+        original_account: original_account?,
+    })
+}

@@ -1,0 +1,448 @@
+//! pain.008 writers. Streaming: the XML goes straight to the `io::Write` through a fixed-size
+//! buffer; nothing is collected per debit.
+
+use std::io::{self, BufWriter, Write};
+
+use crate::address::PostalAddress;
+use crate::amount::Amount;
+use crate::bic::Bic;
+use crate::iban::Iban;
+use crate::mandate::OriginalAccount;
+use crate::model::{Problem, ValidMessage};
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Format {
+    /// pain.008.001.08 (ISO 2019), valid against the ISO schema and DK GBIC_5. The default.
+    #[default]
+    Pain00800108,
+    /// pain.008.001.02 (ISO 2009), legacy, valid against the ISO schema and DK GBIC_3.
+    ///
+    /// GBIC_3 can carry an address only as country plus two free lines, the unstructured form
+    /// that is not allowed for collections due on or after 15 Nov 2026. So this format writes no
+    /// postal address at all, and refuses a message in which a debtor address is required
+    /// (debtor or creditor bank in a non-EEA SEPA country); see [`ValidMessage::check_format`].
+    Pain00800102,
+}
+
+impl Format {
+    /// Namespace / schema name, e.g. `pain.008.001.08`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Pain00800108 => "pain.008.001.08",
+            Format::Pain00800102 => "pain.008.001.02",
+        }
+    }
+
+    /// Parses `pain.008.001.08` or `pain.008.001.02` (also `08`/`02`).
+    pub fn parse(s: &str) -> Option<Format> {
+        match s.trim() {
+            "pain.008.001.08" | "08" => Some(Format::Pain00800108),
+            "pain.008.001.02" | "02" => Some(Format::Pain00800102),
+            _ => None,
+        }
+    }
+}
+
+/// Why writing failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The chosen format cannot carry this message; nothing was written.
+    #[error("the message cannot be written as {format}: {}", problems.first().map(|p| p.to_string()).unwrap_or_default())]
+    Unsupported {
+        /// The format asked for.
+        format: &'static str,
+        /// Every reason, with its place.
+        problems: Vec<Problem>,
+    },
+    /// The output failed.
+    #[error("could not write the file")]
+    Io(#[from] io::Error),
+}
+
+const INDENT: &[u8] = b"                                                                ";
+
+struct Out<W: Write> {
+    w: BufWriter<W>,
+}
+
+impl<W: Write> Out<W> {
+    #[inline]
+    fn indent(&mut self, depth: usize) -> io::Result<()> {
+        self.w.write_all(&INDENT[..(depth * 2).min(INDENT.len())])
+    }
+
+    #[inline]
+    fn open(&mut self, depth: usize, tag: &str) -> io::Result<()> {
+        self.indent(depth)?;
+        self.w.write_all(b"<")?;
+        self.w.write_all(tag.as_bytes())?;
+        self.w.write_all(b">\n")
+    }
+
+    #[inline]
+    fn close(&mut self, depth: usize, tag: &str) -> io::Result<()> {
+        self.indent(depth)?;
+        self.w.write_all(b"</")?;
+        self.w.write_all(tag.as_bytes())?;
+        self.w.write_all(b">\n")
+    }
+
+    /// `<tag>text</tag>` with the text escaped.
+    #[inline]
+    fn leaf(&mut self, depth: usize, tag: &str, text: &str) -> io::Result<()> {
+        self.indent(depth)?;
+        self.w.write_all(b"<")?;
+        self.w.write_all(tag.as_bytes())?;
+        self.w.write_all(b">")?;
+        self.escaped(text)?;
+        self.w.write_all(b"</")?;
+        self.w.write_all(tag.as_bytes())?;
+        self.w.write_all(b">\n")
+    }
+
+    fn escaped(&mut self, text: &str) -> io::Result<()> {
+        let bytes = text.as_bytes();
+        let mut start = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            let rep: &[u8] = match b {
+                b'&' => b"&amp;",
+                b'<' => b"&lt;",
+                b'>' => b"&gt;",
+                b'"' => b"&quot;",
+                _ => continue,
+            };
+            self.w.write_all(&bytes[start..i])?;
+            self.w.write_all(rep)?;
+            start = i + 1;
+        }
+        self.w.write_all(&bytes[start..])
+    }
+
+    fn amount(&mut self, depth: usize, tag: &str, cents: u128, ccy: bool) -> io::Result<()> {
+        self.indent(depth)?;
+        if ccy {
+            writeln!(
+                self.w,
+                "<{tag} Ccy=\"EUR\">{}.{:02}</{tag}>",
+                cents / 100,
+                cents % 100
+            )
+        } else {
+            writeln!(self.w, "<{tag}>{}.{:02}</{tag}>", cents / 100, cents % 100)
+        }
+    }
+
+    fn agent(
+        &mut self,
+        depth: usize,
+        tag: &str,
+        bic: Option<&Bic>,
+        format: Format,
+    ) -> io::Result<()> {
+        self.open(depth, tag)?;
+        self.open(depth + 1, "FinInstnId")?;
+        match bic {
+            Some(b) => {
+                let el = if format == Format::Pain00800108 {
+                    "BICFI"
+                } else {
+                    "BIC"
+                };
+                self.leaf(depth + 2, el, b.as_str())?;
+            }
+            None => {
+                self.open(depth + 2, "Othr")?;
+                self.leaf(depth + 3, "Id", "NOTPROVIDED")?;
+                self.close(depth + 2, "Othr")?;
+            }
+        }
+        self.close(depth + 1, "FinInstnId")?;
+        self.close(depth, tag)
+    }
+
+    fn account(&mut self, depth: usize, tag: &str, iban: &Iban) -> io::Result<()> {
+        self.open(depth, tag)?;
+        self.open(depth + 1, "Id")?;
+        self.leaf(depth + 2, "IBAN", iban.as_str())?;
+        self.close(depth + 1, "Id")?;
+        self.close(depth, tag)
+    }
+
+    fn address(&mut self, depth: usize, a: &PostalAddress) -> io::Result<()> {
+        self.open(depth, "PstlAdr")?;
+        if let Some(s) = a.street() {
+            self.leaf(depth + 1, "StrtNm", s.as_str())?;
+        }
+        if let Some(s) = a.building() {
+            self.leaf(depth + 1, "BldgNb", s.as_str())?;
+        }
+        if let Some(s) = a.postcode() {
+            self.leaf(depth + 1, "PstCd", s.as_str())?;
+        }
+        self.leaf(depth + 1, "TwnNm", a.town().as_str())?;
+        self.leaf(depth + 1, "Ctry", a.country().as_str())?;
+        for l in a.lines() {
+            self.leaf(depth + 1, "AdrLine", l.as_str())?;
+        }
+        self.close(depth, "PstlAdr")
+    }
+
+    fn party(
+        &mut self,
+        depth: usize,
+        tag: &str,
+        name: &str,
+        address: Option<&PostalAddress>,
+        format: Format,
+    ) -> io::Result<()> {
+        self.open(depth, tag)?;
+        self.leaf(depth + 1, "Nm", name)?;
+        if let (Some(a), Format::Pain00800108) = (address, format) {
+            self.address(depth + 1, a)?;
+        }
+        self.close(depth, tag)
+    }
+
+    fn scheme_id(
+        &mut self,
+        depth: usize,
+        tag: &str,
+        name: Option<&str>,
+        id: Option<&str>,
+    ) -> io::Result<()> {
+        self.open(depth, tag)?;
+        if let Some(n) = name {
+            self.leaf(depth + 1, "Nm", n)?;
+        }
+        if let Some(id) = id {
+            self.open(depth + 1, "Id")?;
+            self.open(depth + 2, "PrvtId")?;
+            self.open(depth + 3, "Othr")?;
+            self.leaf(depth + 4, "Id", id)?;
+            self.open(depth + 4, "SchmeNm")?;
+            self.leaf(depth + 5, "Prtry", "SEPA")?;
+            self.close(depth + 4, "SchmeNm")?;
+            self.close(depth + 3, "Othr")?;
+            self.close(depth + 2, "PrvtId")?;
+            self.close(depth + 1, "Id")?;
+        }
+        self.close(depth, tag)
+    }
+}
+
+impl ValidMessage {
+    /// Reasons why this message cannot be written in `format` (empty when it can).
+    /// pain.008.001.08 takes every valid message; pain.008.001.02 refuses messages that need a
+    /// debtor address and BICs that do not fit the 2009 pattern.
+    pub fn check_format(&self, format: Format) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        if format == Format::Pain00800108 {
+            return problems;
+        }
+        let creditor_outside = crate::country::is_non_eea_sepa(self.creditor().iban.country_code());
+        let bic_problem = |field: String, debit: Option<usize>, e2e: Option<String>, b: &Bic| {
+            Problem {
+                debit,
+                end_to_end_id: e2e,
+                field,
+                message: format!(
+                    "the BIC {b} does not fit the 2009 pattern of pain.008.001.02; use pain.008.001.08"
+                ),
+            }
+        };
+        if let Some(b) = &self.creditor().bic
+            && !b.fits_2009_pattern()
+        {
+            problems.push(bic_problem("creditor.bic".into(), None, None, b));
+        }
+        for (i, d) in self.debits().iter().enumerate() {
+            let e2e = Some(d.end_to_end_id.to_string());
+            let outside = creditor_outside
+                || crate::country::is_non_eea_sepa(d.debtor.iban.country_code())
+                || d.debtor
+                    .bic
+                    .as_ref()
+                    .is_some_and(|b| crate::country::is_non_eea_sepa(b.country_code()));
+            if outside {
+                problems.push(Problem {
+                    debit: Some(i),
+                    end_to_end_id: e2e.clone(),
+                    field: format!("debits[{i}].debtor.address"),
+                    message: "pain.008.001.02 cannot carry the structured address this debtor needs; use pain.008.001.08".into(),
+                });
+            }
+            if let Some(b) = &d.debtor.bic
+                && !b.fits_2009_pattern()
+            {
+                problems.push(bic_problem(
+                    format!("debits[{i}].debtor.bic"),
+                    Some(i),
+                    e2e,
+                    b,
+                ));
+            }
+        }
+        problems
+    }
+
+    /// Writes the message as `format` to `out` (UTF-8 without BOM, no namespace prefixes).
+    /// The same message gives the same bytes. Nothing is written when the format cannot carry
+    /// the message ([`WriteError::Unsupported`]).
+    pub fn write<W: Write>(&self, format: Format, out: W) -> Result<(), WriteError> {
+        let problems = self.check_format(format);
+        if !problems.is_empty() {
+            return Err(WriteError::Unsupported {
+                format: format.name(),
+                problems,
+            });
+        }
+        let mut o = Out {
+            w: BufWriter::with_capacity(64 * 1024, out),
+        };
+        self.write_xml(&mut o, format)?;
+        o.w.flush()?;
+        Ok(())
+    }
+
+    fn write_xml<W: Write>(&self, o: &mut Out<W>, format: Format) -> io::Result<()> {
+        let v08 = format == Format::Pain00800108;
+        let h = self.header();
+        let c = self.creditor();
+        o.w.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
+        writeln!(
+            o.w,
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:{}\">",
+            format.name()
+        )?;
+        o.open(1, "CstmrDrctDbtInitn")?;
+        o.open(2, "GrpHdr")?;
+        o.leaf(3, "MsgId", h.message_id.as_str())?;
+        o.leaf(3, "CreDtTm", &h.created_at.to_xml())?;
+        o.leaf(3, "NbOfTxs", &self.number_of_transactions().to_string())?;
+        o.amount(3, "CtrlSum", self.control_sum_cents(), false)?;
+        o.open(3, "InitgPty")?;
+        o.leaf(
+            4,
+            "Nm",
+            h.initiating_party.as_ref().unwrap_or(&c.name).as_str(),
+        )?;
+        o.close(3, "InitgPty")?;
+        o.close(2, "GrpHdr")?;
+        for block in self.blocks() {
+            o.open(2, "PmtInf")?;
+            o.leaf(3, "PmtInfId", block.id.as_str())?;
+            o.leaf(3, "PmtMtd", "DD")?;
+            if let Some(b) = h.batch_booking {
+                o.leaf(3, "BtchBookg", if b { "true" } else { "false" })?;
+            }
+            o.leaf(3, "NbOfTxs", &block.count.to_string())?;
+            o.amount(3, "CtrlSum", block.sum_cents, false)?;
+            o.open(3, "PmtTpInf")?;
+            o.open(4, "SvcLvl")?;
+            o.leaf(5, "Cd", "SEPA")?;
+            o.close(4, "SvcLvl")?;
+            o.open(4, "LclInstrm")?;
+            o.leaf(5, "Cd", self.instrument().code())?;
+            o.close(4, "LclInstrm")?;
+            o.leaf(4, "SeqTp", block.sequence.code())?;
+            o.close(3, "PmtTpInf")?;
+            o.leaf(
+                3,
+                "ReqdColltnDt",
+                &block.collection_date.format("%Y-%m-%d").to_string(),
+            )?;
+            o.party(3, "Cdtr", c.name.as_str(), c.address.as_ref(), format)?;
+            o.account(3, "CdtrAcct", &c.iban)?;
+            o.agent(3, "CdtrAgt", c.bic.as_ref(), format)?;
+            o.leaf(3, "ChrgBr", "SLEV")?;
+            o.scheme_id(3, "CdtrSchmeId", None, Some(c.creditor_id.as_str()))?;
+            for d in self.block_debits(block) {
+                o.open(3, "DrctDbtTxInf")?;
+                o.open(4, "PmtId")?;
+                o.leaf(5, "EndToEndId", d.end_to_end_id.as_str())?;
+                o.close(4, "PmtId")?;
+                o.amount(4, "InstdAmt", u128::from(Amount::cents(&d.amount)), true)?;
+                o.open(4, "DrctDbtTx")?;
+                o.open(5, "MndtRltdInf")?;
+                o.leaf(6, "MndtId", d.mandate.id.as_str())?;
+                o.leaf(
+                    6,
+                    "DtOfSgntr",
+                    &d.mandate.signed_on.format("%Y-%m-%d").to_string(),
+                )?;
+                match &d.mandate.amendment {
+                    None => o.leaf(6, "AmdmntInd", "false")?,
+                    Some(a) => {
+                        o.leaf(6, "AmdmntInd", "true")?;
+                        o.open(6, "AmdmntInfDtls")?;
+                        if let Some(m) = &a.original_mandate_id {
+                            o.leaf(7, "OrgnlMndtId", m.as_str())?;
+                        }
+                        if a.original_creditor_id.is_some() || a.original_creditor_name.is_some() {
+                            o.scheme_id(
+                                7,
+                                "OrgnlCdtrSchmeId",
+                                a.original_creditor_name.as_ref().map(|n| n.as_str()),
+                                a.original_creditor_id.as_ref().map(|i| i.as_str()),
+                            )?;
+                        }
+                        match &a.original_account {
+                            Some(OriginalAccount::SameBank(iban)) => {
+                                o.account(7, "OrgnlDbtrAcct", iban)?
+                            }
+                            Some(OriginalAccount::NewBank) => {
+                                o.open(7, "OrgnlDbtrAcct")?;
+                                o.open(8, "Id")?;
+                                o.open(9, "Othr")?;
+                                o.leaf(10, "Id", "SMNDA")?;
+                                o.close(9, "Othr")?;
+                                o.close(8, "Id")?;
+                                o.close(7, "OrgnlDbtrAcct")?;
+                            }
+                            None => {}
+                        }
+                        o.close(6, "AmdmntInfDtls")?;
+                    }
+                }
+                o.close(5, "MndtRltdInf")?;
+                o.close(4, "DrctDbtTx")?;
+                if let Some(u) = &d.ultimate_creditor {
+                    o.open(4, "UltmtCdtr")?;
+                    o.leaf(5, "Nm", u.as_str())?;
+                    o.close(4, "UltmtCdtr")?;
+                }
+                o.agent(4, "DbtrAgt", d.debtor.bic.as_ref(), format)?;
+                o.party(
+                    4,
+                    "Dbtr",
+                    d.debtor.name.as_str(),
+                    d.debtor.address.as_ref(),
+                    format,
+                )?;
+                o.account(4, "DbtrAcct", &d.debtor.iban)?;
+                if let Some(u) = &d.ultimate_debtor {
+                    o.open(4, "UltmtDbtr")?;
+                    o.leaf(5, "Nm", u.as_str())?;
+                    o.close(4, "UltmtDbtr")?;
+                }
+                if let Some(p) = &d.purpose {
+                    o.open(4, "Purp")?;
+                    o.leaf(5, "Cd", p.as_str())?;
+                    o.close(4, "Purp")?;
+                }
+                if let Some(r) = &d.remittance {
+                    o.open(4, "RmtInf")?;
+                    o.leaf(5, "Ustrd", r.as_str())?;
+                    o.close(4, "RmtInf")?;
+                }
+                o.close(3, "DrctDbtTxInf")?;
+            }
+            o.close(2, "PmtInf")?;
+        }
+        o.close(1, "CstmrDrctDbtInitn")?;
+        o.w.write_all(b"</Document>\n")?;
+        let _ = v08;
+        Ok(())
+    }
+}
