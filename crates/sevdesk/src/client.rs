@@ -601,7 +601,11 @@ impl Client {
         let query = ep.query();
         check_allowed("GET", &path, &query)?;
         let mut url = self.inner.base.clone();
-        url.set_path(&format!("{}{}", self.inner.base.path(), path));
+        url.set_path(&format!(
+            "{}{}",
+            self.inner.base.path().trim_end_matches('/'),
+            path
+        ));
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query.iter());
         }

@@ -396,4 +396,28 @@ mod tests {
         let none: OneOrMany<Id> = serde_json::from_str("null").unwrap();
         assert!(none.0.is_empty());
     }
+
+    proptest::proptest! {
+        /// Any amount sevdesk could send, as a string or as a JSON number, parses exactly.
+        #[test]
+        fn any_decimal_parses_exactly(mantissa in -10_000_000_000_000i64..10_000_000_000_000i64, scale in 0u32..=8) {
+            let want = Decimal::new(mantissa, scale);
+            let text = want.to_string();
+            let as_string = format!(r#"{{"amount":"{text}"}}"#);
+            let as_number = format!(r#"{{"amount":{text}}}"#);
+            proptest::prop_assert_eq!(probe(&as_string).amount, Some(want));
+            proptest::prop_assert_eq!(probe(&as_number).amount, Some(want));
+        }
+
+        /// Arbitrary text in a string field never panics the parser and comes back unchanged
+        /// (apart from surrounding blanks).
+        #[test]
+        fn any_text_round_trips(text in "\\PC{0,40}") {
+            let json = serde_json::to_string(&serde_json::json!({ "text": text })).unwrap();
+            let got = probe(&json).text;
+            let trimmed = text.trim();
+            let want = if trimmed.is_empty() { None } else { Some(trimmed.to_owned()) };
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
 }
