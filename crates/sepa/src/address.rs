@@ -15,7 +15,11 @@ pub enum AddressError {
 /// A postal address: town and country always; street, building number and post code in their own
 /// fields (structured) and/or up to two address lines for the rest (hybrid).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PostalAddress {
+pub struct PostalAddress(Box<Parts>);
+
+// Boxed so a debit without an address costs one pointer, not the whole address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Parts {
     street: Option<StreetName>,
     building: Option<BuildingNumber>,
     postcode: Option<PostCode>,
@@ -33,14 +37,14 @@ impl PostalAddress {
         town: TownName,
         country: CountryCode,
     ) -> PostalAddress {
-        PostalAddress {
+        PostalAddress(Box::new(Parts {
             street,
             building,
             postcode,
             town,
             country,
             lines: Vec::new(),
-        }
+        }))
     }
 
     /// A hybrid address: structured parts plus at most two address lines.
@@ -55,38 +59,38 @@ impl PostalAddress {
         if lines.len() > 2 {
             return Err(AddressError::TooManyLines(lines.len()));
         }
-        Ok(PostalAddress {
+        Ok(PostalAddress(Box::new(Parts {
             street,
             building,
             postcode,
             town,
             country,
             lines,
-        })
+        })))
     }
 
     /// Street name.
     pub fn street(&self) -> Option<&StreetName> {
-        self.street.as_ref()
+        self.0.street.as_ref()
     }
     /// Building number.
     pub fn building(&self) -> Option<&BuildingNumber> {
-        self.building.as_ref()
+        self.0.building.as_ref()
     }
     /// Post code.
     pub fn postcode(&self) -> Option<&PostCode> {
-        self.postcode.as_ref()
+        self.0.postcode.as_ref()
     }
     /// Town.
     pub fn town(&self) -> &TownName {
-        &self.town
+        &self.0.town
     }
     /// Country.
     pub fn country(&self) -> CountryCode {
-        self.country
+        self.0.country
     }
     /// Address lines of a hybrid address (0–2).
     pub fn lines(&self) -> &[AddressLine] {
-        &self.lines
+        &self.0.lines
     }
 }

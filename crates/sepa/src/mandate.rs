@@ -18,8 +18,8 @@ pub struct Mandate {
     pub signed_on: NaiveDate,
     /// CORE or B2B; the debit is collected under this scheme.
     pub scheme: LocalInstrument,
-    /// What changed since the last collection, if anything.
-    pub amendment: Option<Amendment>,
+    /// What changed since the last collection, if anything (boxed: rare, and large).
+    pub amendment: Option<Box<Amendment>>,
 }
 
 /// Changes to a mandate since the previous collection (`AmdmntInfDtls`). At least one part is set.

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use crate::address::PostalAddress;
@@ -227,6 +227,13 @@ pub struct MessageBuilder {
     findings: Findings,
 }
 
+/// FNV-1a, enough to spread end-to-end ids for duplicate detection.
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 fn input_index(skipped: &[usize], pos: usize) -> usize {
     let mut idx = pos;
     for &s in skipped {
@@ -277,6 +284,26 @@ impl MessageBuilder {
     /// True when no debit was pushed.
     pub fn is_empty(&self) -> bool {
         self.debits.is_empty()
+    }
+
+    /// Reserves room for `n` more debits (saves copying when the count is known).
+    pub fn reserve(&mut self, n: usize) {
+        self.debits.reserve(n);
+    }
+
+    /// Adds many debits; when the builder is still empty the vector is taken over without copying.
+    pub fn push_all(&mut self, debits: Vec<Debit>) {
+        if self.debits.is_empty() && self.skipped.is_empty() {
+            for (i, d) in debits.iter().enumerate() {
+                self.check(i, d);
+            }
+            self.debits = debits;
+        } else {
+            self.reserve(debits.len());
+            for d in debits {
+                self.push(d);
+            }
+        }
     }
 
     /// Adds a debit and checks it against the creditor, today and the debits before it.
@@ -437,28 +464,45 @@ impl MessageBuilder {
         if debits.is_empty() && skipped.is_empty() {
             findings.problem(none, "debits", "the message has no debits");
         }
-        // Duplicate end-to-end ids, found by sorting indices (4 bytes per debit, no hash set).
-        let mut order: Vec<u32> = (0..debits.len() as u32).collect();
-        order.sort_unstable_by(|a, b| {
-            debits[*a as usize]
-                .end_to_end_id
-                .cmp(&debits[*b as usize].end_to_end_id)
-        });
+        // Duplicate end-to-end ids: sort (hash, index) pairs, a small contiguous array, instead
+        // of jumping through the debits; equal hashes are then compared for real.
+        let mut by_hash: Vec<(u64, u32)> = debits
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (fnv1a(d.end_to_end_id.as_str()), i as u32))
+            .collect();
+        by_hash.sort_unstable();
         let mut dup_reported = 0usize;
-        for w in order.windows(2) {
-            let (a, b) = (w[0] as usize, w[1] as usize);
-            if debits[a].end_to_end_id == debits[b].end_to_end_id && dup_reported < 1000 {
-                let (first, second) = (a.min(b), a.max(b));
-                let e2e = debits[second].end_to_end_id.as_str().to_string();
-                let (first, second) = (input_index(&skipped, first), input_index(&skipped, second));
-                findings.problem(
-                    Place { debit: Some(second), e2e: Some(&e2e) },
-                    "end_to_end_id",
-                    format!("the end-to-end id {e2e} is already used by debit {first}; every collection needs its own"),
-                );
-                dup_reported += 1;
+        let mut run_start = 0;
+        while run_start < by_hash.len() {
+            let mut run_end = run_start + 1;
+            while run_end < by_hash.len() && by_hash[run_end].0 == by_hash[run_start].0 {
+                run_end += 1;
             }
+            for j in run_start + 1..run_end {
+                let b = by_hash[j].1 as usize;
+                let first = by_hash[run_start..j]
+                    .iter()
+                    .map(|&(_, a)| a as usize)
+                    .find(|&a| debits[a].end_to_end_id == debits[b].end_to_end_id);
+                if let Some(a) = first {
+                    if dup_reported < 1000 {
+                        let e2e = debits[b].end_to_end_id.as_str();
+                        findings.problem(
+                            Place { debit: Some(input_index(&skipped, b)), e2e: Some(e2e) },
+                            "end_to_end_id",
+                            format!(
+                                "the end-to-end id {e2e} is already used by debit {}; every collection needs its own",
+                                input_index(&skipped, a)
+                            ),
+                        );
+                    }
+                    dup_reported += 1;
+                }
+            }
+            run_start = run_end;
         }
+        drop(by_hash);
         let total: u128 = debits.iter().map(|d| u128::from(d.amount.cents())).sum();
         if total >= 10u128.pow(18) {
             findings.problem(
@@ -473,11 +517,19 @@ impl MessageBuilder {
                 .sort_by_key(|p| p.debit.map_or(0, |d| d + 1));
             return Err(findings.problems);
         }
-        // Blocks: stable order by (date, sequence type), input order inside a block.
-        order.sort_by_key(|&i| {
-            let d = &debits[i as usize];
-            (d.collection_date, d.sequence, i)
-        });
+        // Blocks: order by (date, sequence type), input order inside a block. Sorting packed
+        // keys keeps the sort inside one small array.
+        let mut keyed: Vec<u64> = debits
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let day = d.collection_date.num_days_from_ce().max(0) as u64;
+                (day << 35) | ((d.sequence as u64) << 32) | i as u64
+            })
+            .collect();
+        keyed.sort_unstable();
+        let order: Vec<u32> = keyed.iter().map(|k| (*k & 0xFFFF_FFFF) as u32).collect();
+        drop(keyed);
         let mut blocks: Vec<Block> = Vec::new();
         for (pos, &i) in order.iter().enumerate() {
             let d = &debits[i as usize];

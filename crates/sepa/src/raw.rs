@@ -293,7 +293,7 @@ impl Ctx<'_> {
                 .problem(self.place, field, format!("the {what} is missing"));
             return None;
         }
-        match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        match parse_iso_date(v) {
             Ok(d) => Some(d),
             Err(_) => {
                 self.f.problem(
@@ -357,6 +357,24 @@ impl Ctx<'_> {
         }
         PostalAddress::hybrid(street, building, postcode, town, country, lines).ok()
     }
+}
+
+/// `YYYY-MM-DD` exactly (chrono's format parser is slow for a million dates).
+fn parse_iso_date(v: &str) -> Result<NaiveDate, ()> {
+    let b = v.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(());
+    }
+    let num = |r: std::ops::Range<usize>| -> Result<u32, ()> {
+        b[r].iter().try_fold(0u32, |acc, &c| {
+            if c.is_ascii_digit() {
+                Ok(acc * 10 + u32::from(c - b'0'))
+            } else {
+                Err(())
+            }
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?).ok_or(())
 }
 
 fn opt_nonempty(v: Option<String>) -> Option<String> {
@@ -460,11 +478,21 @@ pub fn validate(
     // Without a usable header or creditor the debits are still checked one by one, so every
     // problem is reported in one go.
     let mut builder = match (header, creditor) {
-        (Some(h), Some(c)) => Some(MessageBuilder::new(h, c, today)),
+        (Some(h), Some(c)) => {
+            let mut b = MessageBuilder::new(h, c, today);
+            b.reserve(debits.len());
+            Some(b)
+        }
         _ => None,
     };
-    for (i, d) in debits.into_iter().enumerate() {
-        let e2e_raw = d.end_to_end_id.trim().to_string();
+    for (i, mut d) in debits.into_iter().enumerate() {
+        // Moved out (not copied) so findings can borrow it while the rest of `d` is consumed.
+        let e2e_raw = std::mem::take(&mut d.end_to_end_id);
+        let e2e_raw = if e2e_raw.trim().len() == e2e_raw.len() {
+            e2e_raw
+        } else {
+            e2e_raw.trim().to_string()
+        };
         let mut local = Findings::default();
         let debit = {
             let place = Place {
@@ -480,7 +508,7 @@ pub fn validate(
                 place,
                 policy,
             };
-            parse_debit(&mut cx, d)
+            parse_debit(&mut cx, &e2e_raw, d)
         };
         match &mut builder {
             Some(b) => {
@@ -505,8 +533,8 @@ pub fn validate(
     }
 }
 
-fn parse_debit(cx: &mut Ctx<'_>, d: RawDebit) -> Option<Debit> {
-    let end_to_end_id = cx.parse("end_to_end_id", EndToEndId::parse(&d.end_to_end_id));
+fn parse_debit(cx: &mut Ctx<'_>, e2e: &str, d: RawDebit) -> Option<Debit> {
+    let end_to_end_id = cx.parse("end_to_end_id", EndToEndId::parse(e2e));
     let amount = cx.parse("amount", Amount::parse(&d.amount));
     let collection_date = cx.date("collection_date", &d.collection_date, "collection date");
     let sequence = if d.sequence.trim().is_empty() {
@@ -546,7 +574,7 @@ fn parse_debit(cx: &mut Ctx<'_>, d: RawDebit) -> Option<Debit> {
     );
     let amendment = match d.mandate.amendment {
         None => Some(None),
-        Some(a) => parse_amendment(cx, a).map(Some),
+        Some(a) => parse_amendment(cx, a).map(|a| Some(Box::new(a))),
     };
     let ultimate_debtor =
         cx.opt_text::<70>("ultimate_debtor", d.ultimate_debtor, "ultimate debtor name");

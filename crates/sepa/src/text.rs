@@ -217,7 +217,7 @@ impl<const MAX: usize> Text<MAX> {
     ) -> Result<(Self, Vec<TextChange>), TextError> {
         let (converted, pairs) = convert(&input, policy);
         if let Cow::Borrowed(b) = converted {
-            if b.len() == input.len() && b.chars().nth(MAX).is_none() {
+            if b.len() == input.len() && (b.len() <= MAX || b.chars().nth(MAX).is_none()) {
                 if input.is_empty() {
                     return Err(TextError::Empty);
                 }
@@ -245,7 +245,11 @@ impl<const MAX: usize> Text<MAX> {
         if !pairs.is_empty() {
             changes.push(TextChange::Replaced(pairs));
         }
-        let count = converted.chars().count();
+        let count = if converted.len() <= MAX {
+            converted.len()
+        } else {
+            converted.chars().count()
+        };
         let text = if count > MAX {
             let cut: String = converted.chars().take(MAX).collect();
             let cut = cut.trim_end().to_string();

@@ -101,8 +101,43 @@ impl<W: Write> Out<W> {
         self.w.write_all(b">\n")
     }
 
+    /// `<tag>text</tag>` for values that by construction contain no XML special characters
+    /// (identifiers, IBAN, BIC, codes, numbers, dates).
+    #[inline]
+    fn leaf_plain(&mut self, depth: usize, tag: &str, text: &[u8]) -> io::Result<()> {
+        self.indent(depth)?;
+        self.w.write_all(b"<")?;
+        self.w.write_all(tag.as_bytes())?;
+        self.w.write_all(b">")?;
+        self.w.write_all(text)?;
+        self.w.write_all(b"</")?;
+        self.w.write_all(tag.as_bytes())?;
+        self.w.write_all(b">\n")
+    }
+
+    fn date(&mut self, depth: usize, tag: &str, d: chrono::NaiveDate) -> io::Result<()> {
+        use chrono::Datelike;
+        let mut b = *b"0000-00-00";
+        let y = d.year().clamp(0, 9999) as u32;
+        b[0] = b'0' + (y / 1000) as u8;
+        b[1] = b'0' + (y / 100 % 10) as u8;
+        b[2] = b'0' + (y / 10 % 10) as u8;
+        b[3] = b'0' + (y % 10) as u8;
+        b[5] = b'0' + (d.month() / 10) as u8;
+        b[6] = b'0' + (d.month() % 10) as u8;
+        b[8] = b'0' + (d.day() / 10) as u8;
+        b[9] = b'0' + (d.day() % 10) as u8;
+        self.leaf_plain(depth, tag, &b)
+    }
+
     fn escaped(&mut self, text: &str) -> io::Result<()> {
         let bytes = text.as_bytes();
+        if !bytes
+            .iter()
+            .any(|&b| matches!(b, b'&' | b'<' | b'>' | b'"'))
+        {
+            return self.w.write_all(bytes);
+        }
         let mut start = 0;
         for (i, &b) in bytes.iter().enumerate() {
             let rep: &[u8] = match b {
@@ -121,6 +156,31 @@ impl<W: Write> Out<W> {
 
     fn amount(&mut self, depth: usize, tag: &str, cents: u128, ccy: bool) -> io::Result<()> {
         self.indent(depth)?;
+        // Hand-formatted: this runs once per debit.
+        let mut buf = [0u8; 48];
+        let mut i = buf.len();
+        let mut v = cents;
+        let mut digits = 0;
+        while v > 0 || digits < 3 {
+            if digits == 2 {
+                i -= 1;
+                buf[i] = b'.';
+            }
+            i -= 1;
+            buf[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            digits += 1;
+        }
+        let num = &buf[i..];
+        self.w.write_all(b"<")?;
+        self.w.write_all(tag.as_bytes())?;
+        self.w
+            .write_all(if ccy { b" Ccy=\"EUR\">" } else { b">" })?;
+        self.w.write_all(num)?;
+        self.w.write_all(b"</")?;
+        self.w.write_all(tag.as_bytes())?;
+        return self.w.write_all(b">\n");
+        #[allow(unreachable_code)]
         if ccy {
             writeln!(
                 self.w,
@@ -149,11 +209,11 @@ impl<W: Write> Out<W> {
                 } else {
                     "BIC"
                 };
-                self.leaf(depth + 2, el, b.as_str())?;
+                self.leaf_plain(depth + 2, el, b.as_str().as_bytes())?;
             }
             None => {
                 self.open(depth + 2, "Othr")?;
-                self.leaf(depth + 3, "Id", "NOTPROVIDED")?;
+                self.leaf_plain(depth + 3, "Id", b"NOTPROVIDED")?;
                 self.close(depth + 2, "Othr")?;
             }
         }
@@ -164,7 +224,7 @@ impl<W: Write> Out<W> {
     fn account(&mut self, depth: usize, tag: &str, iban: &Iban) -> io::Result<()> {
         self.open(depth, tag)?;
         self.open(depth + 1, "Id")?;
-        self.leaf(depth + 2, "IBAN", iban.as_str())?;
+        self.leaf_plain(depth + 2, "IBAN", iban.as_str().as_bytes())?;
         self.close(depth + 1, "Id")?;
         self.close(depth, tag)
     }
@@ -347,11 +407,7 @@ impl ValidMessage {
             o.close(4, "LclInstrm")?;
             o.leaf(4, "SeqTp", block.sequence.code())?;
             o.close(3, "PmtTpInf")?;
-            o.leaf(
-                3,
-                "ReqdColltnDt",
-                &block.collection_date.format("%Y-%m-%d").to_string(),
-            )?;
+            o.date(3, "ReqdColltnDt", block.collection_date)?;
             o.party(3, "Cdtr", c.name.as_str(), c.address.as_ref(), format)?;
             o.account(3, "CdtrAcct", &c.iban)?;
             o.agent(3, "CdtrAgt", c.bic.as_ref(), format)?;
@@ -360,19 +416,15 @@ impl ValidMessage {
             for d in self.block_debits(block) {
                 o.open(3, "DrctDbtTxInf")?;
                 o.open(4, "PmtId")?;
-                o.leaf(5, "EndToEndId", d.end_to_end_id.as_str())?;
+                o.leaf_plain(5, "EndToEndId", d.end_to_end_id.as_str().as_bytes())?;
                 o.close(4, "PmtId")?;
                 o.amount(4, "InstdAmt", u128::from(Amount::cents(&d.amount)), true)?;
                 o.open(4, "DrctDbtTx")?;
                 o.open(5, "MndtRltdInf")?;
-                o.leaf(6, "MndtId", d.mandate.id.as_str())?;
-                o.leaf(
-                    6,
-                    "DtOfSgntr",
-                    &d.mandate.signed_on.format("%Y-%m-%d").to_string(),
-                )?;
+                o.leaf_plain(6, "MndtId", d.mandate.id.as_str().as_bytes())?;
+                o.date(6, "DtOfSgntr", d.mandate.signed_on)?;
                 match &d.mandate.amendment {
-                    None => o.leaf(6, "AmdmntInd", "false")?,
+                    None => o.leaf_plain(6, "AmdmntInd", b"false")?,
                     Some(a) => {
                         o.leaf(6, "AmdmntInd", "true")?;
                         o.open(6, "AmdmntInfDtls")?;

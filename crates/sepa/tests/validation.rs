@@ -1,0 +1,410 @@
+//! `validate`: every problem at once with its place, warnings beside a valid message, and the
+//! cross-field rules (dates, addresses, schemes, amendments, duplicates, block grouping).
+
+mod common;
+
+use common::{load_fixture, today};
+use sepa::{
+    CharacterPolicy, CreationTime, Format, Problem, RawAddress, RawAmendment, RawMessage,
+    ValidationOptions, validate,
+};
+
+fn opts() -> ValidationOptions {
+    ValidationOptions {
+        policy: CharacterPolicy::German,
+        created_at: None,
+    }
+}
+
+fn problems(raw: RawMessage) -> Vec<Problem> {
+    match validate(raw, &opts(), today()) {
+        Ok(_) => panic!("expected problems"),
+        Err(p) => p,
+    }
+}
+
+fn has(problems: &[Problem], field: &str, needle: &str) -> bool {
+    problems
+        .iter()
+        .any(|p| p.field == field && p.message.contains(needle))
+}
+
+fn show(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn reports_every_problem_at_once_with_its_place() {
+    let mut raw = load_fixture("core_blocks");
+    raw.creditor.creditor_id = "DE97ZZZ09999999999".into();
+    raw.debits[0].debtor.iban = "DE0212030000000020205".into();
+    raw.debits[1].amount = "12.345".into();
+    raw.debits[2].collection_date = "2026-11-28".into();
+    raw.debits[3].mandate.signed_on = "2026-12-01".into();
+    raw.debits[4].sequence = "RPRE".into();
+    raw.debits[5].scheme = Some("COR1".into());
+    raw.debits[5].end_to_end_id = "RE 6".into();
+    let p = problems(raw);
+    let s = show(&p);
+    assert!(
+        has(&p, "creditor.creditor_id", "check digits do not match"),
+        "{s}"
+    );
+    assert!(
+        has(
+            &p,
+            "debits[0].debtor.iban",
+            "a German IBAN has 22 characters, this one has 21"
+        ),
+        "{s}"
+    );
+    assert!(has(&p, "debits[1].amount", "at most two decimals"), "{s}");
+    assert!(
+        has(&p, "debits[4].sequence", "FRST, RCUR, OOFF or FNAL"),
+        "{s}"
+    );
+    assert!(
+        has(&p, "debits[5].scheme", "retired in November 2016"),
+        "{s}"
+    );
+    assert!(
+        has(&p, "debits[5].end_to_end_id", "' '") || has(&p, "debits[5].end_to_end_id", "U+0020"),
+        "{s}"
+    );
+    // The header is broken (creditor id), so date checks that need the builder are not reached,
+    // but the per-field problems of every debit are there.
+    assert!(
+        p.iter()
+            .any(|p| p.debit == Some(0) && p.end_to_end_id.as_deref() == Some("RE-2026-1001"))
+    );
+}
+
+#[test]
+fn cross_field_rules_report_with_input_indices() {
+    let mut raw = load_fixture("core_blocks");
+    raw.debits[0].debtor.iban = "XX".into(); // debit 0 cannot be built at all
+    raw.debits[2].collection_date = "2026-11-28".into();
+    raw.debits[3].mandate.signed_on = "2026-12-01".into();
+    raw.debits[4].mandate.signed_on = "2026-12-16".into();
+    raw.debits[4].collection_date = "2026-12-15".into();
+    raw.debits[5].end_to_end_id = "RE-2026-1002".into();
+    let p = problems(raw);
+    let s = show(&p);
+    assert!(
+        has(
+            &p,
+            "debits[2].collection_date",
+            "must be after today (2026-11-28)"
+        ),
+        "{s}"
+    );
+    assert!(
+        has(&p, "debits[3].mandate.signed_on", "in the future"),
+        "{s}"
+    );
+    assert!(
+        has(&p, "debits[4].mandate.signed_on", "in the future"),
+        "{s}"
+    );
+    assert!(
+        has(&p, "debits[5].end_to_end_id", "already used by debit 1"),
+        "{s}"
+    );
+}
+
+#[test]
+fn mandate_signed_after_collection_date() {
+    let mut raw = load_fixture("b2b");
+    raw.debits[1].mandate.signed_on = "2026-11-28".into();
+    raw.debits[1].collection_date = "2026-11-27".into();
+    let p = problems(raw);
+    assert!(
+        has(&p, "debits[1].collection_date", "must be after today"),
+        "{}",
+        show(&p)
+    );
+    let mut raw = load_fixture("b2b");
+    raw.debits[1].collection_date = "2026-12-01".into();
+    raw.debits[1].mandate.signed_on = "2026-11-28".into();
+    assert!(
+        validate(raw, &opts(), today()).is_ok(),
+        "signed today, collected later is fine"
+    );
+}
+
+#[test]
+fn core_and_b2b_are_not_mixed_but_can_be_split() {
+    let mut raw = load_fixture("core_blocks");
+    raw.debits[2].scheme = Some("B2B".into());
+    let p = problems(raw.clone());
+    assert!(
+        has(&p, "debits[2].scheme", "cannot be mixed"),
+        "{}",
+        show(&p)
+    );
+    let parts = raw.split_by_scheme();
+    assert_eq!(parts.len(), 2);
+    assert_eq!(
+        parts[0].message_id.as_deref(),
+        Some("LS-2026-11-28-0001-CORE")
+    );
+    assert_eq!(
+        parts[1].message_id.as_deref(),
+        Some("LS-2026-11-28-0001-B2B")
+    );
+    assert_eq!(parts[0].debits.len(), 5);
+    assert_eq!(parts[1].debits.len(), 1);
+    for part in parts {
+        let (msg, _) = validate(part, &opts(), today()).unwrap();
+        let mut out = Vec::new();
+        msg.write(Format::default(), &mut out).unwrap();
+    }
+    let single = load_fixture("b2b").split_by_scheme();
+    assert_eq!(single.len(), 1);
+}
+
+#[test]
+fn non_eea_debtor_needs_an_address() {
+    let mut raw = load_fixture("non_eea");
+    raw.debits[0].debtor.address = None;
+    let p = problems(raw);
+    assert!(has(&p, "debits[0].debtor.address", "CH"), "{}", show(&p));
+    assert_eq!(p.len(), 1, "{}", show(&p));
+    // A BIC from Jersey with a GB IBAN is fine for the country check but needs an address too.
+    let mut raw = load_fixture("core_blocks");
+    raw.debits[1].debtor.iban = "GB29NWBK60161331926819".into();
+    raw.debits[1].debtor.bic = Some("RBOSJESH".into());
+    let p = problems(raw);
+    assert!(has(&p, "debits[1].debtor.address", "GB"), "{}", show(&p));
+}
+
+#[test]
+fn addresses_need_town_and_country_and_at_most_two_lines() {
+    let mut raw = load_fixture("core_blocks");
+    raw.debits[0].debtor.address = Some(RawAddress {
+        street: Some("Weg 1".into()),
+        ..RawAddress::default()
+    });
+    raw.debits[2].debtor.address = Some(RawAddress {
+        town: Some("Wien".into()),
+        country: Some("Austria".into()),
+        lines: vec!["a".into(), "b".into(), "c".into()],
+        ..RawAddress::default()
+    });
+    let p = problems(raw);
+    let s = show(&p);
+    assert!(has(&p, "debits[0].debtor.address.town", "required"), "{s}");
+    assert!(
+        has(&p, "debits[0].debtor.address.country", "required"),
+        "{s}"
+    );
+    assert!(
+        has(&p, "debits[2].debtor.address.country", "two-letter"),
+        "{s}"
+    );
+    assert!(
+        has(&p, "debits[2].debtor.address.lines", "at most 2"),
+        "{s}"
+    );
+}
+
+#[test]
+fn amendment_rules() {
+    let mut raw = load_fixture("amendments");
+    raw.debits[0].mandate.amendment = Some(RawAmendment::default());
+    raw.debits[1].mandate.amendment = Some(RawAmendment {
+        original_mandate_id: Some("MITGLIED-0002".into()),
+        ..RawAmendment::default()
+    });
+    raw.debits[2].mandate.amendment = Some(RawAmendment {
+        original_iban: Some("DE02120300000000202051".into()),
+        new_bank: Some(true),
+        ..RawAmendment::default()
+    });
+    raw.debits[3].mandate.amendment = Some(RawAmendment {
+        original_iban: Some("DE12500105170648489890".into()),
+        ..RawAmendment::default()
+    });
+    raw.debits[4].mandate.amendment = Some(RawAmendment {
+        original_iban: Some("AT611904300234573201".into()),
+        ..RawAmendment::default()
+    });
+    raw.debits[5].mandate.amendment = Some(RawAmendment {
+        original_creditor_id: Some("DE98ZZZ09999999999".into()),
+        ..RawAmendment::default()
+    });
+    let p = problems(raw);
+    let s = show(&p);
+    assert!(
+        has(&p, "debits[0].mandate.amendment", "must say what changed"),
+        "{s}"
+    );
+    assert!(
+        has(
+            &p,
+            "debits[1].mandate.amendment.original_mandate_id",
+            "same as the current"
+        ),
+        "{s}"
+    );
+    assert!(has(&p, "debits[2].mandate.amendment", "not both"), "{s}");
+    assert!(
+        has(
+            &p,
+            "debits[3].mandate.amendment.original_iban",
+            "same as the debtor's current IBAN"
+        ),
+        "{s}"
+    );
+    assert!(
+        has(
+            &p,
+            "debits[4].mandate.amendment.original_iban",
+            "use new_bank"
+        ),
+        "{s}"
+    );
+    assert!(
+        has(
+            &p,
+            "debits[5].mandate.amendment.original_creditor_id",
+            "same as the current"
+        ),
+        "{s}"
+    );
+}
+
+#[test]
+fn warnings_come_beside_a_valid_message() {
+    let raw = load_fixture("transliteration");
+    let (msg, warnings) = validate(
+        raw,
+        &ValidationOptions {
+            policy: CharacterPolicy::Basic,
+            created_at: None,
+        },
+        today(),
+    )
+    .unwrap();
+    assert_eq!(msg.number_of_transactions(), 1);
+    let fields: Vec<&str> = warnings.iter().map(|w| w.field.as_str()).collect();
+    assert!(fields.contains(&"creditor.name"), "{fields:?}");
+    assert!(fields.contains(&"debits[0].debtor.name"), "{fields:?}");
+    assert!(fields.contains(&"debits[0].remittance"), "{fields:?}");
+    let w = warnings
+        .iter()
+        .find(|w| w.field == "debits[0].debtor.name")
+        .unwrap();
+    assert_eq!(w.debit, Some(0));
+    assert_eq!(w.end_to_end_id.as_deref(), Some("T-1"));
+    assert!(w.message.contains("'Ł' → 'L'"), "{}", w.message);
+    let json = serde_json::to_value(w).unwrap();
+    assert_eq!(json["field"], "debits[0].debtor.name");
+    assert_eq!(json["debit"], 0);
+}
+
+#[test]
+fn truncation_and_closing_days_are_warnings() {
+    let mut raw = load_fixture("b2b");
+    raw.debits[0].debtor.name =
+        "Ein sehr langer Firmenname, der weit über siebzig Zeichen hinausgeht GmbH & Co. KG".into();
+    raw.debits[0].collection_date = "2026-12-25".into();
+    let (msg, warnings) = validate(raw, &opts(), today()).unwrap();
+    let w: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        w.iter()
+            .any(|w| w.contains("debits[0].debtor.name") && w.contains("shortened from 82 to 70")),
+        "{w:?}"
+    );
+    assert!(
+        w.iter()
+            .any(|w| w.contains("Christmas Day") && w.contains("2026-12-28")),
+        "{w:?}"
+    );
+    assert_eq!(msg.debits()[0].debtor.name.as_str().chars().count(), 70);
+}
+
+#[test]
+fn blocks_group_by_date_and_sequence_with_exact_sums() {
+    let (msg, _) = validate(load_fixture("core_blocks"), &opts(), today()).unwrap();
+    let blocks: Vec<(String, &str, usize, u128)> = msg
+        .blocks()
+        .iter()
+        .map(|b| {
+            (
+                b.collection_date.to_string(),
+                b.sequence.code(),
+                b.count,
+                b.sum_cents,
+            )
+        })
+        .collect();
+    assert_eq!(
+        blocks,
+        vec![
+            ("2026-12-14".into(), "FRST", 1, 4990),
+            ("2026-12-14".into(), "RCUR", 2, 125_000 + 99_999_999_999),
+            ("2026-12-15".into(), "RCUR", 1, 1),
+            ("2026-12-15".into(), "FNAL", 1, 1250),
+            ("2026-12-15".into(), "OOFF", 1, 7500),
+        ]
+    );
+    assert_eq!(msg.control_sum(), "1000001387.40");
+    let ids: Vec<&str> = msg.blocks().iter().map(|b| b.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "LS-2026-11-28-0001-1",
+            "LS-2026-11-28-0001-2",
+            "LS-2026-11-28-0001-3",
+            "LS-2026-11-28-0001-4",
+            "LS-2026-11-28-0001-5"
+        ]
+    );
+    let second: Vec<&str> = msg
+        .block_debits(&msg.blocks()[1])
+        .map(|d| d.end_to_end_id.as_str())
+        .collect();
+    assert_eq!(second, ["RE-2026-1002", "RE-2026-1004"]);
+}
+
+#[test]
+fn missing_message_id_and_creation_time() {
+    let mut raw = load_fixture("b2b");
+    raw.message_id = None;
+    raw.created_at = None;
+    let p = problems(raw.clone());
+    assert!(has(&p, "created_at", "missing"), "{}", show(&p));
+    let options = ValidationOptions {
+        policy: CharacterPolicy::German,
+        created_at: Some(CreationTime::parse("2026-11-28T09:30:05").unwrap()),
+    };
+    let (msg, _) = validate(raw, &options, today()).unwrap();
+    assert_eq!(msg.header().message_id.as_str(), "LS-20261128-093005-B2B");
+}
+
+#[test]
+fn empty_message_and_unknown_json_fields() {
+    let mut raw = load_fixture("b2b");
+    raw.debits.clear();
+    let p = problems(raw);
+    assert!(has(&p, "debits", "no debits"), "{}", show(&p));
+    let err = serde_json::from_str::<RawMessage>(r#"{"creditor": {"name": "x", "ibn": "y"}}"#)
+        .unwrap_err();
+    assert!(err.to_string().contains("ibn"), "{err}");
+}
+
+#[test]
+fn legacy_format_refuses_what_it_cannot_carry() {
+    let (msg, _) = validate(load_fixture("non_eea"), &opts(), today()).unwrap();
+    let mut out = Vec::new();
+    let err = msg.write(Format::Pain00800102, &mut out).unwrap_err();
+    assert!(err.to_string().contains("pain.008.001.02"), "{err}");
+    assert!(out.is_empty(), "nothing written");
+    assert_eq!(msg.check_format(Format::Pain00800102).len(), 2);
+    assert!(msg.check_format(Format::Pain00800108).is_empty());
+}
