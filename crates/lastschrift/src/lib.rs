@@ -1,1 +1,3 @@
 //! The lastschrift application: settings, store, sync, collection runs, CLI and web UI.
+
+pub mod settings;
