@@ -294,16 +294,30 @@ impl MessageBuilder {
     /// Adds many debits; when the builder is still empty the vector is taken over without copying.
     pub fn push_all(&mut self, debits: Vec<Debit>) {
         if self.debits.is_empty() && self.skipped.is_empty() {
-            for (i, d) in debits.iter().enumerate() {
-                self.check(i, d);
-            }
-            self.debits = debits;
+            self.adopt(debits, Vec::new());
         } else {
             self.reserve(debits.len());
             for d in debits {
                 self.push(d);
             }
         }
+    }
+
+    /// Takes over `debits` (the builder must be empty); `skipped` lists the input indices of
+    /// debits that could not be built, so findings keep input indices.
+    pub(crate) fn adopt(&mut self, debits: Vec<Debit>, skipped: Vec<usize>) {
+        let mut next_skip = 0;
+        let mut input = 0;
+        for d in &debits {
+            while next_skip < skipped.len() && skipped[next_skip] == input {
+                next_skip += 1;
+                input += 1;
+            }
+            self.check(input, d);
+            input += 1;
+        }
+        self.debits = debits;
+        self.skipped = skipped;
     }
 
     /// Adds a debit and checks it against the creditor, today and the debits before it.
@@ -313,11 +327,6 @@ impl MessageBuilder {
         self.debits.push(debit);
     }
 
-    /// Records that debit `index` could not be built at all (its problems are already recorded);
-    /// keeps indices aligned with the input.
-    pub(crate) fn skip(&mut self) {
-        self.skipped.push(self.debits.len() + self.skipped.len());
-    }
 
     fn check(&mut self, index: usize, d: &Debit) {
         let e2e = d.end_to_end_id.as_str().to_string();
@@ -517,6 +526,7 @@ impl MessageBuilder {
                 .sort_by_key(|p| p.debit.map_or(0, |d| d + 1));
             return Err(findings.problems);
         }
+        findings.warnings.sort_by_key(|w| w.debit.map_or(0, |d| d + 1));
         // Blocks: order by (date, sequence type), input order inside a block. Sorting packed
         // keys keeps the sort inside one small array.
         let mut keyed: Vec<u64> = debits

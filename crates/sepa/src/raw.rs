@@ -476,59 +476,37 @@ pub fn validate(
     };
 
     // Without a usable header or creditor the debits are still checked one by one, so every
-    // problem is reported in one go.
-    let mut builder = match (header, creditor) {
+    // problem is reported in one go. The raw debits are turned into typed ones in place: the
+    // typed vector reuses the raw vector's memory (a typed debit is smaller than a raw one), so
+    // validation does not need a second copy of a large input.
+    let mut skipped: Vec<usize> = Vec::new();
+    let parsed: Vec<Debit> = debits
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, mut d)| {
+            // Moved out (not copied) so findings can borrow it while the rest of `d` is consumed.
+            let e2e_raw = std::mem::take(&mut d.end_to_end_id);
+            let e2e_raw = if e2e_raw.trim().len() == e2e_raw.len() { e2e_raw } else { e2e_raw.trim().to_string() };
+            let place = Place { debit: Some(i), e2e: if e2e_raw.is_empty() { None } else { Some(&e2e_raw) } };
+            let mut cx = Ctx { f: &mut f, place, policy };
+            let debit = parse_debit(&mut cx, &e2e_raw, d);
+            if debit.is_none() {
+                skipped.push(i);
+            }
+            debit
+        })
+        .collect();
+    let builder = match (header, creditor) {
         (Some(h), Some(c)) => {
             let mut b = MessageBuilder::new(h, c, today);
-            b.reserve(debits.len());
+            b.absorb(std::mem::take(&mut f));
+            b.adopt(parsed, skipped);
             Some(b)
         }
         _ => None,
     };
-    for (i, mut d) in debits.into_iter().enumerate() {
-        // Moved out (not copied) so findings can borrow it while the rest of `d` is consumed.
-        let e2e_raw = std::mem::take(&mut d.end_to_end_id);
-        let e2e_raw = if e2e_raw.trim().len() == e2e_raw.len() {
-            e2e_raw
-        } else {
-            e2e_raw.trim().to_string()
-        };
-        let mut local = Findings::default();
-        let debit = {
-            let place = Place {
-                debit: Some(i),
-                e2e: if e2e_raw.is_empty() {
-                    None
-                } else {
-                    Some(&e2e_raw)
-                },
-            };
-            let mut cx = Ctx {
-                f: &mut local,
-                place,
-                policy,
-            };
-            parse_debit(&mut cx, &e2e_raw, d)
-        };
-        match &mut builder {
-            Some(b) => {
-                b.absorb(local);
-                match debit {
-                    Some(debit) => b.push(debit),
-                    None => b.skip(),
-                }
-            }
-            None => {
-                f.problems.extend(local.problems);
-                f.warnings.extend(local.warnings);
-            }
-        }
-    }
     match builder {
-        Some(mut b) => {
-            b.absorb(f);
-            b.build()
-        }
+        Some(b) => b.build(),
         None => Err(f.problems),
     }
 }
