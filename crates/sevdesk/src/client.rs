@@ -614,10 +614,8 @@ impl Client {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let started_at = SystemTime::now();
-            let start = Instant::now();
-            let (status, outcome) = self.attempt::<T>(&path, url.clone()).await;
-            let duration = start.elapsed();
+            let (started_at, duration, status, outcome) =
+                self.attempt::<T>(&path, url.clone()).await;
             let last = attempt > policy.max_retries;
             let summary = match &outcome {
                 Outcome::Done(Ok(_)) => "ok".to_owned(),
@@ -663,19 +661,24 @@ impl Client {
         }
     }
 
-    /// One request, holding a concurrency permit while it runs.
+    /// One request, holding a concurrency permit while it runs. Returns when it was sent and
+    /// how long it took (without the wait for the permit), the HTTP status and the outcome.
     async fn attempt<T: DeserializeOwned>(
         &self,
         path: &str,
         url: Url,
-    ) -> (Option<u16>, Outcome<T>) {
-        let Ok(_permit) = self.inner.permits.acquire().await else {
+    ) -> (SystemTime, Duration, Option<u16>, Outcome<T>) {
+        let Ok(permit) = self.inner.permits.acquire().await else {
             // The semaphore is never closed; treat it like a connection failure all the same.
             return (
+                SystemTime::now(),
+                Duration::ZERO,
                 None,
                 Outcome::Retry(Retryable::Connection("client shut down".into())),
             );
         };
+        let started_at = SystemTime::now();
+        let start = Instant::now();
         let timeout = self.inner.config.request_timeout;
         let sent = tokio::time::timeout(timeout, async {
             let response = self.inner.http.get(url).send().await?;
@@ -696,21 +699,22 @@ impl Client {
             Ok::<_, reqwest::Error>((status, content_type, retry_after, body))
         })
         .await;
-        match sent {
+        let duration = start.elapsed();
+        // Parsing needs no connection: let the next request go.
+        drop(permit);
+        let (status, outcome) = match sent {
             Err(_elapsed) => (None, Outcome::Retry(Retryable::Timeout)),
             Ok(Err(e)) if e.is_timeout() => (None, Outcome::Retry(Retryable::Timeout)),
             Ok(Err(e)) => (
                 None,
                 Outcome::Retry(Retryable::Connection(error_chain(&e.without_url()))),
             ),
-            Ok(Ok((status, content_type, retry_after, body))) => {
-                let code = status.as_u16();
-                (
-                    Some(code),
-                    classify(path, status, &content_type, retry_after, body),
-                )
-            }
-        }
+            Ok(Ok((status, content_type, retry_after, body))) => (
+                Some(status.as_u16()),
+                classify(path, status, &content_type, retry_after, body),
+            ),
+        };
+        (started_at, duration, status, outcome)
     }
 }
 

@@ -69,7 +69,8 @@ pub(crate) fn updated_at_or_after(
 ) -> bool {
     match (update, after) {
         (_, None) | (None, _) => true,
-        (Some(u), Some(a)) => u >= a,
+        // Whole seconds, as sevdesk's timestamps and `updateAfter` have no finer resolution.
+        (Some(u), Some(a)) => u.timestamp() >= a.timestamp(),
     }
 }
 
@@ -120,8 +121,10 @@ impl List {
 
     fn filters(&self, q: &mut Vec<(&'static str, String)>) {
         let since = |q: &mut Vec<(&'static str, String)>, t: &Option<DateTime<Utc>>| {
+            // One second early: whether sevdesk compares with > or >= is unverified, and the
+            // exact bound is re-checked on our side anyway.
             if let Some(t) = t {
-                q.push(("updateAfter", t.timestamp().to_string()));
+                q.push(("updateAfter", (t.timestamp() - 1).to_string()));
             }
         };
         match self {

@@ -1,0 +1,109 @@
+//! Benchmark: a full `read_all` of a large account from the sandbox, with latency injected on
+//! every request.
+//!
+//! ```sh
+//! cargo run --release -p sevdesk --example bench_read            # 10 000 invoices, 20 ms
+//! cargo run --release -p sevdesk --example bench_read -- 10000 20 4 3   # invoices, latency ms, concurrency, runs
+//! ```
+//!
+//! Prints the requests sent, the pages the lists need, and the wall time of each run.
+
+use std::time::{Duration, Instant};
+
+use sevdesk::{ApiToken, Client, ClientConfig};
+use sevdesk_sandbox::{Fault, FaultKind, Sandbox, SandboxConfig};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<u64> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse())
+        .collect::<Result<_, _>>()?;
+    let invoices = args.first().copied().unwrap_or(10_000) as usize;
+    let latency = Duration::from_millis(args.get(1).copied().unwrap_or(20));
+    let concurrency = args.get(2).copied().unwrap_or(4) as usize;
+    let runs = args.get(3).copied().unwrap_or(3);
+
+    let sandbox = Sandbox::start(SandboxConfig {
+        invoices,
+        ..SandboxConfig::default()
+    })
+    .await?;
+    let counts = sandbox.with_data(|d| {
+        let status = |s: u16| d.invoices.values().filter(|i| i.status == s).count();
+        let emails = d
+            .communication_ways
+            .values()
+            .filter(|c| c.kind == "EMAIL")
+            .count();
+        let address_categories = d
+            .categories
+            .values()
+            .filter(|c| c.object_type == "ContactAddress")
+            .count();
+        let open_credit_notes = d.credit_notes.values().filter(|c| c.status == 200).count();
+        [
+            ("bookkeeping version", 1),
+            ("payment methods", d.payment_methods.len()),
+            ("invoices status 200", status(200)),
+            ("invoices status 750", status(750)),
+            ("contacts", d.contacts.len()),
+            ("addresses", d.addresses.len()),
+            ("e-mail addresses", emails),
+            ("custom fields", d.custom_fields.len()),
+            ("custom field settings", d.custom_field_settings.len()),
+            ("address categories", address_categories),
+            ("countries", d.countries.len()),
+            ("open credit notes", open_credit_notes),
+        ]
+    });
+    let total_invoices = sandbox.with_data(|d| d.invoices.len());
+    println!(
+        "sandbox: {total_invoices} invoices in all, latency {} ms per request, concurrency {concurrency}",
+        latency.as_millis()
+    );
+    let mut pages_needed = 0;
+    for (what, n) in counts {
+        let pages = if what == "bookkeeping version" {
+            1
+        } else {
+            n.div_ceil(1000).max(1)
+        };
+        pages_needed += pages;
+        println!("  {what:<22} {n:>6} records  {pages:>2} page(s)");
+    }
+    println!("  pages needed: {pages_needed}");
+
+    sandbox.set_faults(vec![Fault {
+        path_prefix: None,
+        kind: FaultKind::Latency(latency),
+        times: None,
+    }]);
+    for run in 1..=runs {
+        let mut config =
+            ClientConfig::new(ApiToken::new(sandbox.token())?).with_base_url(sandbox.base_url());
+        config.max_concurrency = concurrency;
+        let client = Client::new(config)?;
+        let before = sandbox.requests().len();
+        let start = Instant::now();
+        let snapshot = client.read_all().await?;
+        let wall = start.elapsed();
+        let sent = sandbox.requests().len() - before;
+        println!(
+            "run {run}: {} open invoices, {} contacts, {} addresses, {} e-mails read in {:.0} ms \
+             with {sent} requests ({} logged by the client, {} non-GET seen by the server)",
+            snapshot.invoices.len(),
+            snapshot.contacts.len(),
+            snapshot.contact_addresses.len(),
+            snapshot.email_addresses.len(),
+            wall.as_secs_f64() * 1000.0,
+            client.request_log().total(),
+            sandbox.write_attempts(),
+        );
+        if sent != pages_needed {
+            println!("  WARNING: {sent} requests sent, {pages_needed} pages needed");
+        }
+    }
+    sandbox.shutdown().await;
+    Ok(())
+}
