@@ -285,7 +285,11 @@ impl Sandbox {
 
     /// Counts of what the data holds (contacts with IBAN, collectible invoices, …).
     pub fn stats(&self) -> DatasetStats {
-        self.with_data(|d| DatasetStats::of(d))
+        let guard = match self.shared.data.read() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        DatasetStats::of(&guard)
     }
 
     /// Stops accepting requests, releases hung ones, and waits (briefly) for the server.

@@ -374,7 +374,7 @@ impl Dataset {
             .map(|p| p.id)
     }
 
-    /// Custom field value of a contact for the setting with this identifier.
+    /// Custom field value of a contact for the setting with this identifier (a scan: for tests).
     pub fn custom_field_value(&self, contact_id: u64, identifier: &str) -> Option<&str> {
         let setting = self
             .custom_field_settings

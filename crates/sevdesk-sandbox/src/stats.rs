@@ -4,6 +4,8 @@
 //! something left to pay, the contact has a valid IBAN, a mandate reference made of SEPA
 //! characters and a parseable signature date, and no open credit note reduces the invoice.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 
 use crate::generate::{FIELD_MANDATE_DATE, FIELD_MANDATE_REFERENCE};
@@ -56,6 +58,26 @@ impl DatasetStats {
             ..Default::default()
         };
         let dd = d.direct_debit_method_id();
+        // Index the custom fields once: looking them up per contact would be quadratic.
+        let setting_of = |ident: &str| {
+            d.custom_field_settings
+                .values()
+                .find(|s| s.identifier == ident)
+                .map(|s| s.id)
+        };
+        let (ref_setting, date_setting) = (
+            setting_of(FIELD_MANDATE_REFERENCE),
+            setting_of(FIELD_MANDATE_DATE),
+        );
+        let mut field_ref: HashMap<u64, &str> = HashMap::new();
+        let mut field_date: HashMap<u64, &str> = HashMap::new();
+        for f in d.custom_fields.values() {
+            if Some(f.setting_id) == ref_setting {
+                field_ref.entry(f.contact_id).or_insert(f.value.as_str());
+            } else if Some(f.setting_id) == date_setting {
+                field_date.entry(f.contact_id).or_insert(f.value.as_str());
+            }
+        }
         for c in d.contacts.values() {
             if c.is_person() {
                 st.persons += 1;
@@ -70,12 +92,10 @@ impl DatasetStats {
             if c.mandate_reference.is_some() {
                 st.contacts_mandate_on_contact += 1;
             }
-            if d.custom_field_value(c.id, FIELD_MANDATE_REFERENCE)
-                .is_some()
-            {
+            if field_ref.contains_key(&c.id) {
                 st.contacts_mandate_in_custom_field += 1;
             }
-            if d.custom_field_value(c.id, FIELD_MANDATE_DATE).is_some() {
+            if field_date.contains_key(&c.id) {
                 st.contacts_with_mandate_date += 1;
             }
         }
@@ -119,9 +139,9 @@ impl DatasetStats {
             let reference = c
                 .mandate_reference
                 .as_deref()
-                .or_else(|| d.custom_field_value(c.id, FIELD_MANDATE_REFERENCE));
-            let date_ok = d
-                .custom_field_value(c.id, FIELD_MANDATE_DATE)
+                .or_else(|| field_ref.get(&c.id).copied());
+            let date_ok = field_date
+                .get(&c.id)
                 .is_some_and(|v| NaiveDate::parse_from_str(v, "%d.%m.%Y").is_ok());
             let left = i.sum_gross - i.paid_amount;
             if i.invoice_type == "RE"
