@@ -164,7 +164,7 @@ pub(crate) struct ActiveFault {
 }
 
 pub(crate) struct Shared {
-    pub data: RwLock<Dataset>,
+    pub data: RwLock<server::Served>,
     pub token: String,
     pub faults: Mutex<Vec<ActiveFault>>,
     pub log: Mutex<Vec<RecordedRequest>>,
@@ -199,7 +199,7 @@ impl Sandbox {
         let addr = listener.local_addr()?;
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
-            data: RwLock::new(data),
+            data: RwLock::new(server::Served::new(data)),
             token,
             faults: Mutex::new(Vec::new()),
             log: Mutex::new(Vec::new()),
@@ -280,7 +280,10 @@ impl Sandbox {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        f(&mut guard)
+        let result = f(&mut guard.data);
+        // Tests may add, remove or re-assign records: rebuild the per-contact index.
+        guard.reindex();
+        result
     }
 
     /// Counts of what the data holds (contacts with IBAN, collectible invoices, …).
@@ -289,7 +292,7 @@ impl Sandbox {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        DatasetStats::of(&guard)
+        DatasetStats::of(&guard.data)
     }
 
     /// Stops accepting requests, releases hung ones, and waits (briefly) for the server.

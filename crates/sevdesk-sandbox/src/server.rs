@@ -2,6 +2,7 @@
 //! routes by path segments. Routing is done by hand so that unknown paths and methods get
 //! sevdesk's error envelope (and are logged) instead of axum's plain-text defaults.
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -16,6 +17,68 @@ use serde::Serialize;
 use crate::model::{Dataset, Invoice};
 use crate::wire::{self, ListEnvelope};
 use crate::{API_PREFIX, FaultKind, RecordedRequest, Shared, lock};
+
+/// The data plus per-contact indexes, so that `contact[id]` filters do not scan everything
+/// (a full read asks once per contact).
+pub(crate) struct Served {
+    pub data: Dataset,
+    by_contact: ContactIndex,
+}
+
+#[derive(Default)]
+struct ContactIndex {
+    addresses: HashMap<u64, Vec<u64>>,
+    ways: HashMap<u64, Vec<u64>>,
+    fields: HashMap<u64, Vec<u64>>,
+    invoices: HashMap<u64, Vec<u64>>,
+    credit_notes: HashMap<u64, Vec<u64>>,
+}
+
+fn group<T>(items: &BTreeMap<u64, T>, contact: impl Fn(&T) -> u64) -> HashMap<u64, Vec<u64>> {
+    let mut m: HashMap<u64, Vec<u64>> = HashMap::new();
+    // BTreeMap iteration is by id, so every list is sorted ascending.
+    for (id, x) in items {
+        m.entry(contact(x)).or_default().push(*id);
+    }
+    m
+}
+
+impl Served {
+    pub fn new(data: Dataset) -> Served {
+        let mut s = Served {
+            data,
+            by_contact: ContactIndex::default(),
+        };
+        s.reindex();
+        s
+    }
+
+    pub fn reindex(&mut self) {
+        let d = &self.data;
+        self.by_contact = ContactIndex {
+            addresses: group(&d.addresses, |a| a.contact_id),
+            ways: group(&d.communication_ways, |w| w.contact_id),
+            fields: group(&d.custom_fields, |f| f.contact_id),
+            invoices: group(&d.invoices, |i| i.contact_id),
+            credit_notes: group(&d.credit_notes, |c| c.contact_id),
+        };
+    }
+}
+
+/// Records of one contact via the index (ascending id), or all records.
+fn candidates<'a, T>(
+    all: &'a BTreeMap<u64, T>,
+    index: &HashMap<u64, Vec<u64>>,
+    contact: Option<u64>,
+) -> Box<dyn DoubleEndedIterator<Item = &'a T> + 'a> {
+    match contact {
+        None => Box::new(all.values()),
+        Some(c) => {
+            let ids: Vec<u64> = index.get(&c).cloned().unwrap_or_default();
+            Box::new(ids.into_iter().filter_map(move |id| all.get(&id)))
+        }
+    }
+}
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new().fallback(handle).with_state(shared)
@@ -436,7 +499,9 @@ fn number_key(i: &Invoice) -> (bool, u64, u64) {
     (n.is_none(), n.unwrap_or(0), i.id)
 }
 
-fn route(s: &Shared, d: &Dataset, rel: &str, p: &Params) -> Reply {
+fn route(s: &Shared, served: &Served, rel: &str, p: &Params) -> Reply {
+    let d = &served.data;
+    let ix = &served.by_contact;
     let segs: Vec<&str> = rel.split('/').filter(|x| !x.is_empty()).collect();
     let pg = match &segs[..] {
         ["Tools", "bookkeepingSystemVersion"] => {
@@ -479,9 +544,7 @@ fn route(s: &Shared, d: &Dataset, rel: &str, p: &Params) -> Reply {
             let end = p.i64("endDate");
             let partially = p.get("partiallyPaid") == Some("true");
             // Newest first, as the recorded list shows (the SR before its original).
-            let mut items: Vec<&Invoice> = d
-                .invoices
-                .values()
+            let mut items: Vec<&Invoice> = candidates(&d.invoices, &ix.invoices, contact)
                 .rev()
                 .filter(|i| status.is_none_or(|st| u64::from(i.status) == st))
                 .filter(|i| contact.is_none_or(|c| i.contact_id == c))
@@ -535,9 +598,7 @@ fn route(s: &Shared, d: &Dataset, rel: &str, p: &Params) -> Reply {
             None => not_found(s, "Contact", id),
         },
         ["ContactAddress"] => {
-            let items = d
-                .addresses
-                .values()
+            let items = candidates(&d.addresses, &ix.addresses, contact)
                 .filter(|a| contact.is_none_or(|c| a.contact_id == c))
                 .collect();
             list(&pg, items, |a| wire::address(d, a))
@@ -549,9 +610,7 @@ fn route(s: &Shared, d: &Dataset, rel: &str, p: &Params) -> Reply {
         ["CommunicationWay"] => {
             let kind = p.get("type");
             let main = p.get("main").map(|m| m == "1" || m == "true");
-            let items = d
-                .communication_ways
-                .values()
+            let items = candidates(&d.communication_ways, &ix.ways, contact)
                 .filter(|w| contact.is_none_or(|c| w.contact_id == c))
                 .filter(|w| kind.is_none_or(|k| w.kind == k))
                 .filter(|w| main.is_none_or(|m| w.main == m))
@@ -564,9 +623,7 @@ fn route(s: &Shared, d: &Dataset, rel: &str, p: &Params) -> Reply {
         },
         ["ContactCustomField"] => {
             let setting = p.u64("contactCustomFieldSetting[id]");
-            let items = d
-                .custom_fields
-                .values()
+            let items = candidates(&d.custom_fields, &ix.fields, contact)
                 .filter(|f| contact.is_none_or(|c| f.contact_id == c))
                 .filter(|f| setting.is_none_or(|st| f.setting_id == st))
                 .collect();
@@ -606,9 +663,7 @@ fn route(s: &Shared, d: &Dataset, rel: &str, p: &Params) -> Reply {
         ["CreditNote"] => {
             let status = p.u64("status");
             let number = p.get("creditNoteNumber");
-            let items = d
-                .credit_notes
-                .values()
+            let items = candidates(&d.credit_notes, &ix.credit_notes, contact)
                 .rev()
                 .filter(|c| status.is_none_or(|st| u64::from(c.status) == st))
                 .filter(|c| contact.is_none_or(|k| c.contact_id == k))

@@ -717,20 +717,36 @@ pub struct ListEnvelope<T: Serialize> {
     pub total: Option<String>,
 }
 
-/// sevdesk's error body; it comes with `"objects": null`.
+/// sevdesk's error body, keys in the recorded order; it comes with `"objects": null`.
 pub fn error_body(uuid: &str, message: &str, code: Option<u32>, response_code: u16) -> Vec<u8> {
-    let v = serde_json::json!({
-        "error": {
-            "exceptionUUID": uuid,
-            "message": message,
-            "errorCode": 0,
-            "code": code,
-            "data": [],
-            "responseCode": response_code,
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Inner<'a> {
+        #[serde(rename = "exceptionUUID")]
+        exception_uuid: &'a str,
+        message: &'a str,
+        error_code: u32,
+        code: Option<u32>,
+        data: [u8; 0],
+        response_code: u16,
+    }
+    #[derive(Serialize)]
+    struct Envelope<'a> {
+        error: Inner<'a>,
+        objects: Option<()>,
+    }
+    serde_json::to_vec(&Envelope {
+        error: Inner {
+            exception_uuid: uuid,
+            message,
+            error_code: 0,
+            code,
+            data: [],
+            response_code,
         },
-        "objects": null,
-    });
-    serde_json::to_vec(&v).unwrap_or_default()
+        objects: None,
+    })
+    .unwrap_or_default()
 }
 
 #[cfg(test)]
