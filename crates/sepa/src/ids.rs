@@ -40,7 +40,7 @@ pub enum IdError {
 }
 
 fn is_basic_id_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "/-?:().,'+".contains(c)
+    matches!(c, 'a'..='z' | 'A'..='Z' | '0'..='9' | '/' | '-' | '?' | ':' | '(' | ')' | '.' | ',' | '\'' | '+')
 }
 
 fn check_id<'a>(input: &'a str, what: &'static str, allow_space: bool) -> Result<&'a str, IdError> {

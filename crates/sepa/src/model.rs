@@ -327,7 +327,6 @@ impl MessageBuilder {
         self.debits.push(debit);
     }
 
-
     fn check(&mut self, index: usize, d: &Debit) {
         let e2e = d.end_to_end_id.as_str().to_string();
         let place = Place {
@@ -526,7 +525,9 @@ impl MessageBuilder {
                 .sort_by_key(|p| p.debit.map_or(0, |d| d + 1));
             return Err(findings.problems);
         }
-        findings.warnings.sort_by_key(|w| w.debit.map_or(0, |d| d + 1));
+        findings
+            .warnings
+            .sort_by_key(|w| w.debit.map_or(0, |d| d + 1));
         // Blocks: order by (date, sequence type), input order inside a block. Sorting packed
         // keys keeps the sort inside one small array.
         let mut keyed: Vec<u64> = debits

@@ -150,8 +150,10 @@ pub struct RawDebit {
     /// End-to-end id.
     #[serde(default)]
     pub end_to_end_id: String,
-    /// Amount as text, `12.34` (a decimal comma is accepted too).
-    #[serde(default)]
+    /// Amount as text, `12.34` (a decimal comma is accepted too). A JSON number (`12.34`) is
+    /// accepted as well and turned into its shortest decimal form, which is exact for every
+    /// amount SEPA allows (at most 11 significant digits).
+    #[serde(default, deserialize_with = "string_or_number")]
     pub amount: String,
     /// Collection date `YYYY-MM-DD`.
     #[serde(default)]
@@ -180,6 +182,35 @@ pub struct RawDebit {
     /// Ultimate creditor name.
     #[serde(default)]
     pub ultimate_creditor: Option<String>,
+}
+
+/// Accepts a JSON string or number as text.
+fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = String;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an amount such as \"12.34\" or 12.34")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_string<E: serde::de::Error>(self, v: String) -> Result<String, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<String, E> {
+            // Rust prints the shortest text that reads back as the same f64: for up to 15
+            // significant digits that is exactly the decimal that was written in the JSON.
+            Ok(format!("{v}"))
+        }
+    }
+    d.deserialize_any(V)
 }
 
 impl RawMessage {
@@ -486,9 +517,24 @@ pub fn validate(
         .filter_map(|(i, mut d)| {
             // Moved out (not copied) so findings can borrow it while the rest of `d` is consumed.
             let e2e_raw = std::mem::take(&mut d.end_to_end_id);
-            let e2e_raw = if e2e_raw.trim().len() == e2e_raw.len() { e2e_raw } else { e2e_raw.trim().to_string() };
-            let place = Place { debit: Some(i), e2e: if e2e_raw.is_empty() { None } else { Some(&e2e_raw) } };
-            let mut cx = Ctx { f: &mut f, place, policy };
+            let e2e_raw = if e2e_raw.trim().len() == e2e_raw.len() {
+                e2e_raw
+            } else {
+                e2e_raw.trim().to_string()
+            };
+            let place = Place {
+                debit: Some(i),
+                e2e: if e2e_raw.is_empty() {
+                    None
+                } else {
+                    Some(&e2e_raw)
+                },
+            };
+            let mut cx = Ctx {
+                f: &mut f,
+                place,
+                policy,
+            };
             let debit = parse_debit(&mut cx, &e2e_raw, d);
             if debit.is_none() {
                 skipped.push(i);

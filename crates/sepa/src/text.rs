@@ -17,9 +17,26 @@ pub enum CharacterPolicy {
 impl CharacterPolicy {
     /// True when `c` may appear unchanged in a text field.
     pub fn allows(self, c: char) -> bool {
-        c.is_ascii_alphanumeric()
-            || "/-?:().,'+ ".contains(c)
-            || (self == CharacterPolicy::German && "ÄÖÜäöüß&*$%".contains(c))
+        match c {
+            'a'..='z'
+            | 'A'..='Z'
+            | '0'..='9'
+            | '/'
+            | '-'
+            | '?'
+            | ':'
+            | '('
+            | ')'
+            | '.'
+            | ','
+            | '\''
+            | '+'
+            | ' ' => true,
+            'Ä' | 'Ö' | 'Ü' | 'ä' | 'ö' | 'ü' | 'ß' | '&' | '*' | '$' | '%' => {
+                self == CharacterPolicy::German
+            }
+            _ => false,
+        }
     }
 }
 

@@ -132,10 +132,13 @@ impl<W: Write> Out<W> {
 
     fn escaped(&mut self, text: &str) -> io::Result<()> {
         let bytes = text.as_bytes();
-        if !bytes
-            .iter()
-            .any(|&b| matches!(b, b'&' | b'<' | b'>' | b'"'))
-        {
+        // Branch-free scan per chunk (vectorises); most text has nothing to escape.
+        let special = |c: &[u8]| {
+            c.iter().fold(false, |acc, &b| {
+                acc | (b == b'&') | (b == b'<') | (b == b'>') | (b == b'"')
+            })
+        };
+        if !bytes.chunks(32).any(special) {
             return self.w.write_all(bytes);
         }
         let mut start = 0;

@@ -408,3 +408,24 @@ fn legacy_format_refuses_what_it_cannot_carry() {
     assert_eq!(msg.check_format(Format::Pain00800102).len(), 2);
     assert!(msg.check_format(Format::Pain00800108).is_empty());
 }
+
+#[test]
+fn json_amounts_as_numbers_are_exact() {
+    let mut raw = load_fixture("b2b");
+    let json = serde_json::to_string(&raw).unwrap();
+    let json = json
+        .replace("\"amount\":\"15000.00\"", "\"amount\":999999999.99")
+        .replace("\"amount\":\"2310.44\"", "\"amount\":0.1");
+    raw = serde_json::from_str(&json).unwrap();
+    assert_eq!(raw.debits[0].amount, "999999999.99");
+    assert_eq!(raw.debits[1].amount, "0.1");
+    let (msg, _) = validate(raw, &opts(), today()).unwrap();
+    assert_eq!(msg.control_sum_cents(), 99_999_999_999 + 10);
+    let raw: sepa::RawDebit = serde_json::from_str(r#"{"amount": 12}"#).unwrap();
+    assert_eq!(raw.amount, "12");
+    let raw: sepa::RawDebit = serde_json::from_str(r#"{"amount": 12.345}"#).unwrap();
+    assert_eq!(
+        sepa::Amount::parse(&raw.amount).unwrap_err().to_string(),
+        "an amount has at most two decimals, \"12.345\" has more"
+    );
+}
