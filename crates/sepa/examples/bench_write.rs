@@ -118,6 +118,19 @@ fn status_kib(key: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time of this thread in seconds (the machine is shared, so wall-clock time alone can
+/// mislead; both are reported).
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| {
+            s.split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<u64>().ok())
+        })
+        .map_or(0.0, |ns| ns as f64 / 1e9)
+}
+
 fn reset_peak() {
     // "5" resets VmHWM to the current RSS (Linux ≥ 4.0).
     let _ = std::fs::write("/proc/self/clear_refs", "5");
@@ -140,6 +153,7 @@ fn run_raw(n: usize, target: &str) {
     reset_peak();
     let base = status_kib("VmRSS:");
     let t = Instant::now();
+    let cpu = cpu_seconds();
     let options = ValidationOptions {
         policy: CharacterPolicy::German,
         created_at: None,
@@ -150,7 +164,16 @@ fn run_raw(n: usize, target: &str) {
     msg.write(Format::Pain00800108, output(target))
         .unwrap_or_else(|e| panic!("{e}"));
     let total = t.elapsed();
-    report("raw", n, target, t_valid, total, base, warnings.len());
+    report(
+        "raw",
+        n,
+        target,
+        t_valid,
+        total,
+        cpu_seconds() - cpu,
+        base,
+        warnings.len(),
+    );
 }
 
 fn run_typed(n: usize, target: &str) {
@@ -159,6 +182,7 @@ fn run_typed(n: usize, target: &str) {
     // Memory "beyond input" is measured from the point where the typed debits exist.
     let raws: Vec<RawDebit> = (0..n).map(raw_debit).collect();
     let t = Instant::now();
+    let cpu = cpu_seconds();
     let p = CharacterPolicy::German;
     let ok = |e: &dyn std::fmt::Display| -> ! { panic!("{e}") };
     let debits: Vec<Debit> = raws
@@ -222,12 +246,14 @@ fn run_typed(n: usize, target: &str) {
     let t_valid = t.elapsed();
     msg.write(Format::Pain00800108, output(target))
         .unwrap_or_else(|e| panic!("{e}"));
+    let cpu = cpu_seconds() - cpu;
     report(
         "typed",
         n,
         target,
         t_valid,
         t.elapsed(),
+        cpu,
         base,
         warnings.len(),
     );
@@ -239,14 +265,16 @@ fn report(
     target: &str,
     valid: std::time::Duration,
     total: std::time::Duration,
+    cpu: f64,
     base_kib: u64,
     warnings: usize,
 ) {
     let peak = status_kib("VmHWM:");
     println!(
-        "{mode:5} {n:>9} debits → {target:14}: validation {:>6.3} s, validation+write {:>6.3} s, peak RSS {:>6} MiB, beyond input {:>5} MiB, {warnings} warnings",
+        "{mode:5} {n:>9} debits → {target:14}: validation {:>6.3} s, validation+write {:>6.3} s (CPU {:>6.3} s), peak RSS {:>6} MiB, beyond input {:>5} MiB, {warnings} warnings",
         valid.as_secs_f64(),
         total.as_secs_f64(),
+        cpu,
         peak / 1024,
         peak.saturating_sub(base_kib) / 1024,
     );
