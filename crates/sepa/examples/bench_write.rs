@@ -259,6 +259,7 @@ fn run_typed(n: usize, target: &str) {
     );
 }
 
+#[allow(clippy::too_many_arguments)] // a bench print helper; a struct would only add noise
 fn report(
     mode: &str,
     n: usize,
