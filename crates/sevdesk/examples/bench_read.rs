@@ -2,8 +2,9 @@
 //! every request.
 //!
 //! ```sh
-//! cargo run --release -p sevdesk --example bench_read            # 10 000 invoices, 20 ms
-//! cargo run --release -p sevdesk --example bench_read -- 10000 20 4 3   # invoices, latency ms, concurrency, runs
+//! cargo run --release -p sevdesk --example bench_read   # 10 000 invoices, 5 000 contacts, 20 ms
+//! # invoices, contacts, latency ms, concurrency, runs:
+//! cargo run --release -p sevdesk --example bench_read -- 10000 5000 20 4 3
 //! ```
 //!
 //! Prints the requests sent, the pages the lists need, and the wall time of each run.
@@ -20,12 +21,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|a| a.parse())
         .collect::<Result<_, _>>()?;
     let invoices = args.first().copied().unwrap_or(10_000) as usize;
-    let latency = Duration::from_millis(args.get(1).copied().unwrap_or(20));
-    let concurrency = args.get(2).copied().unwrap_or(4) as usize;
-    let runs = args.get(3).copied().unwrap_or(3);
+    let contacts = args.get(1).copied().unwrap_or(5_000) as usize;
+    let latency = Duration::from_millis(args.get(2).copied().unwrap_or(20));
+    let concurrency = args.get(3).copied().unwrap_or(4) as usize;
+    let runs = args.get(4).copied().unwrap_or(3);
 
     let sandbox = Sandbox::start(SandboxConfig {
         invoices,
+        contacts: Some(contacts),
         ..SandboxConfig::default()
     })
     .await?;
