@@ -20,6 +20,11 @@ pub enum CreditorIdError {
     /// German ids are exactly 18 characters.
     #[error("a German creditor identifier has 18 characters, this one has {0}")]
     WrongGermanLength(usize),
+    /// The national part of a German id is not 11 digits.
+    #[error(
+        "a German creditor identifier ends with 11 digits after the business code, not \"{0}\""
+    )]
+    GermanNationalPart(String),
     /// First two characters are no SEPA country code.
     #[error("a creditor identifier starts with the code of a SEPA country, not \"{0}\"")]
     BadCountry(String),
@@ -60,6 +65,9 @@ impl CreditorId {
         }
         if country == "DE" && s.len() != 18 {
             return Err(CreditorIdError::WrongGermanLength(s.len()));
+        }
+        if country == "DE" && !s[7..].bytes().all(|b| b.is_ascii_digit()) {
+            return Err(CreditorIdError::GermanNationalPart(s[7..].to_string()));
         }
         let check = &s[2..4];
         if !check.bytes().all(|b| b.is_ascii_digit()) {
@@ -166,5 +174,9 @@ mod tests {
             Err(CreditorIdError::WrongLength(6))
         );
         assert!(CreditorId::parse("DE98ZZZ09999999998").is_err());
+        assert_eq!(
+            CreditorId::parse("DE98ZZZ0999999999X"),
+            Err(CreditorIdError::GermanNationalPart("0999999999X".into()))
+        );
     }
 }

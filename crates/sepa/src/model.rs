@@ -447,6 +447,18 @@ impl MessageBuilder {
                         "mandate.amendment.original_iban",
                         "the original IBAN is from another country, so the bank changed: use new_bank instead",
                     );
+                } else if old.country_code() == "DE"
+                    && old.as_str()[4..12] != d.debtor.iban.as_str()[4..12]
+                {
+                    f.warning(
+                        place,
+                        "mandate.amendment.original_iban",
+                        format!(
+                            "the original IBAN has bank code {}, the new one {}; if the debtor changed banks, use new_bank instead",
+                            &old.as_str()[4..12],
+                            &d.debtor.iban.as_str()[4..12]
+                        ),
+                    );
                 }
             }
         }

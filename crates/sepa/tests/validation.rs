@@ -429,3 +429,22 @@ fn json_amounts_as_numbers_are_exact() {
         "an amount has at most two decimals, \"12.345\" has more"
     );
 }
+
+#[test]
+fn original_iban_at_another_german_bank_is_a_warning() {
+    let mut raw = load_fixture("amendments");
+    raw.debits[4].mandate.amendment = Some(RawAmendment {
+        original_iban: Some("DE02120300000000202051".into()),
+        ..RawAmendment::default()
+    });
+    let (_, warnings) = validate(raw, &opts(), today()).unwrap();
+    let w: Vec<String> = warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        w.iter()
+            .any(|w| w.contains("debits[4].mandate.amendment.original_iban")
+                && w.contains("12030000")),
+        "{w:?}"
+    );
+    let (_, warnings) = validate(load_fixture("amendments"), &opts(), today()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
