@@ -57,12 +57,18 @@ impl SequenceType {
 
     /// Parses FRST/RCUR/OOFF/FNAL (case-insensitive, trimmed).
     pub fn parse(input: &str) -> Result<SequenceType, CodeError> {
-        match input.trim().to_ascii_uppercase().as_str() {
-            "FRST" => Ok(SequenceType::First),
-            "RCUR" => Ok(SequenceType::Recurrent),
-            "FNAL" => Ok(SequenceType::Final),
-            "OOFF" => Ok(SequenceType::OneOff),
-            _ => Err(CodeError::SequenceType(input.trim().to_string())),
+        let s = input.trim();
+        let is = |code: &str| s.eq_ignore_ascii_case(code);
+        if is("FRST") {
+            Ok(SequenceType::First)
+        } else if is("RCUR") {
+            Ok(SequenceType::Recurrent)
+        } else if is("FNAL") {
+            Ok(SequenceType::Final)
+        } else if is("OOFF") {
+            Ok(SequenceType::OneOff)
+        } else {
+            Err(CodeError::SequenceType(s.to_string()))
         }
     }
 }
@@ -94,11 +100,15 @@ impl LocalInstrument {
 
     /// Parses CORE/B2B (case-insensitive); COR1 is refused with the reason.
     pub fn parse(input: &str) -> Result<LocalInstrument, CodeError> {
-        match input.trim().to_ascii_uppercase().as_str() {
-            "CORE" => Ok(LocalInstrument::Core),
-            "B2B" => Ok(LocalInstrument::B2b),
-            "COR1" => Err(CodeError::Cor1),
-            _ => Err(CodeError::LocalInstrument(input.trim().to_string())),
+        let s = input.trim();
+        if s.eq_ignore_ascii_case("CORE") {
+            Ok(LocalInstrument::Core)
+        } else if s.eq_ignore_ascii_case("B2B") {
+            Ok(LocalInstrument::B2b)
+        } else if s.eq_ignore_ascii_case("COR1") {
+            Err(CodeError::Cor1)
+        } else {
+            Err(CodeError::LocalInstrument(s.to_string()))
         }
     }
 }

@@ -95,7 +95,11 @@ pub const SEPA_TERRITORIES: &[(&str, &str, bool)] = &[
 
 /// The SEPA country with this IBAN prefix, if any.
 pub fn sepa_country(code: &str) -> Option<&'static SepaCountry> {
-    SEPA_COUNTRIES.iter().find(|c| c.code == code)
+    // The table is sorted by code (a unit test checks it).
+    SEPA_COUNTRIES
+        .binary_search_by(|c| c.code.cmp(code))
+        .ok()
+        .map(|i| &SEPA_COUNTRIES[i])
 }
 
 /// The country whose IBANs a SEPA country or territory uses (`JE` → `GB`, `DE` → `DE`).
@@ -113,4 +117,28 @@ pub fn is_non_eea_sepa(code: &str) -> bool {
         return !c.eea;
     }
     SEPA_TERRITORIES.iter().any(|t| t.0 == code && !t.2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_lookups_work() {
+        assert!(SEPA_COUNTRIES.windows(2).all(|w| w[0].code < w[1].code));
+        assert_eq!(sepa_country("DE").map(|c| c.iban_length), Some(22));
+        assert_eq!(sepa_country("US"), None);
+        assert_eq!(iban_parent("JE"), Some("GB"));
+        assert_eq!(iban_parent("MQ"), Some("FR"));
+        assert_eq!(iban_parent("XX"), None);
+        for c in [
+            "CH", "GB", "MC", "SM", "AD", "VA", "AL", "ME", "MD", "MK", "RS", "GI", "JE", "GG",
+            "IM", "PM",
+        ] {
+            assert!(is_non_eea_sepa(c), "{c}");
+        }
+        for c in ["DE", "AT", "FR", "NO", "IS", "LI", "MQ", "AX", "US"] {
+            assert!(!is_non_eea_sepa(c), "{c}");
+        }
+    }
 }

@@ -72,14 +72,16 @@ impl Iban {
         if let Some(c) = s.chars().find(|c| !c.is_ascii_alphanumeric()) {
             return Err(IbanError::BadCharacter(describe_char(c)));
         }
-        let country_code: String = s.chars().take(2).collect();
+        // All ASCII from here on, so byte slicing is safe.
+        let country_code = &s[..s.len().min(2)];
         if country_code.len() < 2 || !country_code.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(IbanError::BadCountry(country_code));
+            return Err(IbanError::BadCountry(country_code.to_string()));
         }
-        let country = sepa_country(&country_code).ok_or(IbanError::NotSepa(country_code))?;
-        let check: String = s.chars().skip(2).take(2).collect();
+        let country = sepa_country(country_code)
+            .ok_or_else(|| IbanError::NotSepa(country_code.to_string()))?;
+        let check = &s[2..s.len().min(4)];
         if check.len() < 2 || !check.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(IbanError::BadCheckDigitFormat(check));
+            return Err(IbanError::BadCheckDigitFormat(check.to_string()));
         }
         if s.len() != country.iban_length {
             return Err(IbanError::WrongLength {
