@@ -89,8 +89,11 @@ impl RetryPolicy {
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// API base URL without trailing slash, e.g. [`SEVDESK_BASE_URL`] or the sandbox's URL.
-    /// Plain `http` is accepted only for loopback addresses.
+    /// Plain `http` is accepted only for loopback addresses, unless `allow_plain_http` is set.
     pub base_url: String,
+    /// Accept a plain `http` base URL on another host (e.g. the sandbox in another container).
+    /// The token then travels unencrypted; never set this for the real sevdesk.
+    pub allow_plain_http: bool,
     pub token: ApiToken,
     pub user_agent: String,
     /// Limit for one whole request, answer body included. A hung server fails after this.
@@ -110,6 +113,7 @@ impl ClientConfig {
     pub fn new(token: ApiToken) -> Self {
         ClientConfig {
             base_url: SEVDESK_BASE_URL.into(),
+            allow_plain_http: false,
             token,
             user_agent: format!(
                 "lastschrift/{} (read-only SEPA export)",
@@ -227,7 +231,7 @@ impl Client {
     /// Checks the configuration and builds the HTTP client. Sends nothing.
     pub fn new(config: ClientConfig) -> Result<Client, Error> {
         let invalid = |detail: String| Error::InvalidConfig { detail };
-        let base = parse_base_url(&config.base_url)?;
+        let base = parse_base_url(&config.base_url, config.allow_plain_http)?;
         if !(1..=MAX_PAGE_SIZE).contains(&config.page_size) {
             return Err(invalid(format!(
                 "the page size must be between 1 and {MAX_PAGE_SIZE}, not {}",
@@ -929,7 +933,7 @@ fn error_message(body: &[u8]) -> Option<String> {
     ErrorBody::from_value(env.error.as_ref()?)?.message
 }
 
-fn parse_base_url(text: &str) -> Result<Url, Error> {
+fn parse_base_url(text: &str, allow_plain_http: bool) -> Result<Url, Error> {
     let invalid = |detail: String| Error::InvalidConfig { detail };
     let url = Url::parse(text.trim().trim_end_matches('/'))
         .map_err(|e| invalid(format!("the sevdesk address {text:?} is not a URL ({e})")))?;
@@ -953,7 +957,7 @@ fn parse_base_url(text: &str) -> Result<Url, Error> {
     match url.scheme() {
         "https" => {}
         // The token would travel in clear text.
-        "http" if loopback => {}
+        "http" if loopback || allow_plain_http => {}
         "http" => {
             return Err(invalid(
                 "the sevdesk address must use https (plain http only for this computer)".into(),
@@ -987,14 +991,16 @@ mod tests {
 
     #[test]
     fn base_url_rules() {
-        assert!(parse_base_url(SEVDESK_BASE_URL).is_ok());
-        assert!(parse_base_url("http://127.0.0.1:8080/api/v1/").is_ok());
-        assert!(parse_base_url("http://localhost:1/api/v1").is_ok());
-        assert!(parse_base_url("http://my.sevdesk.de/api/v1").is_err());
-        assert!(parse_base_url("https://user:pw@my.sevdesk.de/api/v1").is_err());
-        assert!(parse_base_url("https://my.sevdesk.de/api/v1?token=x").is_err());
-        assert!(parse_base_url("ftp://my.sevdesk.de/").is_err());
-        assert!(parse_base_url("sevdesk").is_err());
+        assert!(parse_base_url(SEVDESK_BASE_URL, false).is_ok());
+        assert!(parse_base_url("http://127.0.0.1:8080/api/v1/", false).is_ok());
+        assert!(parse_base_url("http://[::1]:8080/api/v1", false).is_ok());
+        assert!(parse_base_url("http://localhost:1/api/v1", false).is_ok());
+        assert!(parse_base_url("http://my.sevdesk.de/api/v1", false).is_err());
+        assert!(parse_base_url("http://sandbox:8080/api/v1", true).is_ok());
+        assert!(parse_base_url("https://user:pw@my.sevdesk.de/api/v1", false).is_err());
+        assert!(parse_base_url("https://my.sevdesk.de/api/v1?token=x", false).is_err());
+        assert!(parse_base_url("ftp://my.sevdesk.de/", true).is_err());
+        assert!(parse_base_url("sevdesk", false).is_err());
     }
 
     #[test]
