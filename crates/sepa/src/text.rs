@@ -15,6 +15,18 @@ pub enum CharacterPolicy {
 }
 
 impl CharacterPolicy {
+    /// Parses `basic` or `german` (case-insensitive), as a command-line flag would give it.
+    pub fn parse(s: &str) -> Option<CharacterPolicy> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("basic") {
+            Some(CharacterPolicy::Basic)
+        } else if s.eq_ignore_ascii_case("german") {
+            Some(CharacterPolicy::German)
+        } else {
+            None
+        }
+    }
+
     /// True when `c` may appear unchanged in a text field.
     pub fn allows(self, c: char) -> bool {
         match c {
@@ -353,6 +365,16 @@ mod tests {
         let (t, ch) = RemittanceText::parse_owned("ß".repeat(141), German).unwrap();
         assert_eq!(t.as_str().chars().count(), 140);
         assert_eq!(ch.len(), 1);
+    }
+
+    #[test]
+    fn policy_names() {
+        assert_eq!(CharacterPolicy::parse("Basic"), Some(Basic));
+        assert_eq!(CharacterPolicy::parse("german"), Some(German));
+        assert_eq!(CharacterPolicy::parse("latin1"), None);
+        assert!(
+            German.allows('ß') && !Basic.allows('ß') && Basic.allows('+') && !German.allows('@')
+        );
     }
 
     #[test]
