@@ -94,3 +94,40 @@ impl PostalAddress {
         &self.0.lines
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CharacterPolicy::German;
+
+    #[test]
+    fn structured_and_hybrid() {
+        let town = TownName::parse("Köln", German).unwrap().0;
+        let de = CountryCode::parse("DE").unwrap();
+        let line = |s: &str| AddressLine::parse(s, German).unwrap().0;
+        let a = PostalAddress::structured(None, None, None, town.clone(), de);
+        assert!(a.lines().is_empty());
+        assert_eq!(a.town().as_str(), "Köln");
+        let h = PostalAddress::hybrid(
+            None,
+            None,
+            None,
+            town.clone(),
+            de,
+            vec![line("Hauptstr. 1"), line("Hinterhaus")],
+        )
+        .unwrap();
+        assert_eq!(h.lines().len(), 2);
+        assert_eq!(
+            PostalAddress::hybrid(
+                None,
+                None,
+                None,
+                town,
+                de,
+                vec![line("a"), line("b"), line("c")]
+            ),
+            Err(AddressError::TooManyLines(3))
+        );
+    }
+}

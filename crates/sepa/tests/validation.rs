@@ -448,3 +448,25 @@ fn original_iban_at_another_german_bank_is_a_warning() {
     let (_, warnings) = validate(load_fixture("amendments"), &opts(), today()).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
 }
+
+#[test]
+fn split_shortens_long_message_ids_to_fit() {
+    let mut raw = load_fixture("core_blocks");
+    raw.message_id = Some("M".repeat(35));
+    raw.debits[0].scheme = Some("B2B".into());
+    let parts = raw.split_by_scheme();
+    let ids: Vec<String> = parts
+        .iter()
+        .map(|p| p.message_id.clone().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            format!("{}-CORE", "M".repeat(30)),
+            format!("{}-B2B", "M".repeat(31))
+        ]
+    );
+    for part in parts {
+        assert!(validate(part, &opts(), today()).is_ok());
+    }
+}

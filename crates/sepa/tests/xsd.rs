@@ -1,6 +1,6 @@
 //! Schema conformance (cargo feature `xsd`): every golden message is checked with xmllint against
 //! the ISO schema and the German DK subset of its format.
-#![cfg(feature = "xsd")]
+
 
 mod common;
 
