@@ -1,0 +1,461 @@
+//! The domain records the store keeps. Money is integer euro cents; sevdesk ids are `i64`
+//! (sevdesk sends them as digit strings; they fit easily).
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A sevdesk object id.
+pub type SevdeskId = i64;
+
+/// sevdesk invoice status codes we act on (see the API notes, §5.2).
+pub mod invoice_status {
+    pub const DRAFT: i32 = 100;
+    pub const OPEN: i32 = 200;
+    pub const PARTIALLY_PAID: i32 = 750;
+    pub const PAID: i32 = 1000;
+}
+
+/// A sevdesk contact as synced, with the raw values the mandate logic reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: SevdeskId,
+    pub customer_number: Option<String>,
+    /// Organisation name, or "first last" for a person.
+    pub display_name: String,
+    pub is_organisation: bool,
+    /// The organisation a person belongs to.
+    pub parent_id: Option<SevdeskId>,
+    /// Raw `bankAccount` as entered in sevdesk; validated when used.
+    pub iban: Option<String>,
+    /// Raw `bankNumber` (usually the BIC).
+    pub bic: Option<String>,
+    /// Value of the configured mandate-reference contact field (e.g. `SEPAMANDATSREFERENZ`).
+    pub mandate_reference_field: Option<String>,
+    /// sevdesk's own `mandateReference`.
+    pub mandate_reference: Option<String>,
+    /// Raw value of the signature-date contact field (e.g. `SEPAMANDATSDATUM`), unparsed.
+    pub signature_date_field: Option<String>,
+    pub email: Option<String>,
+    pub street: Option<String>,
+    pub zip: Option<String>,
+    pub city: Option<String>,
+    /// ISO 3166 alpha-2, resolved from sevdesk's StaticCountry.
+    pub country_code: Option<String>,
+    /// sevdesk's `update` timestamp.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// A sevdesk invoice as synced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invoice {
+    pub id: SevdeskId,
+    pub number: Option<String>,
+    /// `RE`, `SR`, `AR`, … as sevdesk sends it.
+    pub invoice_type: String,
+    /// sevdesk status code, see [`invoice_status`].
+    pub status: i32,
+    pub contact_id: SevdeskId,
+    pub currency: String,
+    pub sum_gross_cents: i64,
+    pub paid_cents: i64,
+    pub payment_method_id: Option<SevdeskId>,
+    pub invoice_date: Option<NaiveDate>,
+    pub due_date: Option<NaiveDate>,
+    /// sevdesk's `update` timestamp.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// No longer among the open invoices sevdesk returns (paid, deleted, cancelled).
+    pub gone: bool,
+}
+
+impl Invoice {
+    /// sumGross − paidAmount.
+    pub fn open_cents(&self) -> i64 {
+        self.sum_gross_cents - self.paid_cents
+    }
+}
+
+/// An open sevdesk credit note; money owed to the customer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditNote {
+    pub id: SevdeskId,
+    pub contact_id: SevdeskId,
+    /// The invoice it refers to (`refSrcInvoice` / `origin`), if any.
+    pub invoice_id: Option<SevdeskId>,
+    pub amount_cents: i64,
+    pub status: i32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentMethod {
+    pub id: SevdeskId,
+    pub name: String,
+    /// UNTDID 4461 code; `59` is SEPA direct debit.
+    pub electronic_invoice_id: Option<String>,
+}
+
+/// How many records an upsert added and changed (unchanged ones count in neither).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpsertCounts {
+    pub inserted: u64,
+    pub updated: u64,
+}
+
+/// One record sync could not take, with the reason for the user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncProblem {
+    /// `Invoice`, `Contact`, …
+    pub object: String,
+    pub id: Option<String>,
+    pub message: String,
+}
+
+/// The summary of one sync, as saved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub new: u64,
+    pub changed: u64,
+    pub gone: u64,
+    pub problems: Vec<SyncProblem>,
+}
+
+/// A saved [`SyncReport`] with its id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRecord {
+    pub id: i64,
+    pub report: SyncReport,
+}
+
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            /// The text stored in the database and shown in `--json`.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                match text {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(format!("`{other}` is not a {}", stringify!($name))),
+                }
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// SEPA scheme of a mandate.
+    Scheme { Core = "CORE", B2b = "B2B" }
+);
+text_enum!(
+    /// Stored mandate status. "Expired" is not stored: it is derived from the last collection
+    /// (36 months without one), see [`Mandate::is_expired`].
+    MandateStatus { Active = "active", Revoked = "revoked" }
+);
+text_enum!(
+    /// Where a mandate record came from.
+    MandateSource { CsvImport = "csv_import", SevdeskField = "sevdesk_field", Manual = "manual" }
+);
+text_enum!(
+    /// Position of a debit in a mandate's life, as written into the file.
+    SequenceType { Frst = "FRST", Rcur = "RCUR", Ooff = "OOFF", Fnal = "FNAL" }
+);
+text_enum!(
+    /// Ledger status of a debit. Only `returned` and `cancelled` free the invoice for another
+    /// collection.
+    DebitStatus {
+        /// In a written file; the bank has not confirmed it yet.
+        Pending = "pending",
+        Collected = "collected",
+        /// Came back (R-transaction).
+        Returned = "returned",
+        /// Withdrawn before submission or by the bank.
+        Cancelled = "cancelled",
+    }
+);
+text_enum!(
+    /// Status of a collection run.
+    RunStatus {
+        /// Recorded in the ledger (the file bytes are in the database).
+        Recorded = "recorded",
+        /// Its files are written to the output directory as well.
+        Exported = "exported",
+        /// All of its debits were cancelled.
+        Cancelled = "cancelled",
+    }
+);
+text_enum!(
+    /// Web UI role.
+    Role { Admin = "admin", Preparer = "preparer", Viewer = "viewer" }
+);
+
+/// A mandate in our own registry, keyed by its reference.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mandate {
+    pub reference: String,
+    pub contact_id: SevdeskId,
+    pub signature_date: Option<NaiveDate>,
+    pub scheme: Scheme,
+    pub status: MandateStatus,
+    pub first_collection: Option<NaiveDate>,
+    pub last_collection: Option<NaiveDate>,
+    /// IBAN used at the last collection (amendment detection).
+    pub last_iban: Option<String>,
+    /// Reference used at the last collection (amendment detection when the source changes).
+    pub last_reference: Option<String>,
+    pub source: MandateSource,
+}
+
+impl Mandate {
+    /// A new active mandate that has never been used.
+    pub fn new(reference: impl Into<String>, contact_id: SevdeskId, source: MandateSource) -> Self {
+        Mandate {
+            reference: reference.into(),
+            contact_id,
+            signature_date: None,
+            scheme: Scheme::Core,
+            status: MandateStatus::Active,
+            first_collection: None,
+            last_collection: None,
+            last_iban: None,
+            last_reference: None,
+            source,
+        }
+    }
+
+    /// A mandate lapses 36 months after its last collection (never-used mandates: counted from
+    /// the signature date).
+    pub fn is_expired(&self, today: NaiveDate) -> bool {
+        let Some(since) = self.last_collection.or(self.signature_date) else {
+            return false;
+        };
+        since
+            .checked_add_months(chrono::Months::new(36))
+            .is_some_and(|limit| today > limit)
+    }
+}
+
+/// A detected mandate amendment (changed reference or IBAN since the last collection).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Amendment {
+    pub original_reference: Option<String>,
+    pub original_iban: Option<String>,
+}
+
+/// A saved amendment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MandateAmendment {
+    pub id: i64,
+    pub mandate_reference: String,
+    pub debit_id: Option<i64>,
+    pub detected_at: DateTime<Utc>,
+    pub original_reference: Option<String>,
+    pub original_iban: Option<String>,
+    pub new_iban: Option<String>,
+}
+
+/// A collection run to record: its files and every debit in them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCollectionRun {
+    /// `pain.008.001.08` or `pain.008.001.02`.
+    pub format: String,
+    /// Control list for the accountant (CSV bytes).
+    pub control_list_csv: Vec<u8>,
+    pub files: Vec<NewCollectionFile>,
+}
+
+/// One pain.008 file of a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCollectionFile {
+    pub file_name: String,
+    /// `GrpHdr/MsgId`; unique across all runs.
+    pub message_id: String,
+    pub bytes: Vec<u8>,
+    pub debits: Vec<NewDebit>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewDebit {
+    pub invoice_id: SevdeskId,
+    pub contact_id: SevdeskId,
+    pub mandate_reference: String,
+    pub iban: String,
+    pub amount_cents: i64,
+    pub sequence_type: SequenceType,
+    /// Unique across all debits; comes back with any R-transaction.
+    pub end_to_end_id: String,
+    pub collection_date: NaiveDate,
+    /// Set when the file carries amendment information for this debit.
+    pub amendment: Option<Amendment>,
+}
+
+/// A recorded collection run (without file bytes).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionRun {
+    pub id: i64,
+    pub created_at: DateTime<Utc>,
+    pub status: RunStatus,
+    pub format: String,
+    /// Distinct collection dates of its debits, ascending.
+    pub collection_dates: Vec<NaiveDate>,
+    pub debit_count: i64,
+    pub total_cents: i64,
+    pub files: Vec<CollectionFileInfo>,
+}
+
+/// A file of a run, without its bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionFileInfo {
+    pub id: i64,
+    pub run_id: i64,
+    /// 1-based position within the run.
+    pub position: i64,
+    pub file_name: String,
+    pub message_id: String,
+    /// Hex SHA-256 of the bytes, computed by the store when recording.
+    pub sha256: String,
+    pub debit_count: i64,
+    pub total_cents: i64,
+}
+
+/// A file of a run with its exact bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CollectionFile {
+    pub info: CollectionFileInfo,
+    pub bytes: Vec<u8>,
+}
+
+/// A debit in the ledger.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Debit {
+    pub id: i64,
+    pub run_id: i64,
+    pub file_id: i64,
+    pub invoice_id: SevdeskId,
+    pub contact_id: SevdeskId,
+    pub mandate_reference: String,
+    pub iban: String,
+    pub amount_cents: i64,
+    pub sequence_type: SequenceType,
+    pub end_to_end_id: String,
+    pub collection_date: NaiveDate,
+    pub status: DebitStatus,
+    pub status_changed_at: Option<DateTime<Utc>>,
+    /// Why it was returned or cancelled (e.g. the R-code `AM04`).
+    pub status_reason: Option<String>,
+}
+
+/// One request sent to sevdesk.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewRequestLogEntry {
+    pub at: DateTime<Utc>,
+    pub method: String,
+    /// Path and query, never headers (the token travels in a header).
+    pub path: String,
+    /// HTTP status; `None` when no response came.
+    pub status: Option<i32>,
+    pub duration_ms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestLogEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub method: String,
+    pub path: String,
+    pub status: Option<i32>,
+    pub duration_ms: i64,
+}
+
+/// Which slice of a long list to return; `number` counts from 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page {
+    pub number: u32,
+    pub size: u32,
+}
+
+impl Page {
+    pub fn first(size: u32) -> Self {
+        Page { number: 0, size }
+    }
+
+    pub(crate) fn limit_offset(self) -> (i64, i64) {
+        let size = i64::from(self.size.max(1));
+        (size, i64::from(self.number) * size)
+    }
+}
+
+/// A page of a list plus the total count (for "page 3 of 40").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: Page,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUser {
+    pub username: String,
+    /// An argon2 PHC string; hashing happens outside the store.
+    pub password_hash: String,
+    pub role: Role,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("password_hash", &"********")
+            .field("role", &self.role)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+/// A web session; the store only sees the hash of the session token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub token_hash: String,
+    pub user_id: i64,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("token_hash", &"********")
+            .field("user_id", &self.user_id)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}

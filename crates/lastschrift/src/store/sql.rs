@@ -1,0 +1,1110 @@
+//! The SQL of the store, written once for both backends.
+//!
+//! Every statement uses the common subset of SQLite and PostgreSQL (`$n` placeholders,
+//! `ON CONFLICT … DO UPDATE`, `RETURNING`), so one implementation serves both. Rust cannot be
+//! generic over sqlx's database type without pages of trait bounds, so [`impl_store!`] stamps the
+//! same `impl Store` out for `SqliteStore` and `PostgresStore`; all else is plain functions.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sha2::{Digest, Sha256};
+
+use super::StoreError;
+use super::model::{NewCollectionRun, NewDebit};
+
+/// PostgreSQL keeps microseconds; trimming before writing makes values read back equal on both.
+pub(crate) fn ts(time: DateTime<Utc>) -> DateTime<Utc> {
+    time.trunc_subsecs(6)
+}
+
+pub(crate) fn now() -> DateTime<Utc> {
+    ts(Utc::now())
+}
+
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Text naming the violated constraint: PostgreSQL gives its name, SQLite the columns.
+fn constraint_text(error: &sqlx::Error) -> Option<(bool, bool, bool, String)> {
+    match error {
+        sqlx::Error::Database(db) => Some((
+            db.is_unique_violation(),
+            db.is_foreign_key_violation(),
+            db.is_check_violation(),
+            format!("{} {}", db.constraint().unwrap_or_default(), db.message()),
+        )),
+        _ => None,
+    }
+}
+
+pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(constraint_text(error), Some((true, _, _, _)))
+}
+
+pub(crate) fn is_foreign_key_violation(error: &sqlx::Error) -> bool {
+    matches!(constraint_text(error), Some((_, true, _, _)))
+}
+
+/// Turns the database's refusal of a debit into the error that names the invoice.
+pub(crate) fn debit_insert_error(error: sqlx::Error, debit: &NewDebit) -> StoreError {
+    match constraint_text(&error) {
+        Some((true, _, _, text))
+            if text.contains("debits_one_active_per_invoice")
+                || text.contains("debits.invoice_id") =>
+        {
+            StoreError::AlreadyCollected {
+                invoice_id: debit.invoice_id,
+            }
+        }
+        Some((true, _, _, text)) if text.contains("end_to_end_id") => {
+            StoreError::Conflict(format!(
+                "the end-to-end id `{}` (invoice {}) is already used by another debit",
+                debit.end_to_end_id, debit.invoice_id
+            ))
+        }
+        Some((_, _, true, _)) => StoreError::Conflict(format!(
+            "the debit for invoice {} was refused: its amount must be positive and its sequence type FRST, RCUR, OOFF or FNAL",
+            debit.invoice_id
+        )),
+        _ => StoreError::Database(error),
+    }
+}
+
+pub(crate) fn file_insert_error(error: sqlx::Error, message_id: &str) -> StoreError {
+    if is_unique_violation(&error) {
+        StoreError::Conflict(format!(
+            "the message id `{message_id}` is already used by an earlier file"
+        ))
+    } else {
+        StoreError::Database(error)
+    }
+}
+
+/// Totals and the checks that need no database: a run has files, every file has debits, every
+/// amount is positive and the sums fit.
+pub(crate) struct RunTotals {
+    pub(crate) debit_count: i64,
+    pub(crate) total_cents: i64,
+    pub(crate) file_totals: Vec<(i64, i64)>,
+    pub(crate) collection_dates: String,
+}
+
+pub(crate) fn run_totals(run: &NewCollectionRun) -> Result<RunTotals, StoreError> {
+    if run.files.is_empty() {
+        return Err(StoreError::Conflict(
+            "a collection run needs at least one file".into(),
+        ));
+    }
+    let overflow = || StoreError::Conflict("the amounts of the run add up beyond range".into());
+    let mut dates = std::collections::BTreeSet::new();
+    let mut file_totals = Vec::with_capacity(run.files.len());
+    let (mut debit_count, mut total_cents) = (0i64, 0i64);
+    for file in &run.files {
+        if file.debits.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "the file {} holds no debit",
+                file.file_name
+            )));
+        }
+        let mut file_total = 0i64;
+        for debit in &file.debits {
+            if debit.amount_cents <= 0 {
+                return Err(StoreError::Conflict(format!(
+                    "the debit for invoice {} has a non-positive amount ({} cents)",
+                    debit.invoice_id, debit.amount_cents
+                )));
+            }
+            file_total = file_total
+                .checked_add(debit.amount_cents)
+                .ok_or_else(overflow)?;
+            dates.insert(debit.collection_date);
+        }
+        let count = i64::try_from(file.debits.len()).map_err(|_| overflow())?;
+        debit_count += count;
+        total_cents = total_cents.checked_add(file_total).ok_or_else(overflow)?;
+        file_totals.push((count, file_total));
+    }
+    let collection_dates = dates
+        .iter()
+        .map(|date| date.format("%Y-%m-%d").to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    Ok(RunTotals {
+        debit_count,
+        total_cents,
+        file_totals,
+        collection_dates,
+    })
+}
+
+/// `impl Store` for a struct with a field `pool: sqlx::Pool<$db>`. The names used inside are
+/// imported at the call site (`sqlite.rs`, `postgres.rs`).
+macro_rules! impl_store {
+    ($store:ident, $db:ty, $backend:expr) => {
+        impl $store {
+            async fn change_debit_status(
+                &self,
+                debit_id: i64,
+                to: DebitStatus,
+                allowed_from: &[DebitStatus],
+                reason: Option<&str>,
+            ) -> Result<Debit> {
+                let mut tx = self.pool.begin().await?;
+                let select = format!("SELECT {DEBIT_COLUMNS} FROM debits WHERE id = $1");
+                let row: Option<DebitRow> = sqlx::query_as(&select)
+                    .bind(debit_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let mut debit = match row {
+                    Some(row) => Debit::try_from(row)?,
+                    None => {
+                        return Err(StoreError::NotFound {
+                            what: format!("debit {debit_id}"),
+                        });
+                    }
+                };
+                if !allowed_from.contains(&debit.status) {
+                    return Err(StoreError::Conflict(format!(
+                        "debit {debit_id} (invoice {}) is {} and cannot become {to}",
+                        debit.invoice_id, debit.status
+                    )));
+                }
+                let changed_at = now();
+                sqlx::query(
+                    "UPDATE debits SET status = $1, status_changed_at = $2, status_reason = $3 \
+                     WHERE id = $4",
+                )
+                .bind(to.as_str())
+                .bind(changed_at)
+                .bind(reason)
+                .bind(debit_id)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                debit.status = to;
+                debit.status_changed_at = Some(changed_at);
+                debit.status_reason = reason.map(str::to_owned);
+                Ok(debit)
+            }
+
+            async fn file_infos(&self, run_id: Option<i64>) -> Result<Vec<CollectionFileInfo>> {
+                let rows: Vec<FileInfoRow> = match run_id {
+                    Some(run_id) => {
+                        let sql = format!(
+                            "SELECT {FILE_INFO_COLUMNS} FROM collection_files WHERE run_id = $1 \
+                             ORDER BY position"
+                        );
+                        sqlx::query_as(&sql).bind(run_id).fetch_all(&self.pool).await?
+                    }
+                    None => {
+                        let sql = format!(
+                            "SELECT {FILE_INFO_COLUMNS} FROM collection_files \
+                             ORDER BY run_id, position"
+                        );
+                        sqlx::query_as(&sql).fetch_all(&self.pool).await?
+                    }
+                };
+                Ok(rows.into_iter().map(CollectionFileInfo::from).collect())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+
+            async fn put_setting(&self, key: &str, value: &str) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO app_settings (key, value, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(key)
+                .bind(value)
+                .bind(now())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn setting(&self, key: &str) -> Result<Option<String>> {
+                Ok(
+                    sqlx::query_scalar::<$db, String>(
+                        "SELECT value FROM app_settings WHERE key = $1",
+                    )
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?,
+                )
+            }
+
+            async fn put_secret(&self, name: &str, sealed: &[u8]) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO secrets (name, sealed, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (name) DO UPDATE SET sealed = excluded.sealed, \
+                     updated_at = excluded.updated_at",
+                )
+                .bind(name)
+                .bind(sealed)
+                .bind(now())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn secret(&self, name: &str) -> Result<Option<Vec<u8>>> {
+                Ok(
+                    sqlx::query_scalar::<$db, Vec<u8>>(
+                        "SELECT sealed FROM secrets WHERE name = $1",
+                    )
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+                    .await?,
+                )
+            }
+
+            async fn delete_secret(&self, name: &str) -> Result<bool> {
+                let done = sqlx::query("DELETE FROM secrets WHERE name = $1")
+                    .bind(name)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn upsert_contacts(&self, contacts: &[Contact]) -> Result<UpsertCounts> {
+                let select = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1");
+                let synced_at = now();
+                let mut counts = UpsertCounts::default();
+                let mut tx = self.pool.begin().await?;
+                for contact in contacts {
+                    let mut contact = contact.clone();
+                    contact.updated_at = contact.updated_at.map(ts);
+                    let existing: Option<ContactRow> = sqlx::query_as(&select)
+                        .bind(contact.id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    match existing.map(Contact::from) {
+                        Some(stored) if stored == contact => continue,
+                        Some(_) => counts.updated += 1,
+                        None => counts.inserted += 1,
+                    }
+                    sqlx::query(
+                        "INSERT INTO contacts (id, customer_number, display_name, \
+                         is_organisation, parent_id, iban, bic, mandate_reference_field, \
+                         mandate_reference, signature_date_field, email, street, zip, city, \
+                         country_code, sevdesk_updated_at, synced_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+                         $15, $16, $17) \
+                         ON CONFLICT (id) DO UPDATE SET \
+                         customer_number = excluded.customer_number, \
+                         display_name = excluded.display_name, \
+                         is_organisation = excluded.is_organisation, \
+                         parent_id = excluded.parent_id, iban = excluded.iban, \
+                         bic = excluded.bic, \
+                         mandate_reference_field = excluded.mandate_reference_field, \
+                         mandate_reference = excluded.mandate_reference, \
+                         signature_date_field = excluded.signature_date_field, \
+                         email = excluded.email, street = excluded.street, zip = excluded.zip, \
+                         city = excluded.city, country_code = excluded.country_code, \
+                         sevdesk_updated_at = excluded.sevdesk_updated_at, \
+                         synced_at = excluded.synced_at",
+                    )
+                    .bind(contact.id)
+                    .bind(&contact.customer_number)
+                    .bind(&contact.display_name)
+                    .bind(contact.is_organisation)
+                    .bind(contact.parent_id)
+                    .bind(&contact.iban)
+                    .bind(&contact.bic)
+                    .bind(&contact.mandate_reference_field)
+                    .bind(&contact.mandate_reference)
+                    .bind(&contact.signature_date_field)
+                    .bind(&contact.email)
+                    .bind(&contact.street)
+                    .bind(&contact.zip)
+                    .bind(&contact.city)
+                    .bind(&contact.country_code)
+                    .bind(contact.updated_at)
+                    .bind(synced_at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(counts)
+            }
+
+            async fn contact(&self, id: SevdeskId) -> Result<Option<Contact>> {
+                let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1");
+                let row: Option<ContactRow> =
+                    sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
+                Ok(row.map(Contact::from))
+            }
+
+            async fn contacts(&self) -> Result<Vec<Contact>> {
+                let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts ORDER BY id");
+                let rows: Vec<ContactRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(Contact::from).collect())
+            }
+
+            async fn upsert_invoices(&self, invoices: &[Invoice]) -> Result<UpsertCounts> {
+                let select = format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE id = $1");
+                let synced_at = now();
+                let mut counts = UpsertCounts::default();
+                let mut tx = self.pool.begin().await?;
+                for invoice in invoices {
+                    let mut invoice = invoice.clone();
+                    invoice.updated_at = invoice.updated_at.map(ts);
+                    invoice.gone = false;
+                    let existing: Option<InvoiceRow> = sqlx::query_as(&select)
+                        .bind(invoice.id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    match existing.map(Invoice::from) {
+                        Some(stored) if stored == invoice => continue,
+                        Some(_) => counts.updated += 1,
+                        None => counts.inserted += 1,
+                    }
+                    sqlx::query(
+                        "INSERT INTO invoices (id, number, invoice_type, status, contact_id, \
+                         currency, sum_gross_cents, paid_cents, payment_method_id, invoice_date, \
+                         due_date, sevdesk_updated_at, gone, synced_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+                         ON CONFLICT (id) DO UPDATE SET number = excluded.number, \
+                         invoice_type = excluded.invoice_type, status = excluded.status, \
+                         contact_id = excluded.contact_id, currency = excluded.currency, \
+                         sum_gross_cents = excluded.sum_gross_cents, \
+                         paid_cents = excluded.paid_cents, \
+                         payment_method_id = excluded.payment_method_id, \
+                         invoice_date = excluded.invoice_date, due_date = excluded.due_date, \
+                         sevdesk_updated_at = excluded.sevdesk_updated_at, \
+                         gone = excluded.gone, synced_at = excluded.synced_at",
+                    )
+                    .bind(invoice.id)
+                    .bind(&invoice.number)
+                    .bind(&invoice.invoice_type)
+                    .bind(invoice.status)
+                    .bind(invoice.contact_id)
+                    .bind(&invoice.currency)
+                    .bind(invoice.sum_gross_cents)
+                    .bind(invoice.paid_cents)
+                    .bind(invoice.payment_method_id)
+                    .bind(invoice.invoice_date)
+                    .bind(invoice.due_date)
+                    .bind(invoice.updated_at)
+                    .bind(false)
+                    .bind(synced_at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(counts)
+            }
+
+            async fn mark_invoices_gone(&self, ids: &[SevdeskId]) -> Result<u64> {
+                let mut changed = 0;
+                let mut tx = self.pool.begin().await?;
+                for id in ids {
+                    changed += sqlx::query(
+                        "UPDATE invoices SET gone = $1 WHERE id = $2 AND gone = $3",
+                    )
+                    .bind(true)
+                    .bind(id)
+                    .bind(false)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                }
+                tx.commit().await?;
+                Ok(changed)
+            }
+
+            async fn invoice(&self, id: SevdeskId) -> Result<Option<Invoice>> {
+                let sql = format!("SELECT {INVOICE_COLUMNS} FROM invoices WHERE id = $1");
+                let row: Option<InvoiceRow> =
+                    sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
+                Ok(row.map(Invoice::from))
+            }
+
+            async fn open_invoices(&self) -> Result<Vec<Invoice>> {
+                let sql = format!(
+                    "SELECT {INVOICE_COLUMNS} FROM invoices \
+                     WHERE gone = $1 AND status IN ($2, $3) ORDER BY id"
+                );
+                let rows: Vec<InvoiceRow> = sqlx::query_as(&sql)
+                    .bind(false)
+                    .bind(invoice_status::OPEN)
+                    .bind(invoice_status::PARTIALLY_PAID)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(Invoice::from).collect())
+            }
+
+            async fn replace_open_credit_notes(&self, notes: &[CreditNote]) -> Result<()> {
+                let synced_at = now();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM credit_notes").execute(&mut *tx).await?;
+                for note in notes {
+                    sqlx::query(
+                        "INSERT INTO credit_notes (id, contact_id, invoice_id, amount_cents, \
+                         status, synced_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                         ON CONFLICT (id) DO UPDATE SET contact_id = excluded.contact_id, \
+                         invoice_id = excluded.invoice_id, \
+                         amount_cents = excluded.amount_cents, status = excluded.status, \
+                         synced_at = excluded.synced_at",
+                    )
+                    .bind(note.id)
+                    .bind(note.contact_id)
+                    .bind(note.invoice_id)
+                    .bind(note.amount_cents)
+                    .bind(note.status)
+                    .bind(synced_at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn open_credit_notes(&self) -> Result<Vec<CreditNote>> {
+                let rows: Vec<CreditNoteRow> = sqlx::query_as(
+                    "SELECT id, contact_id, invoice_id, amount_cents, status FROM credit_notes \
+                     ORDER BY id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(CreditNote::from).collect())
+            }
+
+            async fn replace_payment_methods(&self, methods: &[PaymentMethod]) -> Result<()> {
+                let synced_at = now();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM payment_methods").execute(&mut *tx).await?;
+                for method in methods {
+                    sqlx::query(
+                        "INSERT INTO payment_methods (id, name, electronic_invoice_id, \
+                         synced_at) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+                         electronic_invoice_id = excluded.electronic_invoice_id, \
+                         synced_at = excluded.synced_at",
+                    )
+                    .bind(method.id)
+                    .bind(&method.name)
+                    .bind(&method.electronic_invoice_id)
+                    .bind(synced_at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn payment_methods(&self) -> Result<Vec<PaymentMethod>> {
+                let rows: Vec<PaymentMethodRow> = sqlx::query_as(
+                    "SELECT id, name, electronic_invoice_id FROM payment_methods ORDER BY id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(PaymentMethod::from).collect())
+            }
+
+            async fn sync_watermark(&self, resource: &str) -> Result<Option<DateTime<Utc>>> {
+                Ok(sqlx::query_scalar::<$db, DateTime<Utc>>(
+                    "SELECT last_update FROM sync_watermarks WHERE resource = $1",
+                )
+                .bind(resource)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn set_sync_watermark(
+                &self,
+                resource: &str,
+                last_update: DateTime<Utc>,
+            ) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO sync_watermarks (resource, last_update) VALUES ($1, $2) \
+                     ON CONFLICT (resource) DO UPDATE SET last_update = excluded.last_update",
+                )
+                .bind(resource)
+                .bind(ts(last_update))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn save_sync_report(&self, report: &SyncReport) -> Result<i64> {
+                let errors = serde_json::to_string(&report.problems)
+                    .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+                let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+                let problem_count = i64::try_from(report.problems.len()).unwrap_or(i64::MAX);
+                Ok(sqlx::query_scalar::<$db, i64>(
+                    "INSERT INTO sync_runs (started_at, finished_at, new_count, changed_count, \
+                     gone_count, error_count, errors) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     RETURNING id",
+                )
+                .bind(ts(report.started_at))
+                .bind(ts(report.finished_at))
+                .bind(as_i64(report.new))
+                .bind(as_i64(report.changed))
+                .bind(as_i64(report.gone))
+                .bind(problem_count)
+                .bind(errors)
+                .fetch_one(&self.pool)
+                .await?)
+            }
+
+            async fn last_sync(&self) -> Result<Option<SyncRecord>> {
+                let row: Option<SyncRow> = sqlx::query_as(
+                    "SELECT id, started_at, finished_at, new_count, changed_count, gone_count, \
+                     errors FROM sync_runs ORDER BY id DESC LIMIT 1",
+                )
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(SyncRecord::try_from).transpose()
+            }
+
+            async fn sync_history(&self, page: Page) -> Result<Paged<SyncRecord>> {
+                let (limit, offset) = page.limit_offset();
+                let rows: Vec<SyncRow> = sqlx::query_as(
+                    "SELECT id, started_at, finished_at, new_count, changed_count, gone_count, \
+                     errors FROM sync_runs ORDER BY id DESC LIMIT $1 OFFSET $2",
+                )
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?;
+                let total =
+                    sqlx::query_scalar::<$db, i64>("SELECT COUNT(*) FROM sync_runs")
+                        .fetch_one(&self.pool)
+                        .await?;
+                Ok(Paged {
+                    items: rows
+                        .into_iter()
+                        .map(SyncRecord::try_from)
+                        .collect::<Result<_>>()?,
+                    total,
+                    page,
+                })
+            }
+
+            async fn upsert_mandate(&self, mandate: &Mandate) -> Result<()> {
+                let stamp = now();
+                sqlx::query(
+                    "INSERT INTO mandates (reference, contact_id, signature_date, scheme, status, \
+                     first_collection, last_collection, last_iban, last_reference, source, \
+                     created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+                     ON CONFLICT (reference) DO UPDATE SET contact_id = excluded.contact_id, \
+                     signature_date = excluded.signature_date, scheme = excluded.scheme, \
+                     status = excluded.status, first_collection = excluded.first_collection, \
+                     last_collection = excluded.last_collection, \
+                     last_iban = excluded.last_iban, last_reference = excluded.last_reference, \
+                     source = excluded.source, updated_at = excluded.updated_at",
+                )
+                .bind(&mandate.reference)
+                .bind(mandate.contact_id)
+                .bind(mandate.signature_date)
+                .bind(mandate.scheme.as_str())
+                .bind(mandate.status.as_str())
+                .bind(mandate.first_collection)
+                .bind(mandate.last_collection)
+                .bind(&mandate.last_iban)
+                .bind(&mandate.last_reference)
+                .bind(mandate.source.as_str())
+                .bind(stamp)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn mandate_by_reference(&self, reference: &str) -> Result<Option<Mandate>> {
+                let sql = format!("SELECT {MANDATE_COLUMNS} FROM mandates WHERE reference = $1");
+                let row: Option<MandateRow> = sqlx::query_as(&sql)
+                    .bind(reference)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(Mandate::try_from).transpose()
+            }
+
+            async fn mandates_for_contact(&self, contact_id: SevdeskId) -> Result<Vec<Mandate>> {
+                let sql = format!(
+                    "SELECT {MANDATE_COLUMNS} FROM mandates WHERE contact_id = $1 \
+                     ORDER BY reference"
+                );
+                let rows: Vec<MandateRow> = sqlx::query_as(&sql)
+                    .bind(contact_id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(Mandate::try_from).collect()
+            }
+
+            async fn mandates(&self) -> Result<Vec<Mandate>> {
+                let sql = format!("SELECT {MANDATE_COLUMNS} FROM mandates ORDER BY reference");
+                let rows: Vec<MandateRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+                rows.into_iter().map(Mandate::try_from).collect()
+            }
+
+            async fn mandate_amendments(&self, reference: &str) -> Result<Vec<MandateAmendment>> {
+                let rows: Vec<AmendmentRow> = sqlx::query_as(
+                    "SELECT id, mandate_reference, debit_id, detected_at, original_reference, \
+                     original_iban, new_iban FROM mandate_amendments \
+                     WHERE mandate_reference = $1 ORDER BY id",
+                )
+                .bind(reference)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(MandateAmendment::from).collect())
+            }
+
+            async fn record_collection_run(&self, run: &NewCollectionRun) -> Result<CollectionRun> {
+                let totals = run_totals(run)?;
+                let created_at = now();
+                let mut tx = self.pool.begin().await?;
+                // The first statement writes, so SQLite takes the write lock at once (waiting
+                // out the busy timeout) instead of failing a read-to-write upgrade later.
+                let run_id = sqlx::query_scalar::<$db, i64>(
+                    "INSERT INTO collection_runs (created_at, status, format, collection_dates, \
+                     debit_count, total_cents, control_list_csv) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(created_at)
+                .bind(RunStatus::Recorded.as_str())
+                .bind(&run.format)
+                .bind(&totals.collection_dates)
+                .bind(totals.debit_count)
+                .bind(totals.total_cents)
+                .bind(&run.control_list_csv)
+                .fetch_one(&mut *tx)
+                .await?;
+                for (index, (file, (file_count, file_total))) in
+                    run.files.iter().zip(totals.file_totals.iter().copied()).enumerate()
+                {
+                    let position = i64::try_from(index + 1).unwrap_or(i64::MAX);
+                    let file_id = sqlx::query_scalar::<$db, i64>(
+                        "INSERT INTO collection_files (run_id, position, file_name, message_id, \
+                         bytes, sha256, debit_count, total_cents) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                    )
+                    .bind(run_id)
+                    .bind(position)
+                    .bind(&file.file_name)
+                    .bind(&file.message_id)
+                    .bind(&file.bytes)
+                    .bind(sha256_hex(&file.bytes))
+                    .bind(file_count)
+                    .bind(file_total)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(|error| file_insert_error(error, &file.message_id))?;
+                    for debit in &file.debits {
+                        let debit_id = sqlx::query_scalar::<$db, i64>(
+                            "INSERT INTO debits (run_id, file_id, invoice_id, contact_id, \
+                             mandate_reference, iban, amount_cents, sequence_type, \
+                             end_to_end_id, collection_date, status) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                        )
+                        .bind(run_id)
+                        .bind(file_id)
+                        .bind(debit.invoice_id)
+                        .bind(debit.contact_id)
+                        .bind(&debit.mandate_reference)
+                        .bind(&debit.iban)
+                        .bind(debit.amount_cents)
+                        .bind(debit.sequence_type.as_str())
+                        .bind(&debit.end_to_end_id)
+                        .bind(debit.collection_date)
+                        .bind(DebitStatus::Pending.as_str())
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(|error| debit_insert_error(error, debit))?;
+                        sqlx::query(
+                            "UPDATE mandates SET \
+                             first_collection = COALESCE(first_collection, $1), \
+                             last_collection = CASE WHEN last_collection IS NULL \
+                             OR last_collection < $1 THEN $1 ELSE last_collection END, \
+                             last_iban = $2, last_reference = $3, updated_at = $4 \
+                             WHERE reference = $3",
+                        )
+                        .bind(debit.collection_date)
+                        .bind(&debit.iban)
+                        .bind(&debit.mandate_reference)
+                        .bind(created_at)
+                        .execute(&mut *tx)
+                        .await?;
+                        if let Some(amendment) = &debit.amendment {
+                            sqlx::query(
+                                "INSERT INTO mandate_amendments (mandate_reference, debit_id, \
+                                 detected_at, original_reference, original_iban, new_iban) \
+                                 VALUES ($1, $2, $3, $4, $5, $6)",
+                            )
+                            .bind(&debit.mandate_reference)
+                            .bind(debit_id)
+                            .bind(created_at)
+                            .bind(&amendment.original_reference)
+                            .bind(&amendment.original_iban)
+                            .bind(&debit.iban)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                    }
+                }
+                tx.commit().await?;
+                self.collection_run(run_id)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound {
+                        what: format!("collection run {run_id} just recorded"),
+                    })
+            }
+
+            async fn collection_runs(&self) -> Result<Vec<CollectionRun>> {
+                let sql = format!("SELECT {RUN_COLUMNS} FROM collection_runs ORDER BY id DESC");
+                let rows: Vec<RunRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+                let mut files: std::collections::HashMap<i64, Vec<CollectionFileInfo>> =
+                    std::collections::HashMap::new();
+                for info in self.file_infos(None).await? {
+                    files.entry(info.run_id).or_default().push(info);
+                }
+                rows.into_iter()
+                    .map(|row| {
+                        let run_files = files.remove(&row.id).unwrap_or_default();
+                        row.into_run(run_files)
+                    })
+                    .collect()
+            }
+
+            async fn collection_run(&self, id: i64) -> Result<Option<CollectionRun>> {
+                let sql = format!("SELECT {RUN_COLUMNS} FROM collection_runs WHERE id = $1");
+                let row: Option<RunRow> =
+                    sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
+                match row {
+                    Some(row) => Ok(Some(row.into_run(self.file_infos(Some(id)).await?)?)),
+                    None => Ok(None),
+                }
+            }
+
+            async fn set_run_status(&self, id: i64, status: RunStatus) -> Result<()> {
+                let done = sqlx::query("UPDATE collection_runs SET status = $1 WHERE id = $2")
+                    .bind(status.as_str())
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound {
+                        what: format!("collection run {id}"),
+                    });
+                }
+                Ok(())
+            }
+
+            async fn run_file(&self, file_id: i64) -> Result<Option<CollectionFile>> {
+                let sql = format!(
+                    "SELECT {FILE_INFO_COLUMNS}, bytes FROM collection_files WHERE id = $1"
+                );
+                let row: Option<FileRow> =
+                    sqlx::query_as(&sql).bind(file_id).fetch_optional(&self.pool).await?;
+                Ok(row.map(CollectionFile::from))
+            }
+
+            async fn run_files(&self, run_id: i64) -> Result<Vec<CollectionFile>> {
+                let sql = format!(
+                    "SELECT {FILE_INFO_COLUMNS}, bytes FROM collection_files WHERE run_id = $1 \
+                     ORDER BY position"
+                );
+                let rows: Vec<FileRow> =
+                    sqlx::query_as(&sql).bind(run_id).fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(CollectionFile::from).collect())
+            }
+
+            async fn control_list(&self, run_id: i64) -> Result<Option<Vec<u8>>> {
+                Ok(sqlx::query_scalar::<$db, Vec<u8>>(
+                    "SELECT control_list_csv FROM collection_runs WHERE id = $1",
+                )
+                .bind(run_id)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn debits_for_run(&self, run_id: i64) -> Result<Vec<Debit>> {
+                let sql = format!("SELECT {DEBIT_COLUMNS} FROM debits WHERE run_id = $1 ORDER BY id");
+                let rows: Vec<DebitRow> =
+                    sqlx::query_as(&sql).bind(run_id).fetch_all(&self.pool).await?;
+                rows.into_iter().map(Debit::try_from).collect()
+            }
+
+            async fn debits_for_invoice(&self, invoice_id: SevdeskId) -> Result<Vec<Debit>> {
+                let sql =
+                    format!("SELECT {DEBIT_COLUMNS} FROM debits WHERE invoice_id = $1 ORDER BY id");
+                let rows: Vec<DebitRow> =
+                    sqlx::query_as(&sql).bind(invoice_id).fetch_all(&self.pool).await?;
+                rows.into_iter().map(Debit::try_from).collect()
+            }
+
+            async fn active_debit_invoice_ids(&self) -> Result<HashSet<SevdeskId>> {
+                let ids = sqlx::query_scalar::<$db, i64>(
+                    "SELECT invoice_id FROM debits WHERE status NOT IN ($1, $2)",
+                )
+                .bind(DebitStatus::Returned.as_str())
+                .bind(DebitStatus::Cancelled.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(ids.into_iter().collect())
+            }
+
+            async fn mark_debit_collected(&self, debit_id: i64) -> Result<Debit> {
+                self.change_debit_status(
+                    debit_id,
+                    DebitStatus::Collected,
+                    &[DebitStatus::Pending],
+                    None,
+                )
+                .await
+            }
+
+            async fn mark_debit_returned(
+                &self,
+                debit_id: i64,
+                reason: Option<&str>,
+            ) -> Result<Debit> {
+                self.change_debit_status(
+                    debit_id,
+                    DebitStatus::Returned,
+                    &[DebitStatus::Pending, DebitStatus::Collected],
+                    reason,
+                )
+                .await
+            }
+
+            async fn mark_debit_cancelled(
+                &self,
+                debit_id: i64,
+                reason: Option<&str>,
+            ) -> Result<Debit> {
+                self.change_debit_status(
+                    debit_id,
+                    DebitStatus::Cancelled,
+                    &[DebitStatus::Pending],
+                    reason,
+                )
+                .await
+            }
+
+            async fn append_request_log(&self, entries: &[NewRequestLogEntry]) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                for entry in entries {
+                    sqlx::query(
+                        "INSERT INTO request_log (at, method, path, status, duration_ms) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(ts(entry.at))
+                    .bind(&entry.method)
+                    .bind(&entry.path)
+                    .bind(entry.status)
+                    .bind(entry.duration_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn request_log(&self, page: Page) -> Result<Paged<RequestLogEntry>> {
+                let (limit, offset) = page.limit_offset();
+                let rows: Vec<RequestLogRow> = sqlx::query_as(
+                    "SELECT id, at, method, path, status, duration_ms FROM request_log \
+                     ORDER BY id DESC LIMIT $1 OFFSET $2",
+                )
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?;
+                let total = sqlx::query_scalar::<$db, i64>("SELECT COUNT(*) FROM request_log")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(Paged {
+                    items: rows.into_iter().map(RequestLogEntry::from).collect(),
+                    total,
+                    page,
+                })
+            }
+
+            async fn create_user(&self, user: &NewUser) -> Result<User> {
+                let created_at = now();
+                let id = sqlx::query_scalar::<$db, i64>(
+                    "INSERT INTO users (username, password_hash, role, created_at) \
+                     VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(&user.username)
+                .bind(&user.password_hash)
+                .bind(user.role.as_str())
+                .bind(created_at)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|error| {
+                    if is_unique_violation(&error) {
+                        StoreError::Conflict(format!(
+                            "the user name `{}` is already taken",
+                            user.username
+                        ))
+                    } else {
+                        StoreError::Database(error)
+                    }
+                })?;
+                Ok(User {
+                    id,
+                    username: user.username.clone(),
+                    password_hash: user.password_hash.clone(),
+                    role: user.role,
+                    created_at,
+                })
+            }
+
+            async fn user(&self, id: i64) -> Result<Option<User>> {
+                let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+                let row: Option<UserRow> =
+                    sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
+                row.map(User::try_from).transpose()
+            }
+
+            async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
+                let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1");
+                let row: Option<UserRow> =
+                    sqlx::query_as(&sql).bind(username).fetch_optional(&self.pool).await?;
+                row.map(User::try_from).transpose()
+            }
+
+            async fn users(&self) -> Result<Vec<User>> {
+                let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY username");
+                let rows: Vec<UserRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+                rows.into_iter().map(User::try_from).collect()
+            }
+
+            async fn user_count(&self) -> Result<i64> {
+                Ok(sqlx::query_scalar::<$db, i64>("SELECT COUNT(*) FROM users")
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn set_user_password_hash(&self, id: i64, password_hash: &str) -> Result<()> {
+                let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(password_hash)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound {
+                        what: format!("user {id}"),
+                    });
+                }
+                Ok(())
+            }
+
+            async fn set_user_role(&self, id: i64, role: Role) -> Result<()> {
+                let done = sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+                    .bind(role.as_str())
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound {
+                        what: format!("user {id}"),
+                    });
+                }
+                Ok(())
+            }
+
+            async fn delete_user(&self, id: i64) -> Result<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let done = sqlx::query("DELETE FROM users WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound {
+                        what: format!("user {id}"),
+                    });
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn create_session(&self, session: &Session) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&session.token_hash)
+                .bind(session.user_id)
+                .bind(ts(session.created_at))
+                .bind(ts(session.expires_at))
+                .execute(&self.pool)
+                .await
+                .map_err(|error| {
+                    if is_foreign_key_violation(&error) {
+                        StoreError::NotFound {
+                            what: format!("user {}", session.user_id),
+                        }
+                    } else if is_unique_violation(&error) {
+                        StoreError::Conflict("this session token already exists".into())
+                    } else {
+                        StoreError::Database(error)
+                    }
+                })?;
+                Ok(())
+            }
+
+            async fn session(
+                &self,
+                token_hash: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Option<Session>> {
+                let row: Option<SessionRow> = sqlx::query_as(
+                    "SELECT token_hash, user_id, created_at, expires_at FROM sessions \
+                     WHERE token_hash = $1 AND expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(ts(now))
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(Session::from))
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> Result<()> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_sessions_of_user(&self, user_id: i64) -> Result<u64> {
+                Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected())
+            }
+
+            async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+                Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                    .bind(ts(now))
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected())
+            }
+        }
+    };
+}
+
+pub(crate) use impl_store;
