@@ -688,3 +688,166 @@ async fn records_deleted_while_paging_lead_to_one_fresh_read() {
     assert_eq!(first_pages, 2, "the list was not read a second time");
     sb.shutdown().await;
 }
+
+/// sevdesk's text as the client reads it: surrounding blanks removed, blank = absent.
+fn norm(s: Option<&str>) -> Option<String> {
+    s.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+fn cents(d: Option<rust_decimal::Decimal>) -> Option<i64> {
+    d.map(|d| {
+        let c = d * rust_decimal::Decimal::ONE_HUNDRED;
+        assert!(c.fract().is_zero(), "{d} has fractions of a cent");
+        i64::try_from(c).unwrap()
+    })
+}
+
+#[tokio::test]
+async fn every_parsed_value_matches_the_dataset() {
+    let sb = sandbox(1500).await;
+    let client = client_for(&sb);
+    let invoices = client.invoices(&InvoiceQuery::default()).await.unwrap();
+    let contacts = client.contacts(None).await.unwrap();
+    let addresses = client.contact_addresses(None).await.unwrap();
+    let emails = client.email_addresses(None).await.unwrap();
+    let fields = client.contact_custom_fields(None).await.unwrap();
+    let settings = client.contact_custom_field_settings().await.unwrap();
+    let countries = client.static_countries().await.unwrap();
+    let credit_notes = client.credit_notes(None, None).await.unwrap();
+    let methods = client.payment_methods().await.unwrap();
+
+    sb.with_data(|d| {
+        assert_eq!(invoices.len(), d.invoices.len());
+        for i in &invoices {
+            let w = &d.invoices[&i.id.0];
+            let ctx = format!("invoice {}", w.id);
+            assert_eq!(
+                i.status.as_ref().map(|s| s.code().to_owned()),
+                Some(w.status.to_string()),
+                "{ctx}"
+            );
+            assert_eq!(
+                i.invoice_type.as_ref().map(|t| t.code()),
+                Some(w.invoice_type.as_str()),
+                "{ctx}"
+            );
+            assert_eq!(i.invoice_number, norm(w.invoice_number.as_deref()), "{ctx}");
+            assert_eq!(
+                i.contact.as_ref().map(|c| c.id.0),
+                Some(w.contact_id),
+                "{ctx}"
+            );
+            assert_eq!(
+                i.payment_method.as_ref().map(|p| p.id.0),
+                w.payment_method_id,
+                "{ctx}"
+            );
+            assert_eq!(i.origin.as_ref().map(|o| o.id.0), w.origin_id, "{ctx}");
+            assert_eq!(cents(i.sum_gross), Some(w.sum_gross), "{ctx}");
+            assert_eq!(cents(i.sum_net), Some(w.sum_net), "{ctx}");
+            assert_eq!(cents(i.sum_tax), Some(w.sum_tax), "{ctx}");
+            assert_eq!(cents(i.paid_amount), Some(w.paid_amount), "{ctx}");
+            assert_eq!(i.currency.as_deref(), Some(w.currency.as_str()), "{ctx}");
+            // The calendar date in Berlin, not the UTC date of Berlin midnight.
+            assert_eq!(i.invoice_day(), Some(w.invoice_date), "{ctx}");
+            assert_eq!(i.due_date(), Some(w.due_date()), "{ctx}");
+            assert_eq!(i.update.map(|u| u.to_utc()), Some(w.update), "{ctx}");
+            assert_eq!(i.address, norm(w.address.as_deref()), "{ctx}");
+            assert_eq!(
+                i.customer_internal_note,
+                norm(w.customer_internal_note.as_deref()),
+                "{ctx}"
+            );
+            assert_eq!(
+                i.sepa_payer_iban,
+                norm(w.sepa_payer_iban.as_deref()),
+                "{ctx}"
+            );
+            assert_eq!(
+                i.sepa_mandate_reference,
+                norm(w.sepa_mandate_reference.as_deref()),
+                "{ctx}"
+            );
+        }
+        assert_eq!(contacts.len(), d.contacts.len());
+        for c in &contacts {
+            let w = &d.contacts[&c.id.0];
+            let ctx = format!("contact {}", w.id);
+            assert_eq!(c.name, norm(w.name.as_deref()), "{ctx}");
+            assert_eq!(c.surename, norm(w.surename.as_deref()), "{ctx}");
+            assert_eq!(c.familyname, norm(w.familyname.as_deref()), "{ctx}");
+            assert_eq!(c.parent.as_ref().map(|p| p.id.0), w.parent, "{ctx}");
+            assert_eq!(c.customer_number, norm(Some(&w.customer_number)), "{ctx}");
+            assert_eq!(c.bank_account, norm(w.bank_account.as_deref()), "{ctx}");
+            assert_eq!(c.bank_number, norm(w.bank_number.as_deref()), "{ctx}");
+            assert_eq!(
+                c.mandate_reference,
+                norm(w.mandate_reference.as_deref()),
+                "{ctx}"
+            );
+            assert_eq!(c.is_person(), w.is_person(), "{ctx}");
+            assert_eq!(
+                c.display_name().unwrap_or_default(),
+                w.display_name(),
+                "{ctx}"
+            );
+        }
+        assert_eq!(addresses.len(), d.addresses.len());
+        for a in &addresses {
+            let w = &d.addresses[&a.id.0];
+            assert_eq!(a.contact.as_ref().map(|c| c.id.0), Some(w.contact_id));
+            assert_eq!(a.street, norm(w.street.as_deref()));
+            assert_eq!(a.zip, norm(w.zip.as_deref()));
+            assert_eq!(a.city, norm(w.city.as_deref()));
+            assert_eq!(a.country.as_ref().map(|c| c.id.0), Some(w.country_id));
+            assert_eq!(a.category.as_ref().map(|c| c.id.0), w.category_id);
+        }
+        for e in &emails {
+            let w = &d.communication_ways[&e.id.0];
+            assert_eq!(w.kind, "EMAIL");
+            assert_eq!(e.value, norm(Some(&w.value)));
+            assert_eq!(e.main, Some(w.main));
+            assert_eq!(e.key.as_ref().map(|k| k.id.0), Some(w.key_id));
+        }
+        for f in &fields {
+            let w = &d.custom_fields[&f.id.0];
+            assert_eq!(f.contact.as_ref().map(|c| c.id.0), Some(w.contact_id));
+            assert_eq!(
+                f.contact_custom_field_setting.as_ref().map(|s| s.id.0),
+                Some(w.setting_id)
+            );
+            assert_eq!(f.value, norm(Some(&w.value)));
+        }
+        for s in &settings {
+            assert_eq!(
+                s.identifier.as_deref(),
+                Some(d.custom_field_settings[&s.id.0].identifier.as_str())
+            );
+        }
+        for c in &countries {
+            assert_eq!(c.code.as_deref(), Some(d.countries[&c.id.0].code.as_str()));
+        }
+        assert_eq!(credit_notes.len(), d.credit_notes.len());
+        for c in &credit_notes {
+            let w = &d.credit_notes[&c.id.0];
+            assert_eq!(c.invoice_ref().map(|i| i.0), w.ref_invoice_id);
+            assert_eq!(cents(c.sum_gross), Some(w.sum_gross));
+            assert_eq!(
+                c.status.as_ref().map(|s| s.code().to_owned()),
+                Some(w.status.to_string())
+            );
+        }
+        let debit: Vec<u64> = methods
+            .iter()
+            .filter(|m| m.is_sepa_direct_debit())
+            .map(|m| m.id.0)
+            .collect();
+        assert_eq!(
+            debit,
+            d.direct_debit_method_id().into_iter().collect::<Vec<_>>()
+        );
+    });
+    sb.shutdown().await;
+}
