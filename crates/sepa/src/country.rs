@@ -93,13 +93,30 @@ pub const SEPA_TERRITORIES: &[(&str, &str, bool)] = &[
     ("AX", "FI", true),
 ];
 
+const fn build_index() -> [u8; 676] {
+    let mut table = [u8::MAX; 676];
+    let mut i = 0;
+    while i < SEPA_COUNTRIES.len() {
+        let b = SEPA_COUNTRIES[i].code.as_bytes();
+        table[(b[0] - b'A') as usize * 26 + (b[1] - b'A') as usize] = i as u8;
+        i += 1;
+    }
+    table
+}
+
+/// Position in [`SEPA_COUNTRIES`] for every two-letter code (looked up once per IBAN, so a
+/// million debits should not pay for a search).
+const INDEX: [u8; 676] = build_index();
+
 /// The SEPA country with this IBAN prefix, if any.
 pub fn sepa_country(code: &str) -> Option<&'static SepaCountry> {
-    // The table is sorted by code (a unit test checks it).
-    SEPA_COUNTRIES
-        .binary_search_by(|c| c.code.cmp(code))
-        .ok()
-        .map(|i| &SEPA_COUNTRIES[i])
+    match code.as_bytes() {
+        &[a @ b'A'..=b'Z', b @ b'A'..=b'Z'] => {
+            let i = INDEX[(a - b'A') as usize * 26 + (b - b'A') as usize];
+            SEPA_COUNTRIES.get(usize::from(i))
+        }
+        _ => None,
+    }
 }
 
 /// The country whose IBANs a SEPA country or territory uses (`JE` → `GB`, `DE` → `DE`).
@@ -126,6 +143,11 @@ mod tests {
     #[test]
     fn table_is_sorted_and_lookups_work() {
         assert!(SEPA_COUNTRIES.windows(2).all(|w| w[0].code < w[1].code));
+        for c in SEPA_COUNTRIES {
+            assert_eq!(sepa_country(c.code), Some(c));
+        }
+        assert_eq!(sepa_country("de"), None);
+        assert_eq!(sepa_country("D"), None);
         assert_eq!(sepa_country("DE").map(|c| c.iban_length), Some(22));
         assert_eq!(sepa_country("US"), None);
         assert_eq!(iban_parent("JE"), Some("GB"));
