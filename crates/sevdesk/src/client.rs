@@ -176,6 +176,9 @@ struct Inner {
     base: Url,
     config: ClientConfig,
     permits: Semaphore,
+    /// After a 429 no request of this client is sent before this instant: the other pages in
+    /// flight would only provoke more 429s (and risk sevdesk blocking the token).
+    paused_until: std::sync::Mutex<Option<tokio::time::Instant>>,
     log: RequestLog,
 }
 
@@ -268,6 +271,7 @@ impl Client {
                 http,
                 base,
                 permits: Semaphore::new(config.max_concurrency),
+                paused_until: std::sync::Mutex::new(None),
                 log: RequestLog::with_capacity(config.request_log_capacity),
                 config,
             }),
@@ -661,7 +665,37 @@ impl Client {
             if last {
                 return Err(give_up(reason, &path, attempt, self));
             }
-            tokio::time::sleep(policy.backoff(attempt, retry_after)).await;
+            let wait = policy.backoff(attempt, retry_after);
+            if matches!(reason, Retryable::RateLimited(_)) {
+                self.pause_all_until(tokio::time::Instant::now() + wait);
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    fn pause_all_until(&self, until: tokio::time::Instant) {
+        let mut paused = self
+            .inner
+            .paused_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if paused.is_none_or(|p| p < until) {
+            *paused = Some(until);
+        }
+    }
+
+    /// Waits while the client is paused after a 429.
+    async fn wait_for_pause(&self) {
+        loop {
+            let until = *self
+                .inner
+                .paused_until
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match until {
+                Some(u) if u > tokio::time::Instant::now() => tokio::time::sleep_until(u).await,
+                _ => return,
+            }
         }
     }
 
@@ -681,6 +715,7 @@ impl Client {
                 Outcome::Retry(Retryable::Connection("client shut down".into())),
             );
         };
+        self.wait_for_pause().await;
         let started_at = SystemTime::now();
         let start = Instant::now();
         let timeout = self.inner.config.request_timeout;

@@ -851,3 +851,40 @@ async fn every_parsed_value_matches_the_dataset() {
     });
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn after_a_429_the_whole_client_waits() {
+    let sb = sandbox(3000).await;
+    sb.set_faults(vec![
+        fault(
+            Some("/ContactAddress"),
+            FaultKind::TooManyRequests {
+                retry_after_secs: 1,
+            },
+            Some(1),
+        ),
+        fault(None, FaultKind::Latency(Duration::from_millis(30)), None),
+    ]);
+    let mut cfg = config_for(&sb);
+    cfg.page_size = 250;
+    let client = Client::new(cfg).unwrap();
+    client.read_all().await.unwrap();
+    let records = client.request_log().records();
+    let limited = records
+        .iter()
+        .find(|r| r.status == Some(429))
+        .expect("a 429 was served");
+    let answered = limited.started_at + limited.duration;
+    let later: Vec<_> = records.iter().filter(|r| r.started_at > answered).collect();
+    assert!(!later.is_empty());
+    for r in later {
+        let gap = r.started_at.duration_since(answered).unwrap();
+        assert!(
+            gap >= Duration::from_millis(950),
+            "{} {} started {gap:?} after the 429",
+            r.path,
+            r.query
+        );
+    }
+    sb.shutdown().await;
+}
