@@ -290,3 +290,45 @@ async fn a_refused_connection_is_a_connection_error() {
     );
     assert!(err.user_message().contains("could not be reached"));
 }
+
+#[tokio::test]
+async fn token_goes_raw_in_authorization_with_a_meaningful_user_agent() {
+    let headers = Arc::new(Mutex::new(Vec::new()));
+    let app = Router::new().fallback({
+        let headers = headers.clone();
+        move |req: Request| {
+            let h = req.headers();
+            let get = |name: header::HeaderName| {
+                h.get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            headers.lock().unwrap().push((
+                get(header::AUTHORIZATION),
+                get(header::USER_AGENT),
+                get(header::ACCEPT),
+            ));
+            async { json(StatusCode::OK, r#"{"objects":{"version":"2.0"}}"#.into()) }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let cfg = ClientConfig::new(ApiToken::new("0123456789abcdef0123456789abcdef").unwrap())
+        .with_base_url(format!("http://{addr}/api/v1"));
+    Client::new(cfg)
+        .unwrap()
+        .bookkeeping_system_version()
+        .await
+        .unwrap();
+    let seen = headers.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    let (auth, agent, accept) = &seen[0];
+    assert_eq!(auth, "0123456789abcdef0123456789abcdef");
+    assert!(agent.starts_with("lastschrift/"), "{agent}");
+    assert!(agent.contains("read-only"), "{agent}");
+    assert_eq!(accept, "application/json");
+}
