@@ -309,3 +309,35 @@ fn arbitrary_input_gives_precise_problems_or_a_valid_file() {
     #[cfg(not(feature = "xsd"))]
     let _ = written_02;
 }
+
+proptest! {
+    /// Any text comes out allowed by its policy, within its length, and changed only with a
+    /// reported change ("never silent").
+    #[test]
+    fn text_conversion_is_never_silent(input in any::<String>(), german in any::<bool>()) {
+        let policy = if german { CharacterPolicy::German } else { CharacterPolicy::Basic };
+        match sepa::Name::parse(&input, policy) {
+            Ok((name, changes)) => {
+                let out = name.as_str();
+                prop_assert!(out.chars().all(|c| policy.allows(c)), "{out:?}");
+                prop_assert!(out.chars().count() <= 70);
+                prop_assert!(!out.trim().is_empty());
+                let trimmed = input.trim_matches(|c: char| c.is_whitespace() || c.is_control());
+                if out != trimmed {
+                    prop_assert!(!changes.is_empty(), "{input:?} became {out:?} without a warning");
+                }
+            }
+            Err(e) => prop_assert!(!e.to_string().is_empty()),
+        }
+    }
+
+    /// Amounts: valid text gives exact cents that print back as the canonical form.
+    #[test]
+    fn amounts_round_trip(cents in 1u64..=99_999_999_999) {
+        let text = format!("{}.{:02}", cents / 100, cents % 100);
+        let a = sepa::Amount::parse(&text).unwrap();
+        prop_assert_eq!(a.cents(), cents);
+        prop_assert_eq!(a.to_string(), text.clone());
+        prop_assert_eq!(sepa::Amount::parse(&text.replace('.', ",")).unwrap().cents(), cents);
+    }
+}
