@@ -44,7 +44,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .values()
             .filter(|c| c.object_type == "ContactAddress")
             .count();
-        let open_credit_notes = d.credit_notes.values().filter(|c| c.status == 200).count();
+        let credit_notes = |s: u16| d.credit_notes.values().filter(|c| c.status == s).count();
         [
             ("bookkeeping version", 1),
             ("payment methods", d.payment_methods.len()),
@@ -57,7 +57,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ("custom field settings", d.custom_field_settings.len()),
             ("address categories", address_categories),
             ("countries", d.countries.len()),
-            ("open credit notes", open_credit_notes),
+            ("credit notes status 200", credit_notes(200)),
+            ("credit notes status 750", credit_notes(750)),
         ]
     });
     let total_invoices = sandbox.with_data(|d| d.invoices.len());
@@ -73,7 +74,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             n.div_ceil(1000).max(1)
         };
         pages_needed += pages;
-        println!("  {what:<22} {n:>6} records  {pages:>2} page(s)");
+        println!("  {what:<24} {n:>6} records  {pages:>2} page(s)");
     }
     println!("  pages needed: {pages_needed}");
 

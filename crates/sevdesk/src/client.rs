@@ -159,7 +159,7 @@ pub struct Snapshot {
     /// Categories of `objectType` ContactAddress.
     pub address_categories: Vec<Category>,
     pub countries: Vec<StaticCountry>,
-    /// Full read: the open credit notes (status 200). Incremental read: every credit note changed
+    /// Full read: the open credit notes (status 200 and 750). Incremental read: every credit note changed
     /// since `updated_after`.
     pub credit_notes: Vec<CreditNote>,
 }
@@ -448,6 +448,18 @@ impl Client {
         Ok(keep_updated(matching, updated_after))
     }
 
+    /// Open credit notes: status 200 and status 750 (partially settled), read separately and
+    /// merged, sorted by id. Money owed to the customer: guard against debiting them.
+    pub async fn open_credit_notes(&self) -> Result<Vec<CreditNote>, Error> {
+        let (open, partial) = tokio::try_join!(
+            self.credit_notes(Some(CreditNoteStatus::Open), None),
+            self.credit_notes(Some(CreditNoteStatus::PartiallyPaid), None),
+        )?;
+        let mut all = open;
+        all.extend(partial);
+        Ok(dedup_by_id(all))
+    }
+
     /// Everything the application needs, read in bulk and concurrently (within the client's
     /// concurrency limit): no request per contact or per invoice.
     pub async fn read_all(&self) -> Result<Snapshot, Error> {
@@ -477,7 +489,7 @@ impl Client {
         };
         let credit_notes = async {
             match since {
-                None => self.credit_notes(Some(CreditNoteStatus::Open), None).await,
+                None => self.open_credit_notes().await,
                 Some(t) => self.credit_notes(None, Some(t)).await,
             }
         };

@@ -12,7 +12,7 @@
 //! [`ClientConfig::max_concurrency`] (default 4): bookkeeping system version, payment methods,
 //! open invoices (status 200 and 750, one request series each), all contacts (`depth=1`, so
 //! persons too), all addresses, all EMAIL communication ways, custom fields and their settings,
-//! address categories, countries and open credit notes — one request per page of 1000, nothing
+//! address categories, countries and open credit notes (status 200 and 750) — one request per page of 1000, nothing
 //! per contact. [`Client::read_changes`] reads what changed since a given instant
 //! (`updateAfter`). [`Client::invoice`] re-reads one invoice before export.
 //!
