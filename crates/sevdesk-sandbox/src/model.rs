@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 
 /// Money is kept in integer cents: the wire shows it as a decimal string ("34.51", "29", "-46.65").
 pub type Cents = i64;
@@ -277,7 +277,8 @@ impl Dataset {
             .chain(self.contacts.values().map(|c| c.update))
             .chain(self.credit_notes.values().map(|c| c.update))
             .max();
-        let now = Utc::now();
+        // Whole seconds: the wire has no finer resolution, so neither should the data.
+        let now = Utc::now().with_nanosecond(0).unwrap_or_else(Utc::now);
         match latest {
             Some(l) if l >= now => l + chrono::Duration::seconds(1),
             _ => now,
