@@ -60,34 +60,27 @@ pub enum WriteError {
     Io(#[from] io::Error),
 }
 
+/// The XML output. One element per line without indentation: readable and diffable, while
+/// leading spaces would make a large file about 40% bigger and slower to write.
 struct Out<W: Write> {
     w: BufWriter<W>,
 }
 
 impl<W: Write> Out<W> {
-    /// No indentation: one element per line keeps files readable and diffable, while leading
-    /// spaces would make a large file about 40% bigger and slower to write.
-    #[inline]
-    fn indent(&mut self, _depth: usize) -> io::Result<()> {
-        Ok(())
-    }
-
     #[inline]
     fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.w.write_all(bytes)
     }
 
     #[inline]
-    fn open(&mut self, depth: usize, tag: &str) -> io::Result<()> {
-        self.indent(depth)?;
+    fn open(&mut self, tag: &str) -> io::Result<()> {
         self.w.write_all(b"<")?;
         self.w.write_all(tag.as_bytes())?;
         self.w.write_all(b">\n")
     }
 
     #[inline]
-    fn close(&mut self, depth: usize, tag: &str) -> io::Result<()> {
-        self.indent(depth)?;
+    fn close(&mut self, tag: &str) -> io::Result<()> {
         self.w.write_all(b"</")?;
         self.w.write_all(tag.as_bytes())?;
         self.w.write_all(b">\n")
@@ -95,8 +88,7 @@ impl<W: Write> Out<W> {
 
     /// `<tag>text</tag>` with the text escaped.
     #[inline]
-    fn leaf(&mut self, depth: usize, tag: &str, text: &str) -> io::Result<()> {
-        self.indent(depth)?;
+    fn leaf(&mut self, tag: &str, text: &str) -> io::Result<()> {
         self.w.write_all(b"<")?;
         self.w.write_all(tag.as_bytes())?;
         self.w.write_all(b">")?;
@@ -109,8 +101,7 @@ impl<W: Write> Out<W> {
     /// `<tag>text</tag>` for values that by construction contain no XML special characters
     /// (identifiers, IBAN, BIC, codes, numbers, dates).
     #[inline]
-    fn leaf_plain(&mut self, depth: usize, tag: &str, text: &[u8]) -> io::Result<()> {
-        self.indent(depth)?;
+    fn leaf_plain(&mut self, tag: &str, text: &[u8]) -> io::Result<()> {
         self.w.write_all(b"<")?;
         self.w.write_all(tag.as_bytes())?;
         self.w.write_all(b">")?;
@@ -120,7 +111,7 @@ impl<W: Write> Out<W> {
         self.w.write_all(b">\n")
     }
 
-    fn date(&mut self, depth: usize, tag: &str, d: chrono::NaiveDate) -> io::Result<()> {
+    fn date(&mut self, tag: &str, d: chrono::NaiveDate) -> io::Result<()> {
         use chrono::Datelike;
         let mut b = *b"0000-00-00";
         let y = d.year().clamp(0, 9999) as u32;
@@ -132,7 +123,7 @@ impl<W: Write> Out<W> {
         b[6] = b'0' + (d.month() % 10) as u8;
         b[8] = b'0' + (d.day() / 10) as u8;
         b[9] = b'0' + (d.day() % 10) as u8;
-        self.leaf_plain(depth, tag, &b)
+        self.leaf_plain(tag, &b)
     }
 
     fn escaped(&mut self, text: &str) -> io::Result<()> {
@@ -162,8 +153,7 @@ impl<W: Write> Out<W> {
         self.w.write_all(&bytes[start..])
     }
 
-    fn amount(&mut self, depth: usize, tag: &str, cents: u128, ccy: bool) -> io::Result<()> {
-        self.indent(depth)?;
+    fn amount(&mut self, tag: &str, cents: u128, ccy: bool) -> io::Result<()> {
         // Hand-formatted: this runs once per debit.
         let mut buf = [0u8; 48];
         let mut i = buf.len();
@@ -190,15 +180,9 @@ impl<W: Write> Out<W> {
         self.w.write_all(b">\n")
     }
 
-    fn agent(
-        &mut self,
-        depth: usize,
-        tag: &str,
-        bic: Option<&Bic>,
-        format: Format,
-    ) -> io::Result<()> {
-        self.open(depth, tag)?;
-        self.open(depth + 1, "FinInstnId")?;
+    fn agent(&mut self, tag: &str, bic: Option<&Bic>, format: Format) -> io::Result<()> {
+        self.open(tag)?;
+        self.open("FinInstnId")?;
         match bic {
             Some(b) => {
                 let el = if format == Format::Pain00800108 {
@@ -206,85 +190,78 @@ impl<W: Write> Out<W> {
                 } else {
                     "BIC"
                 };
-                self.leaf_plain(depth + 2, el, b.as_str().as_bytes())?;
+                self.leaf_plain(el, b.as_str().as_bytes())?;
             }
             None => {
-                self.open(depth + 2, "Othr")?;
-                self.leaf_plain(depth + 3, "Id", b"NOTPROVIDED")?;
-                self.close(depth + 2, "Othr")?;
+                self.open("Othr")?;
+                self.leaf_plain("Id", b"NOTPROVIDED")?;
+                self.close("Othr")?;
             }
         }
-        self.close(depth + 1, "FinInstnId")?;
-        self.close(depth, tag)
+        self.close("FinInstnId")?;
+        self.close(tag)
     }
 
-    fn account(&mut self, depth: usize, tag: &str, iban: &Iban) -> io::Result<()> {
-        self.open(depth, tag)?;
-        self.open(depth + 1, "Id")?;
-        self.leaf_plain(depth + 2, "IBAN", iban.as_str().as_bytes())?;
-        self.close(depth + 1, "Id")?;
-        self.close(depth, tag)
+    fn account(&mut self, tag: &str, iban: &Iban) -> io::Result<()> {
+        self.open(tag)?;
+        self.open("Id")?;
+        self.leaf_plain("IBAN", iban.as_str().as_bytes())?;
+        self.close("Id")?;
+        self.close(tag)
     }
 
-    fn address(&mut self, depth: usize, a: &PostalAddress) -> io::Result<()> {
-        self.open(depth, "PstlAdr")?;
+    fn address(&mut self, a: &PostalAddress) -> io::Result<()> {
+        self.open("PstlAdr")?;
         if let Some(s) = a.street() {
-            self.leaf(depth + 1, "StrtNm", s.as_str())?;
+            self.leaf("StrtNm", s.as_str())?;
         }
         if let Some(s) = a.building() {
-            self.leaf(depth + 1, "BldgNb", s.as_str())?;
+            self.leaf("BldgNb", s.as_str())?;
         }
         if let Some(s) = a.postcode() {
-            self.leaf(depth + 1, "PstCd", s.as_str())?;
+            self.leaf("PstCd", s.as_str())?;
         }
-        self.leaf(depth + 1, "TwnNm", a.town().as_str())?;
-        self.leaf(depth + 1, "Ctry", a.country().as_str())?;
+        self.leaf("TwnNm", a.town().as_str())?;
+        self.leaf("Ctry", a.country().as_str())?;
         for l in a.lines() {
-            self.leaf(depth + 1, "AdrLine", l.as_str())?;
+            self.leaf("AdrLine", l.as_str())?;
         }
-        self.close(depth, "PstlAdr")
+        self.close("PstlAdr")
     }
 
     fn party(
         &mut self,
-        depth: usize,
         tag: &str,
         name: &str,
         address: Option<&PostalAddress>,
         format: Format,
     ) -> io::Result<()> {
-        self.open(depth, tag)?;
-        self.leaf(depth + 1, "Nm", name)?;
+        self.open(tag)?;
+        self.leaf("Nm", name)?;
         if let (Some(a), Format::Pain00800108) = (address, format) {
-            self.address(depth + 1, a)?;
+            self.address(a)?;
         }
-        self.close(depth, tag)
+        self.close(tag)
     }
 
-    fn scheme_id(
-        &mut self,
-        depth: usize,
-        tag: &str,
-        name: Option<&str>,
-        id: Option<&str>,
-    ) -> io::Result<()> {
-        self.open(depth, tag)?;
+    fn scheme_id(&mut self, tag: &str, name: Option<&str>, id: Option<&str>) -> io::Result<()> {
+        self.open(tag)?;
         if let Some(n) = name {
-            self.leaf(depth + 1, "Nm", n)?;
+            self.leaf("Nm", n)?;
         }
         if let Some(id) = id {
-            self.open(depth + 1, "Id")?;
-            self.open(depth + 2, "PrvtId")?;
-            self.open(depth + 3, "Othr")?;
-            self.leaf(depth + 4, "Id", id)?;
-            self.open(depth + 4, "SchmeNm")?;
-            self.leaf(depth + 5, "Prtry", "SEPA")?;
-            self.close(depth + 4, "SchmeNm")?;
-            self.close(depth + 3, "Othr")?;
-            self.close(depth + 2, "PrvtId")?;
-            self.close(depth + 1, "Id")?;
+            self.open("Id")?;
+            self.open("PrvtId")?;
+            self.open("Othr")?;
+            self.leaf("Id", id)?;
+            self.open("SchmeNm")?;
+            self.leaf("Prtry", "SEPA")?;
+            self.close("SchmeNm")?;
+            self.close("Othr")?;
+            self.close("PrvtId")?;
+            self.close("Id")?;
         }
-        self.close(depth, tag)
+        self.close(tag)
     }
 }
 
@@ -372,66 +349,64 @@ impl ValidMessage {
             "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:{}\">",
             format.name()
         )?;
-        o.open(1, "CstmrDrctDbtInitn")?;
-        o.open(2, "GrpHdr")?;
-        o.leaf(3, "MsgId", h.message_id.as_str())?;
-        o.leaf(3, "CreDtTm", &h.created_at.to_xml())?;
-        o.leaf(3, "NbOfTxs", &self.number_of_transactions().to_string())?;
-        o.amount(3, "CtrlSum", self.control_sum_cents(), false)?;
-        o.open(3, "InitgPty")?;
+        o.open("CstmrDrctDbtInitn")?;
+        o.open("GrpHdr")?;
+        o.leaf("MsgId", h.message_id.as_str())?;
+        o.leaf("CreDtTm", &h.created_at.to_xml())?;
+        o.leaf("NbOfTxs", &self.number_of_transactions().to_string())?;
+        o.amount("CtrlSum", self.control_sum_cents(), false)?;
+        o.open("InitgPty")?;
         o.leaf(
-            4,
             "Nm",
             h.initiating_party.as_ref().unwrap_or(&c.name).as_str(),
         )?;
-        o.close(3, "InitgPty")?;
-        o.close(2, "GrpHdr")?;
+        o.close("InitgPty")?;
+        o.close("GrpHdr")?;
         for block in self.blocks() {
-            o.open(2, "PmtInf")?;
-            o.leaf(3, "PmtInfId", block.id.as_str())?;
-            o.leaf(3, "PmtMtd", "DD")?;
+            o.open("PmtInf")?;
+            o.leaf("PmtInfId", block.id.as_str())?;
+            o.leaf("PmtMtd", "DD")?;
             if let Some(b) = h.batch_booking {
-                o.leaf(3, "BtchBookg", if b { "true" } else { "false" })?;
+                o.leaf("BtchBookg", if b { "true" } else { "false" })?;
             }
-            o.leaf(3, "NbOfTxs", &block.count.to_string())?;
-            o.amount(3, "CtrlSum", block.sum_cents, false)?;
-            o.open(3, "PmtTpInf")?;
-            o.open(4, "SvcLvl")?;
-            o.leaf(5, "Cd", "SEPA")?;
-            o.close(4, "SvcLvl")?;
-            o.open(4, "LclInstrm")?;
-            o.leaf(5, "Cd", self.instrument().code())?;
-            o.close(4, "LclInstrm")?;
-            o.leaf(4, "SeqTp", block.sequence.code())?;
-            o.close(3, "PmtTpInf")?;
-            o.date(3, "ReqdColltnDt", block.collection_date)?;
-            o.party(3, "Cdtr", c.name.as_str(), c.address.as_ref(), format)?;
-            o.account(3, "CdtrAcct", &c.iban)?;
-            o.agent(3, "CdtrAgt", c.bic.as_ref(), format)?;
-            o.leaf(3, "ChrgBr", "SLEV")?;
-            o.scheme_id(3, "CdtrSchmeId", None, Some(c.creditor_id.as_str()))?;
+            o.leaf("NbOfTxs", &block.count.to_string())?;
+            o.amount("CtrlSum", block.sum_cents, false)?;
+            o.open("PmtTpInf")?;
+            o.open("SvcLvl")?;
+            o.leaf("Cd", "SEPA")?;
+            o.close("SvcLvl")?;
+            o.open("LclInstrm")?;
+            o.leaf("Cd", self.instrument().code())?;
+            o.close("LclInstrm")?;
+            o.leaf("SeqTp", block.sequence.code())?;
+            o.close("PmtTpInf")?;
+            o.date("ReqdColltnDt", block.collection_date)?;
+            o.party("Cdtr", c.name.as_str(), c.address.as_ref(), format)?;
+            o.account("CdtrAcct", &c.iban)?;
+            o.agent("CdtrAgt", c.bic.as_ref(), format)?;
+            o.leaf("ChrgBr", "SLEV")?;
+            o.scheme_id("CdtrSchmeId", None, Some(c.creditor_id.as_str()))?;
             for d in self.block_debits(block) {
-                // The per-debit part is written with fixed byte strings (indentation included):
+                // The per-debit part is written with fixed byte strings (several elements at once):
                 // it runs a million times for a large file, the rest a handful of times.
                 o.raw(b"<DrctDbtTxInf>\n<PmtId>\n<EndToEndId>")?;
                 o.raw(d.end_to_end_id.as_str().as_bytes())?;
                 o.raw(b"</EndToEndId>\n</PmtId>\n")?;
-                o.amount(4, "InstdAmt", u128::from(Amount::cents(&d.amount)), true)?;
+                o.amount("InstdAmt", u128::from(Amount::cents(&d.amount)), true)?;
                 o.raw(b"<DrctDbtTx>\n<MndtRltdInf>\n<MndtId>")?;
                 o.raw(d.mandate.id.as_str().as_bytes())?;
                 o.raw(b"</MndtId>\n")?;
-                o.date(6, "DtOfSgntr", d.mandate.signed_on)?;
+                o.date("DtOfSgntr", d.mandate.signed_on)?;
                 match &d.mandate.amendment {
                     None => o.raw(b"<AmdmntInd>false</AmdmntInd>\n")?,
                     Some(a) => {
-                        o.leaf(6, "AmdmntInd", "true")?;
-                        o.open(6, "AmdmntInfDtls")?;
+                        o.leaf("AmdmntInd", "true")?;
+                        o.open("AmdmntInfDtls")?;
                         if let Some(m) = &a.original_mandate_id {
-                            o.leaf(7, "OrgnlMndtId", m.as_str())?;
+                            o.leaf("OrgnlMndtId", m.as_str())?;
                         }
                         if a.original_creditor_id.is_some() || a.original_creditor_name.is_some() {
                             o.scheme_id(
-                                7,
                                 "OrgnlCdtrSchmeId",
                                 a.original_creditor_name.as_ref().map(|n| n.as_str()),
                                 a.original_creditor_id.as_ref().map(|i| i.as_str()),
@@ -439,28 +414,28 @@ impl ValidMessage {
                         }
                         match &a.original_account {
                             Some(OriginalAccount::SameBank(iban)) => {
-                                o.account(7, "OrgnlDbtrAcct", iban)?
+                                o.account("OrgnlDbtrAcct", iban)?
                             }
                             Some(OriginalAccount::NewBank) => {
-                                o.open(7, "OrgnlDbtrAcct")?;
-                                o.open(8, "Id")?;
-                                o.open(9, "Othr")?;
-                                o.leaf(10, "Id", "SMNDA")?;
-                                o.close(9, "Othr")?;
-                                o.close(8, "Id")?;
-                                o.close(7, "OrgnlDbtrAcct")?;
+                                o.open("OrgnlDbtrAcct")?;
+                                o.open("Id")?;
+                                o.open("Othr")?;
+                                o.leaf("Id", "SMNDA")?;
+                                o.close("Othr")?;
+                                o.close("Id")?;
+                                o.close("OrgnlDbtrAcct")?;
                             }
                             None => {}
                         }
-                        o.close(6, "AmdmntInfDtls")?;
+                        o.close("AmdmntInfDtls")?;
                     }
                 }
-                o.close(5, "MndtRltdInf")?;
-                o.close(4, "DrctDbtTx")?;
+                o.close("MndtRltdInf")?;
+                o.close("DrctDbtTx")?;
                 if let Some(u) = &d.ultimate_creditor {
-                    o.open(4, "UltmtCdtr")?;
-                    o.leaf(5, "Nm", u.as_str())?;
-                    o.close(4, "UltmtCdtr")?;
+                    o.open("UltmtCdtr")?;
+                    o.leaf("Nm", u.as_str())?;
+                    o.close("UltmtCdtr")?;
                 }
                 match (&d.debtor.bic, v08) {
                     (None, _) => o.raw(
@@ -481,31 +456,31 @@ impl ValidMessage {
                 o.escaped(d.debtor.name.as_str())?;
                 o.raw(b"</Nm>\n")?;
                 if let (Some(a), true) = (d.debtor.address.as_ref(), v08) {
-                    o.address(5, a)?;
+                    o.address(a)?;
                 }
                 o.raw(b"</Dbtr>\n<DbtrAcct>\n<Id>\n<IBAN>")?;
                 o.raw(d.debtor.iban.as_str().as_bytes())?;
                 o.raw(b"</IBAN>\n</Id>\n</DbtrAcct>\n")?;
                 if let Some(u) = &d.ultimate_debtor {
-                    o.open(4, "UltmtDbtr")?;
-                    o.leaf(5, "Nm", u.as_str())?;
-                    o.close(4, "UltmtDbtr")?;
+                    o.open("UltmtDbtr")?;
+                    o.leaf("Nm", u.as_str())?;
+                    o.close("UltmtDbtr")?;
                 }
                 if let Some(p) = &d.purpose {
-                    o.open(4, "Purp")?;
-                    o.leaf(5, "Cd", p.as_str())?;
-                    o.close(4, "Purp")?;
+                    o.open("Purp")?;
+                    o.leaf("Cd", p.as_str())?;
+                    o.close("Purp")?;
                 }
                 if let Some(r) = &d.remittance {
-                    o.open(4, "RmtInf")?;
-                    o.leaf(5, "Ustrd", r.as_str())?;
-                    o.close(4, "RmtInf")?;
+                    o.open("RmtInf")?;
+                    o.leaf("Ustrd", r.as_str())?;
+                    o.close("RmtInf")?;
                 }
                 o.raw(b"</DrctDbtTxInf>\n")?;
             }
-            o.close(2, "PmtInf")?;
+            o.close("PmtInf")?;
         }
-        o.close(1, "CstmrDrctDbtInitn")?;
+        o.close("CstmrDrctDbtInitn")?;
         o.w.write_all(b"</Document>\n")?;
         Ok(())
     }
