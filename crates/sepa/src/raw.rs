@@ -213,6 +213,34 @@ fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D:
     d.deserialize_any(V)
 }
 
+fn blank(v: &Option<String>) -> bool {
+    v.as_deref().is_none_or(|s| s.trim().is_empty())
+}
+
+impl RawAddress {
+    /// True when every part is absent or empty (e.g. empty spreadsheet cells); such an address
+    /// counts as no address.
+    pub fn is_blank(&self) -> bool {
+        blank(&self.street)
+            && blank(&self.building)
+            && blank(&self.postcode)
+            && blank(&self.town)
+            && blank(&self.country)
+            && self.lines.iter().all(|l| l.trim().is_empty())
+    }
+}
+
+impl RawAmendment {
+    /// True when nothing is given (`new_bank` absent or false); such an amendment counts as none.
+    pub fn is_blank(&self) -> bool {
+        blank(&self.original_mandate_id)
+            && blank(&self.original_creditor_id)
+            && blank(&self.original_creditor_name)
+            && blank(&self.original_iban)
+            && self.new_bank != Some(true)
+    }
+}
+
 impl RawMessage {
     /// Splits a message whose debits use both CORE and B2B into one message per scheme (CORE
     /// first). A given message id gets `-CORE` / `-B2B` appended (shortened to fit 35
@@ -479,7 +507,8 @@ pub fn validate(
             CreditorId::parse(&creditor.creditor_id),
         );
         let address = match creditor.address {
-            Some(a) => cx.address("creditor.address", a).map(Some),
+            Some(a) if !a.is_blank() => cx.address("creditor.address", a).map(Some),
+            Some(_) => Some(None),
             None => Some(None),
         };
         let header = match (message_id, created_at, initiating_party) {
@@ -587,7 +616,8 @@ fn parse_debit(cx: &mut Ctx<'_>, e2e: &str, d: RawDebit) -> Option<Debit> {
         None => Some(None),
     };
     let debtor_address = match d.debtor.address {
-        Some(a) => cx.address("debtor.address", a).map(Some),
+        Some(a) if !a.is_blank() => cx.address("debtor.address", a).map(Some),
+        Some(_) => Some(None),
         None => Some(None),
     };
     let mandate_id = cx.parse("mandate.id", MandateId::parse(&d.mandate.id));
@@ -598,7 +628,8 @@ fn parse_debit(cx: &mut Ctx<'_>, e2e: &str, d: RawDebit) -> Option<Debit> {
     );
     let amendment = match d.mandate.amendment {
         None => Some(None),
-        Some(a) => parse_amendment(cx, a).map(|a| Some(Box::new(a))),
+        Some(a) if !a.is_blank() => parse_amendment(cx, a).map(|a| Some(Box::new(a))),
+        Some(_) => Some(None),
     };
     let ultimate_debtor =
         cx.opt_text::<70>("ultimate_debtor", d.ultimate_debtor, "ultimate debtor name");

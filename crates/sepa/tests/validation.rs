@@ -215,7 +215,10 @@ fn addresses_need_town_and_country_and_at_most_two_lines() {
 #[test]
 fn amendment_rules() {
     let mut raw = load_fixture("amendments");
-    raw.debits[0].mandate.amendment = Some(RawAmendment::default());
+    raw.debits[0].mandate.amendment = Some(RawAmendment {
+        original_creditor_name: Some("\u{7}".into()),
+        ..RawAmendment::default()
+    });
     raw.debits[1].mandate.amendment = Some(RawAmendment {
         original_mandate_id: Some("MITGLIED-0002".into()),
         ..RawAmendment::default()
@@ -240,7 +243,11 @@ fn amendment_rules() {
     let p = problems(raw);
     let s = show(&p);
     assert!(
-        has(&p, "debits[0].mandate.amendment", "must say what changed"),
+        has(
+            &p,
+            "debits[0].mandate.amendment.original_creditor_name",
+            "nothing usable"
+        ),
         "{s}"
     );
     assert!(
@@ -469,4 +476,39 @@ fn split_shortens_long_message_ids_to_fit() {
     for part in parts {
         assert!(validate(part, &opts(), today()).is_ok());
     }
+}
+
+#[test]
+fn blank_address_and_amendment_count_as_absent() {
+    // Spreadsheet rows with empty address or amendment cells.
+    let mut raw = load_fixture("b2b");
+    raw.debits[0].debtor.address = Some(RawAddress {
+        street: Some(" ".into()),
+        lines: vec!["".into()],
+        ..RawAddress::default()
+    });
+    raw.debits[0].mandate.amendment = Some(RawAmendment {
+        new_bank: Some(false),
+        original_iban: Some("".into()),
+        ..RawAmendment::default()
+    });
+    let (msg, _) = validate(raw, &opts(), today()).unwrap();
+    assert!(msg.debits()[0].debtor.address.is_none());
+    assert!(msg.debits()[0].mandate.amendment.is_none());
+}
+
+#[test]
+fn typed_amendment_without_content_is_refused() {
+    use sepa::{Amendment, MessageBuilder};
+    let (msg, _) = validate(load_fixture("b2b"), &opts(), today()).unwrap();
+    let mut debit = msg.debits()[0].clone();
+    debit.mandate.amendment = Some(Box::new(Amendment::default()));
+    let mut b = MessageBuilder::new(msg.header().clone(), msg.creditor().clone(), today());
+    b.push(debit);
+    let p = b.build().unwrap_err();
+    assert!(
+        has(&p, "debits[0].mandate.amendment", "must say what changed"),
+        "{}",
+        show(&p)
+    );
 }
