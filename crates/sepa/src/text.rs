@@ -92,7 +92,7 @@ impl fmt::Display for TextChange {
                     if to.is_empty() {
                         write!(f, "{from} dropped")?;
                     } else {
-                        write!(f, "{from} → '{to}'")?;
+                        write!(f, "{from} → \"{to}\"")?;
                     }
                 }
                 Ok(())
@@ -350,7 +350,7 @@ mod tests {
     fn reports_every_change() {
         let (_, ch) = Name::parse("Café", German).unwrap();
         assert_eq!(ch, vec![TextChange::Replaced(vec![('é', "e".into())])]);
-        assert!(ch[0].to_string().contains("'é' → 'e'"), "{}", ch[0]);
+        assert!(ch[0].to_string().contains("'é' → \"e\""), "{}", ch[0]);
         let long = "A".repeat(75);
         let (t, ch) = Name::parse(&long, Basic).unwrap();
         assert_eq!(t.as_str().len(), 70);

@@ -308,7 +308,7 @@ fn warnings_come_beside_a_valid_message() {
         .unwrap();
     assert_eq!(w.debit, Some(0));
     assert_eq!(w.end_to_end_id.as_deref(), Some("T-1"));
-    assert!(w.message.contains("'Ł' → 'L'"), "{}", w.message);
+    assert!(w.message.contains("'Ł' → \"L\""), "{}", w.message);
     let json = serde_json::to_value(w).unwrap();
     assert_eq!(json["field"], "debits[0].debtor.name");
     assert_eq!(json["debit"], 0);
