@@ -341,3 +341,79 @@ proptest! {
         prop_assert_eq!(sepa::Amount::parse(&text.replace('.', ",")).unwrap().cents(), cents);
     }
 }
+
+fn any_date() -> impl Strategy<Value = chrono::NaiveDate> {
+    (1900i32..2400, 1u32..=366).prop_map(|(y, d)| {
+        chrono::NaiveDate::from_yo_opt(y, d)
+            .unwrap_or_else(|| chrono::NaiveDate::from_yo_opt(y, 365).unwrap())
+    })
+}
+
+proptest! {
+    /// Easter Sunday is a Sunday between 22 March and 25 April, so Good Friday and Easter Monday
+    /// are closing days in every year.
+    #[test]
+    fn easter_is_a_sunday_in_its_window(year in 1583i32..10000) {
+        use chrono::Datelike;
+        let e = sepa::calendar::easter_sunday(year);
+        prop_assert_eq!(e.weekday(), chrono::Weekday::Sun);
+        prop_assert!((e.month(), e.day()) >= (3, 22) && (e.month(), e.day()) <= (4, 25), "{e}");
+        prop_assert!(!sepa::calendar::is_business_day(e - chrono::Duration::days(2)));
+        prop_assert!(!sepa::calendar::is_business_day(e + chrono::Duration::days(1)));
+    }
+
+    /// The chosen collection date is a business day, never before the request or the earliest
+    /// date, equal to the request when the request is allowed, and the reason says why it moved.
+    #[test]
+    fn collection_dates_are_allowed_business_days(
+        today in any_date(),
+        hour in 0u32..24,
+        ahead in -10i64..60,
+        cut_off in 0u32..24,
+        lead_days in 1u32..6,
+        pre_notification_days in 0u32..20,
+    ) {
+        use sepa::calendar::{self, BankTiming, DateMove};
+        let timing = BankTiming {
+            cut_off: chrono::NaiveTime::from_hms_opt(cut_off, 0, 0).unwrap(),
+            lead_days,
+            pre_notification_days,
+        };
+        let now = today.and_hms_opt(hour, 30, 0).unwrap();
+        let requested = today + chrono::Duration::days(ahead);
+        let (earliest, _) = calendar::earliest_collection_date(&timing, now);
+        prop_assert!(calendar::is_business_day(earliest));
+        prop_assert!(earliest > today);
+        prop_assert!(earliest >= today + chrono::Duration::days(i64::from(pre_notification_days)));
+        let chosen = calendar::collection_date(&timing, now, requested);
+        prop_assert!(calendar::is_business_day(chosen.date));
+        prop_assert!(chosen.date >= requested && chosen.date >= earliest);
+        match chosen.moved {
+            None => prop_assert_eq!(chosen.date, requested),
+            Some(DateMove::TooEarly { earliest: e, .. }) => {
+                prop_assert!(requested < earliest);
+                prop_assert_eq!((chosen.date, e), (earliest, earliest));
+            }
+            Some(DateMove::ClosingDay { .. }) => {
+                prop_assert!(!calendar::is_business_day(requested));
+                prop_assert_eq!(chosen.date, calendar::next_business_day_from(requested));
+            }
+        }
+    }
+
+    /// Every way a person types an IBAN gives the same electronic form.
+    #[test]
+    fn iban_typing_forms(index in 0usize..IBANS.len(), lower in any::<bool>(), group in 1usize..6) {
+        let iban = IBANS[index];
+        let mut typed = String::new();
+        for (i, c) in iban.chars().enumerate() {
+            if i > 0 && i % group == 0 {
+                typed.push(' ');
+            }
+            typed.push(if lower { c.to_ascii_lowercase() } else { c });
+        }
+        let parsed = sepa::Iban::parse(&format!("  {typed} ")).unwrap();
+        prop_assert_eq!(parsed.as_str(), iban);
+        prop_assert_eq!(sepa::Iban::parse(&parsed.grouped()).unwrap(), parsed);
+    }
+}
