@@ -235,15 +235,18 @@ fn fnv1a(s: &str) -> u64 {
 }
 
 fn input_index(skipped: &[usize], pos: usize) -> usize {
-    let mut idx = pos;
-    for &s in skipped {
-        if s <= idx {
-            idx += 1;
+    // `skipped` is sorted; `skipped[j] - j` (debits kept before the j-th skipped one) never
+    // decreases, so the skipped indices at or before the answer are found by binary search.
+    let (mut lo, mut hi) = (0, skipped.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if skipped[mid] - mid <= pos {
+            lo = mid + 1;
         } else {
-            break;
+            hi = mid;
         }
     }
-    idx
+    pos + lo
 }
 
 impl MessageBuilder {
@@ -492,32 +495,38 @@ impl MessageBuilder {
             .map(|(i, d)| (fnv1a(d.end_to_end_id.as_str()), i as u32))
             .collect();
         by_hash.sort_unstable();
-        let mut dup_reported = 0usize;
         let mut run_start = 0;
         while run_start < by_hash.len() {
             let mut run_end = run_start + 1;
             while run_end < by_hash.len() && by_hash[run_end].0 == by_hash[run_start].0 {
                 run_end += 1;
             }
-            for j in run_start + 1..run_end {
-                let b = by_hash[j].1 as usize;
-                let first = by_hash[run_start..j]
-                    .iter()
-                    .map(|&(_, a)| a as usize)
-                    .find(|&a| debits[a].end_to_end_id == debits[b].end_to_end_id);
-                if let Some(a) = first {
-                    if dup_reported < 1000 {
-                        let e2e = debits[b].end_to_end_id.as_str();
-                        findings.problem(
-                            Place { debit: Some(input_index(&skipped, b)), e2e: Some(e2e) },
-                            "end_to_end_id",
-                            format!(
-                                "the end-to-end id {e2e} is already used by debit {}; every collection needs its own",
-                                input_index(&skipped, a)
-                            ),
-                        );
+            if run_end - run_start > 1 {
+                // Same hash: order by the id itself (then input order) and report every repeat
+                // against the first debit with that id; linear in the run, however long.
+                let run = &mut by_hash[run_start..run_end];
+                run.sort_unstable_by(|x, y| {
+                    debits[x.1 as usize]
+                        .end_to_end_id
+                        .cmp(&debits[y.1 as usize].end_to_end_id)
+                        .then(x.1.cmp(&y.1))
+                });
+                let mut first = run[0].1 as usize;
+                for &(_, i) in &run[1..] {
+                    let i = i as usize;
+                    if debits[i].end_to_end_id != debits[first].end_to_end_id {
+                        first = i;
+                        continue;
                     }
-                    dup_reported += 1;
+                    let e2e = debits[i].end_to_end_id.as_str();
+                    findings.problem(
+                        Place { debit: Some(input_index(&skipped, i)), e2e: Some(e2e) },
+                        "end_to_end_id",
+                        format!(
+                            "the end-to-end id {e2e} is already used by debit {}; every collection needs its own",
+                            input_index(&skipped, first)
+                        ),
+                    );
                 }
             }
             run_start = run_end;
@@ -652,5 +661,20 @@ impl ValidMessage {
         let mut s = String::new();
         let _ = crate::amount::write_cents(&mut s, self.total_cents);
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::input_index;
+
+    #[test]
+    fn input_index_skips_failed_debits() {
+        // Input 0..8, debits 1, 2 and 5 could not be built: kept positions map to 0, 3, 4, 6, 7.
+        let skipped = [1, 2, 5];
+        let mapped: Vec<usize> = (0..5).map(|p| input_index(&skipped, p)).collect();
+        assert_eq!(mapped, [0, 3, 4, 6, 7]);
+        assert_eq!(input_index(&[], 4), 4);
+        assert_eq!(input_index(&[0, 1, 2], 0), 3);
     }
 }

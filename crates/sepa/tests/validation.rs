@@ -512,3 +512,27 @@ fn typed_amendment_without_content_is_refused() {
         show(&p)
     );
 }
+
+#[test]
+fn many_repeats_of_one_end_to_end_id_are_all_reported() {
+    let mut raw = load_fixture("b2b");
+    let template = raw.debits[0].clone();
+    raw.debits = vec![template; 20_000];
+    raw.debits[7].debtor.iban = "bad".into(); // shifts indices: findings must keep input indices
+    let p = problems(raw);
+    let dups: Vec<&Problem> = p
+        .iter()
+        .filter(|p| p.field.ends_with("end_to_end_id"))
+        .collect();
+    assert_eq!(dups.len(), 19_998);
+    assert!(
+        dups.iter()
+            .all(|p| p.message.contains("already used by debit 0"))
+    );
+    assert!(has(
+        &p,
+        "debits[8].end_to_end_id",
+        "already used by debit 0"
+    ));
+    assert!(!p.iter().any(|p| p.field == "debits[7].end_to_end_id"));
+}
