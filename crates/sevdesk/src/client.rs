@@ -931,7 +931,7 @@ pub(crate) fn classify<T: DeserializeOwned>(
             Err(e) => {
                 return Outcome::Done(Err(Error::Malformed {
                     path: p(),
-                    detail: e.to_string(),
+                    detail: describe_parse_error::<T>(raw.get(), e),
                 }));
             }
         },
@@ -940,6 +940,50 @@ pub(crate) fn classify<T: DeserializeOwned>(
         objects,
         total: envelope.total,
     }))
+}
+
+/// Names the record (position and id) and the field a parse error is about, e.g.
+/// `record 2 (id 135169163), field sumGross: "12,50" is not a decimal amount …`.
+fn describe_parse_error<T: DeserializeOwned>(text: &str, error: serde_json::Error) -> String {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let Err(traced) = serde_path_to_error::deserialize::<_, T>(&mut de) else {
+        return error.to_string();
+    };
+    let mut segments = traced.path().iter();
+    let mut out = String::new();
+    let mut first = segments.next();
+    if let Some(serde_path_to_error::Segment::Seq { index }) = first {
+        let id = serde_json::from_str::<Vec<&RawValue>>(text)
+            .ok()
+            .and_then(|items| items.get(*index).copied())
+            .and_then(|item| serde_json::from_str::<serde_json::Value>(item.get()).ok())
+            .and_then(|v| match v.get("id") {
+                Some(serde_json::Value::String(s)) => Some(s.clone()),
+                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                _ => None,
+            });
+        out.push_str(&format!("record {}", index + 1));
+        if let Some(id) = id {
+            out.push_str(&format!(" (id {id})"));
+        }
+        first = segments.next();
+    }
+    let field: Vec<String> = first
+        .into_iter()
+        .chain(segments)
+        .map(|s| s.to_string())
+        .collect();
+    if !field.is_empty() {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        out.push_str(&format!("field {}", field.join(".")));
+    }
+    if out.is_empty() {
+        error.to_string()
+    } else {
+        format!("{out}: {}", traced.inner())
+    }
 }
 
 /// sevdesk's `error` member: `{"message", "code", "responseCode", …}` (or just a string).
@@ -1112,6 +1156,19 @@ mod tests {
             broken,
             Outcome::Done(Err(Error::Malformed { .. }))
         ));
+        let bad_amount = classify_body(
+            200,
+            "application/json",
+            r#"{"objects":[{"id":"1","sumGross":"1.00"},{"id":"135169163","sumGross":"12,50"}]}"#,
+        );
+        match bad_amount {
+            Outcome::Done(Err(Error::Malformed { detail, .. })) => {
+                assert!(detail.contains("record 2 (id 135169163)"), "{detail}");
+                assert!(detail.contains("field sumGross"), "{detail}");
+                assert!(detail.contains("12,50"), "{detail}");
+            }
+            _ => panic!("a bad amount must be Malformed"),
+        }
         let wrong_shape = classify_body(200, "application/json", r#"{"objects":[{"id":"x"}]}"#);
         assert!(matches!(
             wrong_shape,
