@@ -35,7 +35,7 @@ pub struct InvoiceQuery {
 }
 
 impl InvoiceQuery {
-    /// Open (200) invoices.
+    /// Invoices of one status, e.g. `InvoiceQuery::status(InvoiceStatus::Open)`.
     pub fn status(status: InvoiceStatus) -> Self {
         InvoiceQuery {
             status: Some(status),
