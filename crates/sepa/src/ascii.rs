@@ -21,6 +21,12 @@ impl<const N: usize> Ascii<N> {
         }
     }
 
+    /// The bytes, without the UTF-8 check of `as_str` (for hashing and writing).
+    #[inline]
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len as usize]
+    }
+
     pub(crate) fn as_str(&self) -> &str {
         // Only ASCII is ever stored, so this cannot fail; fall back to "" rather than panic.
         std::str::from_utf8(&self.buf[..self.len as usize]).unwrap_or("")
@@ -53,16 +59,20 @@ pub(crate) fn compact_upper(input: &str) -> std::borrow::Cow<'_, str> {
 /// Remainder of the number formed by `s` (letters A=10 … Z=35) modulo 97 (ISO 7064 MOD 97-10).
 /// `s` must be ASCII alphanumeric.
 pub(crate) fn mod97(s: impl Iterator<Item = u8>) -> u32 {
-    let mut r: u32 = 0;
+    // Reduce only when the accumulator gets large: one division per ~14 digits, not per digit.
+    let mut r: u64 = 0;
     for b in s {
         match b {
-            b'0'..=b'9' => r = (r * 10 + u32::from(b - b'0')) % 97,
-            b'A'..=b'Z' => r = (r * 100 + u32::from(b - b'A' + 10)) % 97,
-            b'a'..=b'z' => r = (r * 100 + u32::from(b - b'a' + 10)) % 97,
+            b'0'..=b'9' => r = r * 10 + u64::from(b - b'0'),
+            b'A'..=b'Z' => r = r * 100 + u64::from(b - b'A' + 10),
+            b'a'..=b'z' => r = r * 100 + u64::from(b - b'a' + 10),
             _ => {}
         }
+        if r >= 100_000_000_000_000 {
+            r %= 97;
+        }
     }
-    r
+    (r % 97) as u32
 }
 
 /// Describes a character for a message: printable ones in quotes, others by code point.

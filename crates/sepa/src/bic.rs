@@ -56,6 +56,10 @@ impl Bic {
         self.0.as_str()
     }
 
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+
     /// Country code (characters 5–6).
     pub fn country_code(&self) -> &str {
         &self.as_str()[4..6]

@@ -115,6 +115,10 @@ impl Iban {
         self.0.as_str()
     }
 
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+
     /// Display form in groups of four, e.g. `DE89 3704 0044 0532 0130 00`.
     pub fn grouped(&self) -> String {
         let mut out = String::with_capacity(42);

@@ -228,9 +228,9 @@ pub struct MessageBuilder {
 }
 
 /// FNV-1a, enough to spread end-to-end ids for duplicate detection.
-fn fnv1a(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+fn fnv1a(s: &[u8]) -> u64 {
+    s.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
 
@@ -489,11 +489,17 @@ impl MessageBuilder {
         }
         // Duplicate end-to-end ids: sort (hash, index) pairs, a small contiguous array, instead
         // of jumping through the debits; equal hashes are then compared for real.
-        let mut by_hash: Vec<(u64, u32)> = debits
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (fnv1a(d.end_to_end_id.as_str()), i as u32))
-            .collect();
+        // One pass over the debits (they are large; reading them three times costs more than
+        // the work): hash for duplicates, block key, total.
+        let mut by_hash: Vec<(u64, u32)> = Vec::with_capacity(debits.len());
+        let mut keyed: Vec<u64> = Vec::with_capacity(debits.len());
+        let mut total: u128 = 0;
+        for (i, d) in debits.iter().enumerate() {
+            by_hash.push((fnv1a(d.end_to_end_id.as_bytes()), i as u32));
+            let day = d.collection_date.num_days_from_ce().max(0) as u64;
+            keyed.push((day << 35) | ((d.sequence as u64) << 32) | i as u64);
+            total += u128::from(d.amount.cents());
+        }
         by_hash.sort_unstable();
         let mut run_start = 0;
         while run_start < by_hash.len() {
@@ -532,7 +538,6 @@ impl MessageBuilder {
             run_start = run_end;
         }
         drop(by_hash);
-        let total: u128 = debits.iter().map(|d| u128::from(d.amount.cents())).sum();
         if total >= 10u128.pow(18) {
             findings.problem(
                 none,
@@ -551,14 +556,6 @@ impl MessageBuilder {
             .sort_by_key(|w| w.debit.map_or(0, |d| d + 1));
         // Blocks: order by (date, sequence type), input order inside a block. Sorting packed
         // keys keeps the sort inside one small array.
-        let mut keyed: Vec<u64> = debits
-            .iter()
-            .enumerate()
-            .map(|(i, d)| {
-                let day = d.collection_date.num_days_from_ce().max(0) as u64;
-                (day << 35) | ((d.sequence as u64) << 32) | i as u64
-            })
-            .collect();
         keyed.sort_unstable();
         let order: Vec<u32> = keyed.iter().map(|k| (*k & 0xFFFF_FFFF) as u32).collect();
         drop(keyed);

@@ -390,11 +390,11 @@ impl ValidMessage {
                 // The per-debit part is written with fixed byte strings (several elements at once):
                 // it runs a million times for a large file, the rest a handful of times.
                 o.raw(b"<DrctDbtTxInf>\n<PmtId>\n<EndToEndId>")?;
-                o.raw(d.end_to_end_id.as_str().as_bytes())?;
+                o.raw(d.end_to_end_id.as_bytes())?;
                 o.raw(b"</EndToEndId>\n</PmtId>\n")?;
                 o.amount("InstdAmt", u128::from(Amount::cents(&d.amount)), true)?;
                 o.raw(b"<DrctDbtTx>\n<MndtRltdInf>\n<MndtId>")?;
-                o.raw(d.mandate.id.as_str().as_bytes())?;
+                o.raw(d.mandate.id.as_bytes())?;
                 o.raw(b"</MndtId>\n")?;
                 o.date("DtOfSgntr", d.mandate.signed_on)?;
                 match &d.mandate.amendment {
@@ -443,12 +443,12 @@ impl ValidMessage {
                     )?,
                     (Some(bic), true) => {
                         o.raw(b"<DbtrAgt>\n<FinInstnId>\n<BICFI>")?;
-                        o.raw(bic.as_str().as_bytes())?;
+                        o.raw(bic.as_bytes())?;
                         o.raw(b"</BICFI>\n</FinInstnId>\n</DbtrAgt>\n")?;
                     }
                     (Some(bic), false) => {
                         o.raw(b"<DbtrAgt>\n<FinInstnId>\n<BIC>")?;
-                        o.raw(bic.as_str().as_bytes())?;
+                        o.raw(bic.as_bytes())?;
                         o.raw(b"</BIC>\n</FinInstnId>\n</DbtrAgt>\n")?;
                     }
                 }
@@ -459,7 +459,7 @@ impl ValidMessage {
                     o.address(a)?;
                 }
                 o.raw(b"</Dbtr>\n<DbtrAcct>\n<Id>\n<IBAN>")?;
-                o.raw(d.debtor.iban.as_str().as_bytes())?;
+                o.raw(d.debtor.iban.as_bytes())?;
                 o.raw(b"</IBAN>\n</Id>\n</DbtrAcct>\n")?;
                 if let Some(u) = &d.ultimate_debtor {
                     o.open("UltmtDbtr")?;
