@@ -28,7 +28,16 @@ pub fn client() -> reqwest::Client {
 
 /// GET `path_and_query` (relative to the base URL) with the right token; status and JSON body.
 pub async fn get(sb: &Sandbox, path_and_query: &str) -> (u16, serde_json::Value) {
-    let resp = client()
+    get_with(&client(), sb, path_and_query).await
+}
+
+/// Like [`get`] with a given client (building one per request costs milliseconds).
+pub async fn get_with(
+    client: &reqwest::Client,
+    sb: &Sandbox,
+    path_and_query: &str,
+) -> (u16, serde_json::Value) {
+    let resp = client
         .get(format!("{}{}", sb.base_url(), path_and_query))
         .header("Authorization", sb.token())
         .send()
