@@ -1,10 +1,48 @@
-//! Seeded, deterministic test data: the same `SandboxConfig` (seed, invoices, today) always gives
-//! the same `Dataset`, byte for byte once serialised. One ChaCha8 stream drives everything, and
-//! every decision is drawn in a fixed order, so adding a record kind must append draws at the end
-//! of its own loop, never in between.
+//! Seeded, deterministic test data: the same `SandboxConfig` (seed, invoices, contacts, today)
+//! always gives the same `Dataset`, byte for byte once serialised. One ChaCha8 stream drives
+//! everything, and every decision is drawn in a fixed order, so a new record kind must draw at
+//! the end of its own loop, never in between.
 //!
-//! The proportions below are documented in the crate README / report; the application's demo
-//! relies on them ("about N of M invoices are collectible").
+//! What the data holds (per draw; "N" = invoices, contacts = ⌈N/2⌉, at least 3):
+//!
+//! * **Contacts**: 40 % persons (`name` null, `surename`/`familyname` set; 15 % of them with a
+//!   `parent` organisation, half of those without an own address), 60 % organisations.
+//!   Countries DE 60 %, AT 15 %, NL 10 %, FR 8 %, CH 7 %. Contacts #0–#2 are always
+//!   "Müller & Söhne GmbH" (DE), the person "Łukasz Żółć" (DE) and "Café Émile SARL" (FR), each
+//!   with a valid IBAN, a mandate reference and a valid signature date. Customer numbers
+//!   "1000", "1001", … on all.
+//! * **IBAN** (`bankAccount`): 85 % valid (check digits and, for NL/FR, national check digits
+//!   correct; a quarter typed in groups of four with spaces), 10 % none (null), 5 % broken (one
+//!   digit changed or one dropped). **BIC** in `bankNumber` on half of those with an account,
+//!   an 8-digit German BLZ on ~5 % of the German ones, null otherwise.
+//! * **Mandate reference** (only for contacts with an account, valid or broken): 45 % in the
+//!   contact's `mandateReference`, 30 % in the custom field `SEPAMANDATSREFERENZ`, 25 % none.
+//!   Values "MR-<customerNumber>" or "LS-<year>-<customerNumber>"; 3 % contain characters outside
+//!   the SEPA set ("MR 1234 Ä").
+//! * **Signature date**: custom field `SEPAMANDATSDATUM`, "DD.MM.YYYY", 30 days to 4 years
+//!   before `today`, on 83 % of contacts with a mandate reference; 2 % hold an impossible date
+//!   ("31.02.YYYY"); the rest have none.
+//! * **Addresses**: one billing address (category 47 "Rechnungsadresse" 60 %, work/private
+//!   30 %, none 10 %); 8 % have a delivery address (48) with a *lower* id; 3 % none at all.
+//! * **E-mail** (`CommunicationWay` type EMAIL): 88 % have a main one (key 2 work / 1 private);
+//!   a quarter of those also a separate invoicing address (key 8, `main` "0"); 40 % a phone.
+//! * **Invoices**: 5 % drafts (100, no number), 37 % open (200), 6 % partially paid (750,
+//!   `paidAmount` 10–90 %), 4 % cancelled pairs (RE + SR, both 1000, `paidAmount` 0), 48 % paid
+//!   (1000). 1 % of the open ones are "legacy" partial payments (200 with `paidAmount` > 0).
+//!   Open/partial ones: 78 % "SEPA Lastschrift" (`electronicInvoiceId` 59), 12 % "SEPA
+//!   Überweisung" (58), 5 % without payment method (key absent or null), 5 % other methods.
+//!   Currency EUR except 1.5 % CHF and 1 % USD; invoices #5 and #8 (N ≥ 10) are always open CHF
+//!   and USD direct-debit invoices. Invoice dates 0–56 days before `today`, `timeToPay` 7/14/30,
+//!   so due dates spread from 8 weeks ago to 30 days ahead. 10 % of open direct-debit invoices
+//!   carry `sepaMandateReference`/`sepaCreditorId`/`sepaPayerIban` copied from the contact.
+//! * **Credit notes**: N/40 (at least 1); 40 % open (200) and reducing an open invoice of the same
+//!   contact (the first one always, when there is an open invoice), the rest settled (1000) or
+//!   drafts.
+//! * **Payment-method ids** depend on the seed (21000 + (seed mod 1000)·10 + k), like ids differ
+//!   between real accounts: resolve them by `electronicInvoiceId`.
+//!
+//! [`crate::DatasetStats`] counts the outcome; for seed 42, today 2026-11-28: 10 invoices → 1
+//! "collectible", 100 → 19, 1000 → 169, 10 000 → 1604 (see its docs for the definition).
 
 use std::collections::BTreeMap;
 

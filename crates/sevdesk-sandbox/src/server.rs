@@ -581,6 +581,15 @@ fn route(s: &Shared, served: &Served, rel: &str, p: &Params) -> Reply {
             let create_after = p.i64("createAfter");
             let category = p.u64("category[id]");
             let parent = p.u64("parent[id]");
+            // `name` matches name, surename or familyname, not exactly (sevdesk's prose).
+            let name = p.get("name").map(str::to_lowercase);
+            let name_matches = |c: &crate::model::Contact| {
+                name.as_deref().is_none_or(|n| {
+                    [&c.name, &c.surename, &c.familyname]
+                        .iter()
+                        .any(|f| f.as_deref().is_some_and(|v| v.to_lowercase().contains(n)))
+                })
+            };
             let items = d
                 .contacts
                 .values()
@@ -590,6 +599,7 @@ fn route(s: &Shared, served: &Served, rel: &str, p: &Params) -> Reply {
                 .filter(|c| create_after.is_none_or(|t| c.create.timestamp() > t))
                 .filter(|c| category.is_none_or(|k| c.category_id == k))
                 .filter(|c| parent.is_none_or(|k| c.parent == Some(k)))
+                .filter(|c| name_matches(c))
                 .collect();
             list(&pg, items, |c| wire::contact(d, c))
         }

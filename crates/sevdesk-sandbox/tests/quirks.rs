@@ -385,3 +385,24 @@ async fn sub_resources_filter_by_contact_and_type() {
     assert!(objects(&open_cn).iter().all(|c| c["status"] == "200"));
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn contact_filters_customer_number_exact_and_name_partial() {
+    let sb = start(40).await;
+    let (_, exact) = get(&sb, "/Contact?depth=1&customerNumber=1001").await;
+    assert_eq!(objects(&exact).len(), 1);
+    assert_eq!(objects(&exact)[0]["customerNumber"], "1001");
+    assert_eq!(objects(&exact)[0]["surename"], "Łukasz");
+    let (_, prefix) = get(&sb, "/Contact?depth=1&customerNumber=100").await;
+    assert!(
+        objects(&prefix).is_empty(),
+        "customerNumber must match exactly"
+    );
+    let (_, by_name) = get(&sb, "/Contact?depth=1&name=m%C3%BCller").await;
+    assert!(
+        objects(&by_name)
+            .iter()
+            .any(|c| c["name"] == "Müller & Söhne GmbH")
+    );
+    sb.shutdown().await;
+}
