@@ -17,7 +17,7 @@
 //!   an 8-digit German BLZ on ~5 % of the German ones, null otherwise.
 //! * **Mandate reference** (only for contacts with an account, valid or broken): 45 % in the
 //!   contact's `mandateReference`, 30 % in the custom field `SEPAMANDATSREFERENZ`, 25 % none.
-//!   Values "MR-<customerNumber>" or "LS-<year>-<customerNumber>"; 3 % contain characters outside
+//!   Values `MR-<customerNumber>` or `LS-<year>-<customerNumber>`; 3 % contain characters outside
 //!   the SEPA set ("MR 1234 Ä").
 //! * **Signature date**: custom field `SEPAMANDATSDATUM`, "DD.MM.YYYY", 30 days to 4 years
 //!   before `today`, on 83 % of contacts with a mandate reference; 2 % hold an impossible date
