@@ -660,12 +660,13 @@ async fn a_failed_page_fails_the_whole_list() {
 async fn records_deleted_while_paging_lead_to_one_fresh_read() {
     // Offset paging over changing data skips records. The pages then do not add up to the
     // total of the first page, and the client reads the list once more instead of returning
-    // an incomplete list. Timing: every request waits 500 ms before the server reads its data;
-    // the deletion happens at 750 ms, between the first page and the others.
+    // an incomplete list. Timing: every request waits 1 s before the server reads its data;
+    // the deletion happens at 1.5 s, between the first page (read at 1 s) and the others (read
+    // at 2 s or later).
     let sb = sandbox(500).await;
     sb.set_faults(vec![fault(
         Some("/Invoice"),
-        FaultKind::Latency(Duration::from_millis(500)),
+        FaultKind::Latency(Duration::from_millis(1000)),
         None,
     )]);
     let mut cfg = config_for(&sb);
@@ -676,7 +677,7 @@ async fn records_deleted_while_paging_lead_to_one_fresh_read() {
         let client = client.clone();
         async move { client.invoices(&InvoiceQuery::default()).await }
     });
-    tokio::time::sleep(Duration::from_millis(750)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     sb.with_data(|d| {
         let doomed: Vec<u64> = d.invoices.keys().rev().take(10).copied().collect();
         for id in doomed {
