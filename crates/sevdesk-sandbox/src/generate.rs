@@ -181,6 +181,7 @@ struct Place {
     cities: &'static [(&'static str, &'static str)],
     org_suffix: &'static [&'static str],
     email_tld: &'static str,
+    dial: &'static str,
 }
 
 const PLACES: &[Place] = &[
@@ -204,6 +205,7 @@ const PLACES: &[Place] = &[
         ],
         org_suffix: &["GmbH", "GmbH & Co. KG", "KG", "OHG", "e.K.", "AG"],
         email_tld: "com",
+        dial: "+49 30",
     },
     Place {
         country: "AT",
@@ -212,6 +214,7 @@ const PLACES: &[Place] = &[
         cities: &[("1010", "Wien"), ("5020", "Salzburg"), ("8010", "Graz")],
         org_suffix: &["GmbH", "GesmbH", "KG"],
         email_tld: "org",
+        dial: "+43 1",
     },
     Place {
         country: "NL",
@@ -224,6 +227,7 @@ const PLACES: &[Place] = &[
         ],
         org_suffix: &["B.V.", "V.O.F."],
         email_tld: "net",
+        dial: "+31 20",
     },
     Place {
         country: "FR",
@@ -240,6 +244,7 @@ const PLACES: &[Place] = &[
         ],
         org_suffix: &["SARL", "SAS", "SA"],
         email_tld: "org",
+        dial: "+33 1",
     },
     Place {
         country: "CH",
@@ -248,6 +253,7 @@ const PLACES: &[Place] = &[
         cities: &[("8001", "Zürich"), ("3011", "Bern"), ("1204", "Genève")],
         org_suffix: &["AG", "GmbH", "SA"],
         email_tld: "net",
+        dial: "+41 44",
     },
 ];
 
@@ -276,8 +282,12 @@ fn slug(s: &str) -> String {
             'ö' | 'Ö' | 'ø' | 'Ø' => "oe",
             'ü' | 'Ü' => "ue",
             'ß' => "ss",
-            'é' | 'è' | 'ê' | 'É' | 'ë' => "e",
-            'ç' => "c",
+            'é' | 'è' | 'ê' | 'É' | 'ë' | 'ě' => "e",
+            'ç' | 'ć' | 'č' => "c",
+            'ś' | 'š' => "s",
+            'ą' | 'à' | 'â' => "a",
+            'ę' => "e",
+            'ń' => "n",
             'ł' | 'Ł' => "l",
             'ż' | 'Ż' | 'ź' => "z",
             'ó' => "o",
@@ -782,7 +792,7 @@ pub fn generate(config: &SandboxConfig) -> Dataset {
                     update: created,
                     contact_id: id,
                     kind: "PHONE".into(),
-                    value: format!("+49 30 {}", rng.random_range(1_000_000..9_999_999)),
+                    value: format!("{} {}", place.dial, rng.random_range(1_000_000..9_999_999)),
                     key_id: 2,
                     main: false,
                 },
