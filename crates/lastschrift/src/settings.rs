@@ -110,6 +110,9 @@ impl Default for Settings {
 impl Settings {
     /// Loads defaults, then `config_file` (which must exist when given) or else the default
     /// configuration file if there is one, then the environment.
+    ///
+    /// The path comes from the CLI, e.g. `#[arg(long, env = "LASTSCHRIFT_CONFIG")] config:
+    /// Option<PathBuf>`; `LASTSCHRIFT_CONFIG` is deliberately not a setting itself.
     pub fn load(config_file: Option<&Path>) -> Result<Settings, SettingsError> {
         let figment = match config_file {
             Some(path) if !path.is_file() => {
