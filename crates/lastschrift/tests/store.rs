@@ -1225,6 +1225,16 @@ async fn sqlite_store_opens_from_settings_with_wal() {
     assert_eq!(store.backend(), Backend::Sqlite);
     store.put_setting("k", "v").await.unwrap();
     assert!(settings.sqlite_path().is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&settings.data_dir)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o700, "data directory mode {mode:o}");
+    }
     let wal = PathBuf::from(format!("{}-wal", settings.sqlite_path().display()));
     assert!(wal.exists(), "journal mode is WAL");
     store.close().await;

@@ -62,7 +62,7 @@ impl SqliteStore {
             source,
         };
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|error| open_error(Box::new(error)))?;
+            create_private_dir(dir).map_err(|error| open_error(Box::new(error)))?;
         }
         let options = options
             .create_if_missing(true)
@@ -88,6 +88,18 @@ impl SqliteStore {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// The data directory holds IBANs and the encrypted token: owner-only when we create it.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);
