@@ -1,5 +1,6 @@
 //! The lastschrift application: settings, store, sync, collection runs, CLI and web UI.
 
-pub mod settings;
+pub mod cli;
 pub mod secret;
+pub mod settings;
 pub mod store;

@@ -1,0 +1,93 @@
+//! The command line: argument definitions, dispatch and the exit-code convention
+//! (0 done, 1 problems found, 2 usage or setup error).
+
+mod check;
+pub mod debit_csv;
+mod pain008;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Turns the open invoices of a sevdesk account into SEPA direct-debit files (pain.008).
+#[derive(Debug, Parser)]
+#[command(name = "lastschrift", version, propagate_version = true)]
+#[command(after_help = "Examples:
+  lastschrift check iban 'DE89 3704 0044 0532 0130 00'
+  lastschrift pain008 --input debits.json --output lastschriften.xml
+  lastschrift pain008 --input mitglieder.csv --creditor verein.toml --output beitraege.xml")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Show more detail (repeat for even more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Checks an IBAN, BIC or creditor identifier and prints its normalised form.
+    Check(check::CheckArgs),
+    /// Writes a pain.008 file from a JSON or CSV description of the debits.
+    Pain008(Box<pain008::Pain008Args>),
+}
+
+/// Outcome of a command that ran: done, or problems found in the user's input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    ProblemsFound,
+}
+
+/// A failure the user must fix before the command can run at all (exit code 2): a missing file,
+/// an unreadable setting. The message is one sentence plus what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct SetupError {
+    pub message: String,
+}
+
+impl SetupError {
+    pub fn new(message: impl Into<String>) -> SetupError {
+        SetupError {
+            message: message.into(),
+        }
+    }
+}
+
+/// Runs the command line and maps the outcome to the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let result = match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Pain008(args) => pain008::run(&args),
+    };
+    match result {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::ProblemsFound) => ExitCode::from(1),
+        Err(err) => {
+            // The user reads the sentence; the chain of causes is for -v.
+            eprintln!("lastschrift: {err}");
+            if cli.verbose > 0 {
+                for cause in err.chain().skip(1) {
+                    eprintln!("  caused by: {cause}");
+                }
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LASTSCHRIFT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,411 @@
+//! `lastschrift pain008`: from a JSON or CSV description of debits to a pain.008 file, for users
+//! without sevdesk (clubs, spreadsheets). Everything is validated first; with any problem nothing
+//! is written and every problem is listed.
+
+use super::{Outcome, SetupError, debit_csv};
+use anyhow::Context;
+use chrono::{Local, NaiveDate};
+use clap::{Args, ValueEnum};
+use sepa::{
+    CharacterPolicy, CreationTime, Format, Problem, RawCreditor, RawDebit, RawMessage,
+    ValidMessage, ValidationOptions, Warning,
+};
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct Pain008Args {
+    /// The message description: JSON (see README) or CSV with one debit per row; `-` reads stdin.
+    #[arg(long, short)]
+    input: PathBuf,
+    /// How to read the input; by default from the file name (`.csv` is CSV, anything else JSON).
+    #[arg(long, value_enum, default_value = "auto")]
+    input_format: InputFormat,
+    /// Where to write the XML; standard output when absent.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// The pain.008 version: pain.008.001.08 (current, German GBIC_5) or pain.008.001.02 (legacy).
+    #[arg(long, default_value = "pain.008.001.08", value_parser = parse_format)]
+    format: Format,
+    /// Characters allowed in names and texts: basic (EPC) or german (adds ÄÖÜäöüß&*$%).
+    #[arg(long, default_value = "basic", value_parser = parse_charset)]
+    charset: CharacterPolicy,
+    /// Write one file per scheme when CORE and B2B debits are mixed (banks refuse mixed files).
+    #[arg(long)]
+    split_schemes: bool,
+    /// Creditor data as a JSON or TOML file (`name`, `iban`, `bic`, `creditor_id`, `address`);
+    /// needed for CSV input.
+    #[arg(long)]
+    creditor: Option<PathBuf>,
+    /// Creditor name (overrides the file).
+    #[arg(long)]
+    creditor_name: Option<String>,
+    /// Creditor IBAN (overrides the file).
+    #[arg(long)]
+    creditor_iban: Option<String>,
+    /// Creditor BIC (overrides the file).
+    #[arg(long)]
+    creditor_bic: Option<String>,
+    /// Creditor identifier, Gläubiger-ID (overrides the file).
+    #[arg(long)]
+    creditor_id: Option<String>,
+    /// Message id (overrides the input); derived from the creation time when absent.
+    #[arg(long)]
+    message_id: Option<String>,
+    /// Creation time, e.g. 2026-11-28T14:05:00 (overrides the input); now when absent.
+    #[arg(long)]
+    created_at: Option<String>,
+    /// Book the debits as one sum (true) or one by one (false, only if agreed with the bank).
+    #[arg(long)]
+    batch_booking: Option<bool>,
+    /// Sequence type for debits that give none. RCUR is right for the first debit too since 2016.
+    #[arg(long, default_value = "RCUR")]
+    default_sequence: String,
+    /// Scheme for debits that give none: CORE (Basislastschrift) or B2B (Firmenlastschrift).
+    #[arg(long, default_value = "CORE")]
+    default_scheme: String,
+    /// Today's date for the checks (collection date after today, signature not in the future).
+    #[arg(long, hide = true)]
+    today: Option<NaiveDate>,
+    /// Print problems (or the summary) as JSON on standard output.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum InputFormat {
+    Auto,
+    Json,
+    Csv,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    Format::parse(s)
+        .ok_or_else(|| format!("unknown format {s:?}; use pain.008.001.08 or pain.008.001.02"))
+}
+
+fn parse_charset(s: &str) -> Result<CharacterPolicy, String> {
+    CharacterPolicy::parse(s)
+        .ok_or_else(|| format!("unknown character set {s:?}; use basic or german"))
+}
+
+#[derive(Debug, Serialize)]
+struct WrittenFile {
+    path: Option<PathBuf>,
+    message_id: String,
+    scheme: String,
+    transactions: usize,
+    control_sum: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Summary<'a> {
+    files: Vec<WrittenFile>,
+    warnings: &'a [Warning],
+}
+
+pub fn run(args: &Pain008Args) -> anyhow::Result<Outcome> {
+    let now = Local::now().naive_local();
+    let today = args.today.unwrap_or(now.date());
+    let mut raw = match read_message(args) {
+        Ok(raw) => raw,
+        Err(InputError::Setup(e)) => return Err(e),
+        Err(InputError::Problems(problems)) => return report_problems(args, &problems),
+    };
+    apply_overrides(args, &mut raw)?;
+
+    let raws = if args.split_schemes {
+        raw.split_by_scheme()
+    } else {
+        vec![raw]
+    };
+    let options = ValidationOptions {
+        policy: args.charset,
+        created_at: Some(CreationTime::Local(now.with_nanosecond_zeroed())),
+    };
+    let mut messages = Vec::new();
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    for raw in raws {
+        match sepa::validate(raw, &options, today) {
+            Ok((message, w)) => {
+                problems.extend(message.check_format(args.format));
+                warnings.extend(w);
+                messages.push(message);
+            }
+            Err(p) => problems.extend(p),
+        }
+    }
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
+    if !problems.is_empty() {
+        return report_problems(args, &problems);
+    }
+
+    let targets = output_paths(args.output.as_deref(), &messages)?;
+    let mut files = Vec::new();
+    for (message, target) in messages.iter().zip(targets) {
+        match &target {
+            Some(path) => write_atomically(path, |out| Ok(message.write(args.format, out)?))
+                .with_context(|| format!("could not write {}", path.display()))?,
+            None => {
+                let stdout = std::io::stdout();
+                let mut lock = stdout.lock();
+                message.write(args.format, &mut lock)?;
+                lock.flush()?;
+            }
+        }
+        files.push(WrittenFile {
+            path: target,
+            message_id: message.header().message_id.as_str().to_string(),
+            scheme: message.instrument().to_string(),
+            transactions: message.number_of_transactions(),
+            control_sum: message.control_sum(),
+        });
+    }
+    let to_file = files.iter().all(|f| f.path.is_some());
+    if args.json && to_file {
+        let summary = Summary {
+            files,
+            warnings: &warnings,
+        };
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else if to_file {
+        for f in &files {
+            let path = f.path.as_deref().map(Path::display);
+            println!(
+                "{}: {} debits, {} EUR ({}, message {})",
+                path.map(|p| p.to_string()).unwrap_or_default(),
+                f.transactions,
+                f.control_sum,
+                f.scheme,
+                f.message_id
+            );
+        }
+    }
+    Ok(Outcome::Done)
+}
+
+trait ZeroNanos {
+    fn with_nanosecond_zeroed(self) -> Self;
+}
+
+impl ZeroNanos for chrono::NaiveDateTime {
+    /// `CreDtTm` carries whole seconds; fractions would only make reruns differ.
+    fn with_nanosecond_zeroed(self) -> Self {
+        use chrono::Timelike;
+        self.with_nanosecond(0).unwrap_or(self)
+    }
+}
+
+enum InputError {
+    Setup(anyhow::Error),
+    Problems(Vec<Problem>),
+}
+
+fn input_problem(field: impl Into<String>, message: impl Into<String>) -> InputError {
+    InputError::Problems(vec![Problem {
+        debit: None,
+        end_to_end_id: None,
+        field: field.into(),
+        message: message.into(),
+    }])
+}
+
+fn read_source(path: &Path) -> Result<String, InputError> {
+    if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| {
+            InputError::Setup(anyhow::anyhow!("could not read standard input: {e}"))
+        })?;
+        return Ok(s);
+    }
+    std::fs::read_to_string(path).map_err(|e| {
+        InputError::Setup(
+            SetupError::new(format!(
+                "cannot read the input file {}: {e}; check the path given with --input",
+                path.display()
+            ))
+            .into(),
+        )
+    })
+}
+
+fn read_message(args: &Pain008Args) -> Result<RawMessage, InputError> {
+    let is_csv = match args.input_format {
+        InputFormat::Csv => true,
+        InputFormat::Json => false,
+        InputFormat::Auto => args
+            .input
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv")),
+    };
+    let text = read_source(&args.input)?;
+    if !is_csv {
+        return serde_json::from_str(&text).map_err(|e| {
+            input_problem(
+                "input",
+                format!(
+                    "the JSON input cannot be read at line {}, column {}: {e}",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        });
+    }
+    let rows = debit_csv::read_debits(text.as_bytes())
+        .map_err(|e| input_problem("input", format!("the CSV input cannot be read: {e}")))?;
+    let mut problems = Vec::new();
+    let mut debits = Vec::with_capacity(rows.len());
+    for (index, row) in rows.into_iter().enumerate() {
+        match serde_json::from_value::<RawDebit>(row) {
+            Ok(mut debit) => {
+                if debit.end_to_end_id.trim().is_empty() {
+                    // Spreadsheets rarely carry one; the row number keeps it unique in the file.
+                    debit.end_to_end_id = format!("ROW-{:06}", index + 1);
+                }
+                debits.push(debit);
+            }
+            Err(e) => problems.push(Problem {
+                debit: Some(index),
+                end_to_end_id: None,
+                field: format!("debits[{index}]"),
+                message: format!("row {} cannot be read: {e}", index + 2),
+            }),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(InputError::Problems(problems));
+    }
+    let creditor = match &args.creditor {
+        Some(path) => read_creditor(path)?,
+        None => RawCreditor::default(),
+    };
+    Ok(RawMessage {
+        creditor,
+        debits,
+        ..RawMessage::default()
+    })
+}
+
+fn read_creditor(path: &Path) -> Result<RawCreditor, InputError> {
+    let text = read_source(path)?;
+    let is_toml = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+    let parsed = if is_toml {
+        toml::from_str(&text).map_err(|e| e.to_string())
+    } else {
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    };
+    parsed.map_err(|e| {
+        input_problem(
+            "creditor",
+            format!("the creditor file {} cannot be read: {e}", path.display()),
+        )
+    })
+}
+
+fn apply_overrides(args: &Pain008Args, raw: &mut RawMessage) -> anyhow::Result<()> {
+    let set = |target: &mut String, value: &Option<String>| {
+        if let Some(v) = value {
+            *target = v.clone();
+        }
+    };
+    set(&mut raw.creditor.name, &args.creditor_name);
+    set(&mut raw.creditor.iban, &args.creditor_iban);
+    set(&mut raw.creditor.creditor_id, &args.creditor_id);
+    if args.creditor_bic.is_some() {
+        raw.creditor.bic = args.creditor_bic.clone();
+    }
+    if args.message_id.is_some() {
+        raw.message_id = args.message_id.clone();
+    }
+    if args.created_at.is_some() {
+        raw.created_at = args.created_at.clone();
+    }
+    if args.batch_booking.is_some() {
+        raw.batch_booking = args.batch_booking;
+    }
+    for debit in &mut raw.debits {
+        if debit.sequence.trim().is_empty() {
+            debit.sequence = args.default_sequence.clone();
+        }
+        if debit.scheme.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            debit.scheme = Some(args.default_scheme.clone());
+        }
+    }
+    Ok(())
+}
+
+/// One path per message: the given one, or `name-CORE.xml` / `name-B2B.xml` when the input was
+/// split by scheme.
+fn output_paths(
+    output: Option<&Path>,
+    messages: &[ValidMessage],
+) -> anyhow::Result<Vec<Option<PathBuf>>> {
+    match (output, messages.len()) {
+        (None, 1) => Ok(vec![None]),
+        (None, _) => Err(SetupError::new(
+            "the debits give one file per scheme; name the output with --output",
+        )
+        .into()),
+        (Some(path), 1) => Ok(vec![Some(path.to_path_buf())]),
+        (Some(path), _) => {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "pain008".into());
+            let ext = path
+                .extension()
+                .map(|e| e.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "xml".into());
+            Ok(messages
+                .iter()
+                .map(|m| Some(path.with_file_name(format!("{stem}-{}.{ext}", m.instrument()))))
+                .collect())
+        }
+    }
+}
+
+/// Writes beside the target, syncs, then renames: a reader (or the bank upload) never sees half
+/// a file, and a crash leaves either the old file or the new one.
+pub(crate) fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, temp.as_file_mut());
+        write(&mut out)?;
+        out.flush()?;
+    }
+    temp.as_file().sync_all()?;
+    temp.persist(path)?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+fn report_problems(args: &Pain008Args, problems: &[Problem]) -> anyhow::Result<Outcome> {
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(problems)?);
+    } else {
+        eprintln!(
+            "{} problem{} found, nothing was written:",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        );
+        for p in problems {
+            eprintln!("  {p}");
+        }
+    }
+    Ok(Outcome::ProblemsFound)
+}

@@ -1,0 +1,238 @@
+//! The first user-facing face, run as the real binary: `lastschrift check` and
+//! `lastschrift pain008` with the example inputs shipped in `examples/`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const TODAY: &str = "2027-02-10";
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_lastschrift"))
+}
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("the lastschrift binary runs");
+    (
+        status.code().expect("exited normally"),
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    )
+}
+
+#[test]
+fn check_prints_the_normalised_value_or_the_reason() {
+    let (code, out, _) = run(bin().args(["check", "iban", "de89 3704 0044 0532 0130 00"]));
+    assert_eq!(code, 0);
+    assert_eq!(
+        out.trim(),
+        "DE89370400440532013000  (DE89 3704 0044 0532 0130 00)"
+    );
+
+    let (code, out, _) = run(bin().args(["check", "iban", "DE8937040044053201300", "--json"]));
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["valid"], false);
+    assert!(
+        v["reason"].as_str().unwrap().contains("22 characters"),
+        "{v}"
+    );
+
+    let (code, out, _) = run(bin().args(["check", "creditor-id", "de98 zzz 0999 9999 999"]));
+    assert_eq!((code, out.trim()), (0, "DE98ZZZ09999999999"));
+    let (code, out, _) = run(bin().args(["check", "bic", "COBADEF"]));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("invalid: "), "{out}");
+}
+
+#[test]
+fn json_example_gives_the_same_bytes_every_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut written = Vec::new();
+    for name in ["a.xml", "b.xml"] {
+        let path = dir.path().join(name);
+        let (code, out, err) = run(bin()
+            .args([
+                "pain008",
+                "--charset",
+                "german",
+                "--today",
+                TODAY,
+                "--input",
+            ])
+            .arg(examples().join("debits.json"))
+            .arg("--output")
+            .arg(&path));
+        assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
+        assert!(out.contains("2 debits, 72.00 EUR"), "{out}");
+        // Ø and the en dash are outside the German set: reported, never silent.
+        assert!(err.contains("warning: debits[1]"), "{err}");
+        written.push(std::fs::read(&path).unwrap());
+    }
+    assert_eq!(written[0], written[1]);
+    let xml = String::from_utf8(written.remove(0)).unwrap();
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+    assert!(xml.contains("<MsgId>BEITRAG-2027-03</MsgId>"));
+    assert!(xml.contains("<Nm>Jürgen Müller &amp; Söhne</Nm>"), "{xml}");
+    assert!(xml.contains("<Id>SMNDA</Id>"));
+}
+
+#[test]
+fn problems_are_listed_as_json_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bad.json");
+    let mut raw: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(examples().join("debits.json")).unwrap()).unwrap();
+    raw["debits"][0]["debtor"]["iban"] = "DE89 3704 0044 0532 0130 01".into();
+    raw["debits"][1]["amount"] = "0.00".into();
+    std::fs::write(&input, raw.to_string()).unwrap();
+    let output = dir.path().join("out.xml");
+    let (code, out, _) = run(bin()
+        .args(["pain008", "--json", "--today", TODAY, "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&output));
+    assert_eq!(code, 1);
+    let problems: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let fields: Vec<&str> = problems
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect();
+    assert!(fields.contains(&"debits[0].debtor.iban"), "{out}");
+    assert!(fields.contains(&"debits[1].amount"), "{out}");
+    assert_eq!(problems[0]["debit"], 0);
+    assert_eq!(problems[0]["end_to_end_id"], "BEITRAG-2027-03-0001");
+    assert!(
+        !output.exists(),
+        "a message with problems must not be written"
+    );
+}
+
+#[test]
+fn csv_with_creditor_file_and_mixed_schemes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("beitraege.xml");
+    let (code, stdout, err) = run(bin()
+        .args(["pain008", "--today", TODAY, "--input"])
+        .arg(examples().join("debits.csv"))
+        .arg("--creditor")
+        .arg(examples().join("creditor.toml"))
+        .arg("--output")
+        .arg(&out));
+    assert_eq!(code, 0, "{stdout}\n{err}");
+    let xml = std::fs::read_to_string(&out).unwrap();
+    assert!(xml.contains("<NbOfTxs>2</NbOfTxs>") && xml.contains("<CtrlSum>72.00</CtrlSum>"));
+    assert!(xml.contains("<EndToEndId>ROW-000002</EndToEndId>"));
+
+    let csv = dir.path().join("mixed.csv");
+    std::fs::write(
+        &csv,
+        "mandate_id,mandate_signed_on,name,iban,amount,collection_date,scheme\n\
+         M-1,2020-01-01,Alpha GmbH,DE89370400440532013000,10.00,2027-03-01,CORE\n\
+         M-2,2020-01-01,Beta AG,DE75512108001245126199,20.00,2027-03-01,B2B\n",
+    )
+    .unwrap();
+    let creditor = [
+        "--creditor-name",
+        "Firma",
+        "--creditor-iban",
+        "DE02120300000000202051",
+        "--creditor-id",
+        "DE98ZZZ09999999999",
+    ];
+    let (code, _, err) = run(bin()
+        .args(["pain008", "--today", TODAY, "--input"])
+        .arg(&csv)
+        .args(creditor)
+        .arg("--output")
+        .arg(dir.path().join("mixed.xml")));
+    assert_eq!(code, 1);
+    assert!(err.contains("B2B"), "{err}");
+
+    let (code, stdout, err) = run(bin()
+        .args([
+            "pain008",
+            "--split-schemes",
+            "--json",
+            "--today",
+            TODAY,
+            "--input",
+        ])
+        .arg(&csv)
+        .args(creditor)
+        .arg("--output")
+        .arg(dir.path().join("mixed.xml")));
+    assert_eq!(code, 0, "{err}");
+    let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["files"].as_array().unwrap().len(), 2);
+    assert!(dir.path().join("mixed-CORE.xml").exists());
+    assert!(dir.path().join("mixed-B2B.xml").exists());
+}
+
+#[test]
+fn setup_errors_exit_with_2() {
+    let (code, _, err) = run(bin().args(["pain008", "--input", "/nonexistent/debits.json"]));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("cannot read the input file /nonexistent/debits.json"),
+        "{err}"
+    );
+    let (code, _, _) = run(bin().args(["check", "telephone", "123"]));
+    assert_eq!(code, 2);
+}
+
+/// Both formats written by the CLI pass xmllint against the ISO and the German schemas.
+#[cfg(feature = "xsd")]
+#[test]
+fn written_files_validate_against_the_schemas() {
+    let xsd = std::env::var_os("SEPA_XSD_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ref/xsd"));
+    assert!(
+        xsd.join("pain.008.001.08.xsd").is_file(),
+        "the schema folder {} is missing; set SEPA_XSD_DIR to ../shared/ref/xsd",
+        xsd.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for (format, schemas) in [
+        (
+            "pain.008.001.08",
+            ["pain.008.001.08.xsd", "dk/pain.008.001.08_GBIC_5.xsd"],
+        ),
+        (
+            "pain.008.001.02",
+            ["pain.008.001.02.xsd", "dk/pain.008.001.02_GBIC_3.xsd"],
+        ),
+    ] {
+        let out = dir.path().join(format!("{format}.xml"));
+        let (code, _, err) = run(bin()
+            .args(["pain008", "--format", format, "--today", TODAY, "--input"])
+            .arg(examples().join("debits.csv"))
+            .arg("--creditor")
+            .arg(examples().join("creditor.toml"))
+            .arg("--output")
+            .arg(&out));
+        assert_eq!(code, 0, "{err}");
+        for schema in schemas {
+            let result = Command::new("xmllint")
+                .arg("--noout")
+                .arg("--schema")
+                .arg(xsd.join(schema))
+                .arg(&out)
+                .output()
+                .expect("xmllint is needed for this suite (Debian package libxml2-utils)");
+            assert!(
+                result.status.success(),
+                "{format} against {schema}: {}",
+                String::from_utf8_lossy(&result.stderr)
+            );
+        }
+    }
+}
