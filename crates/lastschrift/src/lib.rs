@@ -4,3 +4,4 @@ pub mod cli;
 pub mod secret;
 pub mod settings;
 pub mod store;
+pub mod sync;

@@ -1,0 +1,361 @@
+//! Sync over real HTTP against the sevdesk sandbox, into a real store.
+//!
+//! Every test runs on a fresh SQLite file always, and on PostgreSQL with the feature
+//! `postgres-tests` (LASTSCHRIFT_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test;
+//! one schema per test, dropped afterwards). If PostgreSQL cannot be reached those tests fail
+//! with a sentence saying so.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use lastschrift::settings::{DatabaseUrl, Settings};
+use lastschrift::store::*;
+use lastschrift::sync::{NoProgress, SyncStage, WATERMARK_RESOURCE, sync};
+use sevdesk::{ApiToken, Client, ClientConfig, RetryPolicy};
+use sevdesk_sandbox::generate::{CATEGORY_INVOICE_ADDRESS, FIELD_MANDATE_REFERENCE};
+use sevdesk_sandbox::{Sandbox, SandboxConfig};
+
+async fn sandbox() -> Sandbox {
+    Sandbox::start(SandboxConfig {
+        invoices: 80,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("the sandbox starts on 127.0.0.1:0")
+}
+
+fn client_for(sb: &Sandbox) -> Client {
+    let mut cfg = ClientConfig::new(ApiToken::new(sb.token()).expect("sandbox token is usable"))
+        .with_base_url(sb.base_url());
+    cfg.retry = RetryPolicy {
+        max_retries: 2,
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(40),
+        max_retry_after: Duration::from_secs(2),
+    };
+    Client::new(cfg).expect("client config is valid")
+}
+
+/// Open invoices (200/750) of the sandbox data, by id.
+fn open_invoice_ids(sb: &Sandbox) -> Vec<i64> {
+    sb.with_data(|d| {
+        d.invoices
+            .values()
+            .filter(|i| i.status == 200 || i.status == 750)
+            .map(|i| i.id as i64)
+            .collect()
+    })
+}
+
+async fn run_sqlite<F, Fut>(test: F)
+where
+    F: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = DatabaseUrl::sqlite_file(&dir.path().join("data").join("lastschrift.sqlite3"));
+    let store = open_url(&url).await.expect("open SQLite store");
+    test(store.clone()).await;
+    store.close().await;
+}
+
+#[cfg(feature = "postgres-tests")]
+async fn run_postgres<F, Fut>(test: F)
+where
+    F: FnOnce(Arc<dyn Store>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    use futures_util::FutureExt;
+    use sqlx::Connection;
+    use std::panic::AssertUnwindSafe;
+    let base = std::env::var("LASTSCHRIFT_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let shown = DatabaseUrl::new(base.clone()).masked();
+    let mut admin = sqlx::PgConnection::connect(&base)
+        .await
+        .unwrap_or_else(|error| {
+            panic!(
+                "PostgreSQL at {shown} is not reachable ({error}); start it or point \
+             LASTSCHRIFT_TEST_POSTGRES_URL at a server, or run without --features postgres-tests"
+            )
+        });
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let schema = format!("lastschrift_sync_{}_{nanos}", std::process::id());
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut admin)
+        .await
+        .expect("create test schema");
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let url = DatabaseUrl::new(format!(
+        "{base}{separator}options=-c%20search_path%3D{schema}"
+    ));
+    let outcome = AssertUnwindSafe(async {
+        let store = open_url(&url).await.expect("open PostgreSQL store");
+        test(store.clone()).await;
+        store.close().await;
+    })
+    .catch_unwind()
+    .await;
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&mut admin)
+        .await
+        .expect("drop test schema");
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+macro_rules! backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::run_sqlite(super::tests::$name).await;
+            }
+
+            #[cfg(feature = "postgres-tests")]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::run_postgres(super::tests::$name).await;
+            }
+        }
+    )+};
+}
+
+backends!(
+    first_sync_stores_all_open_invoices_and_contacts,
+    second_sync_picks_up_exactly_the_changes,
+    broken_records_are_reported_and_the_rest_stored,
+);
+
+mod tests {
+    use super::*;
+
+    pub async fn first_sync_stores_all_open_invoices_and_contacts(store: Arc<dyn Store>) {
+        let sb = sandbox().await;
+        let client = client_for(&sb);
+        let settings = Settings::default();
+        let stages = std::sync::Mutex::new(Vec::new());
+        let progress = |s: SyncStage| stages.lock().unwrap().push(s);
+
+        let summary = sync(&*store, &client, &settings, &progress, Utc::now())
+            .await
+            .expect("first sync succeeds");
+
+        assert!(!summary.incremental);
+        assert!(summary.problems.is_empty(), "{:?}", summary.problems);
+        let mut expected = open_invoice_ids(&sb);
+        expected.sort_unstable();
+        assert!(!expected.is_empty(), "the sandbox data has open invoices");
+        let stored: Vec<i64> = store
+            .open_invoices()
+            .await
+            .unwrap()
+            .iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(stored, expected);
+        assert_eq!(summary.invoices.inserted, expected.len() as u64);
+        let contact_count = sb.with_data(|d| d.contacts.len());
+        assert_eq!(store.contacts().await.unwrap().len(), contact_count);
+        assert_eq!(summary.contacts.inserted, contact_count as u64);
+
+        // One invoice and its contact field by field against the sandbox's data.
+        let (inv, contact, mandate_field, invoice_address, email) = sb.with_data(|d| {
+            let inv = d.invoices[&(expected[0] as u64)].clone();
+            let c = d.contacts[&inv.contact_id].clone();
+            let field = d
+                .custom_field_value(c.id, FIELD_MANDATE_REFERENCE)
+                .map(str::to_owned);
+            let addr = d
+                .addresses
+                .values()
+                .find(|a| a.contact_id == c.id && a.category_id == Some(CATEGORY_INVOICE_ADDRESS))
+                .or_else(|| d.addresses.values().find(|a| a.contact_id == c.id))
+                .map(|a| {
+                    (
+                        a.city.clone(),
+                        d.country_code(a.country_id).map(str::to_uppercase),
+                    )
+                });
+            let mails: Vec<_> = d
+                .communication_ways
+                .values()
+                .filter(|w| w.contact_id == c.id && w.kind == "EMAIL")
+                .cloned()
+                .collect();
+            let email = mails
+                .iter()
+                .find(|w| w.key_id == 8)
+                .or_else(|| mails.iter().find(|w| w.main))
+                .or_else(|| mails.first())
+                .map(|w| w.value.clone());
+            (inv, c, field, addr, email)
+        });
+        let got = store.invoice(inv.id as i64).await.unwrap().expect("stored");
+        assert_eq!(got.sum_gross_cents, inv.sum_gross);
+        assert_eq!(got.paid_cents, inv.paid_amount);
+        assert_eq!(got.number, inv.invoice_number);
+        assert_eq!(got.due_date, Some(inv.due_date()));
+        assert_eq!(got.contact_id, inv.contact_id as i64);
+        let got = store
+            .contact(contact.id as i64)
+            .await
+            .unwrap()
+            .expect("stored");
+        assert_eq!(got.display_name, contact.display_name());
+        assert_eq!(got.iban, contact.bank_account);
+        assert_eq!(got.mandate_reference, contact.mandate_reference);
+        assert_eq!(got.mandate_reference_field, mandate_field);
+        assert_eq!(got.email, email);
+        if let Some((city, country)) = invoice_address {
+            assert_eq!(got.city, city);
+            assert_eq!(got.country_code, country);
+        }
+
+        // Every request is in the store's log, all GET; sevdesk saw no write.
+        let log = store.request_log(Page::first(10_000)).await.unwrap();
+        assert_eq!(log.total, summary.requests as i64);
+        assert!(summary.requests > 0);
+        assert!(log.items.iter().all(|e| e.method == "GET"));
+        assert_eq!(sb.write_attempts(), 0);
+        assert!(sb.requests().iter().all(|r| r.method == "GET"));
+
+        assert_eq!(
+            store.sync_watermark(WATERMARK_RESOURCE).await.unwrap(),
+            Some(summary.watermark)
+        );
+        let last = store.last_sync().await.unwrap().expect("a report is saved");
+        assert_eq!(last.id, summary.report_id);
+        assert_eq!(
+            last.report.new,
+            summary.invoices.inserted + summary.contacts.inserted
+        );
+        let stages = stages.into_inner().unwrap();
+        assert_eq!(
+            stages.first(),
+            Some(&SyncStage::Reading { incremental: false })
+        );
+        assert_eq!(stages.last(), Some(&SyncStage::Finished));
+    }
+
+    pub async fn second_sync_picks_up_exactly_the_changes(store: Arc<dyn Store>) {
+        let sb = sandbox().await;
+        let client = client_for(&sb);
+        let settings = Settings::default();
+        sync(&*store, &client, &settings, &NoProgress, Utc::now())
+            .await
+            .expect("first sync succeeds");
+
+        let paid = open_invoice_ids(&sb)[0];
+        let contact_id = sb.with_data(|d| {
+            // A contact with no open invoice, so the two changes are independent.
+            *d.contacts.keys().last().expect("contacts")
+        });
+        let new_iban = "DE02120300000000202051".to_string();
+        sb.with_data(|d| {
+            assert!(d.mark_invoice_paid(paid as u64));
+            assert!(d.set_contact_iban(contact_id, Some(new_iban.clone())));
+        });
+
+        let summary = sync(&*store, &client, &settings, &NoProgress, Utc::now())
+            .await
+            .expect("second sync succeeds");
+        assert!(summary.incremental);
+        assert!(summary.problems.is_empty(), "{:?}", summary.problems);
+        assert_eq!(summary.invoices_gone, 1);
+        assert_eq!(summary.invoices, UpsertCounts::default());
+        assert_eq!(
+            summary.contacts,
+            UpsertCounts {
+                inserted: 0,
+                updated: 1
+            }
+        );
+        let gone = store.invoice(paid).await.unwrap().expect("still stored");
+        assert!(gone.gone);
+        assert_eq!(gone.status, invoice_status::PAID);
+        assert!(
+            !store
+                .open_invoices()
+                .await
+                .unwrap()
+                .iter()
+                .any(|i| i.id == paid)
+        );
+        let contact = store.contact(contact_id as i64).await.unwrap().unwrap();
+        assert_eq!(contact.iban.as_deref(), Some(new_iban.as_str()));
+
+        let last = store.last_sync().await.unwrap().unwrap();
+        assert_eq!(
+            (last.report.new, last.report.changed, last.report.gone),
+            (0, 1, 1)
+        );
+        assert_eq!(store.sync_history(Page::first(10)).await.unwrap().total, 2);
+
+        // A third sync with nothing changed reports nothing.
+        let summary = sync(&*store, &client, &settings, &NoProgress, Utc::now())
+            .await
+            .expect("third sync succeeds");
+        assert_eq!(summary.invoices, UpsertCounts::default());
+        assert_eq!(summary.contacts, UpsertCounts::default());
+        assert_eq!(summary.invoices_gone, 0);
+        assert_eq!(sb.write_attempts(), 0);
+    }
+
+    pub async fn broken_records_are_reported_and_the_rest_stored(store: Arc<dyn Store>) {
+        let sb = sandbox().await;
+        let client = client_for(&sb);
+        let open = open_invoice_ids(&sb);
+        let (orphan, no_currency) = sb.with_data(|d| {
+            let numbered: Vec<u64> = open
+                .iter()
+                .map(|id| *id as u64)
+                .filter(|id| d.invoices[id].invoice_number.is_some())
+                .collect();
+            let (a, b) = (numbered[0], numbered[1]);
+            d.invoices.get_mut(&a).unwrap().contact_id = 999_999_999;
+            d.invoices.get_mut(&b).unwrap().currency = String::new();
+            (
+                d.invoices[&a].invoice_number.clone().unwrap(),
+                d.invoices[&b].invoice_number.clone().unwrap(),
+            )
+        });
+
+        let summary = sync(
+            &*store,
+            &client,
+            &Settings::default(),
+            &NoProgress,
+            Utc::now(),
+        )
+        .await
+        .expect("a broken record does not stop the sync");
+
+        assert_eq!(summary.problems.len(), 2, "{:?}", summary.problems);
+        let find = |number: &str| {
+            summary
+                .problems
+                .iter()
+                .find(|p| p.id.as_deref() == Some(number))
+                .unwrap_or_else(|| panic!("no problem names {number}: {:?}", summary.problems))
+        };
+        let p = find(&orphan);
+        assert_eq!(p.object, "Invoice");
+        assert!(p.message.contains("`contact`"), "{}", p.message);
+        assert!(p.message.contains("999999999"), "{}", p.message);
+        let p = find(&no_currency);
+        assert!(p.message.contains("`currency`"), "{}", p.message);
+
+        assert_eq!(store.open_invoices().await.unwrap().len(), open.len() - 2);
+        assert_eq!(summary.invoices.inserted, (open.len() - 2) as u64);
+        let report = store.last_sync().await.unwrap().unwrap().report;
+        assert_eq!(report.problems, summary.problems);
+        assert_eq!(sb.write_attempts(), 0);
+    }
+}
