@@ -160,11 +160,15 @@ pub async fn sync(
     // --- contacts ---------------------------------------------------------------------------
     let mut contacts = Vec::new();
     let mut mapped_ids: HashSet<u64> = HashSet::new();
+    let mut skipped_contacts: HashSet<u64> = HashSet::new();
     for c in &snapshot.contacts {
         mapped_ids.insert(c.id.0);
         match map_contact(c, &lookups) {
             Ok(contact) => contacts.push(contact),
-            Err(problem) => problems.push(problem),
+            Err(problem) => {
+                skipped_contacts.insert(c.id.0);
+                problems.push(problem);
+            }
         }
     }
     let stored_contacts: HashMap<SevdeskId, Contact> = if incremental {
@@ -192,7 +196,10 @@ pub async fn sync(
                 let c = client.contact(sevdesk::Id(*owner)).await?;
                 match map_contact(&c, &lookups) {
                     Ok(contact) => contacts.push(contact),
-                    Err(problem) => problems.push(problem),
+                    Err(problem) => {
+                        skipped_contacts.insert(c.id.0);
+                        problems.push(problem);
+                    }
                 }
             }
         }
@@ -223,7 +230,7 @@ pub async fn sync(
             seen.insert(id);
         }
         if inv.is_open() {
-            match map_invoice(inv, &known_contacts) {
+            match map_invoice(inv, &known_contacts, &skipped_contacts) {
                 Ok(invoice) => open.push(invoice),
                 Err(problem) => problems.push(problem),
             }
@@ -232,7 +239,7 @@ pub async fn sync(
         {
             // Keep the new status and amounts for the history, then flag it; if the closed
             // record does not map, flagging it is still right.
-            if let Ok(invoice) = map_invoice(inv, &known_contacts) {
+            if let Ok(invoice) = map_invoice(inv, &known_contacts, &skipped_contacts) {
                 closed.push(invoice);
             }
             gone_ids.push(id);
@@ -589,12 +596,23 @@ fn amount_cents(
 fn map_invoice(
     inv: &sevdesk::Invoice,
     known_contacts: &HashSet<SevdeskId>,
+    skipped_contacts: &HashSet<u64>,
 ) -> Result<Invoice, SyncProblem> {
     let id = sevdesk_id(inv.id).ok_or_else(|| invoice_problem(inv, "id", "is too large"))?;
     let contact = inv
         .contact
         .as_ref()
         .ok_or_else(|| invoice_problem(inv, "contact", "is missing"))?;
+    if skipped_contacts.contains(&contact.id.0) {
+        return Err(invoice_problem(
+            inv,
+            "contact",
+            &format!(
+                "names contact {}, which was skipped (see that contact's problem)",
+                contact.id
+            ),
+        ));
+    }
     let contact_id = sevdesk_id(contact.id)
         .filter(|id| known_contacts.contains(id))
         .ok_or_else(|| {

@@ -14,7 +14,9 @@ use lastschrift::settings::{DatabaseUrl, Settings};
 use lastschrift::store::*;
 use lastschrift::sync::{NoProgress, SyncStage, WATERMARK_RESOURCE, sync};
 use sevdesk::{ApiToken, Client, ClientConfig, RetryPolicy};
-use sevdesk_sandbox::generate::{CATEGORY_INVOICE_ADDRESS, FIELD_MANDATE_REFERENCE};
+use sevdesk_sandbox::generate::{
+    CATEGORY_INVOICE_ADDRESS, FIELD_MANDATE_DATE, FIELD_MANDATE_REFERENCE,
+};
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
 
 async fn sandbox() -> Sandbox {
@@ -36,6 +38,55 @@ fn client_for(sb: &Sandbox) -> Client {
         max_retry_after: Duration::from_secs(2),
     };
     Client::new(cfg).expect("client config is valid")
+}
+
+/// The store record the sync should make of a sandbox contact, derived here independently.
+fn expected_contact(d: &sevdesk_sandbox::Dataset, c: &sevdesk_sandbox::model::Contact) -> Contact {
+    let mut addrs: Vec<_> = d
+        .addresses
+        .values()
+        .filter(|a| a.contact_id == c.id)
+        .collect();
+    addrs.sort_by_key(|a| a.id);
+    let addr = addrs
+        .iter()
+        .find(|a| a.category_id == Some(CATEGORY_INVOICE_ADDRESS))
+        .or_else(|| addrs.first());
+    let mut mails: Vec<_> = d
+        .communication_ways
+        .values()
+        .filter(|w| w.contact_id == c.id && w.kind == "EMAIL")
+        .collect();
+    mails.sort_by_key(|w| w.id);
+    let email = mails
+        .iter()
+        .find(|w| w.key_id == 8)
+        .or_else(|| mails.iter().find(|w| w.main))
+        .or_else(|| mails.first())
+        .map(|w| w.value.clone());
+    let text = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    Contact {
+        id: c.id as i64,
+        customer_number: Some(c.customer_number.clone()),
+        display_name: c.display_name(),
+        is_organisation: !c.is_person(),
+        parent_id: c.parent.map(|p| p as i64),
+        iban: text(&c.bank_account),
+        bic: text(&c.bank_number),
+        mandate_reference_field: d
+            .custom_field_value(c.id, FIELD_MANDATE_REFERENCE)
+            .map(str::to_owned),
+        mandate_reference: text(&c.mandate_reference),
+        signature_date_field: d
+            .custom_field_value(c.id, FIELD_MANDATE_DATE)
+            .map(str::to_owned),
+        email,
+        street: addr.and_then(|a| text(&a.street)),
+        zip: addr.and_then(|a| text(&a.zip)),
+        city: addr.and_then(|a| text(&a.city)),
+        country_code: addr.and_then(|a| d.country_code(a.country_id).map(str::to_uppercase)),
+        updated_at: Some(c.update),
+    }
 }
 
 /// Open invoices (200/750) of the sandbox data, by id.
@@ -131,6 +182,7 @@ backends!(
     first_sync_stores_all_open_invoices_and_contacts,
     second_sync_picks_up_exactly_the_changes,
     broken_records_are_reported_and_the_rest_stored,
+    changed_address_or_field_alone_updates_the_contact,
 );
 
 mod tests {
@@ -165,59 +217,37 @@ mod tests {
         assert_eq!(store.contacts().await.unwrap().len(), contact_count);
         assert_eq!(summary.contacts.inserted, contact_count as u64);
 
-        // One invoice and its contact field by field against the sandbox's data.
-        let (inv, contact, mandate_field, invoice_address, email) = sb.with_data(|d| {
-            let inv = d.invoices[&(expected[0] as u64)].clone();
-            let c = d.contacts[&inv.contact_id].clone();
-            let field = d
-                .custom_field_value(c.id, FIELD_MANDATE_REFERENCE)
-                .map(str::to_owned);
-            let addr = d
-                .addresses
-                .values()
-                .find(|a| a.contact_id == c.id && a.category_id == Some(CATEGORY_INVOICE_ADDRESS))
-                .or_else(|| d.addresses.values().find(|a| a.contact_id == c.id))
-                .map(|a| {
-                    (
-                        a.city.clone(),
-                        d.country_code(a.country_id).map(str::to_uppercase),
-                    )
-                });
-            let mails: Vec<_> = d
-                .communication_ways
-                .values()
-                .filter(|w| w.contact_id == c.id && w.kind == "EMAIL")
-                .cloned()
-                .collect();
-            let email = mails
-                .iter()
-                .find(|w| w.key_id == 8)
-                .or_else(|| mails.iter().find(|w| w.main))
-                .or_else(|| mails.first())
-                .map(|w| w.value.clone());
-            (inv, c, field, addr, email)
-        });
-        let got = store.invoice(inv.id as i64).await.unwrap().expect("stored");
-        assert_eq!(got.sum_gross_cents, inv.sum_gross);
-        assert_eq!(got.paid_cents, inv.paid_amount);
-        assert_eq!(got.number, inv.invoice_number);
-        assert_eq!(got.due_date, Some(inv.due_date()));
-        assert_eq!(got.contact_id, inv.contact_id as i64);
-        let got = store
-            .contact(contact.id as i64)
+        // Every open invoice and every contact, field by field, against the sandbox's data.
+        let data = sb.with_data(|d| d.clone());
+        for id in &expected {
+            let inv = &data.invoices[&(*id as u64)];
+            let got = store.invoice(*id).await.unwrap().expect("stored");
+            assert_eq!(got.sum_gross_cents, inv.sum_gross, "invoice {id}");
+            assert_eq!(got.paid_cents, inv.paid_amount, "invoice {id}");
+            assert_eq!(got.number, inv.invoice_number, "invoice {id}");
+            assert_eq!(got.invoice_type, inv.invoice_type, "invoice {id}");
+            assert_eq!(got.status, i32::from(inv.status), "invoice {id}");
+            assert_eq!(got.currency, inv.currency, "invoice {id}");
+            assert_eq!(got.invoice_date, Some(inv.invoice_date), "invoice {id}");
+            assert_eq!(got.due_date, Some(inv.due_date()), "invoice {id}");
+            assert_eq!(got.contact_id, inv.contact_id as i64, "invoice {id}");
+            assert_eq!(
+                got.payment_method_id,
+                inv.payment_method_id.map(|p| p as i64),
+                "invoice {id}"
+            );
+        }
+        let stored: std::collections::HashMap<i64, Contact> = store
+            .contacts()
             .await
             .unwrap()
-            .expect("stored");
-        assert_eq!(got.display_name, contact.display_name());
-        assert_eq!(got.iban, contact.bank_account);
-        assert_eq!(got.mandate_reference, contact.mandate_reference);
-        assert_eq!(got.mandate_reference_field, mandate_field);
-        assert_eq!(got.email, email);
-        if let Some((city, country)) = invoice_address {
-            assert_eq!(got.city, city);
-            assert_eq!(got.country_code, country);
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        for c in data.contacts.values() {
+            let got = &stored[&(c.id as i64)];
+            assert_eq!(got, &expected_contact(&data, c), "contact {}", c.id);
         }
-
         // Every request is in the store's log, all GET; sevdesk saw no write.
         let log = store.request_log(Page::first(10_000)).await.unwrap();
         assert_eq!(log.total, summary.requests as i64);
@@ -326,6 +356,26 @@ mod tests {
                 d.invoices[&b].invoice_number.clone().unwrap(),
             )
         });
+        // A contact without any name, owner of some open invoices: it and they are skipped.
+        let (nameless, nameless_number, its_invoices) = sb.with_data(|d| {
+            let owner = d.invoices[&(open[open.len() - 1] as u64)].contact_id;
+            let c = d.contacts.get_mut(&owner).unwrap();
+            c.name = None;
+            c.surename = None;
+            c.familyname = None;
+            let number = c.customer_number.clone();
+            let invoices: Vec<String> = d
+                .invoices
+                .values()
+                .filter(|i| i.contact_id == owner && (i.status == 200 || i.status == 750))
+                .map(|i| {
+                    i.invoice_number
+                        .clone()
+                        .unwrap_or_else(|| format!("id {}", i.id))
+                })
+                .collect();
+            (owner, number, invoices)
+        });
 
         let summary = sync(
             &*store,
@@ -337,7 +387,12 @@ mod tests {
         .await
         .expect("a broken record does not stop the sync");
 
-        assert_eq!(summary.problems.len(), 2, "{:?}", summary.problems);
+        assert_eq!(
+            summary.problems.len(),
+            3 + its_invoices.len(),
+            "{:?}",
+            summary.problems
+        );
         let find = |number: &str| {
             summary
                 .problems
@@ -352,10 +407,87 @@ mod tests {
         let p = find(&no_currency);
         assert!(p.message.contains("`currency`"), "{}", p.message);
 
-        assert_eq!(store.open_invoices().await.unwrap().len(), open.len() - 2);
-        assert_eq!(summary.invoices.inserted, (open.len() - 2) as u64);
+        let p = find(&nameless_number);
+        assert_eq!(p.object, "Contact");
+        assert!(p.message.contains("`name`"), "{}", p.message);
+        assert!(store.contact(nameless as i64).await.unwrap().is_none());
+        for number in &its_invoices {
+            let p = find(number);
+            assert!(p.message.contains("skipped"), "{}", p.message);
+        }
+
+        let stored_open = open.len() - 2 - its_invoices.len();
+        assert_eq!(store.open_invoices().await.unwrap().len(), stored_open);
+        assert_eq!(summary.invoices.inserted, stored_open as u64);
+        let contacts = sb.with_data(|d| d.contacts.len());
+        assert_eq!(store.contacts().await.unwrap().len(), contacts - 1);
         let report = store.last_sync().await.unwrap().unwrap().report;
         assert_eq!(report.problems, summary.problems);
+        assert_eq!(sb.write_attempts(), 0);
+    }
+
+    pub async fn changed_address_or_field_alone_updates_the_contact(store: Arc<dyn Store>) {
+        let sb = sandbox().await;
+        let client = client_for(&sb);
+        let settings = Settings::default();
+        sync(&*store, &client, &settings, &NoProgress, Utc::now())
+            .await
+            .expect("first sync succeeds");
+
+        // Only sub-records change: an address of one contact, the mandate field of another.
+        let (moved, renumbered) = sb.with_data(|d| {
+            let t = d.change_time();
+            // An invoice address: the one the sync must pick for its contact.
+            let address = d
+                .addresses
+                .values_mut()
+                .find(|a| a.category_id == Some(CATEGORY_INVOICE_ADDRESS))
+                .expect("an invoice address");
+            address.city = Some("Neustadt an der Weinstraße".into());
+            address.update = t;
+            let moved = address.contact_id;
+            let field_setting = d
+                .custom_field_settings
+                .values()
+                .find(|s| s.identifier == FIELD_MANDATE_REFERENCE)
+                .expect("mandate field setting")
+                .id;
+            let field = d
+                .custom_fields
+                .values_mut()
+                .find(|f| f.setting_id == field_setting && f.contact_id != moved)
+                .expect("a contact with a mandate field");
+            field.value = "MANDAT-NEU-0001".into();
+            field.update = t;
+            (moved, field.contact_id)
+        });
+
+        let summary = sync(&*store, &client, &settings, &NoProgress, Utc::now())
+            .await
+            .expect("second sync succeeds");
+        assert!(summary.incremental);
+        assert!(summary.problems.is_empty(), "{:?}", summary.problems);
+        assert_eq!(
+            summary.contacts,
+            UpsertCounts {
+                inserted: 0,
+                updated: 2
+            }
+        );
+        let data = sb.with_data(|d| d.clone());
+        for id in [moved, renumbered] {
+            let got = store.contact(id as i64).await.unwrap().unwrap();
+            assert_eq!(
+                got,
+                expected_contact(&data, &data.contacts[&id]),
+                "contact {id}"
+            );
+        }
+        let got = store.contact(renumbered as i64).await.unwrap().unwrap();
+        assert_eq!(
+            got.mandate_reference_field.as_deref(),
+            Some("MANDAT-NEU-0001")
+        );
         assert_eq!(sb.write_attempts(), 0);
     }
 }
