@@ -101,6 +101,9 @@ pub struct SyncSummary {
 }
 
 /// Runs one sync. `now` is when the sync started, as the caller's clock says.
+///
+/// The requests sent are appended to the store's request log also when the sync fails, so the
+/// log proves what was sent in every case.
 pub async fn sync(
     store: &dyn Store,
     client: &sevdesk::Client,
@@ -109,6 +112,43 @@ pub async fn sync(
     now: DateTime<Utc>,
 ) -> Result<SyncSummary, SyncError> {
     let log_since = SystemTime::now();
+    let outcome = run(store, client, settings, progress, now).await;
+    let entries = request_entries(client, log_since);
+    let logged = store.append_request_log(&entries).await;
+    let mut summary = outcome?;
+    logged?;
+    summary.requests = entries.len();
+    Ok(summary)
+}
+
+/// The requests this client sent since `since`, as log entries.
+fn request_entries(client: &sevdesk::Client, since: SystemTime) -> Vec<NewRequestLogEntry> {
+    client
+        .request_log()
+        .records()
+        .into_iter()
+        .filter(|r| r.started_at >= since)
+        .map(|r| NewRequestLogEntry {
+            at: DateTime::<Utc>::from(r.started_at),
+            method: r.method.to_owned(),
+            path: if r.query.is_empty() {
+                r.path
+            } else {
+                format!("{}?{}", r.path, r.query)
+            },
+            status: r.status.map(i32::from),
+            duration_ms: i64::try_from(r.duration.as_millis()).unwrap_or(i64::MAX),
+        })
+        .collect()
+}
+
+async fn run(
+    store: &dyn Store,
+    client: &sevdesk::Client,
+    settings: &Settings,
+    progress: &dyn SyncProgress,
+    now: DateTime<Utc>,
+) -> Result<SyncSummary, SyncError> {
     let watermark = store.sync_watermark(WATERMARK_RESOURCE).await?;
     progress.stage(SyncStage::Reading {
         incremental: watermark.is_some(),
@@ -304,26 +344,7 @@ pub async fn sync(
         .collect();
     store.replace_payment_methods(&methods).await?;
 
-    // --- request log, report, watermark -------------------------------------------------------
-    let entries: Vec<NewRequestLogEntry> = client
-        .request_log()
-        .records()
-        .into_iter()
-        .filter(|r| r.started_at >= log_since)
-        .map(|r| NewRequestLogEntry {
-            at: DateTime::<Utc>::from(r.started_at),
-            method: r.method.to_owned(),
-            path: if r.query.is_empty() {
-                r.path
-            } else {
-                format!("{}?{}", r.path, r.query)
-            },
-            status: r.status.map(i32::from),
-            duration_ms: i64::try_from(r.duration.as_millis()).unwrap_or(i64::MAX),
-        })
-        .collect();
-    store.append_request_log(&entries).await?;
-
+    // --- report, watermark ----------------------------------------------------------------
     let finished_at = Utc::now();
     let report = SyncReport {
         started_at: now,
@@ -353,7 +374,7 @@ pub async fn sync(
         invoices_gone,
         open_credit_notes: notes.len(),
         payment_methods: methods.len(),
-        requests: entries.len(),
+        requests: 0,
         problems,
         report_id,
     })

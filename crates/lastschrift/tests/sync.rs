@@ -17,7 +17,7 @@ use sevdesk::{ApiToken, Client, ClientConfig, RetryPolicy};
 use sevdesk_sandbox::generate::{
     CATEGORY_INVOICE_ADDRESS, FIELD_MANDATE_DATE, FIELD_MANDATE_REFERENCE,
 };
-use sevdesk_sandbox::{Sandbox, SandboxConfig};
+use sevdesk_sandbox::{Fault, FaultKind, Sandbox, SandboxConfig};
 
 async fn sandbox() -> Sandbox {
     Sandbox::start(SandboxConfig {
@@ -183,6 +183,7 @@ backends!(
     second_sync_picks_up_exactly_the_changes,
     broken_records_are_reported_and_the_rest_stored,
     changed_address_or_field_alone_updates_the_contact,
+    failed_read_stores_nothing_but_the_request_log,
 );
 
 mod tests {
@@ -488,6 +489,51 @@ mod tests {
             got.mandate_reference_field.as_deref(),
             Some("MANDAT-NEU-0001")
         );
+        assert_eq!(sb.write_attempts(), 0);
+    }
+
+    pub async fn failed_read_stores_nothing_but_the_request_log(store: Arc<dyn Store>) {
+        let sb = sandbox().await;
+        let client = client_for(&sb);
+        let settings = Settings::default();
+        // A revoked token: sevdesk answers 401 to everything.
+        sb.set_faults(vec![Fault::always(FaultKind::RejectToken)]);
+
+        let error = sync(&*store, &client, &settings, &NoProgress, Utc::now())
+            .await
+            .expect_err("a rejected token fails the sync");
+        assert!(
+            matches!(error, lastschrift::sync::SyncError::Sevdesk(_)),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(!message.contains(sb.token()), "{message}");
+        assert_eq!(
+            store.sync_watermark(WATERMARK_RESOURCE).await.unwrap(),
+            None
+        );
+        assert!(store.last_sync().await.unwrap().is_none());
+        assert!(store.open_invoices().await.unwrap().is_empty());
+        let log = store.request_log(Page::first(1000)).await.unwrap();
+        assert!(log.total > 0, "the failed requests are logged");
+        assert!(
+            log.items.iter().any(|e| e.status == Some(401)),
+            "{:?}",
+            log.items
+        );
+
+        // Once the token works again the next sync is a full one.
+        sb.clear_faults();
+        let summary = sync(&*store, &client, &settings, &NoProgress, Utc::now())
+            .await
+            .expect("sync succeeds once sevdesk answers");
+        assert!(!summary.incremental);
+        assert_eq!(
+            store.open_invoices().await.unwrap().len(),
+            open_invoice_ids(&sb).len()
+        );
+        let total = store.request_log(Page::first(1)).await.unwrap().total;
+        assert_eq!(total, log.total + summary.requests as i64);
         assert_eq!(sb.write_attempts(), 0);
     }
 }
