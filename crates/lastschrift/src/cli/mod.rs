@@ -2,10 +2,14 @@
 //! (0 done, 1 problems found, 2 usage or setup error).
 
 mod check;
+mod connect;
+mod context;
 pub mod debit_csv;
 mod pain008;
+mod sync;
 
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Turns the open invoices of a sevdesk account into SEPA direct-debit files (pain.008).
@@ -14,13 +18,17 @@ use std::process::ExitCode;
 #[command(after_help = "Examples:
   lastschrift check iban 'DE89 3704 0044 0532 0130 00'
   lastschrift pain008 --input debits.json --output lastschriften.xml
-  lastschrift pain008 --input mitglieder.csv --creditor verein.toml --output beitraege.xml")]
+  lastschrift pain008 --input mitglieder.csv --creditor verein.toml --output beitraege.xml
+  SEVDESK_TOKEN=… lastschrift connect && lastschrift sync")]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
     /// Show more detail (repeat for even more).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
+    /// Configuration file (see lastschrift.example.toml); default ~/.config/lastschrift/lastschrift.toml.
+    #[arg(long, global = true, env = "LASTSCHRIFT_CONFIG")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -29,6 +37,10 @@ enum Command {
     Check(check::CheckArgs),
     /// Writes a pain.008 file from a JSON or CSV description of the debits.
     Pain008(Box<pain008::Pain008Args>),
+    /// Checks a sevdesk API token (one read-only call) and stores it encrypted.
+    Connect(connect::ConnectArgs),
+    /// Reads open invoices, contacts, addresses and mandate fields from sevdesk (GET only).
+    Sync(sync::SyncArgs),
 }
 
 /// Outcome of a command that ran: done, or problems found in the user's input.
@@ -61,6 +73,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Pain008(args) => pain008::run(&args),
+        Command::Connect(args) => connect::run(&args, cli.config.as_deref()),
+        Command::Sync(args) => sync::run(&args, cli.config.as_deref()),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -1,0 +1,145 @@
+//! `lastschrift connect` and `lastschrift sync` as the real binary against the sandbox over HTTP:
+//! the token is checked, stored encrypted, never printed, and only GETs reach sevdesk.
+
+use sevdesk_sandbox::{Sandbox, SandboxConfig};
+use std::path::Path;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+async fn lastschrift(data_dir: &Path, base_url: &str, token: Option<&str>, args: &[&str]) -> Run {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_lastschrift"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", data_dir)
+        .env("LASTSCHRIFT_DATA_DIR", data_dir)
+        .env("LASTSCHRIFT_SEVDESK__BASE_URL", base_url)
+        .stdin(std::process::Stdio::null());
+    if let Some(token) = token {
+        cmd.env("SEVDESK_TOKEN", token);
+    }
+    let out = cmd.output().await.expect("the lastschrift binary runs");
+    Run {
+        code: out.status.code().expect("exited normally"),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// Every byte under `dir` (database, WAL, key file) and every output must be free of the token.
+fn assert_token_absent(token: &str, dir: &Path, outputs: &[&Run]) {
+    let mut files = 0;
+    for entry in walk(dir) {
+        let bytes = std::fs::read(&entry).unwrap();
+        files += 1;
+        assert!(
+            !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+            "the token is readable in {}",
+            entry.display()
+        );
+    }
+    assert!(
+        files >= 2,
+        "expected the database and the key file in {}",
+        dir.display()
+    );
+    for run in outputs {
+        assert!(!run.stdout.contains(token) && !run.stderr.contains(token));
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_then_sync_reads_everything_and_writes_nothing() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        seed: 7,
+        invoices: 300,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let token = sandbox.token().to_string();
+    let url = sandbox.base_url();
+    let dir = tempfile::tempdir().unwrap();
+
+    let wrong = lastschrift(
+        dir.path(),
+        &url,
+        Some("0123456789abcdef0123456789abcdef"),
+        &["connect"],
+    )
+    .await;
+    assert_eq!(wrong.code, 1, "{}", wrong.stderr);
+    assert!(
+        wrong.stderr.contains("The token was not stored"),
+        "{}",
+        wrong.stderr
+    );
+    let no_token = lastschrift(dir.path(), &url, None, &["sync"]).await;
+    assert_eq!(no_token.code, 2);
+    assert!(
+        no_token.stderr.contains("run `lastschrift connect` first"),
+        "{}",
+        no_token.stderr
+    );
+
+    let connect = lastschrift(dir.path(), &url, Some(&token), &["connect"]).await;
+    assert_eq!(connect.code, 0, "{}", connect.stderr);
+    assert!(
+        connect.stdout.contains("stored encrypted"),
+        "{}",
+        connect.stdout
+    );
+
+    let first = lastschrift(dir.path(), &url, None, &["sync", "--json"]).await;
+    let summary: serde_json::Value = serde_json::from_str(&first.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {} / {}", first.stdout, first.stderr));
+    let open = sandbox.with_data(|d| {
+        d.invoices
+            .values()
+            .filter(|i| i.status == 200 || i.status == 750)
+            .count() as u64
+    });
+    let stored = summary["invoices"]["inserted"].as_u64().unwrap();
+    let skipped = summary["problems"].as_array().unwrap().len() as u64;
+    assert!(
+        stored > 0 && stored <= open && stored + skipped >= open,
+        "{summary}"
+    );
+    assert_eq!(summary["incremental"], false);
+
+    let second = lastschrift(dir.path(), &url, None, &["sync"]).await;
+    assert!(
+        second
+            .stdout
+            .starts_with("Incremental sync: invoices 0 new"),
+        "{}",
+        second.stdout
+    );
+
+    assert_eq!(sandbox.write_attempts(), 0);
+    assert!(sandbox.requests().iter().all(|r| r.method == "GET"));
+    assert_token_absent(
+        &token,
+        dir.path(),
+        &[&wrong, &no_token, &connect, &first, &second],
+    );
+    sandbox.shutdown().await;
+}
