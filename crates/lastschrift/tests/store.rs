@@ -8,6 +8,9 @@
 //! fails), so tests run in parallel and leave nothing behind. If PostgreSQL cannot be reached the
 //! PostgreSQL tests fail with a sentence saying so.
 
+#[macro_use]
+mod common;
+
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,7 +26,6 @@ struct Ctx {
     url: DatabaseUrl,
     /// SQLite only: the database file.
     sqlite_path: Option<PathBuf>,
-    _dir: Option<tempfile::TempDir>,
 }
 
 impl Ctx {
@@ -58,19 +60,18 @@ where
     F: FnOnce(Arc<Ctx>) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let path = dir.path().join("data").join("lastschrift.sqlite3");
-    let url = DatabaseUrl::sqlite_file(&path);
-    let store = open_url(&url).await.expect("open SQLite store");
-    assert_eq!(store.backend(), Backend::Sqlite);
-    let ctx = Arc::new(Ctx {
-        store,
-        url,
-        sqlite_path: Some(path),
-        _dir: Some(dir),
-    });
-    test(ctx.clone()).await;
-    ctx.store.close().await;
+    common::with_sqlite(|url, path| async move {
+        let store = open_url(&url).await.expect("open SQLite store");
+        assert_eq!(store.backend(), Backend::Sqlite);
+        let ctx = Arc::new(Ctx {
+            store,
+            url,
+            sqlite_path: Some(path),
+        });
+        test(ctx.clone()).await;
+        ctx.store.close().await;
+    })
+    .await;
 }
 
 #[cfg(feature = "postgres-tests")]
@@ -79,79 +80,18 @@ where
     F: FnOnce(Arc<Ctx>) -> Fut,
     Fut: Future<Output = ()>,
 {
-    use futures_util::FutureExt;
-    use sqlx::Connection;
-    use std::panic::AssertUnwindSafe;
-    let base = std::env::var("LASTSCHRIFT_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let shown = DatabaseUrl::new(base.clone()).masked();
-    let mut admin = sqlx::PgConnection::connect(&base)
-        .await
-        .unwrap_or_else(|error| {
-            panic!(
-                "PostgreSQL at {shown} is not reachable ({error}); start it or point \
-             LASTSCHRIFT_TEST_POSTGRES_URL at a server, or run without --features postgres-tests"
-            )
-        });
-    let schema = format!("lastschrift_test_{}_{}", std::process::id(), rand_suffix());
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut admin)
-        .await
-        .expect("create test schema");
-    let separator = if base.contains('?') { '&' } else { '?' };
-    let url = DatabaseUrl::new(format!(
-        "{base}{separator}options=-c%20search_path%3D{schema}"
-    ));
-    let outcome = AssertUnwindSafe(async {
+    common::with_postgres_schema("lastschrift_test", |url| async move {
         let store = open_url(&url).await.expect("open PostgreSQL store");
         assert_eq!(store.backend(), Backend::Postgres);
         let ctx = Arc::new(Ctx {
             store,
-            url: url.clone(),
+            url,
             sqlite_path: None,
-            _dir: None,
         });
         test(ctx.clone()).await;
         ctx.store.close().await;
     })
-    .catch_unwind()
     .await;
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&mut admin)
-        .await
-        .expect("drop test schema");
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
-}
-
-#[cfg(feature = "postgres-tests")]
-fn rand_suffix() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{nanos}_{}", COUNTER.fetch_add(1, Ordering::Relaxed))
-}
-
-/// Each test once per backend: `name::sqlite` and (with the feature) `name::postgres`.
-macro_rules! backends {
-    ($($name:ident),+ $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::run_sqlite(super::tests::$name).await;
-            }
-
-            #[cfg(feature = "postgres-tests")]
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::run_postgres(super::tests::$name).await;
-            }
-        }
-    )+};
 }
 
 backends!(

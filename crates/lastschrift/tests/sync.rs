@@ -5,12 +5,15 @@
 //! one schema per test, dropped afterwards). If PostgreSQL cannot be reached those tests fail
 //! with a sentence saying so.
 
+#[macro_use]
+mod common;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use lastschrift::settings::{DatabaseUrl, Settings};
+use lastschrift::settings::Settings;
 use lastschrift::store::*;
 use lastschrift::sync::{NoProgress, SyncStage, WATERMARK_RESOURCE, sync};
 use sevdesk::{ApiToken, Client, ClientConfig, RetryPolicy};
@@ -105,11 +108,12 @@ where
     F: FnOnce(Arc<dyn Store>) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let url = DatabaseUrl::sqlite_file(&dir.path().join("data").join("lastschrift.sqlite3"));
-    let store = open_url(&url).await.expect("open SQLite store");
-    test(store.clone()).await;
-    store.close().await;
+    common::with_sqlite(|url, _| async move {
+        let store = open_url(&url).await.expect("open SQLite store");
+        test(store.clone()).await;
+        store.close().await;
+    })
+    .await;
 }
 
 #[cfg(feature = "postgres-tests")]
@@ -118,64 +122,12 @@ where
     F: FnOnce(Arc<dyn Store>) -> Fut,
     Fut: Future<Output = ()>,
 {
-    use futures_util::FutureExt;
-    use sqlx::Connection;
-    use std::panic::AssertUnwindSafe;
-    let base = std::env::var("LASTSCHRIFT_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let shown = DatabaseUrl::new(base.clone()).masked();
-    let mut admin = sqlx::PgConnection::connect(&base)
-        .await
-        .unwrap_or_else(|error| {
-            panic!(
-                "PostgreSQL at {shown} is not reachable ({error}); start it or point \
-             LASTSCHRIFT_TEST_POSTGRES_URL at a server, or run without --features postgres-tests"
-            )
-        });
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let schema = format!("lastschrift_sync_{}_{nanos}", std::process::id());
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut admin)
-        .await
-        .expect("create test schema");
-    let separator = if base.contains('?') { '&' } else { '?' };
-    let url = DatabaseUrl::new(format!(
-        "{base}{separator}options=-c%20search_path%3D{schema}"
-    ));
-    let outcome = AssertUnwindSafe(async {
+    common::with_postgres_schema("lastschrift_sync", |url| async move {
         let store = open_url(&url).await.expect("open PostgreSQL store");
         test(store.clone()).await;
         store.close().await;
     })
-    .catch_unwind()
     .await;
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&mut admin)
-        .await
-        .expect("drop test schema");
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
-}
-
-macro_rules! backends {
-    ($($name:ident),+ $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::run_sqlite(super::tests::$name).await;
-            }
-
-            #[cfg(feature = "postgres-tests")]
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::run_postgres(super::tests::$name).await;
-            }
-        }
-    )+};
 }
 
 backends!(

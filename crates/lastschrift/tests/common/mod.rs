@@ -1,0 +1,91 @@
+//! The two-backend harness of the integration suites: a test body runs on a fresh SQLite file
+//! always, and with the feature `postgres-tests` in a fresh PostgreSQL schema
+//! (LASTSCHRIFT_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test) that is
+//! dropped afterwards, also when the test fails. An unreachable server fails the test with a
+//! sentence saying so.
+
+use lastschrift::settings::DatabaseUrl;
+use std::future::Future;
+use std::path::PathBuf;
+
+/// Runs `test` with the URL and path of a SQLite file in a temporary directory that lives as
+/// long as the test.
+pub async fn with_sqlite<F, Fut>(test: F)
+where
+    F: FnOnce(DatabaseUrl, PathBuf) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("data").join("lastschrift.sqlite3");
+    test(DatabaseUrl::sqlite_file(&path), path).await;
+}
+
+/// Runs `test` with a URL whose search_path is a new schema named after `prefix`.
+#[cfg(feature = "postgres-tests")]
+pub async fn with_postgres_schema<F, Fut>(prefix: &str, test: F)
+where
+    F: FnOnce(DatabaseUrl) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    use futures_util::FutureExt;
+    use sqlx::Connection;
+    use std::panic::AssertUnwindSafe;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+    let base = std::env::var("LASTSCHRIFT_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let shown = DatabaseUrl::new(base.clone()).masked();
+    let mut admin = sqlx::PgConnection::connect(&base)
+        .await
+        .unwrap_or_else(|error| {
+            panic!(
+                "PostgreSQL at {shown} is not reachable ({error}); start it or point \
+             LASTSCHRIFT_TEST_POSTGRES_URL at a server, or run without --features postgres-tests"
+            )
+        });
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let schema = format!(
+        "{prefix}_{}_{nanos}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut admin)
+        .await
+        .expect("create test schema");
+    let separator = if base.contains('?') { '&' } else { '?' };
+    let url = DatabaseUrl::new(format!(
+        "{base}{separator}options=-c%20search_path%3D{schema}"
+    ));
+    let outcome = AssertUnwindSafe(test(url)).catch_unwind().await;
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&mut admin)
+        .await
+        .expect("drop test schema");
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Each named test body (in a module `tests`) once per backend: `name::sqlite` and, with the
+/// feature, `name::postgres`; the file provides `run_sqlite` and `run_postgres`.
+macro_rules! backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::run_sqlite(super::tests::$name).await;
+            }
+
+            #[cfg(feature = "postgres-tests")]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::run_postgres(super::tests::$name).await;
+            }
+        }
+    )+};
+}
