@@ -1,6 +1,7 @@
 //! The lastschrift application: settings, store, sync, collection runs, CLI and web UI.
 
 pub mod cli;
+pub mod collect;
 pub mod secret;
 pub mod settings;
 pub mod store;
