@@ -2,6 +2,8 @@
 
 pub mod cli;
 pub mod collect;
+pub mod mandates;
+pub mod runs;
 pub mod secret;
 pub mod settings;
 pub mod store;

@@ -199,6 +199,8 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn debits_for_run(&self, run_id: i64) -> Result<Vec<Debit>>;
     /// Every debit ever recorded for the invoice, oldest first.
     async fn debits_for_invoice(&self, invoice_id: SevdeskId) -> Result<Vec<Debit>>;
+    /// Every debit ever collected under the mandate reference, oldest first.
+    async fn debits_for_mandate(&self, reference: &str) -> Result<Vec<Debit>>;
     /// Invoices with a debit that is pending or collected: these must not be collected again.
     async fn active_debit_invoice_ids(&self) -> Result<HashSet<SevdeskId>>;
     /// pending → collected.

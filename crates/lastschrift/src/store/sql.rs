@@ -847,6 +847,15 @@ macro_rules! impl_store {
                 rows.into_iter().map(Debit::try_from).collect()
             }
 
+            async fn debits_for_mandate(&self, reference: &str) -> Result<Vec<Debit>> {
+                let sql = format!(
+                    "SELECT {DEBIT_COLUMNS} FROM debits WHERE mandate_reference = $1 ORDER BY id"
+                );
+                let rows: Vec<DebitRow> =
+                    sqlx::query_as(&sql).bind(reference).fetch_all(&self.pool).await?;
+                rows.into_iter().map(Debit::try_from).collect()
+            }
+
             async fn active_debit_invoice_ids(&self) -> Result<HashSet<SevdeskId>> {
                 let ids = sqlx::query_scalar::<$db, i64>(
                     "SELECT invoice_id FROM debits WHERE status NOT IN ($1, $2)",

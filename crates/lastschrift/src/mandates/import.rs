@@ -1,0 +1,724 @@
+//! CSV import of the mandate registry, for users who kept their mandates in a spreadsheet or in a
+//! previous tool.
+//!
+//! Parse, validate, then act: the header is checked first (an unknown or missing column stops
+//! the import before anything is stored); then every row is validated on its own, and the good
+//! rows are stored while the bad ones are reported with a sentence naming the column and value.
+
+use std::collections::HashMap;
+
+use chrono::{Datelike as _, NaiveDate};
+use serde::Serialize;
+
+use crate::store::{Contact, Mandate, MandateSource, MandateStatus, Scheme, SevdeskId, Store};
+
+/// What happened to one row of the file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RowResult {
+    /// Line in the file, the header being line 1 (what a spreadsheet shows as the row number).
+    pub row: u64,
+    /// The mandate reference as given (trimmed); `None` when the cell was empty.
+    pub reference: Option<String>,
+    #[serde(flatten)]
+    pub outcome: RowOutcome,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RowOutcome {
+    Created,
+    Updated,
+    Unchanged,
+    /// Nothing of this row was stored.
+    Error {
+        message: String,
+    },
+}
+
+/// One result per data row, in file order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub rows: Vec<RowResult>,
+}
+
+impl ImportReport {
+    fn count(&self, pick: impl Fn(&RowOutcome) -> bool) -> usize {
+        self.rows.iter().filter(|r| pick(&r.outcome)).count()
+    }
+
+    pub fn created(&self) -> usize {
+        self.count(|o| matches!(o, RowOutcome::Created))
+    }
+
+    pub fn updated(&self) -> usize {
+        self.count(|o| matches!(o, RowOutcome::Updated))
+    }
+
+    pub fn unchanged(&self) -> usize {
+        self.count(|o| matches!(o, RowOutcome::Unchanged))
+    }
+
+    pub fn errors(&self) -> usize {
+        self.count(|o| matches!(o, RowOutcome::Error { .. }))
+    }
+}
+
+/// Why the import did not start (nothing was stored), or why it stopped halfway (the rows before
+/// were stored).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(
+        "the file is not UTF-8 text (line {line} holds other bytes); save it as \"CSV UTF-8\" and import again"
+    )]
+    NotUtf8 { line: usize },
+    #[error("the file is empty; it needs a header line and one line per mandate")]
+    Empty,
+    #[error("the file could not be read as CSV: {0}")]
+    Csv(String),
+    #[error("the column `{column}` is not known; known columns: {known}")]
+    UnknownColumn { column: String, known: String },
+    #[error("the columns `{first}` and `{second}` both mean {meaning}; keep one of them")]
+    DuplicateColumn {
+        first: String,
+        second: String,
+        meaning: &'static str,
+    },
+    #[error("the required column {0} is missing")]
+    MissingColumn(&'static str),
+    #[error(
+        "storing the mandates failed after {stored} rows; rows up to line {row} were processed"
+    )]
+    Store {
+        stored: usize,
+        row: u64,
+        #[source]
+        source: crate::store::StoreError,
+    },
+    #[error("reading the synced contacts failed")]
+    Contacts(#[source] crate::store::StoreError),
+}
+
+/// The columns the import understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Column {
+    Reference,
+    CustomerNumber,
+    ContactId,
+    SignatureDate,
+    Scheme,
+    Status,
+    FirstCollection,
+    LastCollection,
+}
+
+/// Accepted header names per column, normalised (see [`normalise_header`]). The first is the
+/// English name, the second the German one that README and the example use.
+const HEADERS: &[(Column, &[&str])] = &[
+    (
+        Column::Reference,
+        &["reference", "mandatsreferenz", "mandatereference"],
+    ),
+    (
+        Column::CustomerNumber,
+        &["customernumber", "kundennummer", "kundennr"],
+    ),
+    (Column::ContactId, &["contactid", "kontaktid"]),
+    (
+        Column::SignatureDate,
+        &[
+            "signaturedate",
+            "unterschriftsdatum",
+            "mandatsdatum",
+            "datumderunterschrift",
+        ],
+    ),
+    (Column::Scheme, &["scheme", "art", "lastschriftart"]),
+    (Column::Status, &["status"]),
+    (
+        Column::FirstCollection,
+        &["firstcollection", "erstelastschrift"],
+    ),
+    (
+        Column::LastCollection,
+        &["lastcollection", "letztelastschrift"],
+    ),
+];
+
+const KNOWN_COLUMNS: &str = "reference|Mandatsreferenz, customer_number|Kundennummer, contact_id|Kontakt-ID, signature_date|Unterschriftsdatum|Mandatsdatum, scheme|Art, status|Status, first_collection|Erste Lastschrift, last_collection|Letzte Lastschrift";
+
+impl Column {
+    fn meaning(self) -> &'static str {
+        match self {
+            Column::Reference => "the mandate reference",
+            Column::CustomerNumber => "the customer number",
+            Column::ContactId => "the sevdesk contact id",
+            Column::SignatureDate => "the signature date",
+            Column::Scheme => "the scheme",
+            Column::Status => "the status",
+            Column::FirstCollection => "the first collection date",
+            Column::LastCollection => "the last collection date",
+        }
+    }
+}
+
+/// Case, spaces, `-` and `_` do not matter: "Kontakt-ID", "kontakt id" and "KONTAKT_ID" match.
+fn normalise_header(text: &str) -> String {
+    text.trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '_' | '.'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn column_of(header: &str) -> Option<Column> {
+    let key = normalise_header(header);
+    HEADERS
+        .iter()
+        .find(|(_, names)| names.contains(&key.as_str()))
+        .map(|(column, _)| *column)
+}
+
+/// `;` or `,`, whichever the header line holds more of; German Excel writes `;`.
+fn detect_separator(header_line: &str) -> u8 {
+    let semicolons = header_line.matches(';').count();
+    let commas = header_line.matches(',').count();
+    if semicolons >= commas && semicolons > 0 {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// The header: which field index holds which column, with the header text as written (error
+/// messages name the column the way the user wrote it).
+struct Layout {
+    index: HashMap<Column, (usize, String)>,
+    width: usize,
+}
+
+impl Layout {
+    fn parse(headers: &csv::StringRecord) -> Result<Layout, ImportError> {
+        let mut index: HashMap<Column, (usize, String)> = HashMap::new();
+        for (i, header) in headers.iter().enumerate() {
+            let trimmed = header.trim();
+            if trimmed.is_empty() {
+                // Spreadsheets often add empty columns at the right; they carry nothing.
+                continue;
+            }
+            let column = column_of(trimmed).ok_or_else(|| ImportError::UnknownColumn {
+                column: trimmed.to_string(),
+                known: KNOWN_COLUMNS.to_string(),
+            })?;
+            if let Some((_, first)) = index.get(&column) {
+                return Err(ImportError::DuplicateColumn {
+                    first: first.clone(),
+                    second: trimmed.to_string(),
+                    meaning: column.meaning(),
+                });
+            }
+            index.insert(column, (i, trimmed.to_string()));
+        }
+        if !index.contains_key(&Column::Reference) {
+            return Err(ImportError::MissingColumn("reference (Mandatsreferenz)"));
+        }
+        if !index.contains_key(&Column::CustomerNumber) && !index.contains_key(&Column::ContactId) {
+            return Err(ImportError::MissingColumn(
+                "customer_number (Kundennummer) or contact_id (Kontakt-ID), to link the sevdesk contact",
+            ));
+        }
+        if !index.contains_key(&Column::SignatureDate) {
+            return Err(ImportError::MissingColumn(
+                "signature_date (Unterschriftsdatum or Mandatsdatum)",
+            ));
+        }
+        Ok(Layout {
+            index,
+            width: headers.len(),
+        })
+    }
+
+    /// The trimmed cell, `None` when the column is absent or the cell empty.
+    fn cell<'r>(&self, record: &'r csv::StringRecord, column: Column) -> Option<&'r str> {
+        let (i, _) = self.index.get(&column)?;
+        record.get(*i).map(str::trim).filter(|v| !v.is_empty())
+    }
+
+    fn name(&self, column: Column) -> &str {
+        self.index
+            .get(&column)
+            .map(|(_, name)| name.as_str())
+            .unwrap_or("?")
+    }
+}
+
+/// The values of one row once they all passed their checks.
+struct RowValues {
+    reference: String,
+    contact_id: SevdeskId,
+    signature_date: NaiveDate,
+    scheme: Scheme,
+    status: MandateStatus,
+    first_collection: Option<NaiveDate>,
+    last_collection: Option<NaiveDate>,
+}
+
+/// DD.MM.YYYY (German spreadsheets) or YYYY-MM-DD (ISO).
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%d.%m.%Y")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+        .ok()
+        // chrono accepts a 2-digit year for %Y ("1.2.24" is year 24): not what anyone means.
+        .filter(|d| d.year_ce().1 >= 1900)
+}
+
+fn parse_scheme(text: &str) -> Option<Scheme> {
+    match text.to_lowercase().as_str() {
+        "core" | "basis" | "basislastschrift" | "sepa-basislastschrift" => Some(Scheme::Core),
+        "b2b" | "firmen" | "firmenlastschrift" | "sepa-firmenlastschrift" => Some(Scheme::B2b),
+        _ => None,
+    }
+}
+
+fn parse_status(text: &str) -> Option<MandateStatus> {
+    match text.to_lowercase().as_str() {
+        "active" | "aktiv" | "gültig" => Some(MandateStatus::Active),
+        "revoked" | "widerrufen" => Some(MandateStatus::Revoked),
+        _ => None,
+    }
+}
+
+/// Finds contacts by customer number: the registry of a previous tool knows those, not sevdesk
+/// ids.
+struct ContactIndex {
+    by_id: HashMap<SevdeskId, Contact>,
+    by_customer_number: HashMap<String, Vec<SevdeskId>>,
+}
+
+impl ContactIndex {
+    fn new(contacts: Vec<Contact>) -> ContactIndex {
+        let mut by_customer_number: HashMap<String, Vec<SevdeskId>> = HashMap::new();
+        for c in &contacts {
+            if let Some(number) = c.customer_number.as_deref().map(str::trim)
+                && !number.is_empty()
+            {
+                by_customer_number
+                    .entry(number.to_string())
+                    .or_default()
+                    .push(c.id);
+            }
+        }
+        ContactIndex {
+            by_id: contacts.into_iter().map(|c| (c.id, c)).collect(),
+            by_customer_number,
+        }
+    }
+}
+
+fn validate_row(
+    layout: &Layout,
+    record: &csv::StringRecord,
+    contacts: &ContactIndex,
+    today: NaiveDate,
+) -> Result<RowValues, String> {
+    if record.len() > layout.width {
+        return Err(format!(
+            "the row has {} fields, the header only {}; is a value with a separator missing its quotes?",
+            record.len(),
+            layout.width
+        ));
+    }
+    let reference_text = layout.cell(record, Column::Reference).ok_or_else(|| {
+        format!(
+            "the column {} is empty; every mandate needs its reference",
+            layout.name(Column::Reference)
+        )
+    })?;
+    let reference = sepa::MandateId::parse(reference_text)
+        .map_err(|e| {
+            format!(
+                "{} `{reference_text}` is not a valid mandate reference: {e}",
+                layout.name(Column::Reference)
+            )
+        })?
+        .as_str()
+        .to_string();
+
+    let contact_id = resolve_contact(layout, record, contacts)?;
+
+    let date_of = |column: Column| -> Result<Option<NaiveDate>, String> {
+        let Some(text) = layout.cell(record, column) else {
+            return Ok(None);
+        };
+        let date = parse_date(text).ok_or_else(|| {
+            format!(
+                "{} `{text}` is not a date; write DD.MM.YYYY or YYYY-MM-DD",
+                layout.name(column)
+            )
+        })?;
+        if date > today {
+            return Err(format!(
+                "{} `{text}` lies in the future (today is {})",
+                layout.name(column),
+                today.format("%d.%m.%Y")
+            ));
+        }
+        Ok(Some(date))
+    };
+    let signature_date = date_of(Column::SignatureDate)?.ok_or_else(|| {
+        format!(
+            "the column {} is empty; a mandate is only valid with the date it was signed",
+            layout.name(Column::SignatureDate)
+        )
+    })?;
+    let first_collection = date_of(Column::FirstCollection)?;
+    let last_collection = date_of(Column::LastCollection)?;
+    if let Some(first) = first_collection
+        && first < signature_date
+    {
+        return Err(format!(
+            "{} {} lies before {} {}: nothing can be collected before the mandate is signed",
+            layout.name(Column::FirstCollection),
+            first.format("%d.%m.%Y"),
+            layout.name(Column::SignatureDate),
+            signature_date.format("%d.%m.%Y")
+        ));
+    }
+    if let (Some(first), Some(last)) = (first_collection, last_collection)
+        && last < first
+    {
+        return Err(format!(
+            "{} {} lies before {} {}",
+            layout.name(Column::LastCollection),
+            last.format("%d.%m.%Y"),
+            layout.name(Column::FirstCollection),
+            first.format("%d.%m.%Y")
+        ));
+    }
+
+    let scheme = match layout.cell(record, Column::Scheme) {
+        None => Scheme::Core,
+        Some(text) => parse_scheme(text).ok_or_else(|| {
+            format!(
+                "{} `{text}` is not a scheme; write CORE (Basis) or B2B (Firmen)",
+                layout.name(Column::Scheme)
+            )
+        })?,
+    };
+    let status = match layout.cell(record, Column::Status) {
+        None => MandateStatus::Active,
+        Some(text) => parse_status(text).ok_or_else(|| {
+            format!(
+                "{} `{text}` is not a status; write active (aktiv) or revoked (widerrufen)",
+                layout.name(Column::Status)
+            )
+        })?,
+    };
+    Ok(RowValues {
+        reference,
+        contact_id,
+        signature_date,
+        scheme,
+        status,
+        first_collection,
+        last_collection,
+    })
+}
+
+fn resolve_contact(
+    layout: &Layout,
+    record: &csv::StringRecord,
+    contacts: &ContactIndex,
+) -> Result<SevdeskId, String> {
+    let by_id = match layout.cell(record, Column::ContactId) {
+        None => None,
+        Some(text) => {
+            let id: SevdeskId = text.parse().map_err(|_| {
+                format!(
+                    "{} `{text}` is not a sevdesk contact id (digits only)",
+                    layout.name(Column::ContactId)
+                )
+            })?;
+            if !contacts.by_id.contains_key(&id) {
+                return Err(format!(
+                    "{} `{text}` is not among the synced sevdesk contacts; run `lastschrift sync` first or check the id",
+                    layout.name(Column::ContactId)
+                ));
+            }
+            Some(id)
+        }
+    };
+    let by_number = match layout.cell(record, Column::CustomerNumber) {
+        None => None,
+        Some(text) => match contacts
+            .by_customer_number
+            .get(text)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            [] => {
+                return Err(format!(
+                    "{} `{text}` matches no synced sevdesk contact; run `lastschrift sync` first or check the number",
+                    layout.name(Column::CustomerNumber)
+                ));
+            }
+            [id] => Some(*id),
+            several => {
+                return Err(format!(
+                    "{} `{text}` belongs to {} sevdesk contacts ({}); give the contact id instead",
+                    layout.name(Column::CustomerNumber),
+                    several.len(),
+                    several
+                        .iter()
+                        .map(|id| id.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        },
+    };
+    match (by_id, by_number) {
+        (Some(id), Some(other)) if id != other => Err(format!(
+            "{} {id} and {} `{}` name different contacts ({id} and {other})",
+            layout.name(Column::ContactId),
+            layout.name(Column::CustomerNumber),
+            layout
+                .cell(record, Column::CustomerNumber)
+                .unwrap_or_default()
+        )),
+        (Some(id), _) | (None, Some(id)) => Ok(id),
+        (None, None) => Err(format!(
+            "no contact given: fill in {}",
+            [Column::ContactId, Column::CustomerNumber]
+                .iter()
+                .filter(|c| layout.index.contains_key(c))
+                .map(|c| layout.name(*c))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )),
+    }
+}
+
+/// The mandate to store for a valid row. What the file does not say is kept from the stored
+/// mandate; collection dates are merged so that a re-import of an old export never moves the
+/// history our own runs recorded backwards (an older last collection would make the mandate look
+/// expired, a later first collection would turn RCUR back into FRST).
+fn merged(values: RowValues, existing: Option<&Mandate>) -> Mandate {
+    let earliest = |a: Option<NaiveDate>, b: Option<NaiveDate>| match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let latest = |a: Option<NaiveDate>, b: Option<NaiveDate>| match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    let mut mandate = Mandate::new(
+        values.reference,
+        values.contact_id,
+        MandateSource::CsvImport,
+    );
+    mandate.signature_date = Some(values.signature_date);
+    mandate.scheme = values.scheme;
+    mandate.status = values.status;
+    mandate.first_collection = earliest(
+        values.first_collection,
+        existing.and_then(|m| m.first_collection),
+    );
+    mandate.last_collection = latest(
+        values.last_collection,
+        existing.and_then(|m| m.last_collection),
+    );
+    if let Some(existing) = existing {
+        mandate.last_iban = existing.last_iban.clone();
+        mandate.last_reference = existing.last_reference.clone();
+    }
+    mandate
+}
+
+/// Imports the mandate registry from CSV bytes. See the module docs and README ("Mandate
+/// import") for the columns.
+pub async fn import_csv(
+    store: &dyn Store,
+    bytes: &[u8],
+    today: NaiveDate,
+) -> Result<ImportReport, ImportError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| ImportError::NotUtf8 {
+        line: 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count(),
+    })?;
+    let header_line = text.lines().find(|l| !l.trim().is_empty());
+    let Some(header_line) = header_line else {
+        return Err(ImportError::Empty);
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(detect_separator(header_line))
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| ImportError::Csv(e.to_string()))?
+        .clone();
+    let layout = Layout::parse(&headers)?;
+    let contacts = ContactIndex::new(store.contacts().await.map_err(ImportError::Contacts)?);
+
+    let mut report = ImportReport::default();
+    // A reference twice in one file is almost always a copy-paste slip; the second row would
+    // silently overwrite the first.
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut stored = 0;
+    for record in reader.records() {
+        let record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                let row = e.position().map(|p| p.line()).unwrap_or(0);
+                report.rows.push(RowResult {
+                    row,
+                    reference: None,
+                    outcome: RowOutcome::Error {
+                        message: format!("the row could not be read as CSV: {e}"),
+                    },
+                });
+                continue;
+            }
+        };
+        if record.iter().all(|field| field.trim().is_empty()) {
+            continue;
+        }
+        let row = record.position().map(|p| p.line()).unwrap_or(0);
+        let reference = layout.cell(&record, Column::Reference).map(str::to_string);
+        let values = match validate_row(&layout, &record, &contacts, today) {
+            Ok(values) => values,
+            Err(message) => {
+                report.rows.push(RowResult {
+                    row,
+                    reference,
+                    outcome: RowOutcome::Error { message },
+                });
+                continue;
+            }
+        };
+        if let Some(first_row) = seen.get(&values.reference) {
+            report.rows.push(RowResult {
+                row,
+                reference,
+                outcome: RowOutcome::Error {
+                    message: format!(
+                        "{} `{}` already appears in line {first_row}; each mandate once, please",
+                        layout.name(Column::Reference),
+                        values.reference
+                    ),
+                },
+            });
+            continue;
+        }
+        seen.insert(values.reference.clone(), row);
+        let store_error = |source| ImportError::Store {
+            stored,
+            row,
+            source,
+        };
+        let existing = store
+            .mandate_by_reference(&values.reference)
+            .await
+            .map_err(store_error)?;
+        let mandate = merged(values, existing.as_ref());
+        let outcome = match &existing {
+            Some(existing) if *existing == mandate => RowOutcome::Unchanged,
+            Some(_) => RowOutcome::Updated,
+            None => RowOutcome::Created,
+        };
+        if outcome != RowOutcome::Unchanged {
+            store
+                .upsert_mandate(&mandate)
+                .await
+                .map_err(|source| ImportError::Store {
+                    stored,
+                    row,
+                    source,
+                })?;
+            stored += 1;
+        }
+        report.rows.push(RowResult {
+            row,
+            reference: Some(mandate.reference),
+            outcome,
+        });
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_match_in_any_case_and_spelling() {
+        assert_eq!(column_of("Mandatsreferenz"), Some(Column::Reference));
+        assert_eq!(column_of(" KONTAKT-ID "), Some(Column::ContactId));
+        assert_eq!(column_of("contact_id"), Some(Column::ContactId));
+        assert_eq!(
+            column_of("Erste Lastschrift"),
+            Some(Column::FirstCollection)
+        );
+        assert_eq!(
+            column_of("letzte_lastschrift"),
+            Some(Column::LastCollection)
+        );
+        assert_eq!(column_of("Mandatsdatum"), Some(Column::SignatureDate));
+        assert_eq!(column_of("IBAN"), None);
+    }
+
+    #[test]
+    fn separator_follows_the_header() {
+        assert_eq!(detect_separator("Mandatsreferenz;Kundennummer;Art"), b';');
+        assert_eq!(detect_separator("reference,customer_number,scheme"), b',');
+        assert_eq!(detect_separator("reference"), b',');
+    }
+
+    #[test]
+    fn dates_in_both_spellings_and_no_two_digit_years() {
+        let d = NaiveDate::from_ymd_opt(2024, 2, 1).unwrap();
+        assert_eq!(parse_date("01.02.2024"), Some(d));
+        assert_eq!(parse_date("1.2.2024"), Some(d));
+        assert_eq!(parse_date("2024-02-01"), Some(d));
+        assert_eq!(parse_date("31.02.2024"), None);
+        assert_eq!(parse_date("1.2.24"), None);
+        assert_eq!(parse_date("02/01/2024"), None);
+    }
+
+    #[test]
+    fn scheme_and_status_words() {
+        assert_eq!(parse_scheme("Basis"), Some(Scheme::Core));
+        assert_eq!(parse_scheme("FIRMEN"), Some(Scheme::B2b));
+        assert_eq!(parse_scheme("cor"), None);
+        assert_eq!(parse_status("Widerrufen"), Some(MandateStatus::Revoked));
+        assert_eq!(parse_status("aktiv"), Some(MandateStatus::Active));
+        assert_eq!(parse_status("ended"), None);
+    }
+
+    #[test]
+    fn merge_never_moves_history_backwards() {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let mut existing = Mandate::new("M-1", 1, MandateSource::SevdeskField);
+        existing.first_collection = Some(date(2023, 1, 1));
+        existing.last_collection = Some(date(2026, 10, 1));
+        existing.last_iban = Some("DE02120300000000202051".into());
+        let values = RowValues {
+            reference: "M-1".into(),
+            contact_id: 1,
+            signature_date: date(2022, 12, 1),
+            scheme: Scheme::Core,
+            status: MandateStatus::Active,
+            first_collection: Some(date(2022, 12, 15)),
+            last_collection: Some(date(2025, 1, 1)),
+        };
+        let m = merged(values, Some(&existing));
+        assert_eq!(m.first_collection, Some(date(2022, 12, 15)));
+        assert_eq!(m.last_collection, Some(date(2026, 10, 1)));
+        assert_eq!(m.last_iban, existing.last_iban);
+        assert_eq!(m.source, MandateSource::CsvImport);
+    }
+}

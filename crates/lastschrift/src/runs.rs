@@ -1,0 +1,173 @@
+//! Recorded collection runs as the user sees them: the list, one run with its debits, the exact
+//! file bytes and control list, and marking a debit as returned or cancelled.
+//!
+//! A use-case layer on top of the [`Store`] trait, shared by the CLI and the web UI. Writing runs
+//! is `crate::collect`'s job; this module only reads them and moves debits along the ledger.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::store::{
+    CollectionFile, CollectionRun, Debit, DebitStatus, RunStatus, SevdeskId, Store, StoreError,
+};
+
+/// Newest first.
+pub async fn list(store: &dyn Store) -> Result<Vec<CollectionRun>, StoreError> {
+    store.collection_runs().await
+}
+
+/// A debit with what the user recognises it by: the invoice number and the debtor's name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DebitLine {
+    #[serde(flatten)]
+    pub debit: Debit,
+    /// sevdesk invoice number; `None` if the invoice is not in the synced copy.
+    pub invoice_number: Option<String>,
+    pub contact_name: Option<String>,
+}
+
+/// One run with its files (without bytes) and debits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RunDetail {
+    #[serde(flatten)]
+    pub run: CollectionRun,
+    pub debits: Vec<DebitLine>,
+}
+
+pub async fn show(store: &dyn Store, run_id: i64) -> Result<Option<RunDetail>, StoreError> {
+    let Some(run) = store.collection_run(run_id).await? else {
+        return Ok(None);
+    };
+    let debits = store.debits_for_run(run_id).await?;
+    let names: HashMap<SevdeskId, String> = store
+        .contacts()
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.display_name))
+        .collect();
+    let mut lines = Vec::with_capacity(debits.len());
+    for debit in debits {
+        let invoice_number = store
+            .invoice(debit.invoice_id)
+            .await?
+            .and_then(|invoice| invoice.number);
+        lines.push(DebitLine {
+            invoice_number,
+            contact_name: names.get(&debit.contact_id).cloned(),
+            debit,
+        });
+    }
+    Ok(Some(RunDetail { run, debits: lines }))
+}
+
+/// One file with its exact bytes, as recorded (and as sent to the bank).
+pub async fn file_bytes(
+    store: &dyn Store,
+    file_id: i64,
+) -> Result<Option<CollectionFile>, StoreError> {
+    store.run_file(file_id).await
+}
+
+/// The control list (CSV) of a run; `None` if the run does not exist.
+pub async fn control_list(store: &dyn Store, run_id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+    store.control_list(run_id).await
+}
+
+/// What the user reports about a debit after the file went to the bank.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DebitMark {
+    /// Came back (Rücklastschrift), e.g. with reason code AM04.
+    Returned,
+    /// Withdrawn before it was collected.
+    Cancelled,
+}
+
+/// The outcome of [`mark_debit`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MarkedDebit {
+    pub debit: Debit,
+    pub invoice_number: Option<String>,
+    /// The invoice has no pending or collected debit left, so a later run may collect it.
+    pub invoice_free: bool,
+    /// Set when this was the last live debit of its run and the run is now cancelled as a whole.
+    pub run_cancelled: bool,
+}
+
+/// Marks a debit as returned or cancelled, which frees its invoice for a later run. Errors:
+/// [`StoreError::NotFound`] for an unknown debit, [`StoreError::Conflict`] when the debit's
+/// status does not allow it (a collected debit can be returned but not cancelled).
+pub async fn mark_debit(
+    store: &dyn Store,
+    debit_id: i64,
+    mark: DebitMark,
+    reason: Option<&str>,
+) -> Result<MarkedDebit, StoreError> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let debit = match mark {
+        DebitMark::Returned => store.mark_debit_returned(debit_id, reason).await?,
+        DebitMark::Cancelled => store.mark_debit_cancelled(debit_id, reason).await?,
+    };
+    let invoice_free = !store
+        .active_debit_invoice_ids()
+        .await?
+        .contains(&debit.invoice_id);
+    // RunStatus::Cancelled means "all of its debits were cancelled"; keep that true, so the
+    // run list does not show a run as live when nothing of it will be collected.
+    let mut run_cancelled = false;
+    if mark == DebitMark::Cancelled {
+        let all_cancelled = store
+            .debits_for_run(debit.run_id)
+            .await?
+            .iter()
+            .all(|d| d.status == DebitStatus::Cancelled);
+        if all_cancelled {
+            store
+                .set_run_status(debit.run_id, RunStatus::Cancelled)
+                .await?;
+            run_cancelled = true;
+        }
+    }
+    let invoice_number = store
+        .invoice(debit.invoice_id)
+        .await?
+        .and_then(|invoice| invoice.number);
+    Ok(MarkedDebit {
+        debit,
+        invoice_number,
+        invoice_free,
+        run_cancelled,
+    })
+}
+
+/// Euro cents the way a German bookkeeper reads them: `1.234,56 €`.
+pub fn format_euros(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    let euros = (abs / 100).to_string();
+    let mut grouped = String::with_capacity(euros.len() + euros.len() / 3);
+    for (i, digit) in euros.chars().enumerate() {
+        if i > 0 && (euros.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(digit);
+    }
+    format!("{sign}{grouped},{:02} €", abs % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_euros;
+
+    #[test]
+    fn euros_in_german_notation() {
+        assert_eq!(format_euros(0), "0,00 €");
+        assert_eq!(format_euros(5), "0,05 €");
+        assert_eq!(format_euros(11_900), "119,00 €");
+        assert_eq!(format_euros(123_456), "1.234,56 €");
+        assert_eq!(format_euros(100_000_000), "1.000.000,00 €");
+        assert_eq!(format_euros(-123_456), "-1.234,56 €");
+        assert_eq!(format_euros(i64::MIN), "-92.233.720.368.547.758,08 €");
+    }
+}
