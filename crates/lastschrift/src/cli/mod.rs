@@ -4,8 +4,11 @@
 mod check;
 mod connect;
 mod context;
+mod debits;
 pub mod debit_csv;
+mod mandates;
 mod pain008;
+mod runs;
 mod sync;
 
 use clap::{Parser, Subcommand};
@@ -41,6 +44,12 @@ enum Command {
     Connect(connect::ConnectArgs),
     /// Reads open invoices, contacts, addresses and mandate fields from sevdesk (GET only).
     Sync(sync::SyncArgs),
+    /// Imports, lists and shows SEPA mandates (the mandate registry).
+    Mandates(mandates::MandatesArgs),
+    /// Lists recorded collection runs; shows their debits; writes their files and control lists.
+    Runs(runs::RunsArgs),
+    /// Marks a debit as returned or cancelled, which frees its invoice for a later run.
+    Debits(debits::DebitsArgs),
 }
 
 /// Outcome of a command that ran: done, or problems found in the user's input.
@@ -75,6 +84,9 @@ pub fn main() -> ExitCode {
         Command::Pain008(args) => pain008::run(&args),
         Command::Connect(args) => connect::run(&args, cli.config.as_deref()),
         Command::Sync(args) => sync::run(&args, cli.config.as_deref()),
+        Command::Mandates(args) => mandates::run(&args, cli.config.as_deref()),
+        Command::Runs(args) => runs::run(&args, cli.config.as_deref()),
+        Command::Debits(args) => debits::run(&args, cli.config.as_deref()),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -1,0 +1,327 @@
+//! `lastschrift mandates import|list|show`: the mandate registry on the command line. The work is
+//! done by [`crate::mandates`]; this file parses arguments and prints.
+
+use super::context::{AppContext, runtime};
+use super::{Outcome, SetupError};
+use crate::mandates::{self, MandateDetail, MandateView, RowOutcome};
+use crate::runs::format_euros;
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct MandatesArgs {
+    #[command(subcommand)]
+    command: MandatesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum MandatesCommand {
+    /// Imports mandates from a CSV file (one mandate per line); see README "Mandate import".
+    #[command(
+        after_help = "Columns (German or English names, any case; separator ; or ,):
+  Mandatsreferenz | reference            required
+  Kundennummer | customer_number         one of these two is required
+  Kontakt-ID | contact_id                (the sevdesk contact)
+  Unterschriftsdatum | Mandatsdatum | signature_date   required, DD.MM.YYYY or YYYY-MM-DD
+  Art | scheme                           CORE/Basis (default) or B2B/Firmen
+  Status | status                        aktiv/active (default) or widerrufen/revoked
+  Erste Lastschrift | first_collection   optional date
+  Letzte Lastschrift | last_collection   optional date
+
+Exit code 0: every line stored or unchanged; 1: some lines had errors (the others were stored);
+2: the file could not be used at all (unknown or missing column, not UTF-8): nothing was stored.
+
+Examples:
+  lastschrift mandates import examples/mandates.csv
+  lastschrift mandates import mandate.csv --json"
+    )]
+    Import(ImportArgs),
+    /// Lists every mandate with its status (active, expired, revoked) and contact.
+    #[command(after_help = "Examples:
+  lastschrift mandates list
+  lastschrift mandates list --json | jq '.[] | select(.status == \"expired\")'")]
+    List(ListArgs),
+    /// Shows one mandate: contact, dates, amendments and every debit collected under it.
+    #[command(after_help = "Examples:
+  lastschrift mandates show MANDAT-1001
+  lastschrift mandates show MANDAT-1001 --json")]
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    /// The CSV file; `-` reads standard input.
+    file: PathBuf,
+    /// Print the result of every line as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Today's date (signature dates must not lie in the future).
+    #[arg(long, hide = true)]
+    today: Option<NaiveDate>,
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// Print the list as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Today's date (expiry is counted from it).
+    #[arg(long, hide = true)]
+    today: Option<NaiveDate>,
+}
+
+#[derive(Debug, Args)]
+struct ShowArgs {
+    /// The mandate reference (Mandatsreferenz).
+    reference: String,
+    /// Print the mandate as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Today's date (expiry is counted from it).
+    #[arg(long, hide = true)]
+    today: Option<NaiveDate>,
+}
+
+pub fn run(args: &MandatesArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
+    match &args.command {
+        MandatesCommand::Import(args) => import(args, config),
+        MandatesCommand::List(args) => list(args, config),
+        MandatesCommand::Show(args) => show(args, config),
+    }
+}
+
+fn today(given: Option<NaiveDate>) -> NaiveDate {
+    given.unwrap_or_else(|| chrono::Local::now().date_naive())
+}
+
+pub(crate) fn date_text(date: Option<NaiveDate>) -> String {
+    date.map(|d| d.format("%d.%m.%Y").to_string())
+        .unwrap_or_else(|| "–".into())
+}
+
+#[derive(Serialize)]
+struct ImportJson<'a> {
+    created: usize,
+    updated: usize,
+    unchanged: usize,
+    errors: usize,
+    rows: &'a [mandates::RowResult],
+}
+
+fn import(args: &ImportArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
+    let bytes = if args.file.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("could not read standard input")?;
+        bytes
+    } else {
+        std::fs::read(&args.file)
+            .map_err(|e| SetupError::new(format!("could not read {}: {e}", args.file.display())))?
+    };
+    let today = today(args.today);
+    runtime()?.block_on(async {
+        let ctx = AppContext::open(config).await?;
+        let report = match mandates::import_csv(&*ctx.store, &bytes, today).await {
+            Ok(report) => report,
+            Err(e @ mandates::ImportError::Store { .. }) => return Err(e.into()),
+            Err(e) => {
+                return Err(SetupError::new(format!(
+                    "{}: {e}; nothing was imported",
+                    args.file.display()
+                ))
+                .into());
+            }
+        };
+        ctx.store.close().await;
+        if args.json {
+            let json = ImportJson {
+                created: report.created(),
+                updated: report.updated(),
+                unchanged: report.unchanged(),
+                errors: report.errors(),
+                rows: &report.rows,
+            };
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        } else {
+            let width = report
+                .rows
+                .iter()
+                .filter_map(|r| r.reference.as_deref())
+                .map(|r| r.chars().count())
+                .max()
+                .unwrap_or(0)
+                .max("Reference".len());
+            println!("{:>5}  {:<width$}  Result", "Line", "Reference");
+            for row in &report.rows {
+                let result = match &row.outcome {
+                    RowOutcome::Created => "created".to_string(),
+                    RowOutcome::Updated => "updated".to_string(),
+                    RowOutcome::Unchanged => "unchanged".to_string(),
+                    RowOutcome::Error { message } => format!("ERROR: {message}"),
+                };
+                println!(
+                    "{:>5}  {:<width$}  {result}",
+                    row.row,
+                    row.reference.as_deref().unwrap_or("–")
+                );
+            }
+            println!(
+                "{} created, {} updated, {} unchanged, {} with errors{}.",
+                report.created(),
+                report.updated(),
+                report.unchanged(),
+                report.errors(),
+                if report.errors() > 0 {
+                    " (not stored; fix them and import the file again)"
+                } else {
+                    ""
+                }
+            );
+        }
+        Ok(if report.errors() > 0 {
+            Outcome::ProblemsFound
+        } else {
+            Outcome::Done
+        })
+    })
+}
+
+fn contact_text(view: &MandateView) -> String {
+    match (&view.contact_name, &view.customer_number) {
+        (Some(name), Some(number)) => format!("{name} ({number})"),
+        (Some(name), None) => name.clone(),
+        (None, _) => format!("contact {} (not synced)", view.contact_id),
+    }
+}
+
+fn list(args: &ListArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
+    let today = today(args.today);
+    runtime()?.block_on(async {
+        let ctx = AppContext::open(config).await?;
+        let views = mandates::list(&*ctx.store, today).await?;
+        ctx.store.close().await;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&views)?);
+            return Ok(Outcome::Done);
+        }
+        if views.is_empty() {
+            println!("No mandates yet; import them with `lastschrift mandates import FILE.csv`.");
+            return Ok(Outcome::Done);
+        }
+        let width = views
+            .iter()
+            .map(|v| v.reference.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max("Reference".len());
+        println!(
+            "{:<width$}  {:<8}  {:<4}  {:<10}  {:<10}  {:<10}  Contact",
+            "Reference", "Status", "Art", "Signed", "First", "Last"
+        );
+        for v in &views {
+            println!(
+                "{:<width$}  {:<8}  {:<4}  {:<10}  {:<10}  {:<10}  {}",
+                v.reference,
+                v.status.as_str(),
+                v.scheme.as_str(),
+                date_text(v.signature_date),
+                date_text(v.first_collection),
+                date_text(v.last_collection),
+                contact_text(v)
+            );
+        }
+        Ok(Outcome::Done)
+    })
+}
+
+fn show(args: &ShowArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
+    let today = today(args.today);
+    runtime()?.block_on(async {
+        let ctx = AppContext::open(config).await?;
+        let detail = mandates::show(&*ctx.store, &args.reference, today).await?;
+        ctx.store.close().await;
+        let Some(detail) = detail else {
+            return Err(SetupError::new(format!(
+                "mandate {} does not exist; `lastschrift mandates list` shows the mandates",
+                args.reference.trim()
+            ))
+            .into());
+        };
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&detail)?);
+        } else {
+            print_detail(&detail);
+        }
+        Ok(Outcome::Done)
+    })
+}
+
+fn print_detail(d: &MandateDetail) {
+    let v = &d.view;
+    println!("Mandate      {}", v.reference);
+    println!("Status       {} ({})", v.status.as_str(), v.status.german());
+    println!("Scheme       {}", v.scheme);
+    println!(
+        "Contact      {} [sevdesk id {}]",
+        contact_text(v),
+        v.contact_id
+    );
+    println!("Signed       {}", date_text(v.signature_date));
+    println!("First debit  {}", date_text(v.first_collection));
+    println!("Last debit   {}", date_text(v.last_collection));
+    if let Some(iban) = &d.last_iban {
+        println!("Last IBAN    {iban}");
+    }
+    if let Some(reference) = d.last_reference.as_ref().filter(|r| **r != v.reference) {
+        println!("Last used as {reference}");
+    }
+    println!("Source       {}", v.source);
+    if d.amendments.is_empty() {
+        println!("Amendments   none");
+    } else {
+        println!("Amendments:");
+        for a in &d.amendments {
+            let mut parts = Vec::new();
+            if let Some(r) = &a.original_reference {
+                parts.push(format!("reference was {r}"));
+            }
+            if let Some(iban) = &a.original_iban {
+                parts.push(format!(
+                    "IBAN was {iban}, now {}",
+                    a.new_iban.as_deref().unwrap_or("?")
+                ));
+            }
+            println!(
+                "  {}  {}",
+                a.detected_at.format("%d.%m.%Y"),
+                parts.join("; ")
+            );
+        }
+    }
+    if d.debits.is_empty() {
+        println!("Debits       none yet");
+    } else {
+        println!("Debits:");
+        println!(
+            "  {:>6}  {:>4}  {:>10}  {:<10}  {:<4}  {:>14}  Status",
+            "Debit", "Run", "Invoice", "Date", "Seq", "Amount"
+        );
+        for debit in &d.debits {
+            println!(
+                "  {:>6}  {:>4}  {:>10}  {:<10}  {:<4}  {:>14}  {}",
+                debit.id,
+                debit.run_id,
+                debit.invoice_id,
+                date_text(Some(debit.collection_date)),
+                debit.sequence_type,
+                format_euros(debit.amount_cents),
+                debit.status
+            );
+        }
+    }
+}
