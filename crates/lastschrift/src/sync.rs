@@ -122,7 +122,10 @@ pub async fn sync(
 }
 
 /// The requests this client sent since `since`, as log entries.
-fn request_entries(client: &sevdesk::Client, since: SystemTime) -> Vec<NewRequestLogEntry> {
+pub(crate) fn request_entries(
+    client: &sevdesk::Client,
+    since: SystemTime,
+) -> Vec<NewRequestLogEntry> {
     client
         .request_log()
         .records()
@@ -614,7 +617,7 @@ fn amount_cents(
     }
 }
 
-fn map_invoice(
+pub(crate) fn map_invoice(
     inv: &sevdesk::Invoice,
     known_contacts: &HashSet<SevdeskId>,
     skipped_contacts: &HashSet<u64>,

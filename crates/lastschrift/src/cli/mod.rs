@@ -2,10 +2,12 @@
 //! (0 done, 1 problems found, 2 usage or setup error).
 
 mod check;
+mod collect;
 mod connect;
 mod context;
-mod debits;
 pub mod debit_csv;
+mod debits;
+mod demo;
 mod mandates;
 mod pain008;
 mod runs;
@@ -22,7 +24,9 @@ use std::process::ExitCode;
   lastschrift check iban 'DE89 3704 0044 0532 0130 00'
   lastschrift pain008 --input debits.json --output lastschriften.xml
   lastschrift pain008 --input mitglieder.csv --creditor verein.toml --output beitraege.xml
-  SEVDESK_TOKEN=… lastschrift connect && lastschrift sync")]
+  SEVDESK_TOKEN=… lastschrift connect && lastschrift sync
+  lastschrift collect --dry-run && lastschrift collect
+  lastschrift demo")]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -50,6 +54,10 @@ enum Command {
     Runs(runs::RunsArgs),
     /// Marks a debit as returned or cancelled, which frees its invoice for a later run.
     Debits(debits::DebitsArgs),
+    /// Collects the open direct-debit invoices: writes the pain.008 file(s) and records the run.
+    Collect(collect::CollectArgs),
+    /// Runs everything on a built-in fake sevdesk account: sync, dry run, collect. No setup needed.
+    Demo(demo::DemoArgs),
 }
 
 /// Outcome of a command that ran: done, or problems found in the user's input.
@@ -87,6 +95,8 @@ pub fn main() -> ExitCode {
         Command::Mandates(args) => mandates::run(&args, cli.config.as_deref()),
         Command::Runs(args) => runs::run(&args, cli.config.as_deref()),
         Command::Debits(args) => debits::run(&args, cli.config.as_deref()),
+        Command::Collect(args) => collect::run(&args, cli.config.as_deref()),
+        Command::Demo(args) => demo::run(&args),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -1,23 +1,130 @@
-//! Invoice-level eligibility checks (the first half of the decision; mandate and IBAN checks
-//! are not yet here).
+//! Why an invoice is left out of a collection run, and the invoice-level checks. The mandate and
+//! debtor checks are in [`super::mandate`].
 
 use std::collections::HashSet;
 
+use chrono::NaiveDate;
+
 use crate::store::{Invoice, SevdeskId};
 
-/// Why an open invoice is not collected. Each reason has a German and an English sentence.
+/// Why an open invoice is not collected. Each reason has a stable [`ExclusionReason::code`] (for
+/// filters and `--json`), a German and an English sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExclusionReason {
     NotDirectDebit,
-    NotEur { currency: String },
-    NotInvoiceType { invoice_type: String },
+    NotEur {
+        currency: String,
+    },
+    NotInvoiceType {
+        invoice_type: String,
+    },
     NothingToPay,
     PartlyPaidRemainderNotCollected,
     OpenCreditNote,
     AlreadyCollected,
+    /// The invoice's contact was not synced (it had a problem of its own).
+    ContactMissing {
+        contact_id: SevdeskId,
+    },
+    NoMandateReference,
+    InvalidMandateReference {
+        reference: String,
+        reason: String,
+    },
+    /// The registry holds this reference for another contact.
+    MandateOfOtherContact {
+        reference: String,
+        contact_id: SevdeskId,
+    },
+    NoSignatureDate {
+        field: String,
+    },
+    UnreadableSignatureDate {
+        field: String,
+        value: String,
+    },
+    SignatureDateInFuture {
+        date: NaiveDate,
+    },
+    MandateRevoked {
+        reference: String,
+    },
+    MandateExpired {
+        reference: String,
+        since: NaiveDate,
+    },
+    NoIban,
+    InvalidIban {
+        reason: String,
+    },
+    InvalidDebtorName {
+        reason: String,
+    },
+    /// FRST-on-first-use: another invoice of the same new mandate carries the first debit; this
+    /// one follows as RCUR in a later run.
+    WaitsForFirstDebit {
+        reference: String,
+    },
+    /// The SEPA rules refuse a value of this debit (e.g. a debtor outside the EEA without address).
+    Rejected {
+        field: String,
+        message: String,
+    },
+    /// Re-read just before writing: the invoice changed in sevdesk since the last sync.
+    ChangedInSevdesk {
+        what: String,
+    },
+    /// Re-read just before writing failed; not collected rather than collected blind.
+    NotRereadable {
+        message: String,
+    },
 }
 
 impl ExclusionReason {
+    /// A stable snake_case key, e.g. for filters in the web UI and `--json`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotDirectDebit => "not_direct_debit",
+            Self::NotEur { .. } => "not_eur",
+            Self::NotInvoiceType { .. } => "not_invoice_type",
+            Self::NothingToPay => "nothing_to_pay",
+            Self::PartlyPaidRemainderNotCollected => "partly_paid",
+            Self::OpenCreditNote => "open_credit_note",
+            Self::AlreadyCollected => "already_collected",
+            Self::ContactMissing { .. } => "contact_missing",
+            Self::NoMandateReference => "no_mandate",
+            Self::InvalidMandateReference { .. } => "invalid_mandate_reference",
+            Self::MandateOfOtherContact { .. } => "mandate_of_other_contact",
+            Self::NoSignatureDate { .. } => "no_signature_date",
+            Self::UnreadableSignatureDate { .. } => "unreadable_signature_date",
+            Self::SignatureDateInFuture { .. } => "signature_date_in_future",
+            Self::MandateRevoked { .. } => "mandate_revoked",
+            Self::MandateExpired { .. } => "mandate_expired",
+            Self::NoIban => "no_iban",
+            Self::InvalidIban { .. } => "invalid_iban",
+            Self::InvalidDebtorName { .. } => "invalid_debtor_name",
+            Self::WaitsForFirstDebit { .. } => "waits_for_first_debit",
+            Self::Rejected { .. } => "rejected_by_sepa_rules",
+            Self::ChangedInSevdesk { .. } => "changed_in_sevdesk",
+            Self::NotRereadable { .. } => "not_rereadable",
+        }
+    }
+
+    /// True for reasons the user can fix in the mandate data (the "needs mandate" list).
+    pub fn needs_mandate_data(&self) -> bool {
+        matches!(
+            self,
+            Self::NoMandateReference
+                | Self::InvalidMandateReference { .. }
+                | Self::NoSignatureDate { .. }
+                | Self::UnreadableSignatureDate { .. }
+                | Self::SignatureDateInFuture { .. }
+                | Self::MandateExpired { .. }
+                | Self::NoIban
+                | Self::InvalidIban { .. }
+        )
+    }
+
     pub fn english(&self) -> String {
         match self {
             Self::NotDirectDebit => "the payment method is not direct debit".into(),
@@ -27,10 +134,55 @@ impl ExclusionReason {
             }
             Self::NothingToPay => "nothing is left to pay".into(),
             Self::PartlyPaidRemainderNotCollected => {
-                "the invoice is partly paid and remainders are not collected".into()
+                "the invoice is partly paid and remainders are not collected (policy collect_partial_remainders)".into()
             }
             Self::OpenCreditNote => "an open credit note exists for this invoice".into(),
-            Self::AlreadyCollected => "the invoice is already in an active collection".into(),
+            Self::AlreadyCollected => {
+                "the invoice is already in the ledger (mark that debit returned or cancelled to collect it again)".into()
+            }
+            Self::ContactMissing { contact_id } => {
+                format!("its contact {contact_id} was not synced (see the sync problems)")
+            }
+            Self::NoMandateReference => {
+                "the contact has no mandate reference (custom field, sevdesk mandate reference or customer number)".into()
+            }
+            Self::InvalidMandateReference { reference, reason } => {
+                format!("the mandate reference `{reference}` is not usable: {reason}")
+            }
+            Self::MandateOfOtherContact {
+                reference,
+                contact_id,
+            } => format!(
+                "the mandate reference `{reference}` belongs to contact {contact_id} in the mandate registry"
+            ),
+            Self::NoSignatureDate { field } => format!(
+                "the mandate has no signature date (neither in the registry nor in the contact field {field})"
+            ),
+            Self::UnreadableSignatureDate { field, value } => format!(
+                "the contact field {field} holds `{value}`, which is not a date (use DD.MM.YYYY)"
+            ),
+            Self::SignatureDateInFuture { date } => {
+                format!("the mandate's signature date {date} is in the future")
+            }
+            Self::MandateRevoked { reference } => format!("mandate {reference} is revoked"),
+            Self::MandateExpired { reference, since } => format!(
+                "mandate {reference} expired: not used for 36 months (last use or signature {since})"
+            ),
+            Self::NoIban => "the contact has no IBAN".into(),
+            Self::InvalidIban { reason } => format!("the contact's IBAN is invalid: {reason}"),
+            Self::InvalidDebtorName { reason } => {
+                format!("the contact's name cannot be used: {reason}")
+            }
+            Self::WaitsForFirstDebit { reference } => format!(
+                "mandate {reference} is used for the first time by another invoice of this run (FRST); this one follows in a later run"
+            ),
+            Self::Rejected { field, message } => format!("{field}: {message}"),
+            Self::ChangedInSevdesk { what } => {
+                format!("changed in sevdesk since the last sync: {what}")
+            }
+            Self::NotRereadable { message } => {
+                format!("could not be re-read from sevdesk before writing: {message}")
+            }
         }
     }
 
@@ -46,8 +198,67 @@ impl ExclusionReason {
                 "Die Rechnung ist teilweise bezahlt; Restbeträge werden nicht eingezogen.".into()
             }
             Self::OpenCreditNote => "Zu dieser Rechnung gibt es eine offene Gutschrift.".into(),
-            Self::AlreadyCollected => "Die Rechnung ist bereits in einem aktiven Einzug.".into(),
+            Self::AlreadyCollected => {
+                "Die Rechnung wurde bereits eingezogen (erneut nur nach Rücklastschrift oder Storno)."
+                    .into()
+            }
+            Self::ContactMissing { contact_id } => format!(
+                "Der Kontakt {contact_id} wurde nicht synchronisiert (siehe Probleme der Synchronisation)."
+            ),
+            Self::NoMandateReference => "Der Kontakt hat keine Mandatsreferenz.".into(),
+            Self::InvalidMandateReference { reference, reason } => {
+                format!("Die Mandatsreferenz „{reference}“ ist ungültig: {reason}")
+            }
+            Self::MandateOfOtherContact {
+                reference,
+                contact_id,
+            } => format!(
+                "Die Mandatsreferenz „{reference}“ gehört laut Mandatsverwaltung zu Kontakt {contact_id}."
+            ),
+            Self::NoSignatureDate { field } => format!(
+                "Das Mandat hat kein Datum der Unterschrift (weder in der Mandatsverwaltung noch im Kontaktfeld {field})."
+            ),
+            Self::UnreadableSignatureDate { field, value } => format!(
+                "Das Kontaktfeld {field} enthält „{value}“, kein Datum (Format TT.MM.JJJJ)."
+            ),
+            Self::SignatureDateInFuture { date } => format!(
+                "Das Datum der Unterschrift ({}) liegt in der Zukunft.",
+                date.format("%d.%m.%Y")
+            ),
+            Self::MandateRevoked { reference } => format!("Das Mandat {reference} ist widerrufen."),
+            Self::MandateExpired { reference, since } => format!(
+                "Das Mandat {reference} ist verfallen: 36 Monate ohne Lastschrift (seit {}).",
+                since.format("%d.%m.%Y")
+            ),
+            Self::NoIban => "Der Kontakt hat keine IBAN.".into(),
+            Self::InvalidIban { reason } => format!("Die IBAN des Kontakts ist ungültig: {reason}"),
+            Self::InvalidDebtorName { reason } => {
+                format!("Der Name des Kontakts ist nicht verwendbar: {reason}")
+            }
+            Self::WaitsForFirstDebit { reference } => format!(
+                "Das Mandat {reference} wird in diesem Einzug erstmals genutzt (FRST); diese Rechnung folgt im nächsten Einzug."
+            ),
+            Self::Rejected { field, message } => {
+                format!("Nach den SEPA-Regeln unzulässig ({field}): {message}")
+            }
+            Self::ChangedInSevdesk { what } => {
+                format!("Seit der letzten Synchronisation in sevdesk geändert: {what}")
+            }
+            Self::NotRereadable { message } => {
+                format!("Konnte vor dem Schreiben nicht erneut aus sevdesk gelesen werden: {message}")
+            }
         }
+    }
+}
+
+impl serde::Serialize for ExclusionReason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("ExclusionReason", 3)?;
+        s.serialize_field("code", self.code())?;
+        s.serialize_field("message", &self.english())?;
+        s.serialize_field("message_de", &self.german())?;
+        s.end()
     }
 }
 

@@ -1,7 +1,130 @@
-//! Collection runs: which open invoices may be debited, and why the others may not.
+//! Collection runs: which open invoices may be debited and why the others may not
+//! ([`plan_collection`]), and making the run ([`execute_collection`]): re-read, build, record,
+//! write.
 //!
-//! A use-case layer: it works on store models only, never on SQL.
+//! A use-case layer: it works on store models and the sevdesk client, never on SQL. The CLI and
+//! the web UI call these functions and only present the results.
 
+pub mod build;
 pub mod eligibility;
+pub mod execute;
+pub mod mandate;
+pub mod plan;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 pub use eligibility::{ExclusionReason, invoice_exclusion};
+pub use execute::{
+    CollectionOutcome, control_list_file_name, execute_collection, export_recorded_runs,
+    export_run, write_file_exactly,
+};
+pub use plan::{CollectionPlan, Exclusion, Explanation, PlannedDebit, plan_collection};
+
+use crate::store::StoreError;
+
+/// Why a collection run could not be made. `Display` is the sentence for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error(
+        "no creditor is configured; add the [creditor] section (name, iban, creditor_id) to the configuration file (see lastschrift.example.toml)"
+    )]
+    NoCreditor,
+    #[error("the creditor data in the configuration is not valid: {}", .0.join("; "))]
+    InvalidCreditor(Vec<String>),
+    #[error("the pain.008 message could not be built: {}", .0.join("; "))]
+    Message(Vec<String>),
+    #[error(
+        "the invoices could not be re-read from sevdesk before writing ({}); nothing was collected, try again later",
+        .0.user_message()
+    )]
+    Reread(#[source] sevdesk::Error),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("could not write {}: {source}", path.display())]
+    Output {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{} already exists with other content; it is not overwritten — move it away and run the command again (the run is recorded and its file will be written then)",
+        path.display()
+    )]
+    OutputExists { path: PathBuf },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The bank's wall-clock time (Europe/Berlin). Cut-off times and "today" are the bank's, whatever
+/// the zone of the machine.
+pub fn bank_time(now: DateTime<Utc>) -> NaiveDateTime {
+    now.with_timezone(&chrono_tz::Europe::Berlin).naive_local()
+}
+
+/// `1.234,56 €`, as the German UI shows amounts.
+pub fn format_euro(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    let euros = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in euros.chars().enumerate() {
+        if i > 0 && (euros.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped},{:02} €", abs % 100)
+}
+
+/// `1234,56`: for CSV files a German spreadsheet reads as a number.
+pub fn format_euro_plain(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    format!("{sign}{},{:02}", abs / 100, abs % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone as _;
+
+    fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+    }
+
+    #[test]
+    fn bank_time_follows_the_eu_summer_time_rule() {
+        // Winter: UTC+1.
+        assert_eq!(
+            bank_time(utc(2026, 11, 28, 9, 30)).to_string(),
+            "2026-11-28 10:30:00"
+        );
+        // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
+        assert_eq!(
+            bank_time(utc(2026, 3, 29, 0, 59)).to_string(),
+            "2026-03-29 01:59:00"
+        );
+        assert_eq!(
+            bank_time(utc(2026, 3, 29, 1, 0)).to_string(),
+            "2026-03-29 03:00:00"
+        );
+        assert_eq!(
+            bank_time(utc(2026, 10, 25, 0, 59)).to_string(),
+            "2026-10-25 02:59:00"
+        );
+        assert_eq!(
+            bank_time(utc(2026, 10, 25, 1, 0)).to_string(),
+            "2026-10-25 02:00:00"
+        );
+    }
+
+    #[test]
+    fn euro_formats() {
+        assert_eq!(format_euro(123_456), "1.234,56 €");
+        assert_eq!(format_euro(5), "0,05 €");
+        assert_eq!(format_euro(-100_000_000), "-1.000.000,00 €");
+        assert_eq!(format_euro_plain(123_456), "1234,56");
+    }
+}

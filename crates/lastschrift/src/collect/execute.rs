@@ -1,0 +1,412 @@
+//! Making a collection run: plan, re-read every chosen invoice from sevdesk, build the files,
+//! record run + files + debits in ONE transaction, then write the files.
+//!
+//! Why this order keeps file and ledger consistent through a crash at any point:
+//! - before the transaction commits, nothing is recorded and no file exists (files are written
+//!   only from recorded bytes), so the next run simply plans again;
+//! - after it commits, the run is `recorded` and its exact bytes are in the database; files are
+//!   written atomically (temporary file, fsync, rename, fsync of the directory) and the run then
+//!   becomes `exported`. A crash in between leaves a `recorded` run, and every later `collect`
+//!   (or `runs file`) first writes the files of such runs from the stored bytes;
+//! - the unique index on active debits per invoice refuses a second debit for an invoice, even
+//!   from two runs started at the same time.
+//!
+//! A file on disk therefore always has its ledger entries, and a ledger entry gets its file.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use futures_util::StreamExt as _;
+use serde::Serialize;
+
+use super::build::{self, BuiltFile};
+use super::plan::{CollectionPlan, plan_collection};
+use super::{CollectError, ExclusionReason};
+use crate::settings::Settings;
+use crate::store::{
+    CollectionRun, Invoice, NewCollectionRun, RunStatus, SevdeskId, Store, invoice_status,
+};
+
+/// Prefix of the temporary files written next to the output; leftovers of a crash are removed.
+const PARTIAL_PREFIX: &str = ".lastschrift-";
+const PARTIAL_SUFFIX: &str = ".partial";
+/// Up to this many chosen invoices are re-read one by one (`GET /Invoice/{id}`); more are re-read
+/// as the list of open invoices, which holds each of them, in a few paged requests.
+const REREAD_ONE_BY_ONE_MAX: usize = 100;
+
+/// What `collect` did.
+#[derive(Debug, Serialize)]
+pub struct CollectionOutcome {
+    /// The plan as executed (after the re-read; its exclusions include invoices dropped then).
+    pub plan: CollectionPlan,
+    /// `None` when nothing was left to collect.
+    pub run: Option<CollectionRun>,
+    /// Files written for this run (pain.008 files and the control list).
+    pub files_written: Vec<PathBuf>,
+    /// Files of earlier runs that were recorded but not yet written (after a crash).
+    pub recovered_files: Vec<PathBuf>,
+    /// Invoices dropped because the re-read showed a change.
+    pub dropped_on_reread: usize,
+    /// Requests sent to sevdesk for the re-read (all GET).
+    pub requests: usize,
+    pub warnings: Vec<String>,
+}
+
+/// Makes a collection run. See the module documentation for the crash guarantees.
+pub async fn execute_collection(
+    store: &dyn Store,
+    client: &sevdesk::Client,
+    settings: &Settings,
+    now: NaiveDateTime,
+    requested_date: Option<NaiveDate>,
+) -> Result<CollectionOutcome, CollectError> {
+    let recovered_files = export_recorded_runs(store, settings).await?;
+    let creditor = build::creditor(settings)?;
+    let mut plan = plan_collection(store, settings, now, requested_date).await?;
+
+    let log_since = SystemTime::now();
+    let reread = reread(&mut plan, store, client).await;
+    let entries = crate::sync::request_entries(client, log_since);
+    store.append_request_log(&entries).await?;
+    let dropped_on_reread = reread?;
+
+    let mut outcome = CollectionOutcome {
+        plan,
+        run: None,
+        files_written: Vec::new(),
+        recovered_files,
+        dropped_on_reread,
+        requests: entries.len(),
+        warnings: Vec::new(),
+    };
+    if outcome.plan.debits.is_empty() {
+        return Ok(outcome);
+    }
+    let token = run_token();
+    let files = build::build_files(&mut outcome.plan, &creditor, settings, now, &token)?;
+    if outcome.plan.debits.is_empty() {
+        return Ok(outcome);
+    }
+    for d in &outcome.plan.debits {
+        outcome.warnings.extend(d.notes.iter().map(|n| {
+            format!(
+                "invoice {}: {n}",
+                d.invoice_number.as_deref().unwrap_or("?")
+            )
+        }));
+    }
+    outcome
+        .warnings
+        .extend(files.iter().flat_map(|f| f.warnings.iter().cloned()));
+
+    // New mandates (first seen in the sevdesk fields) enter the registry, so the run can move
+    // their first/last collection. Harmless if the run below never commits.
+    let mut registered = HashSet::new();
+    for d in &outcome.plan.debits {
+        if let Some(m) = &d.mandate_to_register
+            && registered.insert(m.reference.clone())
+        {
+            store.upsert_mandate(m).await?;
+        }
+    }
+
+    let control_list_csv = control_list(&outcome.plan, &files)?;
+    let new_run = NewCollectionRun {
+        format: settings.policies.output_format.as_str().to_owned(),
+        control_list_csv,
+        files: files.into_iter().map(|f| f.file).collect(),
+    };
+    let run = store.record_collection_run(&new_run).await?;
+    fail_point("after_record");
+    outcome.files_written = export_run(store, settings, &run).await?;
+    outcome.run = Some(store.collection_run(run.id).await?.unwrap_or(run));
+    Ok(outcome)
+}
+
+/// For tests of the crash guarantees: `LASTSCHRIFT_FAIL_POINT=after_record` aborts the process
+/// at that point, as a power cut would. Nothing else reads this variable.
+fn fail_point(name: &str) {
+    if std::env::var("LASTSCHRIFT_FAIL_POINT").is_ok_and(|v| v == name) {
+        std::process::abort();
+    }
+}
+
+fn run_token() -> String {
+    use rand::Rng as _;
+    const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..6)
+        .map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())]))
+        .collect()
+}
+
+/// Re-reads the chosen invoices and moves every one that changed (paid meanwhile, amount or
+/// payment method changed, no longer open) to the exclusions. Returns how many were dropped.
+async fn reread(
+    plan: &mut CollectionPlan,
+    store: &dyn Store,
+    client: &sevdesk::Client,
+) -> Result<usize, CollectError> {
+    let ids: Vec<SevdeskId> = plan.debits.iter().map(|d| d.invoice_id).collect();
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut fresh: HashMap<SevdeskId, Result<sevdesk::Invoice, String>> = HashMap::new();
+    if ids.len() <= REREAD_ONE_BY_ONE_MAX {
+        let results: Vec<_> = futures_util::stream::iter(ids.iter().copied())
+            .map(|id| async move {
+                let answer = match u64::try_from(id) {
+                    Ok(raw) => client
+                        .invoice(sevdesk::Id(raw))
+                        .await
+                        .map_err(|e| e.user_message()),
+                    Err(_) => Err("the id is not a sevdesk id".into()),
+                };
+                (id, answer)
+            })
+            .buffer_unordered(4)
+            .collect()
+            .await;
+        fresh.extend(results);
+    } else {
+        let open = client
+            .open_invoices(None)
+            .await
+            .map_err(CollectError::Reread)?;
+        for invoice in open {
+            if let Ok(id) = i64::try_from(invoice.id.0) {
+                fresh.insert(id, Ok(invoice));
+            }
+        }
+    }
+
+    let before: HashMap<SevdeskId, (SevdeskId, i64)> = plan
+        .debits
+        .iter()
+        .map(|d| (d.invoice_id, (d.contact_id, d.amount_cents)))
+        .collect();
+    let mut changed_records = Vec::new();
+    let mut drops = Vec::new();
+    for (&id, &(contact_id, amount)) in &before {
+        let reason = match fresh.remove(&id) {
+            None => Some(ExclusionReason::ChangedInSevdesk {
+                what: "it is no longer open (paid, cancelled or deleted)".into(),
+            }),
+            Some(Err(message)) => Some(ExclusionReason::NotRereadable { message }),
+            Some(Ok(raw)) => {
+                match crate::sync::map_invoice(&raw, &HashSet::from([contact_id]), &HashSet::new())
+                {
+                    Err(problem) => Some(ExclusionReason::NotRereadable {
+                        message: problem.message,
+                    }),
+                    Ok(now) => {
+                        let reason = change(&now, contact_id, amount);
+                        if reason.is_some() {
+                            changed_records.push(now);
+                        }
+                        reason
+                    }
+                }
+            }
+        };
+        if let Some(reason) = reason {
+            drops.push((id, reason));
+        }
+    }
+    if !changed_records.is_empty() {
+        // Keep the store truthful for the next plan; the sync would find the same.
+        store.upsert_invoices(&changed_records).await?;
+    }
+    let dropped = drops.len();
+    for (id, reason) in drops {
+        plan.exclude(id, reason);
+    }
+    Ok(dropped)
+}
+
+fn change(now: &Invoice, contact_id: SevdeskId, planned_cents: i64) -> Option<ExclusionReason> {
+    let what = if now.status != invoice_status::OPEN && now.status != invoice_status::PARTIALLY_PAID
+    {
+        format!("its status is now {}", now.status)
+    } else if now.contact_id != contact_id {
+        format!("its contact is now {}", now.contact_id)
+    } else if now.currency != "EUR" {
+        format!("its currency is now {}", now.currency)
+    } else if now.open_cents() != planned_cents {
+        format!(
+            "the open amount is now {} instead of {}",
+            super::format_euro(now.open_cents()),
+            super::format_euro(planned_cents)
+        )
+    } else {
+        return None;
+    };
+    Some(ExclusionReason::ChangedInSevdesk { what })
+}
+
+/// The control list for the accountant: one line per debit, German headers, `;`, decimal comma
+/// (opens as-is in a German spreadsheet), a sum line at the end.
+fn control_list(plan: &CollectionPlan, files: &[BuiltFile]) -> Result<Vec<u8>, CollectError> {
+    let mut file_of = HashMap::new();
+    let mut e2e_of = HashMap::new();
+    for f in files {
+        for d in &f.file.debits {
+            file_of.insert(d.invoice_id, f.file.file_name.as_str());
+            e2e_of.insert(d.invoice_id, d.end_to_end_id.as_str());
+        }
+    }
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer(Vec::new());
+    let io = |e: csv::Error| CollectError::Io(std::io::Error::other(e));
+    out.write_record([
+        "Datei",
+        "Rechnungsnummer",
+        "sevdesk-Rechnungs-ID",
+        "Kunde",
+        "Kundennummer",
+        "Mandatsreferenz",
+        "Datum der Unterschrift",
+        "Art",
+        "Sequenz",
+        "IBAN",
+        "BIC",
+        "Betrag (EUR)",
+        "Einzugsdatum",
+        "End-to-End-ID",
+        "Verwendungszweck",
+    ])
+    .map_err(io)?;
+    let mut debits: Vec<_> = plan.debits.iter().collect();
+    debits.sort_by_key(|d| (file_of.get(&d.invoice_id).copied(), d.invoice_id));
+    for d in debits {
+        out.write_record([
+            file_of.get(&d.invoice_id).copied().unwrap_or_default(),
+            d.invoice_number.as_deref().unwrap_or_default(),
+            &d.invoice_id.to_string(),
+            &d.debtor_name,
+            d.customer_number.as_deref().unwrap_or_default(),
+            &d.mandate_reference,
+            &d.signature_date.format("%d.%m.%Y").to_string(),
+            d.scheme.as_str(),
+            d.sequence_type.as_str(),
+            &d.iban,
+            d.bic.as_deref().unwrap_or_default(),
+            &super::format_euro_plain(d.amount_cents),
+            &d.collection_date.format("%d.%m.%Y").to_string(),
+            e2e_of.get(&d.invoice_id).copied().unwrap_or_default(),
+            &d.remittance,
+        ])
+        .map_err(io)?;
+    }
+    let total = super::format_euro_plain(plan.total_cents);
+    let count = plan.debits.len().to_string();
+    out.write_record([
+        "Summe", "", "", &count, "", "", "", "", "", "", "", &total, "", "", "",
+    ])
+    .map_err(io)?;
+    out.into_inner()
+        .map_err(|e| CollectError::Io(std::io::Error::other(e.to_string())))
+}
+
+/// The file name of a run's control list in the output directory.
+pub fn control_list_file_name(run: &CollectionRun) -> String {
+    format!("lauf-{}-kontrollliste.csv", run.id)
+}
+
+/// Writes the files of every run that is recorded but not yet exported (a crash between the
+/// ledger commit and the file write), then marks them exported. Also removes temporary files a
+/// crash left behind. Returns the paths written.
+pub async fn export_recorded_runs(
+    store: &dyn Store,
+    settings: &Settings,
+) -> Result<Vec<PathBuf>, CollectError> {
+    let dir = settings.output_dir();
+    remove_partial_files(&dir);
+    let mut written = Vec::new();
+    let mut runs = store.collection_runs().await?;
+    runs.reverse(); // oldest first
+    for run in runs.iter().filter(|r| r.status == RunStatus::Recorded) {
+        written.extend(export_run(store, settings, run).await?);
+    }
+    Ok(written)
+}
+
+/// Writes a run's files (stored bytes, exactly) and control list into the output directory and
+/// marks the run exported.
+pub async fn export_run(
+    store: &dyn Store,
+    settings: &Settings,
+    run: &CollectionRun,
+) -> Result<Vec<PathBuf>, CollectError> {
+    let dir = settings.output_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| CollectError::Output {
+        path: dir.clone(),
+        source: e,
+    })?;
+    let mut written = Vec::new();
+    for file in store.run_files(run.id).await? {
+        let path = dir.join(&file.info.file_name);
+        write_file_exactly(&path, &file.bytes)?;
+        fail_point("between_files");
+        written.push(path);
+    }
+    if let Some(csv) = store.control_list(run.id).await? {
+        let path = dir.join(control_list_file_name(run));
+        write_file_exactly(&path, &csv)?;
+        written.push(path);
+    }
+    store.set_run_status(run.id, RunStatus::Exported).await?;
+    Ok(written)
+}
+
+/// Writes `bytes` to `path` atomically. An existing file with the same bytes is left alone; one
+/// with other bytes is never overwritten (it is not ours, or it was changed by hand).
+pub fn write_file_exactly(path: &Path, bytes: &[u8]) -> Result<(), CollectError> {
+    let output = |source: std::io::Error| CollectError::Output {
+        path: path.to_owned(),
+        source,
+    };
+    match std::fs::read(path) {
+        Ok(existing) if existing == bytes => return Ok(()),
+        Ok(_) => {
+            return Err(CollectError::OutputExists {
+                path: path.to_owned(),
+            });
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(output(e)),
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(PARTIAL_PREFIX)
+        .suffix(PARTIAL_SUFFIX)
+        .tempfile_in(dir)
+        .map_err(output)?;
+    temp.write_all(bytes).map_err(output)?;
+    temp.as_file().sync_all().map_err(output)?;
+    fail_point("before_rename");
+    // `persist_noclobber`: if another process wrote the same name meanwhile, fail rather than
+    // replace it.
+    temp.persist_noclobber(path).map_err(|e| output(e.error))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+fn remove_partial_files(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(PARTIAL_PREFIX) && name.ends_with(PARTIAL_SUFFIX) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! From a synced contact and our mandate registry to the mandate and debtor account a debit may
+//! use — or the reason it may not.
+//!
+//! The registry wins over sevdesk: a signature date, scheme or status entered in lastschrift
+//! (CSV import, web UI) is taken before the contact field, because sevdesk has no notion of
+//! revocation or scheme and its free-text date field is often stale.
+
+use chrono::NaiveDate;
+
+use super::ExclusionReason;
+use crate::settings::{MandateReferenceSource, Policies};
+use crate::store::{Contact, Mandate, MandateSource, MandateStatus, Scheme};
+
+/// A mandate that may be used for a debit, with the debtor account it points to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsableMandate {
+    /// The registry record as it is (or as it will be created from the sevdesk fields).
+    pub mandate: Mandate,
+    /// False when the registry has no record yet; the run creates it.
+    pub registered: bool,
+    pub signature_date: NaiveDate,
+    pub scheme: Scheme,
+    pub iban: sepa::Iban,
+    /// A BIC entered in sevdesk that is not valid is left out (IBAN-only is allowed), with a note.
+    pub bic: Option<sepa::Bic>,
+    pub notes: Vec<String>,
+}
+
+/// The mandate reference of `contact`, from the first configured source that has one.
+pub fn mandate_reference(contact: &Contact, policies: &Policies) -> Option<String> {
+    policies
+        .mandate_reference_sources
+        .iter()
+        .find_map(|source| {
+            let value = match source {
+                // Sync stores the value of the first configured custom field.
+                MandateReferenceSource::CustomField(_) => contact.mandate_reference_field.as_ref(),
+                MandateReferenceSource::MandateReference => contact.mandate_reference.as_ref(),
+                MandateReferenceSource::CustomerNumber => contact.customer_number.as_ref(),
+            };
+            value.map(|v| v.trim()).filter(|v| !v.is_empty())
+        })
+        .map(str::to_owned)
+}
+
+/// Parses a signature date as people type it in sevdesk: `DD.MM.YYYY`, `D.M.YYYY`, `DD.MM.YY`,
+/// or ISO `YYYY-MM-DD`.
+pub fn parse_signature_date(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text, "%d.%m.%Y")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+        .ok()
+        .filter(|d| d.format("%Y").to_string().len() == 4)
+        .or_else(|| NaiveDate::parse_from_str(text, "%d.%m.%y").ok())
+}
+
+/// Decides whether `contact` has a mandate that may be collected on `collection_date`.
+///
+/// `registered` is the registry record for the contact's reference, if any.
+pub fn usable_mandate(
+    contact: &Contact,
+    registered: Option<&Mandate>,
+    policies: &Policies,
+    today: NaiveDate,
+    collection_date: NaiveDate,
+) -> Result<UsableMandate, ExclusionReason> {
+    let reference =
+        mandate_reference(contact, policies).ok_or(ExclusionReason::NoMandateReference)?;
+    if let Err(error) = sepa::MandateId::parse(&reference) {
+        return Err(ExclusionReason::InvalidMandateReference {
+            reference,
+            reason: error.to_string(),
+        });
+    }
+    if let Some(m) = registered
+        && m.contact_id != contact.id
+    {
+        return Err(ExclusionReason::MandateOfOtherContact {
+            reference,
+            contact_id: m.contact_id,
+        });
+    }
+    let field = &policies.signature_date_field;
+    let signature_date = match registered.and_then(|m| m.signature_date) {
+        Some(date) => date,
+        None => match contact
+            .signature_date_field
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            None => {
+                return Err(ExclusionReason::NoSignatureDate {
+                    field: field.clone(),
+                });
+            }
+            Some(value) => parse_signature_date(value).ok_or_else(|| {
+                ExclusionReason::UnreadableSignatureDate {
+                    field: field.clone(),
+                    value: value.to_owned(),
+                }
+            })?,
+        },
+    };
+    if signature_date > today {
+        return Err(ExclusionReason::SignatureDateInFuture {
+            date: signature_date,
+        });
+    }
+    let mut mandate = registered.cloned().unwrap_or_else(|| {
+        let mut m = Mandate::new(reference.clone(), contact.id, MandateSource::SevdeskField);
+        m.signature_date = Some(signature_date);
+        m
+    });
+    if mandate.signature_date.is_none() {
+        mandate.signature_date = Some(signature_date);
+    }
+    if mandate.status == MandateStatus::Revoked {
+        return Err(ExclusionReason::MandateRevoked { reference });
+    }
+    // Expiry counts to the day the money is collected, not the day the file is made.
+    if mandate.is_expired(collection_date) {
+        let since = mandate
+            .last_collection
+            .unwrap_or(signature_date)
+            .max(signature_date);
+        return Err(ExclusionReason::MandateExpired { reference, since });
+    }
+    let raw_iban = contact
+        .iban
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or(ExclusionReason::NoIban)?;
+    let iban = sepa::Iban::parse(raw_iban).map_err(|e| ExclusionReason::InvalidIban {
+        reason: e.to_string(),
+    })?;
+    let mut notes = Vec::new();
+    let bic = match contact
+        .bic
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => None,
+        Some(raw) => match sepa::Bic::parse(raw) {
+            Ok(bic) => Some(bic),
+            Err(error) => {
+                notes.push(format!(
+                    "the BIC `{raw}` of the contact is invalid ({error}); the debit is sent with the IBAN only"
+                ));
+                None
+            }
+        },
+    };
+    Ok(UsableMandate {
+        scheme: mandate.scheme,
+        registered: registered.is_some(),
+        mandate,
+        signature_date,
+        iban,
+        bic,
+        notes,
+    })
+}
+
+/// Whether two IBANs are at the same bank: same country and same national bank code. The bank
+/// code's length differs per country; comparing the BBAN prefix that the country's IBAN format
+/// reserves for it would need a table, so the first 8 BBAN characters (DE: the BLZ; AT: the 5-digit
+/// BLZ plus 3 account digits) are compared only where they are known to be the bank code.
+pub fn same_bank(a: &sepa::Iban, b: &sepa::Iban) -> bool {
+    let (a, b) = (a.as_str(), b.as_str());
+    if a.get(..2) != b.get(..2) {
+        return false;
+    }
+    let bank_code_len = match &a[..2] {
+        "DE" => 8,
+        "AT" => 5,
+        "NL" => 4,
+        "FR" | "MC" => 5,
+        "BE" => 3,
+        "LU" => 3,
+        "CH" | "LI" => 5,
+        "IT" | "SM" => 6,
+        "ES" => 4,
+        _ => return false,
+    };
+    a.get(4..4 + bank_code_len) == b.get(4..4 + bank_code_len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contact() -> Contact {
+        Contact {
+            id: 7,
+            customer_number: Some("K-1001".into()),
+            display_name: "Erika Mustermann".into(),
+            is_organisation: false,
+            parent_id: None,
+            iban: Some("DE02 1203 0000 0000 2020 51".into()),
+            bic: None,
+            mandate_reference_field: None,
+            mandate_reference: None,
+            signature_date_field: Some("02.01.2024".into()),
+            email: None,
+            street: None,
+            zip: None,
+            city: None,
+            country_code: Some("DE".into()),
+            updated_at: None,
+        }
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn check(c: &Contact, reg: Option<&Mandate>) -> Result<UsableMandate, ExclusionReason> {
+        usable_mandate(
+            c,
+            reg,
+            &Policies::default(),
+            d(2026, 11, 28),
+            d(2026, 12, 14),
+        )
+    }
+
+    #[test]
+    fn reference_sources_are_tried_in_order() {
+        let mut c = contact();
+        let p = Policies::default();
+        assert_eq!(mandate_reference(&c, &p).as_deref(), Some("K-1001"));
+        c.mandate_reference = Some("SEV-1".into());
+        assert_eq!(mandate_reference(&c, &p).as_deref(), Some("SEV-1"));
+        c.mandate_reference_field = Some("  FIELD-1 ".into());
+        assert_eq!(mandate_reference(&c, &p).as_deref(), Some("FIELD-1"));
+        let customer_first = Policies {
+            mandate_reference_sources: vec![MandateReferenceSource::CustomerNumber],
+            ..Policies::default()
+        };
+        assert_eq!(
+            mandate_reference(&c, &customer_first).as_deref(),
+            Some("K-1001")
+        );
+    }
+
+    #[test]
+    fn signature_dates_in_the_usual_spellings() {
+        assert_eq!(parse_signature_date("02.01.2024"), Some(d(2024, 1, 2)));
+        assert_eq!(parse_signature_date("2.1.2024"), Some(d(2024, 1, 2)));
+        assert_eq!(parse_signature_date("2024-01-02"), Some(d(2024, 1, 2)));
+        assert_eq!(parse_signature_date("02.01.24"), Some(d(2024, 1, 2)));
+        assert_eq!(parse_signature_date("Januar 2024"), None);
+        assert_eq!(parse_signature_date("31.02.2024"), None);
+    }
+
+    #[test]
+    fn a_complete_contact_gives_a_new_mandate_from_the_sevdesk_fields() {
+        let m = check(&contact(), None).unwrap();
+        assert!(!m.registered);
+        assert_eq!(m.mandate.reference, "K-1001");
+        assert_eq!(m.mandate.source, MandateSource::SevdeskField);
+        assert_eq!(m.signature_date, d(2024, 1, 2));
+        assert_eq!(m.iban.as_str(), "DE02120300000000202051");
+    }
+
+    #[test]
+    fn every_mandate_reason_is_detected() {
+        let mut c = contact();
+        c.customer_number = None;
+        assert_eq!(check(&c, None), Err(ExclusionReason::NoMandateReference));
+
+        let mut c = contact();
+        c.customer_number = Some("K 1001 ü".into());
+        assert!(matches!(
+            check(&c, None),
+            Err(ExclusionReason::InvalidMandateReference { .. })
+        ));
+
+        let mut c = contact();
+        c.signature_date_field = None;
+        assert!(matches!(
+            check(&c, None),
+            Err(ExclusionReason::NoSignatureDate { .. })
+        ));
+        c.signature_date_field = Some("irgendwann".into());
+        assert!(matches!(
+            check(&c, None),
+            Err(ExclusionReason::UnreadableSignatureDate { .. })
+        ));
+        c.signature_date_field = Some("01.12.2026".into());
+        assert!(matches!(
+            check(&c, None),
+            Err(ExclusionReason::SignatureDateInFuture { .. })
+        ));
+
+        let mut c = contact();
+        c.iban = None;
+        assert_eq!(check(&c, None), Err(ExclusionReason::NoIban));
+        c.iban = Some("DE02120300000000202052".into());
+        assert!(matches!(
+            check(&c, None),
+            Err(ExclusionReason::InvalidIban { .. })
+        ));
+
+        let c = contact();
+        let mut reg = Mandate::new("K-1001", 7, MandateSource::CsvImport);
+        reg.status = MandateStatus::Revoked;
+        assert!(matches!(
+            check(&c, Some(&reg)),
+            Err(ExclusionReason::MandateRevoked { .. })
+        ));
+        let mut reg = Mandate::new("K-1001", 7, MandateSource::CsvImport);
+        reg.last_collection = Some(d(2023, 12, 13));
+        assert!(matches!(
+            check(&c, Some(&reg)),
+            Err(ExclusionReason::MandateExpired { .. })
+        ));
+        let reg = Mandate::new("K-1001", 99, MandateSource::CsvImport);
+        assert!(matches!(
+            check(&c, Some(&reg)),
+            Err(ExclusionReason::MandateOfOtherContact { contact_id: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn the_registry_wins_over_the_contact_field() {
+        let mut c = contact();
+        c.signature_date_field = Some("kaputt".into());
+        let mut reg = Mandate::new("K-1001", 7, MandateSource::CsvImport);
+        reg.signature_date = Some(d(2025, 5, 5));
+        reg.scheme = Scheme::B2b;
+        let m = check(&c, Some(&reg)).unwrap();
+        assert!(m.registered);
+        assert_eq!(m.signature_date, d(2025, 5, 5));
+        assert_eq!(m.scheme, Scheme::B2b);
+    }
+
+    #[test]
+    fn a_broken_bic_is_dropped_with_a_note() {
+        let mut c = contact();
+        c.bic = Some("NOTABIC".into());
+        let m = check(&c, None).unwrap();
+        assert_eq!(m.bic, None);
+        assert_eq!(m.notes.len(), 1);
+    }
+
+    #[test]
+    fn bank_comparison() {
+        let a = sepa::Iban::parse("DE02120300000000202051").unwrap();
+        let b = sepa::Iban::parse("DE89370400440532013000").unwrap();
+        assert!(same_bank(&a, &a));
+        assert!(!same_bank(&a, &b));
+    }
+}
