@@ -372,16 +372,21 @@ fn validate_row(
     })?;
     let first_collection = date_of(Column::FirstCollection)?;
     let last_collection = date_of(Column::LastCollection)?;
-    if let Some(first) = first_collection
-        && first < signature_date
-    {
-        return Err(format!(
-            "{} {} lies before {} {}: nothing can be collected before the mandate is signed",
-            layout.name(Column::FirstCollection),
-            first.format("%d.%m.%Y"),
-            layout.name(Column::SignatureDate),
-            signature_date.format("%d.%m.%Y")
-        ));
+    for (column, collection) in [
+        (Column::FirstCollection, first_collection),
+        (Column::LastCollection, last_collection),
+    ] {
+        if let Some(day) = collection
+            && day < signature_date
+        {
+            return Err(format!(
+                "{} {} lies before {} {}: nothing can be collected before the mandate is signed",
+                layout.name(column),
+                day.format("%d.%m.%Y"),
+                layout.name(Column::SignatureDate),
+                signature_date.format("%d.%m.%Y")
+            ));
+        }
     }
     if let (Some(first), Some(last)) = (first_collection, last_collection)
         && last < first
@@ -534,6 +539,18 @@ fn merged(values: RowValues, existing: Option<&Mandate>) -> Mandate {
     mandate
 }
 
+/// The 1-based line a record starting at `byte` begins on. The csv crate's own line counter is
+/// off by one for CRLF files (Excel's default), because it sees a record start between `\r` and
+/// `\n`; counting ourselves past any line break at the offset is right for both endings.
+fn line_at(text: &str, byte: u64) -> u64 {
+    let bytes = text.as_bytes();
+    let mut at = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+    while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+        at += 1;
+    }
+    1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64
+}
+
 /// Imports the mandate registry from CSV bytes. See the module docs and README ("Mandate
 /// import") for the columns.
 pub async fn import_csv(
@@ -573,7 +590,7 @@ pub async fn import_csv(
         let record = match record {
             Ok(record) => record,
             Err(e) => {
-                let row = e.position().map(|p| p.line()).unwrap_or(0);
+                let row = e.position().map(|p| line_at(text, p.byte())).unwrap_or(0);
                 report.rows.push(RowResult {
                     row,
                     reference: None,
@@ -587,7 +604,10 @@ pub async fn import_csv(
         if record.iter().all(|field| field.trim().is_empty()) {
             continue;
         }
-        let row = record.position().map(|p| p.line()).unwrap_or(0);
+        let row = record
+            .position()
+            .map(|p| line_at(text, p.byte()))
+            .unwrap_or(0);
         let reference = layout.cell(&record, Column::Reference).map(str::to_string);
         let values = match validate_row(&layout, &record, &contacts, today) {
             Ok(values) => values,
@@ -669,6 +689,18 @@ mod tests {
         );
         assert_eq!(column_of("Mandatsdatum"), Some(Column::SignatureDate));
         assert_eq!(column_of("IBAN"), None);
+    }
+
+    #[test]
+    fn line_numbers_for_both_line_endings() {
+        for text in ["h\na\n\nb\n", "h\r\na\r\n\r\nb\r\n"] {
+            let rows: Vec<u64> = csv::ReaderBuilder::new()
+                .from_reader(text.as_bytes())
+                .records()
+                .map(|r| line_at(text, r.unwrap().position().unwrap().byte()))
+                .collect();
+            assert_eq!(rows, vec![2, 4], "{text:?}");
+        }
     }
 
     #[test]
