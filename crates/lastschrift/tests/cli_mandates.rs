@@ -1,0 +1,390 @@
+//! `lastschrift mandates import|list|show` as the real binary on a SQLite data directory: the
+//! table of row results, `--json`, and the exit codes (0 done, 1 rows failed, 2 unusable input or
+//! unknown reference). Contacts are put into the same database through the store first, as a
+//! sync would.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use lastschrift::settings::{DatabaseUrl, SQLITE_FILE_NAME};
+use lastschrift::store::{Contact, open_url};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+fn lastschrift(data_dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_lastschrift"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", data_dir)
+        .env("LASTSCHRIFT_DATA_DIR", data_dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the lastschrift binary runs");
+    Run {
+        code: out.status.code().expect("exited normally"),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn contact(id: i64, customer_number: &str, name: &str) -> Contact {
+    Contact {
+        id,
+        customer_number: Some(customer_number.into()),
+        display_name: name.into(),
+        is_organisation: true,
+        parent_id: None,
+        iban: Some("DE02120300000000202051".into()),
+        bic: None,
+        mandate_reference_field: None,
+        mandate_reference: None,
+        signature_date_field: None,
+        email: None,
+        street: None,
+        zip: None,
+        city: None,
+        country_code: Some("DE".into()),
+        updated_at: None,
+    }
+}
+
+/// A data directory whose database already holds three synced contacts.
+async fn data_dir_with_contacts() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_url(&DatabaseUrl::sqlite_file(
+        &dir.path().join(SQLITE_FILE_NAME),
+    ))
+    .await
+    .unwrap();
+    store
+        .upsert_contacts(&[
+            contact(11, "1001", "Bäckerei Müller GmbH"),
+            contact(12, "1002", "Schmidt & Söhne KG"),
+            contact(13, "1003", "Anna Weber"),
+        ])
+        .await
+        .unwrap();
+    store.close().await;
+    dir
+}
+
+async fn stored_references(dir: &Path) -> Vec<String> {
+    let store = open_url(&DatabaseUrl::sqlite_file(&dir.join(SQLITE_FILE_NAME)))
+        .await
+        .unwrap();
+    let refs = store
+        .mandates()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.reference)
+        .collect();
+    store.close().await;
+    refs
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_reports_every_row_and_exits_1_when_one_failed() {
+    let dir = data_dir_with_contacts().await;
+    let input = tempfile::tempdir().unwrap();
+    let mixed = write(
+        input.path(),
+        "mandate.csv",
+        "Mandatsreferenz;Kundennummer;Unterschriftsdatum;Art\n\
+         MANDAT-1001;1001;15.03.2021;Basis\n\
+         MANDAT-1002;1002;31.02.2024;Firmen\n\
+         MANDAT-1003;1003;01.06.2019;Lastschrift\n",
+    );
+    let first = lastschrift(dir.path(), &["mandates", "import", mixed.to_str().unwrap()]);
+    assert_eq!(first.code, 1, "{first:?}");
+    let lines: Vec<&str> = first.stdout.lines().collect();
+    assert!(
+        lines[0].contains("Line") && lines[0].contains("Reference"),
+        "{first:?}"
+    );
+    assert!(
+        lines[1].contains("MANDAT-1001") && lines[1].ends_with("created"),
+        "{first:?}"
+    );
+    assert!(
+        lines[2].contains("MANDAT-1002")
+            && lines[2].contains("ERROR: Unterschriftsdatum `31.02.2024` is not a date"),
+        "{first:?}"
+    );
+    assert!(
+        lines[3].contains("MANDAT-1003") && lines[3].contains("Art `Lastschrift`"),
+        "{first:?}"
+    );
+    assert!(
+        first
+            .stdout
+            .contains("1 created, 0 updated, 0 unchanged, 2 with errors"),
+        "{first:?}"
+    );
+    assert_eq!(stored_references(dir.path()).await, vec!["MANDAT-1001"]);
+
+    // Fixed file: the first row is unchanged now, the other two are created; exit 0.
+    let fixed = write(
+        input.path(),
+        "mandate.csv",
+        "Mandatsreferenz;Kundennummer;Unterschriftsdatum;Art\n\
+         MANDAT-1001;1001;15.03.2021;Basis\n\
+         MANDAT-1002;1002;28.02.2024;Firmen\n\
+         MANDAT-1003;1003;01.06.2019;CORE\n",
+    );
+    let second = lastschrift(
+        dir.path(),
+        &["mandates", "import", fixed.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(second.code, 0, "{second:?}");
+    let json: serde_json::Value = serde_json::from_str(&second.stdout).expect("JSON");
+    assert_eq!(json["created"], 2);
+    assert_eq!(json["unchanged"], 1);
+    assert_eq!(json["errors"], 0);
+    let rows = json["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["row"], 2);
+    assert_eq!(rows[0]["reference"], "MANDAT-1001");
+    assert_eq!(rows[0]["outcome"], "unchanged");
+    assert_eq!(rows[1]["outcome"], "created");
+    assert_eq!(
+        stored_references(dir.path()).await,
+        vec!["MANDAT-1001", "MANDAT-1002", "MANDAT-1003"]
+    );
+
+    // Errors in --json carry the sentence.
+    let bad = write(
+        input.path(),
+        "bad.csv",
+        "reference,customer_number,signature_date\nX-1,4711,2024-01-01\n",
+    );
+    let fourth = lastschrift(
+        dir.path(),
+        &["mandates", "import", bad.to_str().unwrap(), "--json"],
+    );
+    assert_eq!(fourth.code, 1, "{fourth:?}");
+    let json: serde_json::Value = serde_json::from_str(&fourth.stdout).expect("JSON");
+    assert_eq!(json["rows"][0]["outcome"], "error");
+    assert!(
+        json["rows"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("customer_number `4711` matches no synced sevdesk contact"),
+        "{fourth:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unusable_files_exit_2_and_store_nothing() {
+    let dir = data_dir_with_contacts().await;
+    let input = tempfile::tempdir().unwrap();
+    let unknown = write(
+        input.path(),
+        "iban.csv",
+        "Mandatsreferenz;Kundennummer;Unterschriftsdatum;IBAN\nM-1;1001;01.02.2024;DE02\n",
+    );
+    let run = lastschrift(
+        dir.path(),
+        &["mandates", "import", unknown.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("the column `IBAN` is not known")
+            && run.stderr.contains("nothing was imported"),
+        "{run:?}"
+    );
+    assert!(run.stdout.is_empty(), "{run:?}");
+
+    let missing = write(
+        input.path(),
+        "nodate.csv",
+        "Mandatsreferenz;Kundennummer\nM-1;1001\n",
+    );
+    let run = lastschrift(
+        dir.path(),
+        &["mandates", "import", missing.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("signature_date") && run.stderr.contains("missing"),
+        "{run:?}"
+    );
+
+    let absent = input.path().join("does-not-exist.csv");
+    let run = lastschrift(
+        dir.path(),
+        &["mandates", "import", absent.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("could not read"), "{run:?}");
+
+    assert!(stored_references(dir.path()).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_example_imports_cleanly() {
+    let dir = data_dir_with_contacts().await;
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/mandates.csv");
+    let bytes = std::fs::read(&example).unwrap();
+    assert!(
+        bytes.starts_with(b"\xef\xbb\xbfMandatsreferenz;"),
+        "German headers, `;`"
+    );
+    let run = lastschrift(
+        dir.path(),
+        &[
+            "mandates",
+            "import",
+            example.to_str().unwrap(),
+            "--today",
+            "2026-11-29",
+        ],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("3 created, 0 updated, 0 unchanged, 0 with errors."),
+        "{run:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_and_show_with_derived_status() {
+    let dir = data_dir_with_contacts().await;
+    let input = tempfile::tempdir().unwrap();
+    let csv = write(
+        input.path(),
+        "m.csv",
+        "reference;customer_number;signature_date;status;last_collection\n\
+         OLD-UNUSED;1001;01.02.2020;;\n\
+         RECENT;1002;01.02.2020;;01.12.2023\n\
+         GONE;1003;01.02.2024;widerrufen;\n",
+    );
+    let run = lastschrift(
+        dir.path(),
+        &[
+            "mandates",
+            "import",
+            csv.to_str().unwrap(),
+            "--today",
+            "2026-11-29",
+        ],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+
+    let list = lastschrift(
+        dir.path(),
+        &["mandates", "list", "--json", "--today", "2026-11-29"],
+    );
+    assert_eq!(list.code, 0, "{list:?}");
+    let json: serde_json::Value = serde_json::from_str(&list.stdout).expect("JSON");
+    let statuses: Vec<(&str, &str)> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["reference"].as_str().unwrap(),
+                m["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            ("GONE", "revoked"),
+            ("OLD-UNUSED", "expired"),
+            ("RECENT", "active")
+        ]
+    );
+    assert_eq!(json[2]["contact_name"], "Schmidt & Söhne KG");
+    assert_eq!(json[2]["customer_number"], "1002");
+    assert_eq!(json[2]["signature_date"], "2020-02-01");
+    assert_eq!(json[2]["scheme"], "CORE");
+
+    let table = lastschrift(dir.path(), &["mandates", "list", "--today", "2026-11-29"]);
+    assert_eq!(table.code, 0, "{table:?}");
+    let recent = table
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("RECENT"))
+        .unwrap_or_else(|| panic!("{table:?}"));
+    assert!(
+        recent.contains("active")
+            && recent.contains("01.02.2020")
+            && recent.contains("01.12.2023")
+            && recent.contains("Schmidt & Söhne KG (1002)"),
+        "{recent}"
+    );
+
+    let show = lastschrift(
+        dir.path(),
+        &[
+            "mandates",
+            "show",
+            "RECENT",
+            "--json",
+            "--today",
+            "2026-12-02",
+        ],
+    );
+    assert_eq!(show.code, 0, "{show:?}");
+    let detail: serde_json::Value = serde_json::from_str(&show.stdout).expect("JSON");
+    assert_eq!(detail["reference"], "RECENT");
+    assert_eq!(detail["status"], "expired");
+    assert_eq!(detail["contact"]["id"], 12);
+    assert_eq!(detail["debits"], serde_json::json!([]));
+    assert_eq!(detail["amendments"], serde_json::json!([]));
+
+    let human = lastschrift(dir.path(), &["mandates", "show", "GONE"]);
+    assert_eq!(human.code, 0, "{human:?}");
+    assert!(
+        human.stdout.contains("revoked (widerrufen)") && human.stdout.contains("Anna Weber"),
+        "{human:?}"
+    );
+
+    let unknown = lastschrift(dir.path(), &["mandates", "show", "NOPE-1"]);
+    assert_eq!(unknown.code, 2, "{unknown:?}");
+    assert_eq!(
+        unknown.stderr.trim(),
+        "lastschrift: mandate NOPE-1 does not exist; `lastschrift mandates list` shows the mandates"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_registry_lists_nothing_and_says_how_to_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = lastschrift(dir.path(), &["mandates", "list"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("lastschrift mandates import"),
+        "{run:?}"
+    );
+    let json = lastschrift(dir.path(), &["mandates", "list", "--json"]);
+    assert_eq!(json.code, 0, "{json:?}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&json.stdout).unwrap(),
+        serde_json::json!([])
+    );
+}
