@@ -140,34 +140,3 @@ pub async fn mark_debit(
         run_cancelled,
     })
 }
-
-/// Euro cents the way a German bookkeeper reads them: `1.234,56 €`.
-pub fn format_euros(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let abs = cents.unsigned_abs();
-    let euros = (abs / 100).to_string();
-    let mut grouped = String::with_capacity(euros.len() + euros.len() / 3);
-    for (i, digit) in euros.chars().enumerate() {
-        if i > 0 && (euros.len() - i).is_multiple_of(3) {
-            grouped.push('.');
-        }
-        grouped.push(digit);
-    }
-    format!("{sign}{grouped},{:02} €", abs % 100)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_euros;
-
-    #[test]
-    fn euros_in_german_notation() {
-        assert_eq!(format_euros(0), "0,00 €");
-        assert_eq!(format_euros(5), "0,05 €");
-        assert_eq!(format_euros(11_900), "119,00 €");
-        assert_eq!(format_euros(123_456), "1.234,56 €");
-        assert_eq!(format_euros(100_000_000), "1.000.000,00 €");
-        assert_eq!(format_euros(-123_456), "-1.234,56 €");
-        assert_eq!(format_euros(i64::MIN), "-92.233.720.368.547.758,08 €");
-    }
-}

@@ -4,7 +4,8 @@
 
 use super::context::{AppContext, runtime};
 use super::{Outcome, SetupError};
-use crate::runs::{self, DebitMark, format_euros};
+use crate::collect::format_euro;
+use crate::runs::{self, DebitMark};
 use crate::store::StoreError;
 use clap::{Args, Subcommand};
 use std::path::Path;
@@ -89,7 +90,7 @@ pub fn run(args: &DebitsArgs, config: Option<&Path>) -> anyhow::Result<Outcome> 
         println!(
             "Debit {} (invoice {invoice}, {}, run {}) is now {}{}.",
             debit.id,
-            format_euros(debit.amount_cents),
+            format_euro(debit.amount_cents),
             debit.run_id,
             debit.status,
             debit

@@ -3,8 +3,8 @@
 
 use super::context::{AppContext, runtime};
 use super::{Outcome, SetupError};
+use crate::collect::format_euro;
 use crate::mandates::{self, MandateDetail, MandateView, RowOutcome};
-use crate::runs::format_euros;
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
@@ -94,8 +94,9 @@ pub fn run(args: &MandatesArgs, config: Option<&Path>) -> anyhow::Result<Outcome
     }
 }
 
+/// The bank's today (Europe/Berlin), as `collect` counts it, unless a test gives one.
 fn today(given: Option<NaiveDate>) -> NaiveDate {
-    given.unwrap_or_else(|| chrono::Local::now().date_naive())
+    given.unwrap_or_else(|| crate::collect::bank_time(chrono::Utc::now()).date())
 }
 
 pub(crate) fn date_text(date: Option<NaiveDate>) -> String {
@@ -319,7 +320,7 @@ fn print_detail(d: &MandateDetail) {
                 debit.invoice_id,
                 date_text(Some(debit.collection_date)),
                 debit.sequence_type,
-                format_euros(debit.amount_cents),
+                format_euro(debit.amount_cents),
                 debit.status
             );
         }

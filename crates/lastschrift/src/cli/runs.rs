@@ -5,7 +5,8 @@ use super::context::{AppContext, runtime};
 use super::mandates::date_text;
 use super::pain008::write_atomically;
 use super::{Outcome, SetupError};
-use crate::runs::{self, RunDetail, format_euros};
+use crate::collect::format_euro;
+use crate::runs::{self, RunDetail};
 use crate::store::CollectionRun;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
@@ -139,7 +140,7 @@ async fn list(ctx: &AppContext, args: &ListArgs) -> anyhow::Result<Outcome> {
             created_text(run),
             run.status.as_str(),
             run.debit_count,
-            format_euros(run.total_cents),
+            format_euro(run.total_cents),
             run.files.len(),
             dates_text(run)
         );
@@ -169,7 +170,7 @@ fn print_detail(d: &RunDetail) {
     println!(
         "Debits           {} totalling {}",
         run.debit_count,
-        format_euros(run.total_cents)
+        format_euro(run.total_cents)
     );
     println!("Files:");
     for f in &run.files {
@@ -179,7 +180,7 @@ fn print_detail(d: &RunDetail) {
             f.file_name,
             f.message_id,
             f.debit_count,
-            format_euros(f.total_cents),
+            format_euro(f.total_cents),
             f.sha256
         );
     }
@@ -209,7 +210,7 @@ fn print_detail(d: &RunDetail) {
             shorten(&debtor, 24),
             debit.mandate_reference,
             debit.sequence_type,
-            format_euros(debit.amount_cents),
+            format_euro(debit.amount_cents),
             date_text(Some(debit.collection_date)),
         );
     }
