@@ -1,0 +1,583 @@
+//! Collection runs over real HTTP against the sevdesk sandbox, into a real store: planning with
+//! every exclusion explained, the run recorded and written, the re-read before writing, returns,
+//! recovery of a run whose files were not written, the mandate registry winning, amendments.
+//!
+//! Every test runs on a fresh SQLite file always, and on PostgreSQL with `postgres-tests`.
+
+#[macro_use]
+mod common;
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{NaiveDate, NaiveDateTime, Utc};
+use lastschrift::collect::{ExclusionReason, execute_collection, plan_collection};
+use lastschrift::settings::{CreditorSettings, DatabaseUrl, SequenceTypePolicy, Settings};
+use lastschrift::store::*;
+use lastschrift::sync::{NoProgress, sync};
+use sevdesk::{ApiToken, Client, ClientConfig, RetryPolicy};
+use sevdesk_sandbox::{Sandbox, SandboxConfig};
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
+}
+
+/// Friday 2026-11-27 09:00 bank time, the day before the sandbox's `today`: planning with a fixed
+/// clock keeps the dates of these tests stable.
+fn now() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 27)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap()
+}
+
+async fn sandbox(invoices: usize) -> Sandbox {
+    Sandbox::start(SandboxConfig {
+        invoices,
+        today: today(),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("the sandbox starts on 127.0.0.1:0")
+}
+
+fn client_for(sb: &Sandbox) -> Client {
+    let mut cfg = ClientConfig::new(ApiToken::new(sb.token()).expect("sandbox token is usable"))
+        .with_base_url(sb.base_url());
+    cfg.retry = RetryPolicy {
+        max_retries: 1,
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+        max_retry_after: Duration::from_secs(1),
+    };
+    Client::new(cfg).expect("client config is valid")
+}
+
+fn settings(url: DatabaseUrl, dir: &Path, sb: &Sandbox) -> Settings {
+    let mut s = Settings {
+        data_dir: dir.to_owned(),
+        database_url: Some(url),
+        output_dir: Some(dir.join("files")),
+        creditor: Some(CreditorSettings {
+            name: "Muster Software GmbH".into(),
+            iban: "DE89370400440532013000".into(),
+            bic: None,
+            creditor_id: "DE98ZZZ09999999999".into(),
+            address: None,
+        }),
+        ..Settings::default()
+    };
+    s.sevdesk.base_url = sb.base_url();
+    s
+}
+
+struct Env {
+    sb: Sandbox,
+    client: Client,
+    settings: Settings,
+    store: std::sync::Arc<dyn Store>,
+    _dir: tempfile::TempDir,
+}
+
+impl Env {
+    async fn new(url: DatabaseUrl, invoices: usize) -> Env {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let sb = sandbox(invoices).await;
+        let client = client_for(&sb);
+        let settings = settings(url, dir.path(), &sb);
+        let store = lastschrift::store::open_store(&settings)
+            .await
+            .expect("store opens");
+        let env = Env {
+            sb,
+            client,
+            settings,
+            store,
+            _dir: dir,
+        };
+        env.sync().await;
+        env
+    }
+
+    async fn sync(&self) {
+        let summary = sync(
+            &*self.store,
+            &self.client,
+            &self.settings,
+            &NoProgress,
+            Utc::now(),
+        )
+        .await
+        .expect("sync works");
+        assert!(summary.problems.is_empty(), "{:?}", summary.problems);
+    }
+}
+
+async fn run_sqlite<F, Fut>(test: F)
+where
+    F: FnOnce(DatabaseUrl) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    common::with_sqlite(|url, _| test(url)).await;
+}
+
+#[cfg(feature = "postgres-tests")]
+async fn run_postgres<F, Fut>(test: F)
+where
+    F: FnOnce(DatabaseUrl) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    common::with_postgres_schema("collect", test).await;
+}
+
+backends!(
+    every_open_invoice_is_planned_or_explained,
+    a_run_is_recorded_written_and_never_repeated,
+    the_reread_drops_an_invoice_paid_since_the_sync,
+    a_returned_debit_frees_the_invoice,
+    a_recorded_run_without_files_is_written_by_the_next_collect,
+    the_registry_wins_over_sevdesk_fields,
+    frst_on_first_use_then_rcur_and_an_iban_change_is_an_amendment,
+);
+
+fn xml_of(store_file: &CollectionFile) -> String {
+    String::from_utf8(store_file.bytes.clone()).expect("pain.008 is UTF-8")
+}
+
+mod tests {
+    use super::*;
+
+    pub async fn every_open_invoice_is_planned_or_explained(url: DatabaseUrl) {
+        let env = Env::new(url, 400).await;
+        let before = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        // Break the account of two debtors in sevdesk; the next sync brings it in.
+        let (broken, missing) = (&before.debits[0], &before.debits[1]);
+        env.sb.with_data(|d| {
+            assert!(d.set_contact_iban(
+                broken.contact_id as u64,
+                Some("DE02120300000000202052".into())
+            ));
+            assert!(d.set_contact_iban(missing.contact_id as u64, None));
+        });
+        env.sync().await;
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let reason_of = |id| {
+            plan.exclusions
+                .iter()
+                .find(|e| e.invoice_id == id)
+                .map(|e| e.reason.code())
+        };
+        assert_eq!(reason_of(broken.invoice_id), Some("invalid_iban"));
+        assert_eq!(reason_of(missing.invoice_id), Some("no_iban"));
+        let open = env.store.open_invoices().await.unwrap();
+        let planned: HashSet<i64> = plan.debits.iter().map(|d| d.invoice_id).collect();
+        let excluded: HashSet<i64> = plan.exclusions.iter().map(|e| e.invoice_id).collect();
+        assert!(planned.is_disjoint(&excluded));
+        assert_eq!(planned.len() + excluded.len(), open.len());
+        assert_eq!(
+            planned.union(&excluded).copied().collect::<HashSet<_>>(),
+            open.iter().map(|i| i.id).collect()
+        );
+        assert!(!plan.debits.is_empty());
+        // The data holds each of these problems; each must be named as such.
+        let codes: HashSet<&str> = plan.exclusions.iter().map(|e| e.reason.code()).collect();
+        for expected in [
+            "not_direct_debit",
+            "not_eur",
+            "no_signature_date",
+            "invalid_iban",
+            "no_iban",
+            "mandate_expired",
+            "invalid_mandate_reference",
+            "open_credit_note",
+            "partly_paid",
+        ] {
+            assert!(codes.contains(expected), "no `{expected}` among {codes:?}");
+        }
+        // Pre-notification (14 days) decides: 27 Nov + 14 = 11 Dec, a Friday.
+        assert_eq!(
+            plan.earliest_date,
+            NaiveDate::from_ymd_opt(2026, 12, 11).unwrap()
+        );
+        assert_eq!(plan.collection_date, plan.earliest_date);
+        assert!(plan.earliest_reason.german.contains("Vorabankündigung"));
+        let total: i64 = plan.debits.iter().map(|d| d.amount_cents).sum();
+        assert_eq!(plan.total_cents, total);
+        for d in &plan.debits {
+            let inv = open.iter().find(|i| i.id == d.invoice_id).unwrap();
+            assert_eq!(inv.currency, "EUR");
+            assert_eq!(d.amount_cents, inv.open_cents());
+            assert_eq!(d.sequence_type, SequenceType::Rcur);
+            sepa::Iban::parse(&d.iban).expect("only valid IBANs are planned");
+        }
+        // A requested date on a TARGET2 closing day moves, with the reason.
+        let christmas = NaiveDate::from_ymd_opt(2026, 12, 25).unwrap();
+        let moved = plan_collection(&*env.store, &env.settings, now(), Some(christmas))
+            .await
+            .unwrap();
+        assert_eq!(
+            moved.collection_date,
+            NaiveDate::from_ymd_opt(2026, 12, 28).unwrap()
+        );
+        assert!(moved.date_note.is_some());
+        env.sb.shutdown().await;
+    }
+
+    pub async fn a_run_is_recorded_written_and_never_repeated(url: DatabaseUrl) {
+        let env = Env::new(url, 200).await;
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let outcome = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let run = outcome.run.as_ref().expect("a run was made");
+        assert_eq!(run.status, RunStatus::Exported);
+        assert_eq!(run.debit_count as usize, plan.debits.len());
+        assert_eq!(run.total_cents, plan.total_cents);
+        assert_eq!(outcome.dropped_on_reread, 0);
+        // The re-read asked sevdesk once per chosen invoice, GET only.
+        assert!(outcome.requests >= plan.debits.len());
+        assert_eq!(env.sb.write_attempts(), 0);
+
+        let files = env.store.run_files(run.id).await.unwrap();
+        assert_eq!(files.len(), 1);
+        for f in &files {
+            let on_disk = std::fs::read(env.settings.output_dir().join(&f.info.file_name)).unwrap();
+            assert_eq!(on_disk, f.bytes, "the file on disk is the recorded bytes");
+            let xml = xml_of(f);
+            assert!(xml.contains(&format!("<NbOfTxs>{}</NbOfTxs>", run.debit_count)));
+            assert!(xml.contains("urn:iso:std:iso:20022:tech:xsd:pain.008.001.08"));
+        }
+        let csv = env.store.control_list(run.id).await.unwrap().unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        assert_eq!(
+            csv.lines().count(),
+            plan.debits.len() + 2,
+            "header, debits, sum"
+        );
+        assert!(csv.starts_with("Datei;Rechnungsnummer;"));
+
+        let debits = env.store.debits_for_run(run.id).await.unwrap();
+        let collected: HashSet<i64> = debits.iter().map(|d| d.invoice_id).collect();
+        assert_eq!(collected.len(), debits.len());
+
+        // A second run collects none of them again.
+        let again = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+            .await
+            .unwrap();
+        assert!(again.run.is_none());
+        for id in &collected {
+            let e = again
+                .plan
+                .exclusions
+                .iter()
+                .find(|e| e.invoice_id == *id)
+                .expect("a collected invoice is explained");
+            assert_eq!(e.reason, ExclusionReason::AlreadyCollected);
+        }
+        env.sb.shutdown().await;
+    }
+
+    pub async fn the_reread_drops_an_invoice_paid_since_the_sync(url: DatabaseUrl) {
+        let env = Env::new(url, 200).await;
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let paid = plan.debits[0].invoice_id;
+        let partly = plan.debits[1].invoice_id;
+        env.sb.with_data(|d| {
+            assert!(d.mark_invoice_paid(paid as u64));
+            assert!(d.add_partial_payment(partly as u64, 100));
+        });
+        let outcome = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+            .await
+            .unwrap();
+        assert_eq!(outcome.dropped_on_reread, 2);
+        let run = outcome.run.unwrap();
+        let debits = env.store.debits_for_run(run.id).await.unwrap();
+        assert!(
+            debits
+                .iter()
+                .all(|d| d.invoice_id != paid && d.invoice_id != partly)
+        );
+        assert_eq!(debits.len(), plan.debits.len() - 2);
+        for id in [paid, partly] {
+            let e = outcome
+                .plan
+                .exclusions
+                .iter()
+                .find(|e| e.invoice_id == id)
+                .unwrap();
+            assert_eq!(e.reason.code(), "changed_in_sevdesk", "{:?}", e.reason);
+        }
+        // The store learnt the new state, so the next plan agrees without a sync.
+        assert_eq!(
+            env.store.invoice(paid).await.unwrap().unwrap().status,
+            invoice_status::PAID
+        );
+        env.sb.shutdown().await;
+    }
+
+    pub async fn a_returned_debit_frees_the_invoice(url: DatabaseUrl) {
+        let env = Env::new(url, 120).await;
+        let first = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+            .await
+            .unwrap()
+            .run
+            .unwrap();
+        let debits = env.store.debits_for_run(first.id).await.unwrap();
+        let returned = &debits[0];
+        let cancelled = &debits[1];
+        env.store
+            .mark_debit_returned(returned.id, Some("AM04"))
+            .await
+            .unwrap();
+        env.store
+            .mark_debit_cancelled(cancelled.id, None)
+            .await
+            .unwrap();
+        let second = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let run = second.run.expect("the freed invoices are collected again");
+        let again = env.store.debits_for_run(run.id).await.unwrap();
+        let ids: HashSet<i64> = again.iter().map(|d| d.invoice_id).collect();
+        assert_eq!(
+            ids,
+            HashSet::from([returned.invoice_id, cancelled.invoice_id])
+        );
+        // A new end-to-end id, so a return of the new debit is not confused with the old one.
+        assert!(
+            again
+                .iter()
+                .all(|d| d.end_to_end_id != returned.end_to_end_id
+                    && d.end_to_end_id != cancelled.end_to_end_id)
+        );
+        env.sb.shutdown().await;
+    }
+
+    pub async fn a_recorded_run_without_files_is_written_by_the_next_collect(url: DatabaseUrl) {
+        let env = Env::new(url, 120).await;
+        let run = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+            .await
+            .unwrap()
+            .run
+            .unwrap();
+        // As after a crash between the ledger commit and the file write.
+        let dir = env.settings.output_dir();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            std::fs::remove_file(entry.unwrap().path()).unwrap();
+        }
+        std::fs::write(dir.join(".lastschrift-x1.partial"), b"half a file").unwrap();
+        env.store
+            .set_run_status(run.id, RunStatus::Recorded)
+            .await
+            .unwrap();
+        let outcome = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+            .await
+            .unwrap();
+        assert!(outcome.run.is_none(), "nothing new to collect");
+        assert_eq!(
+            outcome.recovered_files.len(),
+            2,
+            "the XML and the control list"
+        );
+        for f in env.store.run_files(run.id).await.unwrap() {
+            assert_eq!(std::fs::read(dir.join(&f.info.file_name)).unwrap(), f.bytes);
+        }
+        assert!(!dir.join(".lastschrift-x1.partial").exists());
+        assert_eq!(
+            env.store
+                .collection_run(run.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            RunStatus::Exported
+        );
+        // A different file under the same name is never overwritten.
+        let f = &env.store.run_files(run.id).await.unwrap()[0];
+        std::fs::write(dir.join(&f.info.file_name), b"someone else's").unwrap();
+        env.store
+            .set_run_status(run.id, RunStatus::Recorded)
+            .await
+            .unwrap();
+        let error = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("already exists"), "{error}");
+        env.sb.shutdown().await;
+    }
+
+    pub async fn the_registry_wins_over_sevdesk_fields(url: DatabaseUrl) {
+        let env = Env::new(url, 200).await;
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let revoked = &plan.debits[0];
+        let b2b = &plan.debits[1];
+        let mut m = Mandate::new(
+            &revoked.mandate_reference,
+            revoked.contact_id,
+            MandateSource::Manual,
+        );
+        m.status = MandateStatus::Revoked;
+        env.store.upsert_mandate(&m).await.unwrap();
+        let mut m = Mandate::new(
+            &b2b.mandate_reference,
+            b2b.contact_id,
+            MandateSource::Manual,
+        );
+        m.scheme = Scheme::B2b;
+        m.signature_date = Some(NaiveDate::from_ymd_opt(2025, 6, 1).unwrap());
+        env.store.upsert_mandate(&m).await.unwrap();
+        // A contact without signature date in sevdesk becomes collectible through the registry.
+        let undated = plan
+            .exclusions
+            .iter()
+            .find(|e| e.reason.code() == "no_signature_date")
+            .expect("the data has a contact without signature date");
+        let contact = env
+            .store
+            .contact(undated.contact_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let reference =
+            lastschrift::collect::mandate::mandate_reference(&contact, &env.settings.policies)
+                .expect("it has a reference");
+        let mut m = Mandate::new(&reference, contact.id, MandateSource::CsvImport);
+        m.signature_date = Some(NaiveDate::from_ymd_opt(2025, 1, 15).unwrap());
+        env.store.upsert_mandate(&m).await.unwrap();
+
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let find = |id| plan.exclusions.iter().find(|e| e.invoice_id == id);
+        assert_eq!(
+            find(revoked.invoice_id).map(|e| e.reason.code()),
+            Some("mandate_revoked")
+        );
+        let d = plan
+            .debits
+            .iter()
+            .find(|d| d.invoice_id == b2b.invoice_id)
+            .unwrap();
+        assert_eq!(d.scheme, Scheme::B2b);
+        assert_eq!(
+            d.signature_date,
+            NaiveDate::from_ymd_opt(2025, 6, 1).unwrap()
+        );
+        assert!(
+            plan.debits
+                .iter()
+                .any(|d| d.invoice_id == undated.invoice_id)
+        );
+
+        // CORE and B2B go into separate files.
+        let run = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+            .await
+            .unwrap()
+            .run
+            .unwrap();
+        let files = env.store.run_files(run.id).await.unwrap();
+        assert_eq!(files.len(), 2);
+        assert!(xml_of(&files[0]).contains("<Cd>CORE</Cd>"));
+        assert!(xml_of(&files[1]).contains("<Cd>B2B</Cd>"));
+        assert!(!xml_of(&files[1]).contains("<Cd>CORE</Cd>"));
+        env.sb.shutdown().await;
+    }
+
+    pub async fn frst_on_first_use_then_rcur_and_an_iban_change_is_an_amendment(url: DatabaseUrl) {
+        let mut env = Env::new(url, 200).await;
+        env.settings.policies.sequence_type = SequenceTypePolicy::FrstOnFirstUse;
+        env.settings.policies.max_debits_per_file = Some(10);
+        let first = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let run = first.run.unwrap();
+        let debits = env.store.debits_for_run(run.id).await.unwrap();
+        assert!(debits.iter().all(|d| d.sequence_type == SequenceType::Frst));
+        // At most 10 debits per file.
+        let files = env.store.run_files(run.id).await.unwrap();
+        assert_eq!(files.len(), debits.len().div_ceil(10));
+        assert!(files.iter().all(|f| f.info.debit_count <= 10));
+        // A contact with several invoices: one FRST now, the others wait for the next run.
+        let waiting: Vec<_> = first
+            .plan
+            .exclusions
+            .iter()
+            .filter(|e| e.reason.code() == "waits_for_first_debit")
+            .collect();
+
+        // The debtor moves to another bank; a new invoice arrives.
+        let used = &debits[0];
+        let invoice_id = env.sb.with_data(|d| {
+            let template = d.invoices[&(used.invoice_id as u64)].clone();
+            let id = d.next_invoice_id();
+            let t = d.change_time();
+            let mut new = template;
+            new.id = id;
+            new.invoice_number = Some(format!("RE-NEW-{id}"));
+            new.update = t;
+            new.create = t;
+            d.insert_invoice(new);
+            assert!(d.set_contact_iban(
+                used.contact_id as u64,
+                Some("DE89370400440532013000".into())
+            ));
+            id as i64
+        });
+        env.sync().await;
+        let second = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let run = second.run.unwrap();
+        let debits = env.store.debits_for_run(run.id).await.unwrap();
+        let new = debits
+            .iter()
+            .find(|d| d.invoice_id == invoice_id)
+            .expect("the new invoice is collected");
+        assert_eq!(new.sequence_type, SequenceType::Rcur);
+        for w in &waiting {
+            let d = debits.iter().find(|d| d.invoice_id == w.invoice_id);
+            assert_eq!(
+                d.map(|d| d.sequence_type),
+                Some(SequenceType::Rcur),
+                "invoice {} waited for the FRST and follows as RCUR",
+                w.invoice_id
+            );
+        }
+        let amendments = env
+            .store
+            .mandate_amendments(&used.mandate_reference)
+            .await
+            .unwrap();
+        assert_eq!(amendments.len(), 1);
+        assert_eq!(
+            amendments[0].original_iban.as_deref(),
+            Some(used.iban.as_str())
+        );
+        let all_xml: String = env
+            .store
+            .run_files(run.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(xml_of)
+            .collect();
+        assert!(all_xml.contains("<AmdmntInd>true</AmdmntInd>"));
+        assert!(
+            all_xml.contains("SMNDA"),
+            "a move to another bank is sent as SMNDA"
+        );
+        env.sb.shutdown().await;
+    }
+}
