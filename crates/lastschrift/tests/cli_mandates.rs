@@ -26,15 +26,31 @@ impl std::fmt::Debug for Run {
 }
 
 fn lastschrift(data_dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_lastschrift"))
+    lastschrift_with_input(data_dir, args, None)
+}
+
+fn lastschrift_with_input(data_dir: &Path, args: &[&str], input: Option<&[u8]>) -> Run {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lastschrift"))
         .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", data_dir)
         .env("LASTSCHRIFT_DATA_DIR", data_dir)
-        .stdin(Stdio::null())
-        .output()
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("the lastschrift binary runs");
+    if let Some(input) = input {
+        // Dropped at the end of the statement: the binary sees end of input.
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
     Run {
         code: out.status.code().expect("exited normally"),
         stdout: String::from_utf8(out.stdout).unwrap(),
@@ -387,4 +403,31 @@ async fn empty_registry_lists_nothing_and_says_how_to_import() {
         serde_json::from_str::<serde_json::Value>(&json.stdout).unwrap(),
         serde_json::json!([])
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_standard_input_and_excels_sep_line() {
+    let dir = data_dir_with_contacts().await;
+    // Excel's "sep=" line names the separator; CRLF line ends; the line numbers count it.
+    let csv = "sep=;\r\nMandatsreferenz;Kontakt-ID;Mandatsdatum\r\nK-11, alt;11;01.02.2024\r\nK-12;12;30.02.2024\r\n";
+    let run = lastschrift_with_input(
+        dir.path(),
+        &["mandates", "import", "-", "--json"],
+        Some(csv.as_bytes()),
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(json["rows"][0]["row"], 3);
+    assert_eq!(json["rows"][0]["reference"], "K-11, alt");
+    assert_eq!(json["rows"][0]["outcome"], "created");
+    assert_eq!(json["rows"][1]["row"], 4);
+    assert_eq!(json["rows"][1]["outcome"], "error");
+    assert!(
+        json["rows"][1]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Mandatsdatum `30.02.2024` is not a date"),
+        "{run:?}"
+    );
+    assert_eq!(stored_references(dir.path()).await, vec!["K-11, alt"]);
 }

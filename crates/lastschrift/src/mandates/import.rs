@@ -539,6 +539,32 @@ fn merged(values: RowValues, existing: Option<&Mandate>) -> Mandate {
     mandate
 }
 
+/// The separator, and where the header starts. Excel can put a `sep=;` line before the header
+/// to name the separator; that line is honoured and skipped. `None` for a file without text.
+fn separator_and_start(text: &str) -> Option<(u8, usize)> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim();
+        if content.is_empty() {
+            offset += line.len();
+            continue;
+        }
+        if let Some(sep) = content
+            .strip_prefix("sep=")
+            .or_else(|| content.strip_prefix("SEP="))
+            .filter(|sep| sep.len() == 1)
+        {
+            let after = offset + line.len();
+            if text[after..].trim().is_empty() {
+                return None;
+            }
+            return Some((sep.as_bytes()[0], after));
+        }
+        return Some((detect_separator(content), offset));
+    }
+    None
+}
+
 /// The 1-based line a record starting at `byte` begins on. The csv crate's own line counter is
 /// off by one for CRLF files (Excel's default), because it sees a record start between `\r` and
 /// `\n`; counting ourselves past any line break at the offset is right for both endings.
@@ -565,15 +591,15 @@ pub async fn import_csv(
             .filter(|&&b| b == b'\n')
             .count(),
     })?;
-    let header_line = text.lines().find(|l| !l.trim().is_empty());
-    let Some(header_line) = header_line else {
-        return Err(ImportError::Empty);
-    };
+    let (separator, start) = separator_and_start(text).ok_or(ImportError::Empty)?;
+    let body = &text[start..];
+    // Record offsets are relative to `body`; line numbers are the whole file's.
+    let line_of = |byte: u64| line_at(text, start as u64 + byte);
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(detect_separator(header_line))
+        .delimiter(separator)
         .flexible(true)
         .has_headers(true)
-        .from_reader(text.as_bytes());
+        .from_reader(body.as_bytes());
     let headers = reader
         .headers()
         .map_err(|e| ImportError::Csv(e.to_string()))?
@@ -590,7 +616,7 @@ pub async fn import_csv(
         let record = match record {
             Ok(record) => record,
             Err(e) => {
-                let row = e.position().map(|p| line_at(text, p.byte())).unwrap_or(0);
+                let row = e.position().map(|p| line_of(p.byte())).unwrap_or(0);
                 report.rows.push(RowResult {
                     row,
                     reference: None,
@@ -604,10 +630,7 @@ pub async fn import_csv(
         if record.iter().all(|field| field.trim().is_empty()) {
             continue;
         }
-        let row = record
-            .position()
-            .map(|p| line_at(text, p.byte()))
-            .unwrap_or(0);
+        let row = record.position().map(|p| line_of(p.byte())).unwrap_or(0);
         let reference = layout.cell(&record, Column::Reference).map(str::to_string);
         let values = match validate_row(&layout, &record, &contacts, today) {
             Ok(values) => values,
@@ -705,6 +728,11 @@ mod tests {
 
     #[test]
     fn separator_follows_the_header() {
+        assert_eq!(separator_and_start("a;b\n1;2\n"), Some((b';', 0)));
+        assert_eq!(separator_and_start("\r\na,b\n"), Some((b',', 2)));
+        assert_eq!(separator_and_start("sep=;\r\na,b;c\n"), Some((b';', 7)));
+        assert_eq!(separator_and_start("sep=;\n"), None);
+        assert_eq!(separator_and_start(" \n\n"), None);
         assert_eq!(detect_separator("Mandatsreferenz;Kundennummer;Art"), b';');
         assert_eq!(detect_separator("reference,customer_number,scheme"), b',');
         assert_eq!(detect_separator("reference"), b',');
