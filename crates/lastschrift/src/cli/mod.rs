@@ -11,6 +11,7 @@ mod demo;
 mod mandates;
 mod pain008;
 mod runs;
+mod serve;
 mod sync;
 
 use clap::{Parser, Subcommand};
@@ -58,6 +59,8 @@ enum Command {
     Collect(collect::CollectArgs),
     /// Runs everything on a built-in fake sevdesk account: sync, dry run, collect. No setup needed.
     Demo(demo::DemoArgs),
+    /// Serves the web UI (first start: create the administrator in the browser).
+    Serve(serve::ServeArgs),
 }
 
 /// Outcome of a command that ran: done, or problems found in the user's input.
@@ -97,6 +100,7 @@ pub fn main() -> ExitCode {
         Command::Debits(args) => debits::run(&args, cli.config.as_deref()),
         Command::Collect(args) => collect::run(&args, cli.config.as_deref()),
         Command::Demo(args) => demo::run(&args),
+        Command::Serve(args) => serve::run(&args, cli.config.as_deref()),
     };
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,

@@ -1,0 +1,39 @@
+//! `lastschrift serve`: the web UI on a local address.
+
+use super::Outcome;
+use super::context::{AppContext, runtime};
+use anyhow::Context as _;
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::Path;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Keep it on localhost unless a TLS proxy sits in front.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "LASTSCHRIFT_LISTEN")]
+    listen: SocketAddr,
+    /// Mark cookies `Secure` always (behind a TLS proxy that does not send X-Forwarded-Proto).
+    #[arg(long)]
+    secure_cookies: bool,
+}
+
+pub fn run(args: &ServeArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
+    runtime()?.block_on(async {
+        let ctx = AppContext::open(config).await?;
+        let state =
+            crate::web::AppState::new(ctx.store.clone(), ctx.settings.clone(), ctx.key.clone())
+                .with_secure_cookies(args.secure_cookies);
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("could not listen on {}", args.listen))?;
+        let addr = listener.local_addr()?;
+        eprintln!("lastschrift web UI on http://{addr}/ (Ctrl-C stops it)");
+        crate::web::serve(listener, crate::web::router(state), async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("the web server stopped")?;
+        ctx.store.close().await;
+        Ok(Outcome::Done)
+    })
+}

@@ -1,0 +1,623 @@
+//! The web UI's words, German first and English second, in one catalogue.
+//!
+//! Templates look words up by key (`{{ tr.t("nav.invoices") }}`). A key that is missing from the
+//! catalogue shows as `[?]` (visible, never a crash); the unit test below reads every
+//! template and fails on any key that is not here, so that cannot ship.
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// The two UI languages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    De,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::De => "de",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code {
+            "de" => Some(Lang::De),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The first of German or English the browser lists (`Accept-Language`, by weight); German
+    /// when it lists neither, since the product is made for German and Austrian bookkeepers.
+    pub fn from_accept_language(header: Option<&str>) -> Lang {
+        let Some(header) = header else {
+            return Lang::De;
+        };
+        let mut best: Option<(u32, Lang)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let weight = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .map_or(1000, |q| (q.clamp(0.0, 1.0) * 1000.0) as u32);
+            let lang = match tag.split('-').next().unwrap_or("") {
+                "de" => Lang::De,
+                "en" => Lang::En,
+                _ => continue,
+            };
+            if best.is_none_or(|(w, _)| weight > w) {
+                best = Some((weight, lang));
+            }
+        }
+        best.map_or(Lang::De, |(_, lang)| lang)
+    }
+}
+
+/// What a template uses to translate: the language plus the lookup.
+#[derive(Clone, Copy, Debug)]
+pub struct Tr {
+    pub lang: Lang,
+}
+
+impl Tr {
+    pub fn new(lang: Lang) -> Tr {
+        Tr { lang }
+    }
+
+    /// Generic over the key's reference type because templates pass keys as `&str`, `&&str` or
+    /// `String`, depending on where they come from.
+    pub fn t<S: AsRef<str> + ?Sized>(&self, key: &S) -> &'static str {
+        lookup(self.lang, key.as_ref())
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub fn de(&self) -> bool {
+        self.lang == Lang::De
+    }
+
+    /// Euro cents as the UI shows them: `1.234,56 €` in German, `€1,234.56` in English.
+    pub fn money(&self, cents: impl Borrow<i64>) -> String {
+        let cents = *cents.borrow();
+        let sign = if cents < 0 { "-" } else { "" };
+        let abs = cents.unsigned_abs();
+        let (euros, rest) = (abs / 100, abs % 100);
+        let digits = euros.to_string();
+        let sep = if self.de() { '.' } else { ',' };
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(sep);
+            }
+            grouped.push(c);
+        }
+        if self.de() {
+            format!("{sign}{grouped},{rest:02} €")
+        } else {
+            format!("{sign}€{grouped}.{rest:02}")
+        }
+    }
+
+    /// A date as `29.11.2026` (German) or `2026-11-29` (English).
+    pub fn date(&self, date: impl Borrow<chrono::NaiveDate>) -> String {
+        let date = date.borrow();
+        if self.de() {
+            date.format("%d.%m.%Y").to_string()
+        } else {
+            date.format("%Y-%m-%d").to_string()
+        }
+    }
+
+    pub fn datetime(&self, at: impl Borrow<chrono::DateTime<chrono::Utc>>) -> String {
+        let local = at.borrow().with_timezone(&chrono_tz::Europe::Berlin);
+        if self.de() {
+            local.format("%d.%m.%Y %H:%M:%S").to_string()
+        } else {
+            local.format("%Y-%m-%d %H:%M:%S").to_string()
+        }
+    }
+}
+
+fn lookup(lang: Lang, key: &str) -> &'static str {
+    static MAP: OnceLock<HashMap<&'static str, (&'static str, &'static str)>> = OnceLock::new();
+    let map = MAP.get_or_init(|| {
+        CATALOGUE
+            .iter()
+            .map(|(k, de, en)| (*k, (*de, *en)))
+            .collect()
+    });
+    match map.get(key) {
+        Some((de, en)) => match lang {
+            Lang::De => de,
+            Lang::En => en,
+        },
+        None => {
+            // Visible on the page, never a crash; the template test keeps this from shipping.
+            tracing::warn!(key, "missing UI text");
+            "[?]"
+        }
+    }
+}
+
+/// key, German, English.
+pub const CATALOGUE: &[(&str, &str, &str)] = &[
+    ("app.name", "Lastschrift", "Lastschrift"),
+    ("nav.dashboard", "Übersicht", "Dashboard"),
+    ("nav.invoices", "Rechnungen", "Invoices"),
+    ("nav.mandates", "Mandate", "Mandates"),
+    ("nav.run", "Einzugslauf", "Collection run"),
+    ("nav.archive", "Archiv", "Archive"),
+    ("nav.sync", "Abgleich", "Sync"),
+    ("nav.requests", "Anfragen", "Requests"),
+    ("nav.users", "Benutzer", "Users"),
+    ("nav.settings", "Einstellungen", "Settings"),
+    ("nav.logout", "Abmelden", "Log out"),
+    ("nav.language", "Sprache", "Language"),
+    ("lang.switch", "English", "Deutsch"),
+    ("common.save", "Speichern", "Save"),
+    ("common.search", "Suchen", "Search"),
+    ("common.none", "Keine Einträge.", "Nothing here."),
+    ("common.page", "Seite", "Page"),
+    ("common.of", "von", "of"),
+    ("common.next", "Weiter", "Next"),
+    ("common.previous", "Zurück", "Previous"),
+    ("common.never", "noch nie", "never"),
+    ("common.yes", "ja", "yes"),
+    ("common.no", "nein", "no"),
+    ("common.total", "Summe", "Total"),
+    ("common.count", "Anzahl", "Count"),
+    ("common.date", "Datum", "Date"),
+    ("common.status", "Status", "Status"),
+    ("common.amount", "Betrag", "Amount"),
+    ("common.reason", "Grund", "Reason"),
+    ("common.all", "Alle", "All"),
+    ("common.done", "erledigt", "done"),
+    ("common.open", "offen", "to do"),
+    ("error.title", "Fehler", "Error"),
+    (
+        "error.forbidden",
+        "Dafür fehlt Ihrer Rolle die Berechtigung.",
+        "Your role is not allowed to do this.",
+    ),
+    (
+        "error.csrf",
+        "Das Formular ist abgelaufen oder ungültig. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal.",
+        "The form has expired or is invalid. Please reload the page and try again.",
+    ),
+    (
+        "error.not_found",
+        "Diese Seite gibt es nicht.",
+        "This page does not exist.",
+    ),
+    (
+        "error.internal",
+        "Etwas ist schiefgegangen. Die Einzelheiten stehen im Protokoll des Servers.",
+        "Something went wrong. The details are in the server log.",
+    ),
+    ("error.back", "Zur Übersicht", "Back to the dashboard"),
+    ("login.title", "Anmelden", "Log in"),
+    ("login.username", "Benutzername", "User name"),
+    ("login.password", "Passwort", "Password"),
+    ("login.submit", "Anmelden", "Log in"),
+    (
+        "login.failed",
+        "Benutzername oder Passwort ist falsch.",
+        "Wrong user name or password.",
+    ),
+    (
+        "login.limited",
+        "Zu viele Fehlversuche. Bitte warten Sie 15 Minuten.",
+        "Too many failed attempts. Please wait 15 minutes.",
+    ),
+    (
+        "admin.title",
+        "Ersten Administrator anlegen",
+        "Create the first administrator",
+    ),
+    (
+        "admin.intro",
+        "Willkommen! Legen Sie zuerst den Administrator dieser Installation an.",
+        "Welcome! First create the administrator of this installation.",
+    ),
+    (
+        "admin.password2",
+        "Passwort wiederholen",
+        "Repeat the password",
+    ),
+    (
+        "admin.submit",
+        "Administrator anlegen",
+        "Create administrator",
+    ),
+    (
+        "admin.mismatch",
+        "Die Passwörter stimmen nicht überein.",
+        "The passwords do not match.",
+    ),
+    (
+        "admin.short",
+        "Das Passwort braucht mindestens 10 Zeichen.",
+        "The password needs at least 10 characters.",
+    ),
+    (
+        "admin.username_empty",
+        "Bitte einen Benutzernamen eingeben.",
+        "Please enter a user name.",
+    ),
+    (
+        "settings.title",
+        "Einrichtung und Einstellungen",
+        "Setup and settings",
+    ),
+    ("settings.checklist", "Einrichtung", "Setup"),
+    ("settings.creditor", "Gläubiger", "Creditor"),
+    (
+        "settings.creditor_name",
+        "Name des Zahlungsempfängers",
+        "Creditor name",
+    ),
+    ("settings.iban", "IBAN", "IBAN"),
+    ("settings.bic", "BIC (optional)", "BIC (optional)"),
+    (
+        "settings.creditor_id",
+        "Gläubiger-Identifikationsnummer",
+        "Creditor identifier",
+    ),
+    ("settings.saved", "Gespeichert.", "Saved."),
+    (
+        "settings.from_file",
+        "Gläubigerdaten aus der Konfigurationsdatei; hier Gespeichertes hat Vorrang.",
+        "Creditor data from the configuration file; what is saved here takes precedence.",
+    ),
+    ("settings.sevdesk", "sevdesk-Zugang", "sevdesk access"),
+    ("settings.token", "API-Token", "API token"),
+    (
+        "settings.token_hint",
+        "sevdesk → Einstellungen → Benutzer → API-Token. Wird mit einem lesenden Aufruf geprüft und verschlüsselt gespeichert.",
+        "sevdesk → Settings → Users → API token. Checked with one read-only call and stored encrypted.",
+    ),
+    (
+        "settings.token_stored",
+        "Gespeichertes Token",
+        "Stored token",
+    ),
+    (
+        "settings.token_none",
+        "Noch kein Token gespeichert.",
+        "No token stored yet.",
+    ),
+    (
+        "settings.token_ok",
+        "Verbunden; das Token ist verschlüsselt gespeichert.",
+        "Connected; the token is stored encrypted.",
+    ),
+    (
+        "settings.token_rejected",
+        "Das Token wurde nicht gespeichert",
+        "The token was not stored",
+    ),
+    ("settings.policies", "Regeln", "Policies"),
+    (
+        "settings.pre_notification_days",
+        "Tage Vorabankündigung",
+        "Pre-notification days",
+    ),
+    (
+        "settings.bank_lead_days",
+        "Vorlaufzeit der Bank (TARGET2-Geschäftstage)",
+        "Bank lead time (TARGET2 business days)",
+    ),
+    (
+        "settings.cut_off_time",
+        "Annahmeschluss der Bank (HH:MM)",
+        "Bank cut-off time (HH:MM)",
+    ),
+    ("settings.sequence_type", "Sequenztyp", "Sequence type"),
+    (
+        "settings.seq_rcur_only",
+        "immer Folgelastschrift (RCUR)",
+        "always recurring (RCUR)",
+    ),
+    (
+        "settings.seq_frst",
+        "Erstlastschrift (FRST) beim ersten Einzug",
+        "first (FRST) on first use",
+    ),
+    ("settings.output_format", "Dateiformat", "File format"),
+    (
+        "settings.partial",
+        "Restbeträge teilweise bezahlter Rechnungen einziehen",
+        "Collect remainders of partly paid invoices",
+    ),
+    (
+        "settings.invalid_number",
+        "Bitte eine ganze Zahl im erlaubten Bereich eingeben.",
+        "Please enter a whole number in the allowed range.",
+    ),
+    (
+        "settings.invalid_time",
+        "Bitte eine Uhrzeit als HH:MM eingeben.",
+        "Please enter a time as HH:MM.",
+    ),
+    ("settings.required", "Pflichtfeld.", "Required."),
+    ("settings.invalid", "Ungültig", "Invalid"),
+    ("dashboard.title", "Übersicht", "Dashboard"),
+    ("dashboard.last_sync", "Letzter Abgleich", "Last sync"),
+    ("dashboard.ready", "Bereit zum Einzug", "Ready to collect"),
+    ("dashboard.blocked", "Blockiert", "Blocked"),
+    (
+        "dashboard.expiring",
+        "Mandate, die bald verfallen",
+        "Mandates about to expire",
+    ),
+    ("dashboard.expires_on", "verfällt am", "expires on"),
+    (
+        "dashboard.last_runs",
+        "Letzte Einzugsläufe",
+        "Last collection runs",
+    ),
+    (
+        "dashboard.setup_missing",
+        "Die Einrichtung ist noch nicht abgeschlossen.",
+        "Setup is not finished yet.",
+    ),
+    ("invoices.title", "Rechnungen", "Invoices"),
+    ("invoices.number", "Rechnung", "Invoice"),
+    ("invoices.customer", "Kunde", "Customer"),
+    ("invoices.due", "Fällig", "Due"),
+    ("invoices.open", "Offener Betrag", "Open amount"),
+    ("invoices.ready", "bereit", "ready"),
+    ("invoices.blocked", "blockiert", "blocked"),
+    ("invoices.collected", "eingezogen", "collected"),
+    ("invoices.returned", "zurückgegeben", "returned"),
+    ("invoices.filter", "Filter", "Filter"),
+    (
+        "invoices.search_placeholder",
+        "Rechnungsnummer oder Kunde",
+        "Invoice number or customer",
+    ),
+    ("mandates.title", "Mandate", "Mandates"),
+    ("mandates.reference", "Mandatsreferenz", "Mandate reference"),
+    ("mandates.customer", "Kunde", "Customer"),
+    (
+        "mandates.signature_date",
+        "Datum der Unterschrift",
+        "Signature date",
+    ),
+    ("mandates.scheme", "Verfahren", "Scheme"),
+    (
+        "mandates.last_collection",
+        "Letzter Einzug",
+        "Last collection",
+    ),
+    ("mandates.source", "Herkunft", "Source"),
+    ("mandates.edit", "Bearbeiten", "Edit"),
+    (
+        "mandates.core",
+        "SEPA-Basislastschrift (CORE)",
+        "SEPA Core (CORE)",
+    ),
+    (
+        "mandates.b2b",
+        "SEPA-Firmenlastschrift (B2B)",
+        "SEPA B2B (B2B)",
+    ),
+    ("mandates.active", "aktiv", "active"),
+    ("mandates.revoked", "widerrufen", "revoked"),
+    ("mandates.expired", "verfallen", "expired"),
+    (
+        "mandates.needs",
+        "Kunden ohne Mandatsdaten",
+        "Customers without mandate data",
+    ),
+    (
+        "mandates.needs_intro",
+        "Diese Rechnungen sollen per Lastschrift bezahlt werden, aber es fehlen Mandatsdaten.",
+        "These invoices are to be paid by direct debit, but mandate data is missing.",
+    ),
+    ("mandates.import", "CSV-Import", "CSV import"),
+    (
+        "mandates.import_hint",
+        "CSV mit Kopfzeile einfügen (reference, contact_id, signature_date, scheme).",
+        "Paste CSV with a header line (reference, contact_id, signature_date, scheme).",
+    ),
+    ("mandates.import_submit", "Importieren", "Import"),
+    (
+        "mandates.import_unavailable",
+        "Der CSV-Import ist in dieser Version noch nicht verfügbar.",
+        "CSV import is not available in this version yet.",
+    ),
+    ("mandates.row", "Zeile", "Row"),
+    (
+        "mandates.invalid_date",
+        "Bitte ein Datum als JJJJ-MM-TT eingeben.",
+        "Please enter a date as YYYY-MM-DD.",
+    ),
+    (
+        "run.title",
+        "Einzugslauf vorbereiten",
+        "Prepare a collection run",
+    ),
+    ("run.date", "Fälligkeitsdatum", "Collection date"),
+    (
+        "run.earliest",
+        "Frühestes Fälligkeitsdatum",
+        "Earliest collection date",
+    ),
+    ("run.preview", "Vorschau", "Preview"),
+    ("run.debits", "Lastschriften", "Direct debits"),
+    ("run.exclusions", "Nicht eingezogen", "Not collected"),
+    (
+        "run.confirm",
+        "Einzugslauf erstellen",
+        "Create collection run",
+    ),
+    (
+        "run.nothing",
+        "Keine Rechnung kann zu diesem Datum eingezogen werden.",
+        "No invoice can be collected on this date.",
+    ),
+    ("run.sequence", "Sequenz", "Sequence"),
+    ("run.iban", "IBAN", "IBAN"),
+    (
+        "run.unavailable",
+        "Die Planung von Einzugsläufen ist in dieser Version noch nicht verfügbar.",
+        "Planning collection runs is not available in this version yet.",
+    ),
+    (
+        "run.no_creditor",
+        "Bitte zuerst die Gläubigerdaten eintragen.",
+        "Please enter the creditor data first.",
+    ),
+    (
+        "archive.title",
+        "Archiv der Einzugsläufe",
+        "Archive of collection runs",
+    ),
+    ("archive.run", "Lauf", "Run"),
+    ("archive.created", "Erstellt", "Created"),
+    ("archive.files", "Dateien", "Files"),
+    ("archive.control_list", "Kontrollliste", "Control list"),
+    ("archive.download", "Herunterladen", "Download"),
+    ("archive.format", "Format", "Format"),
+    ("sync.title", "Abgleich mit sevdesk", "Sync with sevdesk"),
+    ("sync.start", "Abgleich starten", "Start sync"),
+    (
+        "sync.running",
+        "Der Abgleich läuft …",
+        "The sync is running …",
+    ),
+    (
+        "sync.stage_reading_full",
+        "Alles aus sevdesk lesen",
+        "Reading everything from sevdesk",
+    ),
+    (
+        "sync.stage_reading_changes",
+        "Änderungen aus sevdesk lesen",
+        "Reading changes from sevdesk",
+    ),
+    (
+        "sync.stage_contacts",
+        "Kontakte speichern",
+        "Storing contacts",
+    ),
+    (
+        "sync.stage_invoices",
+        "Rechnungen speichern",
+        "Storing invoices",
+    ),
+    ("sync.stage_starting", "Startet", "Starting"),
+    ("sync.finished", "Abgleich abgeschlossen", "Sync finished"),
+    (
+        "sync.failed",
+        "Der Abgleich ist fehlgeschlagen",
+        "The sync failed",
+    ),
+    ("sync.new", "neu", "new"),
+    ("sync.changed", "geändert", "changed"),
+    ("sync.gone", "nicht mehr offen", "no longer open"),
+    ("sync.requests", "Anfragen (alle GET)", "Requests (all GET)"),
+    ("sync.problems", "Probleme", "Problems"),
+    (
+        "sync.no_token",
+        "Bitte zuerst das sevdesk-Token in den Einstellungen speichern.",
+        "Please store the sevdesk token in the settings first.",
+    ),
+    (
+        "requests.title",
+        "Anfragen an sevdesk",
+        "Requests sent to sevdesk",
+    ),
+    (
+        "requests.intro",
+        "Jede Anfrage an sevdesk, neueste zuerst — der Nachweis, dass nur gelesen wurde.",
+        "Every request sent to sevdesk, newest first — the proof that only reads were made.",
+    ),
+    ("requests.method", "Methode", "Method"),
+    ("requests.path", "Pfad", "Path"),
+    ("requests.duration", "Dauer (ms)", "Duration (ms)"),
+    ("users.title", "Benutzer", "Users"),
+    ("users.role", "Rolle", "Role"),
+    ("users.created", "Angelegt", "Created"),
+    ("users.add", "Benutzer anlegen", "Add user"),
+    ("users.delete", "Löschen", "Delete"),
+    (
+        "users.taken",
+        "Dieser Benutzername ist vergeben.",
+        "This user name is taken.",
+    ),
+    (
+        "users.last_admin",
+        "Der letzte Administrator kann nicht gelöscht werden.",
+        "The last administrator cannot be deleted.",
+    ),
+    ("role.admin", "Administrator", "Administrator"),
+    ("role.preparer", "Vorbereiter", "Preparer"),
+    ("role.viewer", "Leser", "Viewer"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_heaviest_known_language() {
+        assert_eq!(Lang::from_accept_language(None), Lang::De);
+        assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(
+            Lang::from_accept_language(Some("fr-FR, en;q=0.5, de;q=0.8")),
+            Lang::De
+        );
+        assert_eq!(Lang::from_accept_language(Some("fr, it")), Lang::De);
+        assert_eq!(Lang::from_accept_language(Some("de-AT")), Lang::De);
+    }
+
+    #[test]
+    fn money_is_formatted_per_language() {
+        assert_eq!(Tr::new(Lang::De).money(12_345_678), "123.456,78 €");
+        assert_eq!(Tr::new(Lang::En).money(12_345_678), "€123,456.78");
+        assert_eq!(Tr::new(Lang::De).money(-5), "-0,05 €");
+        assert_eq!(Tr::new(Lang::De).money(100), "1,00 €");
+    }
+
+    #[test]
+    fn catalogue_keys_are_unique_and_complete() {
+        let mut seen = std::collections::HashSet::new();
+        for (key, de, en) in CATALOGUE {
+            assert!(seen.insert(*key), "duplicate key {key}");
+            assert!(!de.is_empty() && !en.is_empty(), "empty text for {key}");
+        }
+    }
+
+    /// Every `tr.t("…")` in every template names a catalogue key.
+    #[test]
+    fn every_key_used_in_a_template_exists() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut used = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for piece in text.split("tr.t(\"").skip(1) {
+                let key = piece.split('"').next().unwrap();
+                used += 1;
+                assert!(
+                    CATALOGUE.iter().any(|(k, _, _)| *k == key),
+                    "{}: key `{key}` is not in the catalogue",
+                    path.display()
+                );
+            }
+        }
+        assert!(
+            used > 50,
+            "only {used} keys found; is the template folder right?"
+        );
+    }
+}

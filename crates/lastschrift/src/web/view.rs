@@ -1,0 +1,249 @@
+//! The read model behind the dashboard and the invoice list, cached between requests.
+//!
+//! Building it runs the collection planner over every open invoice (the same use case as the
+//! preview and the CLI's dry run) and reads the ledger; with 10 000 invoices that takes far longer
+//! than a page may. So it is built once and reused until something changes: every change made
+//! through the UI bumps [`super::AppState::changed`], and a short age limit picks up changes made
+//! outside the UI (a CLI sync in parallel). Requests that arrive while it is being built wait for
+//! that one build instead of starting their own.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+
+use super::{AppState, WebError, config};
+use crate::collect;
+use crate::store::{DebitStatus, SevdeskId};
+
+/// Rebuild at least this often, for changes made outside the UI.
+const MAX_AGE: Duration = Duration::from_secs(30);
+
+/// Where an invoice stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RowState {
+    Ready,
+    Blocked {
+        code: &'static str,
+        german: String,
+        english: String,
+    },
+    /// In the ledger with a pending or collected debit.
+    Collected,
+    /// Its last debit came back.
+    Returned,
+}
+
+impl RowState {
+    /// The filter name (`ready`, `blocked`, `collected`, `returned`).
+    pub fn filter(&self) -> &'static str {
+        match self {
+            RowState::Ready => "ready",
+            RowState::Blocked { .. } => "blocked",
+            RowState::Collected => "collected",
+            RowState::Returned => "returned",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct InvoiceRow {
+    pub id: SevdeskId,
+    pub number: String,
+    pub customer: String,
+    /// Lower-case number and customer, for the search.
+    pub haystack: String,
+    pub due: Option<NaiveDate>,
+    pub open_cents: i64,
+    pub state: RowState,
+}
+
+/// Blocked invoices of one reason.
+#[derive(Clone, Debug)]
+pub struct BlockedGroup {
+    pub code: &'static str,
+    /// The sentence of the first invoice in the group (reasons with details differ per invoice).
+    pub german: String,
+    pub english: String,
+    pub count: usize,
+    pub cents: i64,
+}
+
+/// Every invoice the UI lists, classified, plus the dashboard figures.
+#[derive(Debug, Default)]
+pub struct InvoiceIndex {
+    pub rows: Vec<InvoiceRow>,
+    pub ready_count: usize,
+    pub ready_cents: i64,
+    /// Largest group first.
+    pub blocked: Vec<BlockedGroup>,
+    /// Why no plan could be made (e.g. settings missing); the rows are then unclassified.
+    pub plan_error: Option<String>,
+}
+
+pub struct CachedIndex {
+    generation: u64,
+    built: Instant,
+    index: Arc<InvoiceIndex>,
+}
+
+/// The current index, built if it is missing or stale.
+pub async fn invoice_index(state: &AppState) -> Result<Arc<InvoiceIndex>, WebError> {
+    let mut cache = state.inner().index_cache.lock().await;
+    let generation = state.generation();
+    if let Some(cached) = cache.as_ref()
+        && cached.generation == generation
+        && cached.built.elapsed() < MAX_AGE
+    {
+        return Ok(cached.index.clone());
+    }
+    let index = Arc::new(build(state).await?);
+    *cache = Some(CachedIndex {
+        generation,
+        built: Instant::now(),
+        index: index.clone(),
+    });
+    Ok(index)
+}
+
+async fn build(state: &AppState) -> Result<InvoiceIndex, WebError> {
+    let store = state.store();
+    let settings = config::effective_settings(store, &state.inner().base_settings).await?;
+    let contacts: HashMap<SevdeskId, String> = store
+        .contacts()
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.display_name))
+        .collect();
+
+    // The ledger: the latest debit per invoice decides collected/returned.
+    let mut latest_debit: HashMap<SevdeskId, (i64, DebitStatus)> = HashMap::new();
+    for run in store.collection_runs().await? {
+        for debit in store.debits_for_run(run.id).await? {
+            let entry = latest_debit
+                .entry(debit.invoice_id)
+                .or_insert((debit.id, debit.status));
+            if debit.id >= entry.0 {
+                *entry = (debit.id, debit.status);
+            }
+        }
+    }
+
+    let mut index = InvoiceIndex::default();
+    let mut states: HashMap<SevdeskId, RowState> = HashMap::new();
+    match collect::plan_collection(store, &settings, super::berlin_now(), None).await {
+        Ok(plan) => {
+            for debit in &plan.debits {
+                states.insert(debit.invoice_id, RowState::Ready);
+            }
+            for exclusion in &plan.exclusions {
+                states.insert(
+                    exclusion.invoice_id,
+                    RowState::Blocked {
+                        code: exclusion.reason.code(),
+                        german: exclusion.reason.german(),
+                        english: exclusion.reason.english(),
+                    },
+                );
+            }
+        }
+        Err(error) => index.plan_error = Some(error.to_string()),
+    }
+
+    let mut rows = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for invoice in store.open_invoices().await? {
+        seen.insert(invoice.id);
+        let ledger = latest_debit.get(&invoice.id).map(|(_, status)| *status);
+        let state = match ledger {
+            Some(DebitStatus::Pending | DebitStatus::Collected) => RowState::Collected,
+            Some(DebitStatus::Returned) => RowState::Returned,
+            _ => states.remove(&invoice.id).unwrap_or(RowState::Blocked {
+                code: "not_planned",
+                german: "Nicht geplant.".into(),
+                english: "not planned".into(),
+            }),
+        };
+        rows.push(row(&invoice, &contacts, state));
+    }
+    // Invoices that are no longer open but were debited (paid by the debit, or returned).
+    for (invoice_id, (_, status)) in &latest_debit {
+        if seen.contains(invoice_id) {
+            continue;
+        }
+        let state = match status {
+            DebitStatus::Pending | DebitStatus::Collected => RowState::Collected,
+            DebitStatus::Returned => RowState::Returned,
+            DebitStatus::Cancelled => continue,
+        };
+        if let Some(invoice) = store.invoice(*invoice_id).await? {
+            rows.push(row(&invoice, &contacts, state));
+        }
+    }
+    rows.sort_by(|a, b| b.due.cmp(&a.due).then(b.id.cmp(&a.id)));
+
+    let mut groups: BTreeMap<&'static str, BlockedGroup> = BTreeMap::new();
+    for row in &rows {
+        match &row.state {
+            RowState::Ready => {
+                index.ready_count += 1;
+                index.ready_cents += row.open_cents;
+            }
+            RowState::Blocked {
+                code,
+                german,
+                english,
+            } => {
+                let group = groups.entry(code).or_insert_with(|| BlockedGroup {
+                    code,
+                    german: german.clone(),
+                    english: english.clone(),
+                    count: 0,
+                    cents: 0,
+                });
+                group.count += 1;
+                group.cents += row.open_cents;
+            }
+            _ => {}
+        }
+    }
+    index.blocked = groups.into_values().collect();
+    index
+        .blocked
+        .sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(b.code)));
+    index.rows = rows;
+    Ok(index)
+}
+
+fn row(
+    invoice: &crate::store::Invoice,
+    contacts: &HashMap<SevdeskId, String>,
+    state: RowState,
+) -> InvoiceRow {
+    let number = invoice
+        .number
+        .clone()
+        .unwrap_or_else(|| format!("#{}", invoice.id));
+    let customer = contacts
+        .get(&invoice.contact_id)
+        .cloned()
+        .unwrap_or_else(|| format!("#{}", invoice.contact_id));
+    InvoiceRow {
+        id: invoice.id,
+        haystack: format!("{} {}", number, customer).to_lowercase(),
+        number,
+        customer,
+        due: invoice.due_date,
+        open_cents: invoice.open_cents(),
+        state,
+    }
+}
+
+/// The day a mandate lapses (36 months after its last use, or after signing if never used).
+pub fn mandate_expiry(mandate: &crate::store::Mandate) -> Option<NaiveDate> {
+    mandate
+        .last_collection
+        .or(mandate.signature_date)
+        .and_then(|since| since.checked_add_months(chrono::Months::new(36)))
+}

@@ -1,0 +1,550 @@
+//! The web UI over real HTTP: the router from `lastschrift::web` on 127.0.0.1:0, a SQLite store,
+//! and (for sync) the sevdesk sandbox. Security properties first: sessions, CSRF, roles, headers,
+//! rate limit, the token never shown.
+
+mod web_support;
+
+use lastschrift::store::Role;
+use lastschrift::web::{Access, ROUTES};
+use sevdesk_sandbox::{Sandbox, SandboxConfig};
+use web_support::{Server, concrete};
+
+const ADMIN_PASSWORD: &str = "admin password 1";
+
+async fn server_with_admin() -> Server {
+    let server = Server::start(None).await;
+    server.add_user("admin", ADMIN_PASSWORD, Role::Admin).await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_start_leads_to_the_admin_form_and_only_once() {
+    let server = Server::start(None).await;
+    let mut browser = server.client();
+    for (method, pattern, _) in ROUTES {
+        let path = concrete(pattern);
+        if path.starts_with("/static/") || path == "/setup/admin" {
+            continue;
+        }
+        let answer = if *method == "get" {
+            browser.get(&path).await
+        } else {
+            browser.post(&path, &[]).await
+        };
+        assert_eq!(answer.status, 303, "{method} {path}");
+        assert_eq!(
+            answer.location.as_deref(),
+            Some("/setup/admin"),
+            "{method} {path}"
+        );
+    }
+    let form = browser.get("/setup/admin").await;
+    assert_eq!(form.status, 200);
+    let csrf = form.csrf();
+    let short = browser
+        .post(
+            "/setup/admin",
+            &[
+                ("csrf", &csrf),
+                ("username", "chefin"),
+                ("password", "kurz"),
+                ("password2", "kurz"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status, 422);
+    assert_eq!(server.store.user_count().await.unwrap(), 0);
+    let created = browser
+        .post(
+            "/setup/admin",
+            &[
+                ("csrf", &csrf),
+                ("username", "chefin"),
+                ("password", ADMIN_PASSWORD),
+                ("password2", ADMIN_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    assert_eq!(created.location.as_deref(), Some("/settings"));
+    let user = server
+        .store
+        .user_by_username("chefin")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.role, Role::Admin);
+    assert!(user.password_hash.starts_with("$argon2id$"));
+    // Logged in right away; the settings page (setup wizard) shows.
+    assert_eq!(browser.get("/settings").await.status, 200);
+
+    // A second first-start form (another browser) creates nobody.
+    let mut other = server.client();
+    let page = other.get("/setup/admin").await;
+    assert_eq!(page.location.as_deref(), Some("/login"));
+    let csrf = other.get("/login").await.csrf();
+    let again = other
+        .post(
+            "/setup/admin",
+            &[
+                ("csrf", &csrf),
+                ("username", "mallory"),
+                ("password", ADMIN_PASSWORD),
+                ("password2", ADMIN_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 403);
+    assert!(
+        server
+            .store
+            .user_by_username("mallory")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_refuses_an_unauthenticated_request() {
+    let server = server_with_admin().await;
+    let mut anonymous = server.client();
+    let mut checked = 0;
+    for (method, pattern, access) in ROUTES {
+        let path = concrete(pattern);
+        if *access == Access::Public {
+            continue;
+        }
+        let answer = if *method == "get" {
+            anonymous.get(&path).await
+        } else {
+            // Even with a valid pre-session CSRF value the request needs a session.
+            let csrf = anonymous.get("/login").await.csrf();
+            anonymous.post(&path, &[("csrf", &csrf)]).await
+        };
+        assert_eq!(answer.status, 303, "{method} {path}: {}", answer.body);
+        assert_eq!(
+            answer.location.as_deref(),
+            Some("/login"),
+            "{method} {path}"
+        );
+        assert!(
+            !answer.body.contains("<table"),
+            "{method} {path} leaked a page"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 25, "only {checked} routes checked");
+    // A made-up session cookie is no session.
+    anonymous
+        .cookies
+        .insert("lastschrift_session".into(), "forged".into());
+    assert_eq!(anonymous.get("/").await.location.as_deref(), Some("/login"));
+    // The public routes answer.
+    for path in ["/login", "/static/style.css", "/static/app.js"] {
+        assert_eq!(server.client().get(path).await.status, 200, "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_post_without_its_csrf_token_is_refused() {
+    let server = server_with_admin().await;
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let policies = [
+        ("pre_notification_days", "5"),
+        ("bank_lead_days", "2"),
+        ("cut_off_time", "09:30"),
+    ];
+    let missing = admin.post("/settings/policies", &policies).await;
+    assert_eq!(missing.status, 403, "{}", missing.body);
+    let mut wrong = vec![("csrf", "00ff")];
+    wrong.extend(policies);
+    assert_eq!(admin.post("/settings/policies", &wrong).await.status, 403);
+
+    // A valid value of another session does not count either.
+    let mut other = server.client();
+    other.login("admin", ADMIN_PASSWORD).await;
+    let foreign = other.csrf().await;
+    let mut with_foreign = vec![("csrf", foreign.as_str())];
+    with_foreign.extend(policies);
+    assert_eq!(
+        admin.post("/settings/policies", &with_foreign).await.status,
+        403
+    );
+    assert!(
+        server
+            .store
+            .setting("web.policies")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let own = admin.csrf().await;
+    let mut with_own = vec![("csrf", own.as_str())];
+    with_own.extend(policies);
+    let saved = admin.post("/settings/policies", &with_own).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let stored = server.store.setting("web.policies").await.unwrap().unwrap();
+    assert!(stored.contains("\"pre_notification_days\":5"), "{stored}");
+
+    // The login form is protected as well (pre-session token).
+    let mut anonymous = server.client();
+    let refused = anonymous
+        .post(
+            "/login",
+            &[("username", "admin"), ("password", ADMIN_PASSWORD)],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert!(!anonymous.cookies.contains_key("lastschrift_session"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_cannot_start_a_run_or_change_settings() {
+    let server = server_with_admin().await;
+    server
+        .add_user("leser", "viewer password", Role::Viewer)
+        .await;
+    let mut viewer = server.client();
+    viewer.login("leser", "viewer password").await;
+    assert_eq!(viewer.get("/").await.status, 200);
+    assert_eq!(viewer.get("/invoices").await.status, 200);
+    assert_eq!(viewer.get("/runs").await.status, 200);
+    assert_eq!(viewer.get("/settings").await.status, 403);
+    assert_eq!(viewer.get("/users").await.status, 403);
+    let csrf = viewer.csrf().await;
+    for (path, form) in [
+        ("/run", vec![("date", "2030-01-02")]),
+        ("/sync", vec![]),
+        (
+            "/settings/creditor",
+            vec![
+                ("name", "X"),
+                ("iban", "DE89370400440532013000"),
+                ("creditor_id", "DE98ZZZ09999999999"),
+            ],
+        ),
+        (
+            "/settings/policies",
+            vec![
+                ("pre_notification_days", "1"),
+                ("bank_lead_days", "1"),
+                ("cut_off_time", "10:00"),
+            ],
+        ),
+        (
+            "/settings/sevdesk",
+            vec![("token", "0123456789abcdef0123456789abcdef")],
+        ),
+        (
+            "/users",
+            vec![
+                ("username", "x"),
+                ("password", "long enough pw"),
+                ("role", "admin"),
+            ],
+        ),
+        (
+            "/mandates/import",
+            vec![("csv", "reference,contact_id\nA,1\n")],
+        ),
+    ] {
+        let mut body = vec![("csrf", csrf.as_str())];
+        body.extend(form);
+        let answer = viewer.post(path, &body).await;
+        assert_eq!(answer.status, 403, "{path}: {}", answer.body);
+    }
+    assert!(
+        server
+            .store
+            .setting("web.creditor")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        server
+            .store
+            .setting("web.policies")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(server.store.users().await.unwrap().len(), 2);
+    assert!(server.store.collection_runs().await.unwrap().is_empty());
+    assert!(server.store.mandates().await.unwrap().is_empty());
+
+    // A preparer may not change settings either.
+    server
+        .add_user("vorbereiter", "preparer password", Role::Preparer)
+        .await;
+    let mut preparer = server.client();
+    preparer.login("vorbereiter", "preparer password").await;
+    let csrf = preparer.csrf().await;
+    let answer = preparer
+        .post(
+            "/settings/policies",
+            &[
+                ("csrf", &csrf),
+                ("pre_notification_days", "1"),
+                ("bank_lead_days", "1"),
+                ("cut_off_time", "10:00"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_cannot_be_reused_after_logout() {
+    let server = server_with_admin().await;
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let stolen = admin.cookies.get("lastschrift_session").cloned().unwrap();
+    assert_eq!(admin.get("/").await.status, 200);
+    let csrf = admin.csrf().await;
+    let out = admin.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, 303);
+    assert!(
+        out.set_cookies
+            .iter()
+            .any(|c| c.starts_with("lastschrift_session=;") && c.contains("Max-Age=0"))
+    );
+    assert_eq!(admin.get("/").await.location.as_deref(), Some("/login"));
+
+    let mut replay = server.client();
+    replay.cookies.insert("lastschrift_session".into(), stolen);
+    let answer = replay.get("/").await;
+    assert_eq!(answer.status, 303);
+    assert_eq!(answer.location.as_deref(), Some("/login"));
+    assert_eq!(
+        replay.get("/settings").await.location.as_deref(),
+        Some("/login")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_attempts_are_rate_limited() {
+    let server = server_with_admin().await;
+    let mut attacker = server.client();
+    for attempt in 0..5 {
+        let csrf = attacker.get("/login").await.csrf();
+        let answer = attacker
+            .post(
+                "/login",
+                &[
+                    ("csrf", &csrf),
+                    ("username", "admin"),
+                    ("password", "guess"),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status, 401, "attempt {attempt}");
+    }
+    let csrf = attacker.get("/login").await.csrf();
+    let blocked = attacker
+        .post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("username", "admin"),
+                ("password", ADMIN_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(blocked.status, 429, "even the right password waits");
+    assert!(!attacker.cookies.contains_key("lastschrift_session"));
+    // Another user name from the same address is not affected.
+    server
+        .add_user("zweite", "second password", Role::Viewer)
+        .await;
+    attacker.login("zweite", "second password").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_headers_and_cookie_flags() {
+    let server = server_with_admin().await;
+    let mut client = server.client();
+    let page = client.get("/login").await;
+    let header = |name: &str| {
+        page.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let csp = header("content-security-policy").unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(header("x-frame-options").as_deref(), Some("DENY"));
+    assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(header("referrer-policy").as_deref(), Some("no-referrer"));
+    assert!(!page.body.contains("<script>"), "no inline script");
+    assert!(!page.body.contains(" onclick="), "no inline handlers");
+
+    client.login("admin", ADMIN_PASSWORD).await;
+    let mut over_tls = server.client();
+    over_tls
+        .headers
+        .push(("x-forwarded-proto".into(), "https".into()));
+    let csrf = over_tls.get("/login").await.csrf();
+    let login = over_tls
+        .post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("username", "admin"),
+                ("password", ADMIN_PASSWORD),
+            ],
+        )
+        .await;
+    let cookie = login
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("lastschrift_session="))
+        .unwrap();
+    for flag in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(cookie.contains(flag), "{cookie} lacks {flag}");
+    }
+    // The store keeps only the hash of the session token.
+    let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
+    assert!(
+        server
+            .store
+            .session(token, chrono::Utc::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn language_follows_the_browser_then_the_user_choice() {
+    let server = server_with_admin().await;
+    let mut client = server.client();
+    client
+        .headers
+        .push(("accept-language".into(), "en-GB,en;q=0.9,de;q=0.5".into()));
+    assert!(client.get("/login").await.body.contains("Log in"));
+    client.headers.clear();
+    assert!(client.get("/login").await.body.contains("Anmelden"));
+    client.login("admin", ADMIN_PASSWORD).await;
+    assert!(client.get("/").await.body.contains("Übersicht"));
+    let csrf = client.csrf().await;
+    let switched = client
+        .post(
+            "/account/language",
+            &[("csrf", &csrf), ("lang", "en"), ("back", "/invoices")],
+        )
+        .await;
+    assert_eq!(switched.location.as_deref(), Some("/invoices"));
+    assert!(client.get("/").await.body.contains("Dashboard"));
+    // No open redirect.
+    let csrf = client.csrf().await;
+    let away = client
+        .post(
+            "/account/language",
+            &[("csrf", &csrf), ("lang", "de"), ("back", "//evil.example")],
+        )
+        .await;
+    assert_eq!(away.location.as_deref(), Some("/"));
+}
+
+/// Saves the sandbox token through the form, syncs, and then reads every page: the token is in
+/// none of them (only its masked form), and only GETs reached sevdesk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sevdesk_token_is_never_in_any_page() {
+    let today = chrono::Utc::now().date_naive();
+    let sandbox = Sandbox::start(SandboxConfig {
+        seed: 11,
+        invoices: 120,
+        today,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let token = sandbox.token().to_owned();
+    let server = Server::start(Some(sandbox.base_url())).await;
+    server.add_user("admin", ADMIN_PASSWORD, Role::Admin).await;
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+
+    let csrf = admin.csrf().await;
+    let wrong = admin
+        .post(
+            "/settings/sevdesk",
+            &[
+                ("csrf", &csrf),
+                ("token", "0123456789abcdef0123456789abcdef"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("id=\"token-error\""), "{}", wrong.body);
+    assert!(
+        server
+            .store
+            .secret("sevdesk_token")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let saved = admin
+        .post("/settings/sevdesk", &[("csrf", &csrf), ("token", &token)])
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(saved.body.contains("id=\"token-masked\""));
+    assert!(!saved.body.contains(&token));
+
+    let started = admin.post("/sync", &[("csrf", &csrf)]).await;
+    assert_eq!(started.location.as_deref(), Some("/sync"));
+    let mut finished = false;
+    for _ in 0..300 {
+        let page = admin.get("/sync").await;
+        assert!(!page.body.contains(&token));
+        if page.body.contains("id=\"sync-finished\"") {
+            finished = true;
+            break;
+        }
+        assert!(!page.body.contains("id=\"sync-failed\""), "{}", page.body);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(finished, "the sync did not finish");
+
+    let mut pages = 0;
+    for (method, pattern, _) in ROUTES {
+        if *method != "get" {
+            continue;
+        }
+        let answer = admin.get(&concrete(pattern)).await;
+        assert!(!answer.body.contains(&token), "{pattern} shows the token");
+        assert!(
+            !answer.body.contains(&token[..12]),
+            "{pattern} shows part of the token"
+        );
+        pages += 1;
+    }
+    for path in [
+        "/invoices?filter=blocked",
+        "/invoices?page=1",
+        "/requests",
+        "/settings",
+    ] {
+        let answer = admin.get(path).await;
+        assert_eq!(answer.status, 200, "{path}");
+        assert!(!answer.body.contains(&token), "{path}");
+    }
+    assert!(pages > 10);
+
+    let requests = admin.get("/requests").await.body;
+    assert!(
+        requests.contains("<td class=\"method\">GET</td>"),
+        "{requests}"
+    );
+    assert!(!requests.contains("<td class=\"method\">POST</td>"));
+    assert_eq!(sandbox.write_attempts(), 0);
+}
