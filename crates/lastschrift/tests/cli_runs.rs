@@ -466,3 +466,43 @@ async fn cancelling_every_debit_cancels_the_run() {
     assert!(store.active_debit_invoice_ids().await.unwrap().is_empty());
     store.close().await;
 }
+
+/// `lastschrift runs file 1 | head -c 10`: the reader goes away early. That is no error: exit 0,
+/// nothing on stderr (no panic about a broken pipe).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_stops_early_is_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    // Far more than a pipe buffers (64 KiB on Linux), so the write must hit the closed pipe.
+    let big: Vec<u8> = (0..=255u8).cycle().take(4 << 20).collect();
+    let run = store
+        .record_collection_run(&NewCollectionRun {
+            format: "pain.008.001.08".into(),
+            control_list_csv: b"x\n".to_vec(),
+            files: vec![NewCollectionFile {
+                file_name: "big.xml".into(),
+                message_id: "BIG-1".into(),
+                bytes: big,
+                debits: vec![debit(1, 1, 100)],
+            }],
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lastschrift"))
+        .args(["runs", "file", &run.id.to_string()])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("LASTSCHRIFT_DATA_DIR", dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}

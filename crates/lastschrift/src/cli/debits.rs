@@ -3,11 +3,13 @@
 //! [`crate::runs::mark_debit`].
 
 use super::context::{AppContext, runtime};
+use super::runs::quiet_broken_pipe;
 use super::{Outcome, SetupError};
 use crate::collect::format_euro;
 use crate::runs::{self, DebitMark};
 use crate::store::StoreError;
 use clap::{Args, Subcommand};
+use std::io::Write as _;
 use std::path::Path;
 
 #[derive(Debug, Args)]
@@ -57,7 +59,7 @@ pub fn run(args: &DebitsArgs, config: Option<&Path>) -> anyhow::Result<Outcome> 
         DebitsCommand::Return(args) => (DebitMark::Returned, args),
         DebitsCommand::Cancel(args) => (DebitMark::Cancelled, args),
     };
-    runtime()?.block_on(async {
+    quiet_broken_pipe(runtime()?.block_on(async {
         let ctx = AppContext::open(config).await?;
         let result =
             runs::mark_debit(&*ctx.store, args.debit_id, mark, args.reason.as_deref()).await;
@@ -78,8 +80,9 @@ pub fn run(args: &DebitsArgs, config: Option<&Path>) -> anyhow::Result<Outcome> 
             }
             Err(e) => return Err(e.into()),
         };
+        let mut out = std::io::stdout().lock();
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&marked)?);
+            writeln!(out, "{}", serde_json::to_string_pretty(&marked)?)?;
             return Ok(Outcome::Done);
         }
         let debit = &marked.debit;
@@ -87,7 +90,8 @@ pub fn run(args: &DebitsArgs, config: Option<&Path>) -> anyhow::Result<Outcome> 
             .invoice_number
             .clone()
             .unwrap_or_else(|| format!("id {}", debit.invoice_id));
-        println!(
+        writeln!(
+                out,
             "Debit {} (invoice {invoice}, {}, run {}) is now {}{}.",
             debit.id,
             format_euro(debit.amount_cents),
@@ -98,16 +102,17 @@ pub fn run(args: &DebitsArgs, config: Option<&Path>) -> anyhow::Result<Outcome> 
                 .as_deref()
                 .map(|r| format!(" ({r})"))
                 .unwrap_or_default()
-        );
+        )?;
         if marked.invoice_free {
-            println!("Invoice {invoice} can be collected again in a later run.");
+            writeln!(out, "Invoice {invoice} can be collected again in a later run.")?;
         }
         if marked.run_cancelled {
-            println!(
+            writeln!(
+                out,
                 "Every debit of run {} is cancelled now, so the run is marked as cancelled.",
                 debit.run_id
-            );
+            )?;
         }
         Ok(Outcome::Done)
-    })
+    }))
 }

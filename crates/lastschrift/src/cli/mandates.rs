@@ -2,6 +2,7 @@
 //! done by [`crate::mandates`]; this file parses arguments and prints.
 
 use super::context::{AppContext, runtime};
+use super::runs::quiet_broken_pipe;
 use super::{Outcome, SetupError};
 use crate::collect::format_euro;
 use crate::mandates::{self, MandateDetail, MandateView, RowOutcome};
@@ -9,7 +10,7 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use std::io::Read as _;
+use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -87,11 +88,11 @@ struct ShowArgs {
 }
 
 pub fn run(args: &MandatesArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
-    match &args.command {
+    quiet_broken_pipe(match &args.command {
         MandatesCommand::Import(args) => import(args, config),
         MandatesCommand::List(args) => list(args, config),
         MandatesCommand::Show(args) => show(args, config),
-    }
+    })
 }
 
 /// The bank's today (Europe/Berlin), as `collect` counts it, unless a test gives one.
@@ -139,6 +140,7 @@ fn import(args: &ImportArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
             }
         };
         ctx.store.close().await;
+        let mut out = std::io::stdout().lock();
         if args.json {
             let json = ImportJson {
                 created: report.created(),
@@ -147,7 +149,7 @@ fn import(args: &ImportArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
                 errors: report.errors(),
                 rows: &report.rows,
             };
-            println!("{}", serde_json::to_string_pretty(&json)?);
+            writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
         } else {
             let width = report
                 .rows
@@ -157,7 +159,7 @@ fn import(args: &ImportArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
                 .max()
                 .unwrap_or(0)
                 .max("Reference".len());
-            println!("{:>5}  {:<width$}  Result", "Line", "Reference");
+            writeln!(out, "{:>5}  {:<width$}  Result", "Line", "Reference")?;
             for row in &report.rows {
                 let result = match &row.outcome {
                     RowOutcome::Created => "created".to_string(),
@@ -165,13 +167,15 @@ fn import(args: &ImportArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
                     RowOutcome::Unchanged => "unchanged".to_string(),
                     RowOutcome::Error { message } => format!("ERROR: {message}"),
                 };
-                println!(
+                writeln!(
+                    out,
                     "{:>5}  {:<width$}  {result}",
                     row.row,
                     row.reference.as_deref().unwrap_or("–")
-                );
+                )?;
             }
-            println!(
+            writeln!(
+                out,
                 "{} created, {} updated, {} unchanged, {} with errors{}.",
                 report.created(),
                 report.updated(),
@@ -182,7 +186,7 @@ fn import(args: &ImportArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
                 } else {
                     ""
                 }
-            );
+            )?;
         }
         Ok(if report.errors() > 0 {
             Outcome::ProblemsFound
@@ -206,12 +210,16 @@ fn list(args: &ListArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
         let ctx = AppContext::open(config).await?;
         let views = mandates::list(&*ctx.store, today).await?;
         ctx.store.close().await;
+        let mut out = std::io::stdout().lock();
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&views)?);
+            writeln!(out, "{}", serde_json::to_string_pretty(&views)?)?;
             return Ok(Outcome::Done);
         }
         if views.is_empty() {
-            println!("No mandates yet; import them with `lastschrift mandates import FILE.csv`.");
+            writeln!(
+                out,
+                "No mandates yet; import them with `lastschrift mandates import FILE.csv`."
+            )?;
             return Ok(Outcome::Done);
         }
         let width = views
@@ -220,12 +228,14 @@ fn list(args: &ListArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
             .max()
             .unwrap_or(0)
             .max("Reference".len());
-        println!(
+        writeln!(
+            out,
             "{:<width$}  {:<8}  {:<4}  {:<10}  {:<10}  {:<10}  Contact",
             "Reference", "Status", "Art", "Signed", "First", "Last"
-        );
+        )?;
         for v in &views {
-            println!(
+            writeln!(
+                out,
                 "{:<width$}  {:<8}  {:<4}  {:<10}  {:<10}  {:<10}  {}",
                 v.reference,
                 v.status.as_str(),
@@ -234,7 +244,7 @@ fn list(args: &ListArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
                 date_text(v.first_collection),
                 date_text(v.last_collection),
                 contact_text(v)
-            );
+            )?;
         }
         Ok(Outcome::Done)
     })
@@ -253,39 +263,46 @@ fn show(args: &ShowArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
             ))
             .into());
         };
+        let mut out = std::io::stdout().lock();
         if args.json {
-            println!("{}", serde_json::to_string_pretty(&detail)?);
+            writeln!(out, "{}", serde_json::to_string_pretty(&detail)?)?;
         } else {
-            print_detail(&detail);
+            print_detail(&mut out, &detail)?;
         }
         Ok(Outcome::Done)
     })
 }
 
-fn print_detail(d: &MandateDetail) {
+fn print_detail(out: &mut impl Write, d: &MandateDetail) -> std::io::Result<()> {
     let v = &d.view;
-    println!("Mandate      {}", v.reference);
-    println!("Status       {} ({})", v.status.as_str(), v.status.german());
-    println!("Scheme       {}", v.scheme);
-    println!(
+    writeln!(out, "Mandate      {}", v.reference)?;
+    writeln!(
+        out,
+        "Status       {} ({})",
+        v.status.as_str(),
+        v.status.german()
+    )?;
+    writeln!(out, "Scheme       {}", v.scheme)?;
+    writeln!(
+        out,
         "Contact      {} [sevdesk id {}]",
         contact_text(v),
         v.contact_id
-    );
-    println!("Signed       {}", date_text(v.signature_date));
-    println!("First debit  {}", date_text(v.first_collection));
-    println!("Last debit   {}", date_text(v.last_collection));
+    )?;
+    writeln!(out, "Signed       {}", date_text(v.signature_date))?;
+    writeln!(out, "First debit  {}", date_text(v.first_collection))?;
+    writeln!(out, "Last debit   {}", date_text(v.last_collection))?;
     if let Some(iban) = &d.last_iban {
-        println!("Last IBAN    {iban}");
+        writeln!(out, "Last IBAN    {iban}")?;
     }
     if let Some(reference) = d.last_reference.as_ref().filter(|r| **r != v.reference) {
-        println!("Last used as {reference}");
+        writeln!(out, "Last used as {reference}")?;
     }
-    println!("Source       {}", v.source);
+    writeln!(out, "Source       {}", v.source)?;
     if d.amendments.is_empty() {
-        println!("Amendments   none");
+        writeln!(out, "Amendments   none")?;
     } else {
-        println!("Amendments:");
+        writeln!(out, "Amendments:")?;
         for a in &d.amendments {
             let mut parts = Vec::new();
             if let Some(r) = &a.original_reference {
@@ -297,23 +314,26 @@ fn print_detail(d: &MandateDetail) {
                     a.new_iban.as_deref().unwrap_or("?")
                 ));
             }
-            println!(
+            writeln!(
+                out,
                 "  {}  {}",
                 a.detected_at.format("%d.%m.%Y"),
                 parts.join("; ")
-            );
+            )?;
         }
     }
     if d.debits.is_empty() {
-        println!("Debits       none yet");
+        writeln!(out, "Debits       none yet")?;
     } else {
-        println!("Debits:");
-        println!(
+        writeln!(out, "Debits:")?;
+        writeln!(
+            out,
             "  {:>6}  {:>4}  {:>10}  {:<10}  {:<4}  {:>14}  Status",
             "Debit", "Run", "Invoice", "Date", "Seq", "Amount"
-        );
+        )?;
         for debit in &d.debits {
-            println!(
+            writeln!(
+                out,
                 "  {:>6}  {:>4}  {:>10}  {:<10}  {:<4}  {:>14}  {}",
                 debit.id,
                 debit.run_id,
@@ -322,7 +342,8 @@ fn print_detail(d: &MandateDetail) {
                 debit.sequence_type,
                 format_euro(debit.amount_cents),
                 debit.status
-            );
+            )?;
         }
     }
+    Ok(())
 }

@@ -10,7 +10,7 @@ use crate::runs::{self, RunDetail};
 use crate::store::CollectionRun;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
-use std::io::Write as _;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -81,7 +81,7 @@ struct ControlsArgs {
 }
 
 pub fn run(args: &RunsArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
-    runtime()?.block_on(async {
+    quiet_broken_pipe(runtime()?.block_on(async {
         let ctx = AppContext::open(config).await?;
         let result = match &args.command {
             RunsCommand::List(args) => list(&ctx, args).await,
@@ -91,7 +91,24 @@ pub fn run(args: &RunsArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
         };
         ctx.store.close().await;
         result
-    })
+    }))
+}
+
+/// A reader that stops early (`lastschrift runs list | head`) closes the pipe; that is not a
+/// failure, so end quietly instead of reporting the write error.
+pub(crate) fn quiet_broken_pipe(result: anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
+    match result {
+        Err(e)
+            if e.chain().any(|cause| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            Ok(Outcome::Done)
+        }
+        other => other,
+    }
 }
 
 pub(crate) fn no_such_run(id: i64) -> anyhow::Error {
@@ -121,20 +138,23 @@ fn dates_text(run: &CollectionRun) -> String {
 
 async fn list(ctx: &AppContext, args: &ListArgs) -> anyhow::Result<Outcome> {
     let runs = runs::list(&*ctx.store).await?;
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&runs)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&runs)?)?;
         return Ok(Outcome::Done);
     }
     if runs.is_empty() {
-        println!("No collection runs yet.");
+        writeln!(out, "No collection runs yet.")?;
         return Ok(Outcome::Done);
     }
-    println!(
+    writeln!(
+        out,
         "{:>5}  {:<16}  {:<9}  {:>6}  {:>16}  {:>5}  Collection date",
         "Run", "Created", "Status", "Debits", "Total", "Files"
-    );
+    )?;
     for run in &runs {
-        println!(
+        writeln!(
+            out,
             "{:>5}  {:<16}  {:<9}  {:>6}  {:>16}  {:>5}  {}",
             run.id,
             created_text(run),
@@ -143,7 +163,7 @@ async fn list(ctx: &AppContext, args: &ListArgs) -> anyhow::Result<Outcome> {
             format_euro(run.total_cents),
             run.files.len(),
             dates_text(run)
-        );
+        )?;
     }
     Ok(Outcome::Done)
 }
@@ -152,29 +172,32 @@ async fn show(ctx: &AppContext, args: &ShowArgs) -> anyhow::Result<Outcome> {
     let detail = runs::show(&*ctx.store, args.id)
         .await?
         .ok_or_else(|| no_such_run(args.id))?;
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&detail)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&detail)?)?;
     } else {
-        print_detail(&detail);
+        print_detail(&mut out, &detail)?;
     }
     Ok(Outcome::Done)
 }
 
-fn print_detail(d: &RunDetail) {
+fn print_detail(out: &mut impl Write, d: &RunDetail) -> std::io::Result<()> {
     let run = &d.run;
-    println!("Collection run {}", run.id);
-    println!("Created          {}", created_text(run));
-    println!("Status           {}", run.status);
-    println!("Format           {}", run.format);
-    println!("Collection date  {}", dates_text(run));
-    println!(
+    writeln!(out, "Collection run {}", run.id)?;
+    writeln!(out, "Created          {}", created_text(run))?;
+    writeln!(out, "Status           {}", run.status)?;
+    writeln!(out, "Format           {}", run.format)?;
+    writeln!(out, "Collection date  {}", dates_text(run))?;
+    writeln!(
+        out,
         "Debits           {} totalling {}",
         run.debit_count,
         format_euro(run.total_cents)
-    );
-    println!("Files:");
+    )?;
+    writeln!(out, "Files:")?;
     for f in &run.files {
-        println!(
+        writeln!(
+            out,
             "  {}. {}  (message id {}, {} debits, {}, SHA-256 {})",
             f.position,
             f.file_name,
@@ -182,13 +205,14 @@ fn print_detail(d: &RunDetail) {
             f.debit_count,
             format_euro(f.total_cents),
             f.sha256
-        );
+        )?;
     }
-    println!("Debits:");
-    println!(
+    writeln!(out, "Debits:")?;
+    writeln!(
+        out,
         "  {:>6}  {:<14}  {:<24}  {:<20}  {:<4}  {:>14}  {:<10}  Status",
         "Debit", "Invoice", "Debtor", "Mandate", "Seq", "Amount", "Date"
-    );
+    )?;
     for line in &d.debits {
         let debit = &line.debit;
         let invoice = line
@@ -203,7 +227,8 @@ fn print_detail(d: &RunDetail) {
             Some(reason) => format!("{} ({reason})", debit.status),
             None => debit.status.to_string(),
         };
-        println!(
+        writeln!(
+            out,
             "  {:>6}  {:<14}  {:<24}  {:<20}  {:<4}  {:>14}  {:<10}  {status}",
             debit.id,
             invoice,
@@ -212,8 +237,9 @@ fn print_detail(d: &RunDetail) {
             debit.sequence_type,
             format_euro(debit.amount_cents),
             date_text(Some(debit.collection_date)),
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// Keeps the table readable; the full name is in `--json`.
