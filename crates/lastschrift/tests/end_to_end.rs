@@ -1,0 +1,416 @@
+//! End to end, as a user runs it: a sandbox account with 1 000 invoices (seed 42), then the real
+//! binary — `connect`, `sync`, `collect --json` — and every written file is checked against
+//! the ISO and the German (DK) schemas with xmllint, against the ledger (read with the store
+//! API) and against the sandbox data. sevdesk must have seen only GET requests, a second
+//! `collect` must write nothing, and the token must be nowhere: not in the database, not in any
+//! file of the data and output directories, not in any output, also with `-v`/`-vv`.
+//!
+//! Part of the schema suite (feature `xsd`, like `cli_pain008`): it needs xmllint and the XSD
+//! files in `SEPA_XSD_DIR`.
+#![cfg(feature = "xsd")]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use lastschrift::settings::DatabaseUrl;
+use lastschrift::store::RunStatus;
+use sevdesk_sandbox::{Sandbox, SandboxConfig};
+
+/// Exclusion reasons that make `collect` exit with 1 (data the user has to fix), as
+/// `lastschrift collect --help` documents.
+const PROBLEM_REASONS: &[&str] = &[
+    "no_mandate",
+    "invalid_mandate_reference",
+    "no_signature_date",
+    "unreadable_signature_date",
+    "signature_date_in_future",
+    "mandate_expired",
+    "no_iban",
+    "invalid_iban",
+    "rejected_by_sepa_rules",
+    "not_rereadable",
+    "invalid_debtor_name",
+    "contact_missing",
+];
+
+struct Output {
+    what: String,
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+struct Cli {
+    data_dir: PathBuf,
+    output_dir: PathBuf,
+    base_url: String,
+    format: &'static str,
+    outputs: Vec<Output>,
+}
+
+impl Cli {
+    fn run(&mut self, args: &[&str], token: Option<&str>) -> &Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lastschrift"));
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &self.data_dir)
+            .env("LASTSCHRIFT_DATA_DIR", &self.data_dir)
+            .env("LASTSCHRIFT_OUTPUT_DIR", &self.output_dir)
+            .env("LASTSCHRIFT_SEVDESK__BASE_URL", &self.base_url)
+            .env("LASTSCHRIFT_CREDITOR__NAME", "Muster Software GmbH")
+            .env("LASTSCHRIFT_CREDITOR__IBAN", "DE89370400440532013000")
+            .env("LASTSCHRIFT_CREDITOR__BIC", "COBADEFFXXX")
+            .env("LASTSCHRIFT_CREDITOR__CREDITOR_ID", "DE98ZZZ09999999999")
+            .env("LASTSCHRIFT_POLICIES__OUTPUT_FORMAT", self.format)
+            .stdin(Stdio::null());
+        if let Some(token) = token {
+            cmd.env("SEVDESK_TOKEN", token);
+        }
+        let out = cmd.output().expect("the lastschrift binary runs");
+        self.outputs.push(Output {
+            what: format!("lastschrift {}", args.join(" ")),
+            code: out
+                .status
+                .code()
+                .unwrap_or_else(|| panic!("`{}` was killed: {:?}", args.join(" "), out.status)),
+            stdout: String::from_utf8(out.stdout).unwrap(),
+            stderr: String::from_utf8(out.stderr).unwrap(),
+        });
+        self.outputs.last().unwrap()
+    }
+}
+
+fn xsd_dir() -> PathBuf {
+    let xsd = std::env::var_os("SEPA_XSD_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ref/xsd"));
+    assert!(
+        xsd.join("pain.008.001.08.xsd").is_file(),
+        "the schema folder {} is missing; set SEPA_XSD_DIR to ../shared/ref/xsd",
+        xsd.display()
+    );
+    xsd
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousand_invoices_to_valid_pain_008_001_08_matching_the_ledger() {
+    end_to_end(
+        "pain.008.001.08",
+        ["pain.008.001.08.xsd", "dk/pain.008.001.08_GBIC_5.xsd"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousand_invoices_to_valid_legacy_pain_008_001_02_matching_the_ledger() {
+    end_to_end(
+        "pain.008.001.02",
+        ["pain.008.001.02.xsd", "dk/pain.008.001.02_GBIC_3.xsd"],
+    )
+    .await;
+}
+
+async fn end_to_end(format: &'static str, schemas: [&str; 2]) {
+    let xsd = xsd_dir();
+    let sandbox = Sandbox::start(SandboxConfig {
+        seed: 42,
+        invoices: 1000,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let token = sandbox.token().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cli = Cli {
+        data_dir: dir.path().join("data"),
+        output_dir: dir.path().join("out"),
+        base_url: sandbox.base_url(),
+        format,
+        outputs: Vec::new(),
+    };
+
+    let connect = cli.run(&["-v", "connect"], Some(&token));
+    assert_eq!(connect.code, 0, "{}", connect.stderr);
+    let sync = cli.run(&["-v", "sync"], None);
+    assert!(sync.code == 0 || sync.code == 1, "{}", sync.stderr);
+
+    let collect = cli.run(&["-vv", "collect", "--json"], None);
+    let first_code = collect.code;
+    let outcome: serde_json::Value = serde_json::from_str(&collect.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", collect.stdout, collect.stderr));
+    assert_eq!(
+        first_code,
+        expected_exit_code(&outcome["plan"]),
+        "{}",
+        collect.stderr
+    );
+    let run_json = &outcome["run"];
+    let run_id = run_json["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no run was made: {outcome}"));
+
+    // The ledger, read from the same SQLite file the binary wrote.
+    let db = cli.data_dir.join(lastschrift::settings::SQLITE_FILE_NAME);
+    let store = lastschrift::store::open_url(&DatabaseUrl::sqlite_file(&db))
+        .await
+        .unwrap();
+    let run = store.collection_run(run_id).await.unwrap().unwrap();
+    assert_eq!(run.status, RunStatus::Exported);
+    assert_eq!(run.format, format);
+    assert_eq!(run_json["debit_count"].as_i64(), Some(run.debit_count));
+    assert_eq!(run_json["total_cents"].as_i64(), Some(run.total_cents));
+    let debits = store.debits_for_run(run_id).await.unwrap();
+    assert!(
+        debits.len() >= 50,
+        "only {} debits out of 1 000 invoices",
+        debits.len()
+    );
+    assert_eq!(run.debit_count, debits.len() as i64);
+    assert_eq!(
+        run.total_cents,
+        debits.iter().map(|d| d.amount_cents).sum::<i64>()
+    );
+    assert_eq!(
+        outcome["plan"]["debits"].as_array().unwrap().len(),
+        debits.len()
+    );
+
+    // Every debit is an open direct-debit EUR invoice of the account, for its open amount.
+    let direct_debit = sandbox.with_data(|d| d.direct_debit_method_id()).unwrap();
+    sandbox.with_data(|data| {
+        for debit in &debits {
+            let invoice = &data.invoices[&(debit.invoice_id as u64)];
+            assert!(
+                invoice.status == 200 || invoice.status == 750,
+                "invoice {} has status {}",
+                invoice.id,
+                invoice.status
+            );
+            assert_eq!(invoice.payment_method_id, Some(direct_debit));
+            assert_eq!(invoice.currency, "EUR");
+            assert_eq!(invoice.invoice_type, "RE");
+            assert_eq!(invoice.contact_id as i64, debit.contact_id);
+            assert_eq!(
+                invoice.sum_gross - invoice.paid_amount,
+                debit.amount_cents,
+                "invoice {}",
+                invoice.id
+            );
+        }
+    });
+
+    // Every file: on disk with the ledger's bytes, valid against both schemas, totals equal to
+    // its debits in the ledger.
+    let files = store.run_files(run_id).await.unwrap();
+    assert!(!files.is_empty());
+    let mut expected_names = BTreeSet::new();
+    let mut seen_debits = 0;
+    for file in &files {
+        let path = cli.output_dir.join(&file.info.file_name);
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            bytes == file.bytes,
+            "{} differs from the ledger",
+            path.display()
+        );
+        for schema in schemas {
+            let result = Command::new("xmllint")
+                .arg("--noout")
+                .arg("--schema")
+                .arg(xsd.join(schema))
+                .arg(&path)
+                .output()
+                .expect("xmllint is needed for this suite (Debian package libxml2-utils)");
+            assert!(
+                result.status.success(),
+                "{} against {schema}: {}",
+                file.info.file_name,
+                String::from_utf8_lossy(&result.stderr)
+            );
+        }
+        let xml = String::from_utf8(bytes).unwrap();
+        assert!(
+            xml.contains(&format!("urn:iso:std:iso:20022:tech:xsd:{format}")),
+            "{} is not {format}",
+            file.info.file_name
+        );
+        let mine: Vec<_> = debits
+            .iter()
+            .filter(|d| d.file_id == file.info.id)
+            .collect();
+        let sum: i64 = mine.iter().map(|d| d.amount_cents).sum();
+        assert_eq!(element(&xml, "NbOfTxs"), mine.len().to_string());
+        assert_eq!(cents(element(&xml, "CtrlSum")), sum);
+        assert_eq!(file.info.debit_count, mine.len() as i64);
+        assert_eq!(file.info.total_cents, sum);
+        // The payment-information blocks add up to the group header too.
+        let (blocks, block_sum) = payment_blocks(&xml);
+        assert_eq!((blocks, block_sum), (mine.len(), sum));
+        for d in &mine {
+            assert!(
+                xml.contains(&format!("<EndToEndId>{}</EndToEndId>", d.end_to_end_id)),
+                "{} lacks the debit of invoice {}",
+                file.info.file_name,
+                d.invoice_id
+            );
+        }
+        seen_debits += mine.len();
+        expected_names.insert(file.info.file_name.clone());
+    }
+    assert_eq!(seen_debits, debits.len(), "a debit is in no file");
+    expected_names.insert(format!("lauf-{run_id}-kontrollliste.csv"));
+    let written: BTreeSet<String> = outcome["files_written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            Path::new(p.as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(written, expected_names);
+    assert_eq!(list(&cli.output_dir), expected_names);
+    let control = std::fs::read(
+        cli.output_dir
+            .join(format!("lauf-{run_id}-kontrollliste.csv")),
+    )
+    .unwrap();
+    assert_eq!(Some(control), store.control_list(run_id).await.unwrap());
+
+    // A second collect finds nothing new and writes nothing.
+    let again = cli.run(&["-v", "collect"], None);
+    assert_eq!(again.code, first_code, "{}", again.stderr);
+    assert!(
+        again
+            .stdout
+            .contains("Nothing to collect; no file was written."),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(list(&cli.output_dir), expected_names);
+    assert_eq!(store.collection_runs().await.unwrap().len(), 1);
+    let listed = cli.run(&["-v", "runs", "list", "--json"], None);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+
+    // sevdesk was only read.
+    assert_eq!(sandbox.write_attempts(), 0);
+    let requests = sandbox.requests();
+    assert!(!requests.is_empty());
+    let writes: Vec<_> = requests.iter().filter(|r| r.method != "GET").collect();
+    assert!(writes.is_empty(), "non-GET requests: {writes:?}");
+
+    println!(
+        "{format}: {} debit(s), {} cents, {} file(s) valid against {schemas:?}; {} GET request(s); \
+         collect exit code {first_code} both times",
+        debits.len(),
+        run.total_cents,
+        files.len(),
+        requests.len()
+    );
+    store.close().await;
+    sandbox.shutdown().await;
+
+    // The token: nowhere on disk, nowhere in any output.
+    let mut searched = 0;
+    for path in walk(dir.path()) {
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            !contains(&bytes, token.as_bytes()),
+            "the token is readable in {}",
+            path.display()
+        );
+        searched += 1;
+    }
+    assert!(
+        walk(&cli.data_dir)
+            .iter()
+            .any(|p| p.ends_with(lastschrift::settings::SQLITE_FILE_NAME)),
+        "the database file was not searched"
+    );
+    assert!(searched >= 4, "only {searched} files searched");
+    for out in &cli.outputs {
+        assert!(
+            !out.stdout.contains(&token) && !out.stderr.contains(&token),
+            "the token is in the output of `{}`",
+            out.what
+        );
+    }
+    // -vv did log: the search above covered real log output.
+    assert!(
+        cli.outputs.iter().any(|o| o.stderr.len() > 1000),
+        "the verbose runs logged nothing"
+    );
+}
+
+/// 1 when invoices were left out for data the user must fix, else 0 (`collect --help`).
+fn expected_exit_code(plan: &serde_json::Value) -> i32 {
+    let problem = plan["exclusions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| PROBLEM_REASONS.contains(&e["reason"]["code"].as_str().unwrap()));
+    i32::from(problem)
+}
+
+/// Number of transactions and sum over the `<PmtInf>` blocks.
+fn payment_blocks(xml: &str) -> (usize, i64) {
+    let mut count = 0;
+    let mut sum = 0;
+    for block in xml.split("<PmtInf>").skip(1) {
+        count += element(block, "NbOfTxs").parse::<usize>().unwrap();
+        sum += cents(element(block, "CtrlSum"));
+        // Each block's own transactions match its header.
+        let amounts: i64 = block
+            .split("<InstdAmt Ccy=\"EUR\">")
+            .skip(1)
+            .map(|s| cents(&s[..s.find('<').unwrap()]))
+            .sum();
+        assert_eq!(amounts, cents(element(block, "CtrlSum")));
+    }
+    (count, sum)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn list(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// The text of the first `<name>` element.
+fn element<'a>(xml: &'a str, name: &str) -> &'a str {
+    let open = format!("<{name}>");
+    let start = xml.find(&open).unwrap_or_else(|| panic!("no <{name}>")) + open.len();
+    let end = start + xml[start..].find('<').unwrap();
+    &xml[start..end]
+}
+
+/// `1234.5` or `1234.56` → cents, without floating point.
+fn cents(text: &str) -> i64 {
+    let (euros, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    assert!(fraction.len() <= 2, "{text}");
+    let fraction = format!("{fraction:0<2}");
+    euros.parse::<i64>().unwrap() * 100 + fraction.parse::<i64>().unwrap()
+}
