@@ -140,3 +140,53 @@ pub async fn mark_debit(
         run_cancelled,
     })
 }
+
+/// What a bank's reason code says (ISO 20022 ExternalReturnReason / StatusReason, the codes that
+/// come with German returns), so `debits return 7 --reason AM04` can confirm "insufficient
+/// funds". `None` for free text or a code not in the list; the reason is stored as given anyway.
+pub fn return_reason_text(reason: &str) -> Option<&'static str> {
+    Some(match reason.trim().to_ascii_uppercase().as_str() {
+        "AC01" => "incorrect account number",
+        "AC04" => "account closed",
+        "AC06" => "account blocked, or the debtor blocked direct debits",
+        "AC13" => "invalid debtor account type (consumer account in B2B)",
+        "AG01" => "transaction forbidden: the account does not accept direct debits",
+        "AG02" => "invalid bank operation code or wrong sequence type",
+        "AM04" => "insufficient funds",
+        "AM05" => "duplicate collection",
+        "BE05" => "unrecognised creditor identifier",
+        "CNOR" => "creditor bank not registered",
+        "DNOR" => "debtor bank not registered or not reachable",
+        "FF01" => "invalid file format",
+        "MD01" => "no mandate or unauthorised transaction",
+        "MD02" => "missing mandatory mandate information",
+        "MD06" => "refund request by the debtor",
+        "MD07" => "debtor deceased",
+        "MS02" => "reason not specified, by the debtor (often a refusal)",
+        "MS03" => "reason not specified, by the bank",
+        "RC01" => "bank identifier (BIC) incorrect",
+        "RR01" => "regulatory reason: debtor account or identification missing",
+        "RR02" => "regulatory reason: debtor name or address missing",
+        "RR03" => "regulatory reason: creditor name or address missing",
+        "RR04" => "regulatory reason",
+        "SL01" => "specific service of the debtor bank (e.g. a block list)",
+        "FOCR" => "following a cancellation request",
+        "ED05" => "settlement failed",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::return_reason_text;
+
+    #[test]
+    fn reason_codes_in_any_case() {
+        assert_eq!(return_reason_text("AM04"), Some("insufficient funds"));
+        assert_eq!(
+            return_reason_text(" md06 "),
+            Some("refund request by the debtor")
+        );
+        assert_eq!(return_reason_text("customer paid by transfer"), None);
+    }
+}

@@ -381,7 +381,7 @@ async fn returning_and_cancelling_debits_frees_their_invoices() {
     let text = returned.text();
     assert!(
         text.contains("(invoice RE-101, 1.234,56 €")
-            && text.contains("is now returned (AM04)")
+            && text.contains("is now returned (AM04: insufficient funds)")
             && text.contains("Invoice RE-101 can be collected again"),
         "{returned:?}"
     );

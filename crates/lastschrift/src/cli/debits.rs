@@ -100,7 +100,10 @@ pub fn run(args: &DebitsArgs, config: Option<&Path>) -> anyhow::Result<Outcome> 
             debit
                 .status_reason
                 .as_deref()
-                .map(|r| format!(" ({r})"))
+                .map(|r| match runs::return_reason_text(r) {
+                    Some(meaning) => format!(" ({r}: {meaning})"),
+                    None => format!(" ({r})"),
+                })
                 .unwrap_or_default()
         )?;
         if marked.invoice_free {
