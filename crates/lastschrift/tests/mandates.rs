@@ -47,6 +47,7 @@ backends!(
     header_problems_stop_before_anything_is_stored,
     reimport_is_unchanged_and_keeps_collection_history,
     status_is_derived_in_list_and_show,
+    references_differing_only_in_case_are_refused,
 );
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -536,5 +537,45 @@ mod tests {
         assert_eq!(json["status"], "active");
         assert_eq!(json["reference"], "RECENT");
         assert_eq!(json["debits"][0]["status"], "pending");
+    }
+
+    pub async fn references_differing_only_in_case_are_refused(store: Arc<dyn Store>) {
+        seed_contacts(&*store).await;
+        let first = "Mandatsreferenz;Kundennummer;Unterschriftsdatum\n\
+                     MANDAT-1001;1001;15.03.2021\n\
+                     mandat-1001;1001;15.03.2021\n";
+        let report = mandates::import_csv(&*store, first.as_bytes(), TODAY())
+            .await
+            .unwrap();
+        assert_eq!(report.rows[0].outcome, RowOutcome::Created);
+        let message = error_of(&report, 3);
+        assert!(
+            message.contains(
+                "`mandat-1001` differs only in upper/lower case from `MANDAT-1001` in line 2"
+            ),
+            "{message}"
+        );
+
+        let second = "Mandatsreferenz;Kundennummer;Unterschriftsdatum\n\
+                      Mandat-1001;1001;15.03.2021\n\
+                      MANDAT-1001;1001;15.03.2021\n";
+        let report = mandates::import_csv(&*store, second.as_bytes(), TODAY())
+            .await
+            .unwrap();
+        let message = error_of(&report, 2);
+        assert!(
+            message
+                .contains("differs only in upper/lower case from the stored mandate `MANDAT-1001`"),
+            "{message}"
+        );
+        assert_eq!(report.rows[1].outcome, RowOutcome::Unchanged);
+        let stored: Vec<String> = store
+            .mandates()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.reference)
+            .collect();
+        assert_eq!(stored, vec!["MANDAT-1001".to_string()]);
     }
 }

@@ -94,8 +94,8 @@ pub enum ImportError {
         #[source]
         source: crate::store::StoreError,
     },
-    #[error("reading the synced contacts failed")]
-    Contacts(#[source] crate::store::StoreError),
+    #[error("reading the synced contacts and stored mandates failed")]
+    Read(#[source] crate::store::StoreError),
 }
 
 /// The columns the import understands.
@@ -605,12 +605,20 @@ pub async fn import_csv(
         .map_err(|e| ImportError::Csv(e.to_string()))?
         .clone();
     let layout = Layout::parse(&headers)?;
-    let contacts = ContactIndex::new(store.contacts().await.map_err(ImportError::Contacts)?);
+    let contacts = ContactIndex::new(store.contacts().await.map_err(ImportError::Read)?);
 
     let mut report = ImportReport::default();
     // A reference twice in one file is almost always a copy-paste slip; the second row would
-    // silently overwrite the first.
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    // silently overwrite the first. Case does not make a different mandate: banks may compare
+    // references case-insensitively, so `mandat-1` next to `MANDAT-1` is refused too.
+    let mut seen: HashMap<String, (u64, String)> = HashMap::new();
+    let stored_spelling: HashMap<String, String> = store
+        .mandates()
+        .await
+        .map_err(ImportError::Read)?
+        .into_iter()
+        .map(|m| (m.reference.to_lowercase(), m.reference))
+        .collect();
     let mut stored = 0;
     for record in reader.records() {
         let record = match record {
@@ -643,21 +651,42 @@ pub async fn import_csv(
                 continue;
             }
         };
-        if let Some(first_row) = seen.get(&values.reference) {
+        let key = values.reference.to_lowercase();
+        let clash = if let Some((first_row, spelling)) = seen.get(&key) {
+            Some(if *spelling == values.reference {
+                format!(
+                    "{} `{}` already appears in line {first_row}; each mandate once, please",
+                    layout.name(Column::Reference),
+                    values.reference
+                )
+            } else {
+                format!(
+                    "{} `{}` differs only in upper/lower case from `{spelling}` in line {first_row}; banks may take them for one mandate",
+                    layout.name(Column::Reference),
+                    values.reference
+                )
+            })
+        } else {
+            stored_spelling
+                .get(&key)
+                .filter(|spelling| **spelling != values.reference)
+                .map(|spelling| {
+                    format!(
+                        "{} `{}` differs only in upper/lower case from the stored mandate `{spelling}`; write it as stored",
+                        layout.name(Column::Reference),
+                        values.reference
+                    )
+                })
+        };
+        if let Some(message) = clash {
             report.rows.push(RowResult {
                 row,
                 reference,
-                outcome: RowOutcome::Error {
-                    message: format!(
-                        "{} `{}` already appears in line {first_row}; each mandate once, please",
-                        layout.name(Column::Reference),
-                        values.reference
-                    ),
-                },
+                outcome: RowOutcome::Error { message },
             });
             continue;
         }
-        seen.insert(values.reference.clone(), row);
+        seen.insert(key, (row, values.reference.clone()));
         let store_error = |source| ImportError::Store {
             stored,
             row,
