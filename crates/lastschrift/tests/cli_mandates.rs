@@ -431,3 +431,82 @@ async fn reads_standard_input_and_excels_sep_line() {
     );
     assert_eq!(stored_references(dir.path()).await, vec!["K-11, alt"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn show_lists_debits_and_amendments() {
+    use lastschrift::store::{
+        Amendment, NewCollectionFile, NewCollectionRun, NewDebit, SequenceType,
+    };
+    let dir = data_dir_with_contacts().await;
+    let input = tempfile::tempdir().unwrap();
+    let csv = write(
+        input.path(),
+        "m.csv",
+        "Mandatsreferenz;Kundennummer;Unterschriftsdatum\nMANDAT-1001;1001;15.03.2021\n",
+    );
+    let run = lastschrift(dir.path(), &["mandates", "import", csv.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{run:?}");
+
+    let store = open_url(&DatabaseUrl::sqlite_file(
+        &dir.path().join(SQLITE_FILE_NAME),
+    ))
+    .await
+    .unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+    let recorded = store
+        .record_collection_run(&NewCollectionRun {
+            format: "pain.008.001.08".into(),
+            control_list_csv: b"x\n".to_vec(),
+            files: vec![NewCollectionFile {
+                file_name: "a.xml".into(),
+                message_id: "MSG-A".into(),
+                bytes: b"<Document/>".to_vec(),
+                debits: vec![NewDebit {
+                    invoice_id: 4711,
+                    contact_id: 11,
+                    mandate_reference: "MANDAT-1001".into(),
+                    iban: "DE89370400440532013000".into(),
+                    amount_cents: 123_456,
+                    sequence_type: SequenceType::Rcur,
+                    end_to_end_id: "E2E-4711".into(),
+                    collection_date: day,
+                    amendment: Some(Amendment {
+                        original_reference: None,
+                        original_iban: Some("DE02120300000000202051".into()),
+                    }),
+                }],
+            }],
+        })
+        .await
+        .unwrap();
+    store.close().await;
+
+    let show = lastschrift(
+        dir.path(),
+        &["mandates", "show", "MANDAT-1001", "--today", "2026-12-05"],
+    );
+    assert_eq!(show.code, 0, "{show:?}");
+    assert!(
+        show.stdout.contains("Last debit   04.12.2026")
+            && show.stdout.contains("Last IBAN    DE89370400440532013000")
+            && show
+                .stdout
+                .contains("IBAN was DE02120300000000202051, now DE89370400440532013000"),
+        "{show:?}"
+    );
+    let debit_line = show
+        .stdout
+        .lines()
+        .find(|l| l.contains("4711"))
+        .unwrap_or_else(|| panic!("{show:?}"));
+    let run_id = recorded.id.to_string();
+    let fields: Vec<&str> = debit_line.split_whitespace().collect();
+    assert_eq!(fields[1], run_id, "{debit_line}");
+    assert!(
+        debit_line.contains("04.12.2026")
+            && debit_line.contains("RCUR")
+            && debit_line.contains("1.234,56 €")
+            && debit_line.ends_with("pending"),
+        "{debit_line}"
+    );
+}
