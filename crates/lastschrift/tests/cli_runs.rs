@@ -4,6 +4,10 @@
 //! must come out byte for byte, `--json` must parse, unknown ids exit 2 with a hint, and marking
 //! a debit frees its invoice in the ledger.
 
+// Only the PostgreSQL harness is used here; the rest of the shared module is for other suites.
+#[allow(dead_code, unused_macros)]
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -41,15 +45,22 @@ impl std::fmt::Debug for Run {
 }
 
 fn lastschrift(data_dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_lastschrift"))
-        .args(args)
+    lastschrift_on(data_dir, None, args)
+}
+
+/// With `database_url`, the binary uses that database (PostgreSQL) instead of the SQLite file.
+fn lastschrift_on(data_dir: &Path, database_url: Option<&DatabaseUrl>, args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lastschrift"));
+    cmd.args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", data_dir)
         .env("LASTSCHRIFT_DATA_DIR", data_dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the lastschrift binary runs");
+        .stdin(Stdio::null());
+    if let Some(url) = database_url {
+        cmd.env("DATABASE_URL", url.expose());
+    }
+    let out = cmd.output().expect("the lastschrift binary runs");
     Run {
         code: out.status.code().expect("exited normally"),
         stdout: out.stdout,
@@ -505,4 +516,65 @@ async fn a_reader_that_stops_early_is_not_an_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
+}
+
+/// The same commands against PostgreSQL (DATABASE_URL), with the feature `postgres-tests`.
+#[cfg(feature = "postgres-tests")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_too() {
+    common::with_postgres_schema("lastschrift_cli_runs", |url| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open_url(&url).await.unwrap();
+        assert_eq!(store.backend(), Backend::Postgres);
+        let bytes = awkward_bytes();
+        let run = store
+            .record_collection_run(&NewCollectionRun {
+                format: "pain.008.001.08".into(),
+                control_list_csv: "Rechnung;Betrag\r\nRE-201;2,01\r\n".as_bytes().to_vec(),
+                files: vec![NewCollectionFile {
+                    file_name: "pg.xml".into(),
+                    message_id: "PG-1".into(),
+                    bytes: bytes.clone(),
+                    debits: vec![debit(201, 1, 201)],
+                }],
+            })
+            .await
+            .unwrap();
+        let id = run.id.to_string();
+
+        let file = lastschrift_on(dir.path(), Some(&url), &["runs", "file", &id]);
+        assert_eq!(file.code, 0, "{file:?}");
+        assert!(file.stdout == bytes, "file differs");
+        let controls = lastschrift_on(dir.path(), Some(&url), &["runs", "controls", &id]);
+        assert_eq!(
+            controls.stdout,
+            "Rechnung;Betrag\r\nRE-201;2,01\r\n".as_bytes()
+        );
+        let list = lastschrift_on(dir.path(), Some(&url), &["runs", "list", "--json"]);
+        assert_eq!(list.json()[0]["id"], run.id);
+        let missing = lastschrift_on(dir.path(), Some(&url), &["runs", "show", "999999"]);
+        assert_eq!(missing.code, 2, "{missing:?}");
+
+        let debit_id = store.debits_for_run(run.id).await.unwrap()[0]
+            .id
+            .to_string();
+        assert!(
+            store
+                .active_debit_invoice_ids()
+                .await
+                .unwrap()
+                .contains(&201)
+        );
+        let returned = lastschrift_on(
+            dir.path(),
+            Some(&url),
+            &["debits", "return", &debit_id, "--reason", "MD06"],
+        );
+        assert_eq!(returned.code, 0, "{returned:?}");
+        assert!(store.active_debit_invoice_ids().await.unwrap().is_empty());
+        // Nothing went to the SQLite file of the data directory.
+        assert!(!dir.path().join(SQLITE_FILE_NAME).exists());
+        store.close().await;
+    })
+    .await;
 }
