@@ -22,12 +22,17 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "lastschrift", version, propagate_version = true)]
 #[command(after_help = "Examples:
-  lastschrift check iban 'DE89 3704 0044 0532 0130 00'
-  lastschrift pain008 --input debits.json --output lastschriften.xml
-  lastschrift pain008 --input mitglieder.csv --creditor verein.toml --output beitraege.xml
+  lastschrift demo                                   everything on a built-in fake sevdesk account
   SEVDESK_TOKEN=… lastschrift connect && lastschrift sync
+  lastschrift mandates import mandate.csv
   lastschrift collect --dry-run && lastschrift collect
-  lastschrift demo")]
+  lastschrift runs list && lastschrift runs file 3 --output lastschriften.xml
+  lastschrift debits return 42 --reason AM04
+  lastschrift serve                                  the web UI on http://127.0.0.1:8080
+  lastschrift check iban 'DE89 3704 0044 0532 0130 00'
+  lastschrift pain008 --input mitglieder.csv --creditor verein.toml --output beitraege.xml
+
+Exit codes: 0 done, 1 problems found (listed), 2 usage or setup error.")]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
