@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use chrono::NaiveDate;
 
-use crate::store::{Invoice, SevdeskId};
+use crate::store::{Invoice, SevdeskId, invoice_status};
 
 /// Why an open invoice is not collected. Each reason has a stable [`ExclusionReason::code`] (for
 /// filters and `--json`), a German and an English sentence.
@@ -20,6 +20,8 @@ pub enum ExclusionReason {
     },
     NothingToPay,
     PartlyPaidRemainderNotCollected,
+    /// sevdesk status 750 ("partially paid") with no paid amount: the remainder is unknown.
+    PartlyPaidAmountUnknown,
     OpenCreditNote,
     AlreadyCollected,
     /// The invoice's contact was not synced (it had a problem of its own).
@@ -89,6 +91,7 @@ impl ExclusionReason {
             Self::NotInvoiceType { .. } => "not_invoice_type",
             Self::NothingToPay => "nothing_to_pay",
             Self::PartlyPaidRemainderNotCollected => "partly_paid",
+            Self::PartlyPaidAmountUnknown => "partly_paid_amount_unknown",
             Self::OpenCreditNote => "open_credit_note",
             Self::AlreadyCollected => "already_collected",
             Self::ContactMissing { .. } => "contact_missing",
@@ -135,6 +138,9 @@ impl ExclusionReason {
             Self::NothingToPay => "nothing is left to pay".into(),
             Self::PartlyPaidRemainderNotCollected => {
                 "the invoice is partly paid and remainders are not collected (policy collect_partial_remainders)".into()
+            }
+            Self::PartlyPaidAmountUnknown => {
+                "sevdesk marks the invoice partly paid (status 750) but reports no paid amount, so the open remainder is unknown; check the payments in sevdesk".into()
             }
             Self::OpenCreditNote => "an open credit note exists for this invoice".into(),
             Self::AlreadyCollected => {
@@ -196,6 +202,9 @@ impl ExclusionReason {
             Self::NothingToPay => "Es ist nichts mehr zu zahlen.".into(),
             Self::PartlyPaidRemainderNotCollected => {
                 "Die Rechnung ist teilweise bezahlt; Restbeträge werden nicht eingezogen.".into()
+            }
+            Self::PartlyPaidAmountUnknown => {
+                "sevdesk meldet die Rechnung als teilweise bezahlt (Status 750), aber ohne bezahlten Betrag; der offene Rest ist unbekannt. Bitte die Zahlungen in sevdesk prüfen.".into()
             }
             Self::OpenCreditNote => "Zu dieser Rechnung gibt es eine offene Gutschrift.".into(),
             Self::AlreadyCollected => {
@@ -293,6 +302,11 @@ pub fn invoice_exclusion(
     if invoice.open_cents() <= 0 {
         return Some(ExclusionReason::NothingToPay);
     }
+    // Status and paid amount disagree (sevdesk's notes: ask getIsPartiallyPaid then). Debiting
+    // sumGross would take money already received; not debiting is the safe side.
+    if invoice.status == invoice_status::PARTIALLY_PAID && invoice.paid_cents == 0 {
+        return Some(ExclusionReason::PartlyPaidAmountUnknown);
+    }
     if invoice.paid_cents > 0 && !collect_partial_remainders {
         return Some(ExclusionReason::PartlyPaidRemainderNotCollected);
     }
@@ -383,5 +397,24 @@ mod tests {
             ),
             Some(ExclusionReason::AlreadyCollected)
         );
+    }
+
+    #[test]
+    fn status_750_without_a_paid_amount_is_not_collected_in_full() {
+        // sevdesk says "partially paid" but reports no paid amount: the open remainder is
+        // unknown, so neither the full sum nor a guess may be debited, whatever the policy.
+        let mut i = invoice();
+        i.status = 750;
+        assert_eq!(
+            check(&i, true),
+            Some(ExclusionReason::PartlyPaidAmountUnknown)
+        );
+        assert_eq!(
+            check(&i, false),
+            Some(ExclusionReason::PartlyPaidAmountUnknown)
+        );
+        // With a paid amount, status 750 is the ordinary partial payment.
+        i.paid_cents = 1_000;
+        assert_eq!(check(&i, true), None);
     }
 }

@@ -5,7 +5,7 @@
 //! (CSV import, web UI) is taken before the contact field, because sevdesk has no notion of
 //! revocation or scheme and its free-text date field is often stale.
 
-use chrono::NaiveDate;
+use chrono::{Datelike as _, NaiveDate};
 
 use super::ExclusionReason;
 use crate::settings::{MandateReferenceSource, Policies};
@@ -50,7 +50,9 @@ pub fn parse_signature_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text, "%d.%m.%Y")
         .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
         .ok()
-        .filter(|d| d.format("%Y").to_string().len() == 4)
+        // chrono reads "24" in `%Y` as the year 24; a two-digit year must go to `%y` below.
+        // No mandate (nor a migrated Einzugsermächtigung) was signed before 1900.
+        .filter(|d| d.year() >= 1900)
         .or_else(|| NaiveDate::parse_from_str(text, "%d.%m.%y").ok())
 }
 
