@@ -6,8 +6,12 @@
 //! file of the data and output directories, not in any output, also with `-v`/`-vv`.
 //!
 //! Part of the schema suite (feature `xsd`, like `cli_pain008`): it needs xmllint and the XSD
-//! files in `SEPA_XSD_DIR`.
+//! files in `SEPA_XSD_DIR`. With `postgres-tests` the .08 case runs on PostgreSQL too.
 #![cfg(feature = "xsd")]
+
+// Only the PostgreSQL harness is used here; the rest of the shared module is for other suites.
+#[allow(dead_code, unused_macros)]
+mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -46,6 +50,8 @@ struct Cli {
     output_dir: PathBuf,
     base_url: String,
     format: &'static str,
+    /// `None`: the SQLite file in the data directory.
+    database: Option<DatabaseUrl>,
     outputs: Vec<Output>,
 }
 
@@ -67,6 +73,9 @@ impl Cli {
             .stdin(Stdio::null());
         if let Some(token) = token {
             cmd.env("SEVDESK_TOKEN", token);
+        }
+        if let Some(url) = &self.database {
+            cmd.env("LASTSCHRIFT_DATABASE_URL", url.expose());
         }
         let out = cmd.output().expect("the lastschrift binary runs");
         self.outputs.push(Output {
@@ -99,7 +108,21 @@ async fn thousand_invoices_to_valid_pain_008_001_08_matching_the_ledger() {
     end_to_end(
         "pain.008.001.08",
         ["pain.008.001.08.xsd", "dk/pain.008.001.08_GBIC_5.xsd"],
+        None,
     )
+    .await;
+}
+
+#[cfg(feature = "postgres-tests")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousand_invoices_to_valid_pain_008_001_08_on_postgresql() {
+    common::with_postgres_schema("lastschrift_e2e", |url| {
+        end_to_end(
+            "pain.008.001.08",
+            ["pain.008.001.08.xsd", "dk/pain.008.001.08_GBIC_5.xsd"],
+            Some(url),
+        )
+    })
     .await;
 }
 
@@ -108,11 +131,12 @@ async fn thousand_invoices_to_valid_legacy_pain_008_001_02_matching_the_ledger()
     end_to_end(
         "pain.008.001.02",
         ["pain.008.001.02.xsd", "dk/pain.008.001.02_GBIC_3.xsd"],
+        None,
     )
     .await;
 }
 
-async fn end_to_end(format: &'static str, schemas: [&str; 2]) {
+async fn end_to_end(format: &'static str, schemas: [&str; 2], database: Option<DatabaseUrl>) {
     let xsd = xsd_dir();
     let sandbox = Sandbox::start(SandboxConfig {
         seed: 42,
@@ -128,6 +152,7 @@ async fn end_to_end(format: &'static str, schemas: [&str; 2]) {
         output_dir: dir.path().join("out"),
         base_url: sandbox.base_url(),
         format,
+        database: database.clone(),
         outputs: Vec::new(),
     };
 
@@ -151,11 +176,12 @@ async fn end_to_end(format: &'static str, schemas: [&str; 2]) {
         .as_i64()
         .unwrap_or_else(|| panic!("no run was made: {outcome}"));
 
-    // The ledger, read from the same SQLite file the binary wrote.
+    // The ledger, read from the same database the binary wrote.
     let db = cli.data_dir.join(lastschrift::settings::SQLITE_FILE_NAME);
-    let store = lastschrift::store::open_url(&DatabaseUrl::sqlite_file(&db))
-        .await
-        .unwrap();
+    let url = database
+        .clone()
+        .unwrap_or_else(|| DatabaseUrl::sqlite_file(&db));
+    let store = lastschrift::store::open_url(&url).await.unwrap();
     let run = store.collection_run(run_id).await.unwrap().unwrap();
     assert_eq!(run.status, RunStatus::Exported);
     assert_eq!(run.format, format);
@@ -305,13 +331,21 @@ async fn end_to_end(format: &'static str, schemas: [&str; 2]) {
     assert!(writes.is_empty(), "non-GET requests: {writes:?}");
 
     println!(
-        "{format}: {} debit(s), {} cents, {} file(s) valid against {schemas:?}; {} GET request(s); \
+        "{format} on {}: {} debit(s), {} cents, {} file(s) valid against {schemas:?}; {} GET request(s); \
          collect exit code {first_code} both times",
+        store.backend(),
         debits.len(),
         run.total_cents,
         files.len(),
         requests.len()
     );
+    // Stored sealed, not in clear (on PostgreSQL this is the database's only copy we can read).
+    let sealed = store
+        .secret(lastschrift::secret::SEVDESK_TOKEN)
+        .await
+        .unwrap()
+        .expect("the token is stored");
+    assert!(!contains(&sealed, token.as_bytes()));
     store.close().await;
     sandbox.shutdown().await;
 
@@ -326,13 +360,16 @@ async fn end_to_end(format: &'static str, schemas: [&str; 2]) {
         );
         searched += 1;
     }
-    assert!(
-        walk(&cli.data_dir)
-            .iter()
-            .any(|p| p.ends_with(lastschrift::settings::SQLITE_FILE_NAME)),
-        "the database file was not searched"
-    );
-    assert!(searched >= 4, "only {searched} files searched");
+    if database.is_none() {
+        assert!(
+            walk(&cli.data_dir)
+                .iter()
+                .any(|p| p.ends_with(lastschrift::settings::SQLITE_FILE_NAME)),
+            "the database file was not searched"
+        );
+    }
+    // Key file and the run's files at least (and the SQLite file with its WAL).
+    assert!(searched >= 3, "only {searched} files searched");
     for out in &cli.outputs {
         assert!(
             !out.stdout.contains(&token) && !out.stderr.contains(&token),
