@@ -140,6 +140,7 @@ backends!(
     a_recorded_run_without_files_is_written_by_the_next_collect,
     the_registry_wins_over_sevdesk_fields,
     frst_on_first_use_then_rcur_and_an_iban_change_is_an_amendment,
+    the_reread_applies_the_invoice_rules_and_sevdesks_sepa_fields,
 );
 
 fn xml_of(store_file: &CollectionFile) -> String {
@@ -528,6 +529,11 @@ mod tests {
             new.invoice_number = Some(format!("RE-NEW-{id}"));
             new.update = t;
             new.create = t;
+            // The template may carry sevdesk's SEPA fields with the old IBAN; a new invoice
+            // written after the move would not.
+            new.sepa_payer_iban = None;
+            new.sepa_mandate_reference = None;
+            new.sepa_creditor_id = None;
             d.insert_invoice(new);
             assert!(d.set_contact_iban(
                 used.contact_id as u64,
@@ -577,6 +583,100 @@ mod tests {
         assert!(
             all_xml.contains("SMNDA"),
             "a move to another bank is sent as SMNDA"
+        );
+        env.sb.shutdown().await;
+    }
+
+    pub async fn the_reread_applies_the_invoice_rules_and_sevdesks_sepa_fields(url: DatabaseUrl) {
+        let env = Env::new(url, 200).await;
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        assert!(plan.debits.len() > 6);
+        let d = &plan.debits;
+        // Changed in sevdesk after the sync, seen only by the re-read.
+        env.sb.with_data(|data| {
+            let transfer = data
+                .payment_methods
+                .values()
+                .find(|m| m.electronic_invoice_id == "58")
+                .expect("the sandbox has SEPA Überweisung")
+                .id;
+            macro_rules! invoice {
+                ($i:expr) => {
+                    data.invoices.get_mut(&(d[$i].invoice_id as u64)).unwrap()
+                };
+            }
+            // Switched to bank transfer: no longer a direct debit.
+            invoice!(0).payment_method_id = Some(transfer);
+            // sevdesk says partly paid but gives no paid amount.
+            invoice!(1).status = 750;
+            invoice!(1).paid_amount = 0;
+            // sevdesk's own SEPA fields (what the invoice told the customer) disagree with the
+            // debit: another account, another mandate, another creditor.
+            assert_ne!(d[2].iban, "DE89370400440532013000");
+            invoice!(2).sepa_payer_iban = Some("DE89 3704 0044 0532 0130 00".into());
+            invoice!(3).sepa_mandate_reference = Some("OTHER-MANDATE-1".into());
+            invoice!(4).sepa_creditor_id = Some("AT61ZZZ01234567890".into());
+            // The same values, spelled differently: no reason to stop.
+            let spaced: String = d[5]
+                .iban
+                .to_lowercase()
+                .chars()
+                .enumerate()
+                .flat_map(|(i, c)| (i > 0 && i % 4 == 0).then_some(' ').into_iter().chain([c]))
+                .collect();
+            invoice!(5).sepa_payer_iban = Some(spaced);
+            invoice!(5).sepa_mandate_reference = Some(format!(" {} ", d[5].mandate_reference));
+            invoice!(5).sepa_creditor_id = Some("de98zzz09999999999".into());
+        });
+        let outcome = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let reason_of = |id| {
+            outcome
+                .plan
+                .exclusions
+                .iter()
+                .find(|e| e.invoice_id == id)
+                .map(|e| e.reason.clone())
+        };
+        assert_eq!(
+            reason_of(d[0].invoice_id).map(|r| r.code()),
+            Some("not_direct_debit")
+        );
+        assert_eq!(
+            reason_of(d[1].invoice_id).map(|r| r.code()),
+            Some("partly_paid_amount_unknown")
+        );
+        for (i, field) in [
+            (2, "sepaPayerIban"),
+            (3, "sepaMandateReference"),
+            (4, "sepaCreditorId"),
+        ] {
+            let reason = reason_of(d[i].invoice_id).expect("dropped by the re-read");
+            assert_eq!(reason.code(), "sevdesk_sepa_field_mismatch", "{reason:?}");
+            assert!(reason.english().contains(field), "{}", reason.english());
+        }
+        assert_eq!(outcome.dropped_on_reread, 5);
+        let run = outcome.run.expect("the others are collected");
+        let debits = env.store.debits_for_run(run.id).await.unwrap();
+        assert!(debits.iter().any(|x| x.invoice_id == d[5].invoice_id));
+        assert_eq!(debits.len(), plan.debits.len() - 5);
+        // The store learnt what the re-read saw, so the next plan agrees without a sync.
+        let next = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let next_reason = |id| {
+            next.exclusions
+                .iter()
+                .find(|e| e.invoice_id == id)
+                .map(|e| e.reason.code())
+        };
+        assert_eq!(next_reason(d[0].invoice_id), Some("not_direct_debit"));
+        assert_eq!(
+            next_reason(d[1].invoice_id),
+            Some("partly_paid_amount_unknown")
         );
         env.sb.shutdown().await;
     }

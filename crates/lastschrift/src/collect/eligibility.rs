@@ -80,6 +80,13 @@ pub enum ExclusionReason {
     NotRereadable {
         message: String,
     },
+    /// sevdesk's own SEPA field on the invoice (`sepaPayerIban`, `sepaMandateReference`,
+    /// `sepaCreditorId`: what the invoice told the customer) disagrees with the debit.
+    SevdeskSepaFieldMismatch {
+        field: String,
+        on_invoice: String,
+        planned: String,
+    },
 }
 
 impl ExclusionReason {
@@ -110,6 +117,7 @@ impl ExclusionReason {
             Self::Rejected { .. } => "rejected_by_sepa_rules",
             Self::ChangedInSevdesk { .. } => "changed_in_sevdesk",
             Self::NotRereadable { .. } => "not_rereadable",
+            Self::SevdeskSepaFieldMismatch { .. } => "sevdesk_sepa_field_mismatch",
         }
     }
 
@@ -125,6 +133,7 @@ impl ExclusionReason {
                 | Self::MandateExpired { .. }
                 | Self::NoIban
                 | Self::InvalidIban { .. }
+                | Self::SevdeskSepaFieldMismatch { .. }
         )
     }
 
@@ -189,6 +198,13 @@ impl ExclusionReason {
             Self::NotRereadable { message } => {
                 format!("could not be re-read from sevdesk before writing: {message}")
             }
+            Self::SevdeskSepaFieldMismatch {
+                field,
+                on_invoice,
+                planned,
+            } => format!(
+                "the invoice's sevdesk field {field} says `{on_invoice}` but the debit would use `{planned}`; the invoice told the customer otherwise, so correct the invoice or the mandate data first"
+            ),
         }
     }
 
@@ -256,6 +272,13 @@ impl ExclusionReason {
             Self::NotRereadable { message } => {
                 format!("Konnte vor dem Schreiben nicht erneut aus sevdesk gelesen werden: {message}")
             }
+            Self::SevdeskSepaFieldMismatch {
+                field,
+                on_invoice,
+                planned,
+            } => format!(
+                "Das sevdesk-Feld {field} der Rechnung nennt „{on_invoice}“, die Lastschrift würde „{planned}“ verwenden; die Rechnung hat dem Kunden anderes angekündigt. Bitte Rechnung oder Mandatsdaten korrigieren."
+            ),
         }
     }
 }

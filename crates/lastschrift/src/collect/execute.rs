@@ -23,8 +23,8 @@ use futures_util::StreamExt as _;
 use serde::Serialize;
 
 use super::build::{self, BuiltFile};
-use super::plan::{CollectionPlan, plan_collection};
-use super::{CollectError, ExclusionReason};
+use super::plan::{CollectionPlan, PlannedDebit, plan_collection};
+use super::{CollectError, ExclusionReason, invoice_exclusion};
 use crate::settings::Settings;
 use crate::store::{
     CollectionRun, Invoice, NewCollectionRun, RunStatus, SevdeskId, Store, invoice_status,
@@ -68,7 +68,7 @@ pub async fn execute_collection(
     let mut plan = plan_collection(store, settings, now, requested_date).await?;
 
     let log_since = SystemTime::now();
-    let reread = reread(&mut plan, store, client).await;
+    let reread = reread(&mut plan, store, client, settings, &creditor).await;
     let entries = crate::sync::request_entries(client, log_since);
     store.append_request_log(&entries).await?;
     let dropped_on_reread = reread?;
@@ -149,11 +149,15 @@ async fn reread(
     plan: &mut CollectionPlan,
     store: &dyn Store,
     client: &sevdesk::Client,
+    settings: &Settings,
+    creditor: &sepa::Creditor,
 ) -> Result<usize, CollectError> {
     let ids: Vec<SevdeskId> = plan.debits.iter().map(|d| d.invoice_id).collect();
     if ids.is_empty() {
         return Ok(0);
     }
+    let methods =
+        super::plan::direct_debit_methods(&settings.policies, &store.payment_methods().await?);
     let mut fresh: HashMap<SevdeskId, Result<sevdesk::Invoice, String>> = HashMap::new();
     if ids.len() <= REREAD_ONE_BY_ONE_MAX {
         let results: Vec<_> = futures_util::stream::iter(ids.iter().copied())
@@ -183,14 +187,12 @@ async fn reread(
         }
     }
 
-    let before: HashMap<SevdeskId, (SevdeskId, i64)> = plan
-        .debits
-        .iter()
-        .map(|d| (d.invoice_id, (d.contact_id, d.amount_cents)))
-        .collect();
+    let before: HashMap<SevdeskId, &PlannedDebit> =
+        plan.debits.iter().map(|d| (d.invoice_id, d)).collect();
     let mut changed_records = Vec::new();
     let mut drops = Vec::new();
-    for (&id, &(contact_id, amount)) in &before {
+    for (&id, &planned) in &before {
+        let contact_id = planned.contact_id;
         let reason = match fresh.remove(&id) {
             None => Some(ExclusionReason::ChangedInSevdesk {
                 what: "it is no longer open (paid, cancelled or deleted)".into(),
@@ -203,11 +205,11 @@ async fn reread(
                         message: problem.message,
                     }),
                     Ok(now) => {
-                        let reason = change(&now, contact_id, amount);
+                        let reason = change(&now, planned, &methods);
                         if reason.is_some() {
                             changed_records.push(now);
                         }
-                        reason
+                        reason.or_else(|| sepa_field_mismatch(&raw, planned, creditor))
                     }
                 }
             }
@@ -227,14 +229,28 @@ async fn reread(
     Ok(dropped)
 }
 
-fn change(now: &Invoice, contact_id: SevdeskId, planned_cents: i64) -> Option<ExclusionReason> {
+fn change(
+    now: &Invoice,
+    planned: &PlannedDebit,
+    direct_debit_methods: &HashSet<SevdeskId>,
+) -> Option<ExclusionReason> {
+    let planned_cents = planned.amount_cents;
     let what = if now.status != invoice_status::OPEN && now.status != invoice_status::PARTIALLY_PAID
     {
         format!("its status is now {}", now.status)
-    } else if now.contact_id != contact_id {
+    } else if now.contact_id != planned.contact_id {
         format!("its contact is now {}", now.contact_id)
-    } else if now.currency != "EUR" {
-        format!("its currency is now {}", now.currency)
+    } else if let Some(reason) = invoice_exclusion(
+        now,
+        direct_debit_methods,
+        // A new partial payment shows as a changed amount below, the clearer sentence.
+        true,
+        &HashSet::new(),
+        &HashSet::new(),
+    ) {
+        // The invoice-level rules of the plan, applied to what sevdesk says now (payment method
+        // switched to transfer, type or currency changed, status 750 without a paid amount).
+        return Some(reason);
     } else if now.open_cents() != planned_cents {
         format!(
             "the open amount is now {} instead of {}",
@@ -245,6 +261,58 @@ fn change(now: &Invoice, contact_id: SevdeskId, planned_cents: i64) -> Option<Ex
         return None;
     };
     Some(ExclusionReason::ChangedInSevdesk { what })
+}
+
+/// sevdesk's own SEPA fields on the invoice (undocumented; filled for e-invoices, where they
+/// tell the customer which account, mandate and creditor the debit uses). When one is filled and
+/// names something else than the debit, the customer was told otherwise: do not collect.
+fn sepa_field_mismatch(
+    raw: &sevdesk::Invoice,
+    planned: &PlannedDebit,
+    creditor: &sepa::Creditor,
+) -> Option<ExclusionReason> {
+    fn compact(value: &str) -> String {
+        value
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase()
+    }
+    fn filled(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    }
+    let checks = [
+        (
+            "sepaPayerIban",
+            filled(&raw.sepa_payer_iban),
+            planned.iban.as_str(),
+        ),
+        (
+            "sepaMandateReference",
+            filled(&raw.sepa_mandate_reference),
+            planned.mandate_reference.as_str(),
+        ),
+        (
+            "sepaCreditorId",
+            filled(&raw.sepa_creditor_id),
+            creditor.creditor_id.as_str(),
+        ),
+    ];
+    checks.into_iter().find_map(|(field, on_invoice, planned)| {
+        let on_invoice = on_invoice?;
+        // IBAN and creditor id are compared in electronic form; mandate references without
+        // regard to case, as banks and creditors treat them.
+        let same = if field == "sepaMandateReference" {
+            on_invoice.eq_ignore_ascii_case(planned)
+        } else {
+            compact(on_invoice) == compact(planned)
+        };
+        (!same).then(|| ExclusionReason::SevdeskSepaFieldMismatch {
+            field: field.into(),
+            on_invoice: on_invoice.into(),
+            planned: planned.into(),
+        })
+    })
 }
 
 /// The control list for the accountant: one line per debit, German headers, `;`, decimal comma

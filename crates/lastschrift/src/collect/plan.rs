@@ -204,7 +204,7 @@ fn move_explanation(moved: &sepa::calendar::DateMove, policies: &Policies) -> Ex
 }
 
 /// Which sevdesk payment methods mean direct debit, by id.
-fn direct_debit_methods(
+pub(crate) fn direct_debit_methods(
     policies: &Policies,
     methods: &[crate::store::PaymentMethod],
 ) -> HashSet<SevdeskId> {
