@@ -141,6 +141,7 @@ backends!(
     the_registry_wins_over_sevdesk_fields,
     frst_on_first_use_then_rcur_and_an_iban_change_is_an_amendment,
     the_reread_applies_the_invoice_rules_and_sevdesks_sepa_fields,
+    a_mandate_reference_of_two_contacts_is_used_by_neither,
 );
 
 fn xml_of(store_file: &CollectionFile) -> String {
@@ -678,6 +679,95 @@ mod tests {
             next_reason(d[1].invoice_id),
             Some("partly_paid_amount_unknown")
         );
+        env.sb.shutdown().await;
+    }
+
+    pub async fn a_mandate_reference_of_two_contacts_is_used_by_neither(url: DatabaseUrl) {
+        let env = Env::new(url, 200).await;
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let a = plan.debits[0].clone();
+        let b = plan
+            .debits
+            .iter()
+            .find(|d| d.contact_id != a.contact_id)
+            .unwrap()
+            .clone();
+        // In sevdesk, b's contact gets a's mandate reference, typed in lower case. A mandate
+        // reference identifies one mandate of the creditor, whatever the case.
+        let shared = a.mandate_reference.to_lowercase();
+        assert_ne!(shared, a.mandate_reference, "the test needs letters");
+        env.sb.with_data(|d| {
+            let field_setting = d
+                .custom_field_settings
+                .values()
+                .find(|s| s.identifier == "SEPAMANDATSREFERENZ")
+                .unwrap()
+                .id;
+            d.custom_fields.retain(|_, f| {
+                !(f.contact_id == b.contact_id as u64 && f.setting_id == field_setting)
+            });
+            d.contacts
+                .get_mut(&(b.contact_id as u64))
+                .unwrap()
+                .mandate_reference = Some(shared.clone());
+            assert!(d.touch_contact(b.contact_id as u64));
+        });
+        env.sync().await;
+        let contact = env.store.contact(b.contact_id).await.unwrap().unwrap();
+        assert_eq!(
+            lastschrift::collect::mandate::mandate_reference(&contact, &env.settings.policies),
+            Some(shared.clone())
+        );
+
+        // Nobody registered it: it is unclear whose mandate it is, so neither is debited.
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        for contact_id in [a.contact_id, b.contact_id] {
+            assert!(plan.debits.iter().all(|d| d.contact_id != contact_id));
+            let reasons: Vec<_> = plan
+                .exclusions
+                .iter()
+                .filter(|e| e.contact_id == contact_id)
+                .map(|e| e.reason.code())
+                .collect();
+            assert!(
+                reasons.contains(&"mandate_reference_shared"),
+                "contact {contact_id}: {reasons:?}"
+            );
+        }
+        let execute = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let run = execute.run.unwrap();
+        let debits = env.store.debits_for_run(run.id).await.unwrap();
+        assert!(
+            debits
+                .iter()
+                .all(|d| !d.mandate_reference.eq_ignore_ascii_case(&shared))
+        );
+
+        // The registry says it is a's: a is debited with the registry's spelling, b is not.
+        let mut m = Mandate::new(&a.mandate_reference, a.contact_id, MandateSource::Manual);
+        m.signature_date = Some(a.signature_date);
+        env.store.upsert_mandate(&m).await.unwrap();
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let planned_a = plan
+            .debits
+            .iter()
+            .find(|d| d.invoice_id == a.invoice_id)
+            .expect("a is collected through the registry");
+        assert_eq!(planned_a.mandate_reference, a.mandate_reference);
+        let b_reason = plan
+            .exclusions
+            .iter()
+            .find(|e| e.invoice_id == b.invoice_id)
+            .map(|e| e.reason.code());
+        assert_eq!(b_reason, Some("mandate_of_other_contact"));
         env.sb.shutdown().await;
     }
 }

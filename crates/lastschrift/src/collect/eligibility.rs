@@ -38,6 +38,12 @@ pub enum ExclusionReason {
         reference: String,
         contact_id: SevdeskId,
     },
+    /// Other contacts in sevdesk have the same reference (ignoring case) and the registry does
+    /// not say whose it is. A reference identifies one mandate of the creditor.
+    MandateReferenceShared {
+        reference: String,
+        other_contact_ids: Vec<SevdeskId>,
+    },
     NoSignatureDate {
         field: String,
     },
@@ -105,6 +111,7 @@ impl ExclusionReason {
             Self::NoMandateReference => "no_mandate",
             Self::InvalidMandateReference { .. } => "invalid_mandate_reference",
             Self::MandateOfOtherContact { .. } => "mandate_of_other_contact",
+            Self::MandateReferenceShared { .. } => "mandate_reference_shared",
             Self::NoSignatureDate { .. } => "no_signature_date",
             Self::UnreadableSignatureDate { .. } => "unreadable_signature_date",
             Self::SignatureDateInFuture { .. } => "signature_date_in_future",
@@ -127,6 +134,7 @@ impl ExclusionReason {
             self,
             Self::NoMandateReference
                 | Self::InvalidMandateReference { .. }
+                | Self::MandateReferenceShared { .. }
                 | Self::NoSignatureDate { .. }
                 | Self::UnreadableSignatureDate { .. }
                 | Self::SignatureDateInFuture { .. }
@@ -169,6 +177,13 @@ impl ExclusionReason {
                 contact_id,
             } => format!(
                 "the mandate reference `{reference}` belongs to contact {contact_id} in the mandate registry"
+            ),
+            Self::MandateReferenceShared {
+                reference,
+                other_contact_ids,
+            } => format!(
+                "the mandate reference `{reference}` is also the reference of contact(s) {} (case ignored); a reference names one mandate — give each contact its own or record in the mandate registry whose it is",
+                join_ids(other_contact_ids)
             ),
             Self::NoSignatureDate { field } => format!(
                 "the mandate has no signature date (neither in the registry nor in the contact field {field})"
@@ -240,6 +255,13 @@ impl ExclusionReason {
             } => format!(
                 "Die Mandatsreferenz „{reference}“ gehört laut Mandatsverwaltung zu Kontakt {contact_id}."
             ),
+            Self::MandateReferenceShared {
+                reference,
+                other_contact_ids,
+            } => format!(
+                "Die Mandatsreferenz „{reference}“ haben auch Kontakt(e) {} (ohne Beachtung der Groß-/Kleinschreibung); eine Referenz bezeichnet genau ein Mandat. Bitte jedem Kontakt eine eigene geben oder in der Mandatsverwaltung festlegen, wem sie gehört.",
+                join_ids(other_contact_ids)
+            ),
             Self::NoSignatureDate { field } => format!(
                 "Das Mandat hat kein Datum der Unterschrift (weder in der Mandatsverwaltung noch im Kontaktfeld {field})."
             ),
@@ -281,6 +303,13 @@ impl ExclusionReason {
             ),
         }
     }
+}
+
+fn join_ids(ids: &[SevdeskId]) -> String {
+    ids.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl serde::Serialize for ExclusionReason {

@@ -271,6 +271,28 @@ pub async fn plan_collection(
     let mandates = store.mandates().await?;
     let by_reference: HashMap<&str, &Mandate> =
         mandates.iter().map(|m| (m.reference.as_str(), m)).collect();
+    // A mandate reference is unique per creditor regardless of case ("mr-1" and "MR-1" are one
+    // mandate to a bank), so the registry is also searched without case.
+    let by_reference_folded: HashMap<String, &Mandate> = mandates
+        .iter()
+        .map(|m| (m.reference.to_uppercase(), m))
+        .collect();
+    let registry_entry = |reference: &str| {
+        by_reference
+            .get(reference)
+            .or_else(|| by_reference_folded.get(&reference.to_uppercase()))
+            .copied()
+    };
+    // Which contacts carry each reference in sevdesk (case folded).
+    let mut reference_owners: HashMap<String, Vec<SevdeskId>> = HashMap::new();
+    for c in contacts.values() {
+        if let Some(r) = super::mandate::mandate_reference(c, policies) {
+            reference_owners
+                .entry(r.to_uppercase())
+                .or_default()
+                .push(c.id);
+        }
+    }
     let mut by_contact: HashMap<SevdeskId, Vec<&Mandate>> = HashMap::new();
     for m in &mandates {
         by_contact.entry(m.contact_id).or_default().push(m);
@@ -320,9 +342,24 @@ pub async fn plan_collection(
             continue;
         };
         let reference = super::mandate::mandate_reference(contact, policies);
-        let registered = reference
-            .as_deref()
-            .and_then(|r| by_reference.get(r).copied());
+        let registered = reference.as_deref().and_then(registry_entry);
+        if let (Some(reference), None) = (&reference, registered) {
+            let mut others: Vec<SevdeskId> = reference_owners
+                .get(&reference.to_uppercase())
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|id| *id != contact.id)
+                .collect();
+            if !others.is_empty() {
+                others.sort_unstable();
+                exclude(ExclusionReason::MandateReferenceShared {
+                    reference: reference.clone(),
+                    other_contact_ids: others,
+                });
+                continue;
+            }
+        }
         let usable = match usable_mandate(contact, registered, policies, today, collection_date) {
             Ok(m) => m,
             Err(reason) => {
