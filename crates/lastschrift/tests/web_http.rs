@@ -548,3 +548,247 @@ async fn the_sevdesk_token_is_never_in_any_page() {
     assert!(!requests.contains("<td class=\"method\">POST</td>"));
     assert_eq!(sandbox.write_attempts(), 0);
 }
+
+/// CSV import answers per row; the edit form changes signature date, scheme and status and keeps
+/// the rest; a viewer can do neither.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mandates_import_with_a_result_per_row_and_edit() {
+    use lastschrift::store::{Contact, MandateStatus, Scheme};
+    let server = server_with_admin().await;
+    server
+        .store
+        .upsert_contacts(&[Contact {
+            id: 77,
+            customer_number: Some("1077".into()),
+            display_name: "Gross GmbH".into(),
+            is_organisation: true,
+            parent_id: None,
+            iban: Some("DE89370400440532013000".into()),
+            bic: None,
+            mandate_reference_field: None,
+            mandate_reference: None,
+            signature_date_field: None,
+            email: None,
+            street: None,
+            zip: None,
+            city: None,
+            country_code: Some("DE".into()),
+            updated_at: None,
+        }])
+        .await
+        .unwrap();
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let csrf = admin.csrf().await;
+    let csv = "reference,contact_id,signature_date\nMR-77,77,2024-02-01\nMR-99,99,2024-02-01\n";
+    let answer = admin
+        .post("/mandates/import", &[("csrf", &csrf), ("csv", csv)])
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let rows = answer
+        .body
+        .split("id=\"import-rows\"")
+        .nth(1)
+        .expect("a result table");
+    assert!(rows.contains("<td>MR-77</td><td>created</td>"), "{rows}");
+    assert!(
+        rows.contains("class=\"error\"><td>3</td><td>MR-99</td>"),
+        "{rows}"
+    );
+    assert!(answer.body.contains("<td>Gross GmbH</td>"));
+
+    let form = admin.get("/mandates/edit?reference=MR-77").await;
+    assert_eq!(form.status, 200);
+    let saved = admin
+        .post(
+            "/mandates/edit",
+            &[
+                ("csrf", &csrf),
+                ("reference", "MR-77"),
+                ("signature_date", "2024-03-05"),
+                ("scheme", "B2B"),
+                ("status", "revoked"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        saved.location.as_deref(),
+        Some("/mandates"),
+        "{}",
+        saved.body
+    );
+    let mandate = server
+        .store
+        .mandate_by_reference("MR-77")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        mandate.signature_date,
+        chrono::NaiveDate::from_ymd_opt(2024, 3, 5)
+    );
+    assert_eq!(mandate.scheme, Scheme::B2b);
+    assert_eq!(mandate.status, MandateStatus::Revoked);
+    assert_eq!(mandate.contact_id, 77);
+    let bad = admin
+        .post(
+            "/mandates/edit",
+            &[
+                ("csrf", &csrf),
+                ("reference", "MR-77"),
+                ("signature_date", "5.3."),
+                ("scheme", "CORE"),
+                ("status", "active"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(
+        server
+            .store
+            .mandate_by_reference("MR-77")
+            .await
+            .unwrap()
+            .unwrap(),
+        mandate
+    );
+
+    server
+        .add_user("leser", "viewer password", Role::Viewer)
+        .await;
+    let mut viewer = server.client();
+    viewer.login("leser", "viewer password").await;
+    assert!(
+        !viewer
+            .get("/mandates")
+            .await
+            .body
+            .contains("/mandates/edit?")
+    );
+    assert_eq!(
+        viewer.get("/mandates/edit?reference=MR-77").await.status,
+        403
+    );
+    let csrf = viewer.csrf().await;
+    let refused = viewer
+        .post(
+            "/mandates/edit",
+            &[
+                ("csrf", &csrf),
+                ("reference", "MR-77"),
+                ("signature_date", ""),
+                ("scheme", "CORE"),
+                ("status", "active"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(
+        server
+            .store
+            .mandate_by_reference("MR-77")
+            .await
+            .unwrap()
+            .unwrap(),
+        mandate
+    );
+}
+
+fn count_of(body: &str) -> usize {
+    let marker = "id=\"invoice-count\">";
+    let start = body.find(marker).expect("invoice count") + marker.len();
+    body[start..].split(' ').next().unwrap().parse().unwrap()
+}
+
+/// The invoice list after a sync: the filters partition the list, blocked-by-reason matches the
+/// dashboard groups, search narrows, paging walks through without overlap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invoice_list_filters_search_and_pages() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        seed: 3,
+        invoices: 400,
+        today: chrono::Utc::now().date_naive(),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let server = Server::start(Some(sandbox.base_url())).await;
+    server.add_user("admin", ADMIN_PASSWORD, Role::Admin).await;
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let csrf = admin.csrf().await;
+    let token = sandbox.token().to_owned();
+    admin
+        .post("/settings/sevdesk", &[("csrf", &csrf), ("token", &token)])
+        .await;
+    admin.post("/sync", &[("csrf", &csrf)]).await;
+    for _ in 0..300 {
+        if admin
+            .get("/sync")
+            .await
+            .body
+            .contains("id=\"sync-finished\"")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let open = server.store.open_invoices().await.unwrap().len();
+    let all = count_of(&admin.get("/invoices").await.body);
+    assert_eq!(all, open);
+    let parts: usize = [
+        count_of(&admin.get("/invoices?filter=ready").await.body),
+        count_of(&admin.get("/invoices?filter=blocked").await.body),
+        count_of(&admin.get("/invoices?filter=collected").await.body),
+        count_of(&admin.get("/invoices?filter=returned").await.body),
+    ]
+    .iter()
+    .sum();
+    assert_eq!(parts, all, "every invoice is in exactly one filter");
+
+    // Each dashboard group links to a filter with exactly its count.
+    let dashboard = admin.get("/").await.body;
+    let mut groups = 0;
+    for piece in dashboard
+        .split("href=\"/invoices?filter=blocked&amp;reason=")
+        .skip(1)
+    {
+        let code = piece.split('"').next().unwrap();
+        let count: usize = piece
+            .split("<td class=\"num\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let listed = count_of(
+            &admin
+                .get(&format!("/invoices?filter=blocked&reason={code}"))
+                .await
+                .body,
+        );
+        assert_eq!(listed, count, "{code}");
+        groups += 1;
+    }
+    assert!(groups >= 2, "{dashboard}");
+
+    let first = server.store.open_invoices().await.unwrap()[0].clone();
+    let number = first.number.unwrap();
+    let found = admin.get(&format!("/invoices?q={number}")).await.body;
+    assert!(count_of(&found) >= 1 && count_of(&found) < all);
+    assert!(found.contains(&format!("<td>{number}</td>")));
+
+    let page0 = admin.get("/invoices").await.body;
+    let page1 = admin.get("/invoices?page=1").await.body;
+    let ids = |body: &str| -> Vec<String> {
+        body.split("data-id=\"")
+            .skip(1)
+            .map(|p| p.split('"').next().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&page0).len(), 50);
+    assert!(ids(&page1).iter().all(|id| !ids(&page0).contains(id)));
+    assert!(page0.contains("rel=\"next\""));
+}

@@ -117,8 +117,14 @@ pub(crate) struct Inner {
     has_users: AtomicBool,
     /// Bumped by every change made through the UI; the cached read model is rebuilt when it moved.
     generation: AtomicU64,
-    pub index_cache: tokio::sync::Mutex<Option<view::CachedIndex>>,
-    languages: Mutex<HashMap<i64, Lang>>,
+    pub index_cache: Mutex<Option<view::CachedIndex>>,
+    /// Held while the read model is built, so concurrent requests build it once.
+    pub index_build: tokio::sync::Mutex<()>,
+    /// A background rebuild is running.
+    pub index_refreshing: AtomicBool,
+    /// Per user: the chosen language, `None` for "follow the browser". Cached: it is read on
+    /// every request.
+    languages: Mutex<HashMap<i64, Option<Lang>>>,
 }
 
 impl AppState {
@@ -132,7 +138,9 @@ impl AppState {
             sync_job: Mutex::default(),
             has_users: AtomicBool::new(false),
             generation: AtomicU64::new(0),
-            index_cache: tokio::sync::Mutex::new(None),
+            index_cache: Mutex::new(None),
+            index_build: tokio::sync::Mutex::new(()),
+            index_refreshing: AtomicBool::new(false),
             languages: Mutex::default(),
         }))
     }
@@ -180,16 +188,18 @@ impl AppState {
 
     pub(crate) async fn language_of(&self, user_id: i64) -> Result<Option<Lang>, WebError> {
         if let Some(lang) = self.0.languages.lock().expect("lock").get(&user_id) {
-            return Ok(Some(*lang));
+            return Ok(*lang);
         }
         let stored = self
             .store()
             .setting(&config::language_key(user_id))
             .await?
             .and_then(|code| Lang::from_code(&code));
-        if let Some(lang) = stored {
-            self.0.languages.lock().expect("lock").insert(user_id, lang);
-        }
+        self.0
+            .languages
+            .lock()
+            .expect("lock")
+            .insert(user_id, stored);
         Ok(stored)
     }
 
@@ -197,7 +207,11 @@ impl AppState {
         self.store()
             .put_setting(&config::language_key(user_id), lang.code())
             .await?;
-        self.0.languages.lock().expect("lock").insert(user_id, lang);
+        self.0
+            .languages
+            .lock()
+            .expect("lock")
+            .insert(user_id, Some(lang));
         Ok(())
     }
 }

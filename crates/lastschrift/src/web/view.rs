@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
@@ -88,23 +89,57 @@ pub struct CachedIndex {
     index: Arc<InvoiceIndex>,
 }
 
-/// The current index, built if it is missing or stale.
+/// The current index. Built on the spot when missing or when the UI changed something (the user
+/// must see their own change); when it is only old, the old one is served and a rebuild runs in
+/// the background, so no request waits for it.
 pub async fn invoice_index(state: &AppState) -> Result<Arc<InvoiceIndex>, WebError> {
-    let mut cache = state.inner().index_cache.lock().await;
     let generation = state.generation();
-    if let Some(cached) = cache.as_ref()
+    if let Some(index) = cached(state, generation) {
+        return Ok(index);
+    }
+    let _building = state.inner().index_build.lock().await;
+    // Another request may have built it while this one waited.
+    let generation = state.generation();
+    if let Some(cached) = state.inner().index_cache.lock().expect("lock").as_ref()
         && cached.generation == generation
-        && cached.built.elapsed() < MAX_AGE
     {
         return Ok(cached.index.clone());
     }
     let index = Arc::new(build(state).await?);
-    *cache = Some(CachedIndex {
+    store_index(state, generation, index.clone());
+    Ok(index)
+}
+
+/// The cached index of this generation; starts a background rebuild when it is old.
+fn cached(state: &AppState, generation: u64) -> Option<Arc<InvoiceIndex>> {
+    let cache = state.inner().index_cache.lock().expect("lock");
+    let cached = cache.as_ref().filter(|c| c.generation == generation)?;
+    if cached.built.elapsed() >= MAX_AGE
+        && !state.inner().index_refreshing.swap(true, Ordering::SeqCst)
+    {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let _building = state.inner().index_build.lock().await;
+            let generation = state.generation();
+            match build(&state).await {
+                Ok(index) => store_index(&state, generation, Arc::new(index)),
+                Err(error) => tracing::warn!(error = %error, "rebuilding the invoice index failed"),
+            }
+            state
+                .inner()
+                .index_refreshing
+                .store(false, Ordering::SeqCst);
+        });
+    }
+    Some(cached.index.clone())
+}
+
+fn store_index(state: &AppState, generation: u64, index: Arc<InvoiceIndex>) {
+    *state.inner().index_cache.lock().expect("lock") = Some(CachedIndex {
         generation,
         built: Instant::now(),
-        index: index.clone(),
+        index,
     });
-    Ok(index)
 }
 
 async fn build(state: &AppState) -> Result<InvoiceIndex, WebError> {

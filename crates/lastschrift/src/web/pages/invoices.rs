@@ -67,12 +67,11 @@ pub async fn list(
                 || matches!(&row.state, RowState::Blocked { code, .. } if *code == query.reason))
             && (needle.is_empty() || row.haystack.contains(&needle))
     };
-    let total = index.rows.iter().filter(matches).count();
-    let pager = Pager::new(query.page, PAGE_SIZE as u32, total as i64);
-    let lines = index
-        .rows
+    // One pass over the rows: the count and the page come from the same list.
+    let matching: Vec<&view::InvoiceRow> = index.rows.iter().filter(matches).collect();
+    let pager = Pager::new(query.page, PAGE_SIZE as u32, matching.len() as i64);
+    let lines = matching
         .iter()
-        .filter(matches)
         .skip(pager.page as usize * PAGE_SIZE)
         .take(PAGE_SIZE)
         .map(|row| {
