@@ -142,6 +142,7 @@ backends!(
     frst_on_first_use_then_rcur_and_an_iban_change_is_an_amendment,
     the_reread_applies_the_invoice_rules_and_sevdesks_sepa_fields,
     a_mandate_reference_of_two_contacts_is_used_by_neither,
+    a_debtor_bank_outside_the_eea_needs_a_bic,
 );
 
 fn xml_of(store_file: &CollectionFile) -> String {
@@ -768,6 +769,74 @@ mod tests {
             .find(|e| e.invoice_id == b.invoice_id)
             .map(|e| e.reason.code());
         assert_eq!(b_reason, Some("mandate_of_other_contact"));
+        env.sb.shutdown().await;
+    }
+
+    pub async fn a_debtor_bank_outside_the_eea_needs_a_bic(url: DatabaseUrl) {
+        let env = Env::new(url, 200).await;
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        // Two debtors with a postal address (also required outside the EEA), so only the BIC
+        // makes the difference.
+        let mut with_address = Vec::new();
+        for d in &plan.debits {
+            let c = env.store.contact(d.contact_id).await.unwrap().unwrap();
+            if c.city.is_some()
+                && c.country_code.is_some()
+                && with_address
+                    .iter()
+                    .all(|x: &lastschrift::collect::PlannedDebit| x.contact_id != d.contact_id)
+            {
+                with_address.push(d.clone());
+            }
+        }
+        let (no_bic, with_bic) = (&with_address[0], &with_address[1]);
+        // Both move to a Swiss bank (SEPA, not EEA); one gives the bank's BIC, one does not.
+        env.sb.with_data(|d| {
+            for (contact, bic) in [
+                (no_bic.contact_id, None),
+                (with_bic.contact_id, Some("UBSWCHZH80A")),
+            ] {
+                assert!(d.set_contact_iban(contact as u64, Some("CH9300762011623852957".into())));
+                d.contacts.get_mut(&(contact as u64)).unwrap().bank_number = bic.map(Into::into);
+                assert!(d.touch_contact(contact as u64));
+            }
+        });
+        env.sync().await;
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let reason = plan
+            .exclusions
+            .iter()
+            .find(|e| e.invoice_id == no_bic.invoice_id)
+            .map(|e| e.reason.clone());
+        match reason {
+            Some(ExclusionReason::Rejected { field, .. }) => assert_eq!(field, "debtor.bic"),
+            other => panic!("a Swiss debtor without BIC must not be planned: {other:?}"),
+        }
+        let planned = plan
+            .debits
+            .iter()
+            .find(|d| d.invoice_id == with_bic.invoice_id)
+            .expect("a Swiss debtor with BIC and address is collected");
+        assert_eq!(planned.bic.as_deref(), Some("UBSWCHZH80A"));
+        let run = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+            .await
+            .unwrap()
+            .run
+            .unwrap();
+        let xml: String = env
+            .store
+            .run_files(run.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(xml_of)
+            .collect();
+        assert!(xml.contains("<BICFI>UBSWCHZH80A</BICFI>"));
+        assert!(xml.contains("<IBAN>CH9300762011623852957</IBAN>"));
         env.sb.shutdown().await;
     }
 }

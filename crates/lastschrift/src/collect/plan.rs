@@ -306,6 +306,11 @@ pub async fn plan_collection(
     let already_collected = store.active_debit_invoice_ids().await?;
     let methods = direct_debit_methods(policies, &store.payment_methods().await?);
     let char_policy = sepa_policy(policies.character_policy);
+    let creditor_country = settings
+        .creditor
+        .as_ref()
+        .and_then(|c| sepa::Iban::parse(&c.iban).ok())
+        .map(|iban| iban.country_code().to_owned());
 
     let mut debits = Vec::new();
     let mut exclusions = Vec::new();
@@ -367,6 +372,26 @@ pub async fn plan_collection(
                 continue;
             }
         };
+        // IBAN-only works inside the EEA; when a bank in a SEPA country outside it (CH, GB, …)
+        // takes part, the debtor bank's BIC is required (the postal address too: the builder
+        // checks that).
+        if usable.bic.is_none()
+            && let Some(country) = [
+                Some(usable.iban.country_code()),
+                creditor_country.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .find(|c| sepa::country::is_non_eea_sepa(c))
+        {
+            exclude(ExclusionReason::Rejected {
+                field: "debtor.bic".into(),
+                message: format!(
+                    "the BIC of the debtor's bank is required because a bank in {country} (a SEPA country outside the EEA) takes part; enter it with the contact's bank details in sevdesk"
+                ),
+            });
+            continue;
+        }
         let (name, changes) = match sepa::Name::parse(&contact.display_name, char_policy) {
             Ok(parsed) => parsed,
             Err(error) => {
