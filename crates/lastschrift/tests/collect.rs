@@ -143,6 +143,7 @@ backends!(
     the_reread_applies_the_invoice_rules_and_sevdesks_sepa_fields,
     a_mandate_reference_of_two_contacts_is_used_by_neither,
     a_debtor_bank_outside_the_eea_needs_a_bic,
+    a_new_reference_amends_a_live_mandate_but_not_a_lapsed_one,
 );
 
 fn xml_of(store_file: &CollectionFile) -> String {
@@ -837,6 +838,60 @@ mod tests {
             .collect();
         assert!(xml.contains("<BICFI>UBSWCHZH80A</BICFI>"));
         assert!(xml.contains("<IBAN>CH9300762011623852957</IBAN>"));
+        env.sb.shutdown().await;
+    }
+
+    pub async fn a_new_reference_amends_a_live_mandate_but_not_a_lapsed_one(url: DatabaseUrl) {
+        let mut env = Env::new(url, 200).await;
+        env.settings.policies.sequence_type = SequenceTypePolicy::FrstOnFirstUse;
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let d = plan.debits[0].clone();
+        assert_eq!(d.sequence_type, SequenceType::Frst);
+        assert_eq!(d.amendment, None);
+        let day = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        // The contact had another mandate, used before under another reference.
+        let old_reference = format!("OLD-{}", d.contact_id);
+        let mut old = Mandate::new(&old_reference, d.contact_id, MandateSource::CsvImport);
+        old.signature_date = Some(day(2019, 3, 1));
+        old.first_collection = Some(day(2019, 4, 1));
+        old.last_iban = Some("DE89370400440532013000".into());
+        let planned_for = |plan: &lastschrift::collect::CollectionPlan| {
+            plan.debits
+                .iter()
+                .find(|x| x.contact_id == d.contact_id)
+                .cloned()
+                .expect("the contact is still collected")
+        };
+
+        // Last used 18 months ago: the current reference continues that mandate, so the debit
+        // says so (original mandate id, original account) and is not a first debit.
+        old.last_collection = Some(day(2025, 6, 2));
+        env.store.upsert_mandate(&old).await.unwrap();
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let amended = planned_for(&plan);
+        let amendment = amended
+            .amendment
+            .expect("a changed reference is an amendment");
+        assert_eq!(
+            amendment.original_reference.as_deref(),
+            Some(old_reference.as_str())
+        );
+        assert_eq!(amended.sequence_type, SequenceType::Rcur);
+
+        // Last used more than 36 months before the collection date: that mandate has lapsed and
+        // must not be used, amended or continued; the current one is a new mandate.
+        old.last_collection = Some(day(2023, 6, 1));
+        env.store.upsert_mandate(&old).await.unwrap();
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let fresh = planned_for(&plan);
+        assert_eq!(fresh.amendment, None, "a lapsed mandate is not amended");
+        assert_eq!(fresh.sequence_type, SequenceType::Frst);
         env.sb.shutdown().await;
     }
 }

@@ -420,9 +420,12 @@ pub async fn plan_collection(
                     .into_iter()
                     .flatten()
                     .filter(|m| {
+                        // A lapsed mandate (36 months unused) is gone: what follows it is a
+                        // new mandate, not an amendment of it.
                         m.reference != reference
                             && m.last_collection.is_some()
                             && m.status == MandateStatus::Active
+                            && !m.is_expired(collection_date)
                     })
                     .max_by_key(|m| m.last_collection)
                     .copied()
