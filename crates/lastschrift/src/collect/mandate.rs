@@ -47,13 +47,20 @@ pub fn mandate_reference(contact: &Contact, policies: &Policies) -> Option<Strin
 /// or ISO `YYYY-MM-DD`.
 pub fn parse_signature_date(text: &str) -> Option<NaiveDate> {
     let text = text.trim();
-    NaiveDate::parse_from_str(text, "%d.%m.%Y")
+    // chrono reads "02.01.24" with `%Y` as the year 24, so the year's length picks the format.
+    let two_digit_year = text
+        .rsplit('.')
+        .next()
+        .is_some_and(|year| year.len() == 2 && text.contains('.'));
+    let format = if two_digit_year {
+        "%d.%m.%y"
+    } else {
+        "%d.%m.%Y"
+    };
+    NaiveDate::parse_from_str(text, format)
         .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
         .ok()
-        // chrono reads "24" in `%Y` as the year 24; a two-digit year must go to `%y` below.
-        // No mandate (nor a migrated Einzugsermächtigung) was signed before 1900.
-        .filter(|d| d.year() >= 1900)
-        .or_else(|| NaiveDate::parse_from_str(text, "%d.%m.%y").ok())
+        .filter(|d| chrono::Datelike::year(d) >= 1900)
 }
 
 /// Decides whether `contact` has a mandate that may be collected on `collection_date`.
@@ -256,6 +263,7 @@ mod tests {
         assert_eq!(parse_signature_date("02.01.24"), Some(d(2024, 1, 2)));
         assert_eq!(parse_signature_date("Januar 2024"), None);
         assert_eq!(parse_signature_date("31.02.2024"), None);
+        assert_eq!(parse_signature_date("02.01.0024"), None);
     }
 
     #[test]
