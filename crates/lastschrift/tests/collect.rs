@@ -144,6 +144,7 @@ backends!(
     a_mandate_reference_of_two_contacts_is_used_by_neither,
     a_debtor_bank_outside_the_eea_needs_a_bic,
     a_new_reference_amends_a_live_mandate_but_not_a_lapsed_one,
+    an_open_credit_note_without_invoice_holds_back_the_contacts_invoices,
 );
 
 fn xml_of(store_file: &CollectionFile) -> String {
@@ -892,6 +893,51 @@ mod tests {
         let fresh = planned_for(&plan);
         assert_eq!(fresh.amendment, None, "a lapsed mandate is not amended");
         assert_eq!(fresh.sequence_type, SequenceType::Frst);
+        env.sb.shutdown().await;
+    }
+
+    pub async fn an_open_credit_note_without_invoice_holds_back_the_contacts_invoices(
+        url: DatabaseUrl,
+    ) {
+        let env = Env::new(url, 200).await;
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let owed = plan.debits[0].clone();
+        let other = plan
+            .debits
+            .iter()
+            .find(|d| d.contact_id != owed.contact_id)
+            .unwrap()
+            .clone();
+        // A credit note (money owed to the customer) that names no invoice, e.g. a goodwill
+        // credit: debiting the customer's invoices in full would ignore it.
+        env.sb.with_data(|d| {
+            let mut note = d.credit_notes.values().next().unwrap().clone();
+            note.id = d.credit_notes.keys().max().unwrap() + 1;
+            note.credit_note_number = Some(format!("GU-{}", note.id));
+            note.contact_id = owed.contact_id as u64;
+            note.ref_invoice_id = None;
+            note.status = 200;
+            note.update = d.change_time();
+            note.create = note.update;
+            d.credit_notes.insert(note.id, note);
+        });
+        env.sync().await;
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        assert!(plan.debits.iter().all(|d| d.contact_id != owed.contact_id));
+        let reason = plan
+            .exclusions
+            .iter()
+            .find(|e| e.invoice_id == owed.invoice_id)
+            .map(|e| e.reason.code());
+        assert_eq!(reason, Some("open_credit_note_for_contact"));
+        assert!(
+            plan.debits.iter().any(|d| d.invoice_id == other.invoice_id),
+            "other customers are not affected"
+        );
         env.sb.shutdown().await;
     }
 }

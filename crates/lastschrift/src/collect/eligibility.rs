@@ -23,6 +23,12 @@ pub enum ExclusionReason {
     /// sevdesk status 750 ("partially paid") with no paid amount: the remainder is unknown.
     PartlyPaidAmountUnknown,
     OpenCreditNote,
+    /// An open credit note of the same contact that names no invoice: money is owed to the
+    /// customer, so the customer's invoices wait until it is settled or linked.
+    OpenCreditNoteForContact {
+        credit_note_id: SevdeskId,
+        amount_cents: i64,
+    },
     AlreadyCollected,
     /// The invoice's contact was not synced (it had a problem of its own).
     ContactMissing {
@@ -106,6 +112,7 @@ impl ExclusionReason {
             Self::PartlyPaidRemainderNotCollected => "partly_paid",
             Self::PartlyPaidAmountUnknown => "partly_paid_amount_unknown",
             Self::OpenCreditNote => "open_credit_note",
+            Self::OpenCreditNoteForContact { .. } => "open_credit_note_for_contact",
             Self::AlreadyCollected => "already_collected",
             Self::ContactMissing { .. } => "contact_missing",
             Self::NoMandateReference => "no_mandate",
@@ -160,6 +167,13 @@ impl ExclusionReason {
                 "sevdesk marks the invoice partly paid (status 750) but reports no paid amount, so the open remainder is unknown; check the payments in sevdesk".into()
             }
             Self::OpenCreditNote => "an open credit note exists for this invoice".into(),
+            Self::OpenCreditNoteForContact {
+                credit_note_id,
+                amount_cents,
+            } => format!(
+                "the customer has an open credit note (sevdesk id {credit_note_id}, {}) that names no invoice; settle it or link it to an invoice in sevdesk first",
+                super::format_euro(*amount_cents)
+            ),
             Self::AlreadyCollected => {
                 "the invoice is already in the ledger (mark that debit returned or cancelled to collect it again)".into()
             }
@@ -238,6 +252,13 @@ impl ExclusionReason {
                 "sevdesk meldet die Rechnung als teilweise bezahlt (Status 750), aber ohne bezahlten Betrag; der offene Rest ist unbekannt. Bitte die Zahlungen in sevdesk prüfen.".into()
             }
             Self::OpenCreditNote => "Zu dieser Rechnung gibt es eine offene Gutschrift.".into(),
+            Self::OpenCreditNoteForContact {
+                credit_note_id,
+                amount_cents,
+            } => format!(
+                "Der Kunde hat eine offene Gutschrift ohne Rechnungsbezug (sevdesk-ID {credit_note_id}, {}); bitte zuerst in sevdesk ausgleichen oder einer Rechnung zuordnen.",
+                super::format_euro(*amount_cents)
+            ),
             Self::AlreadyCollected => {
                 "Die Rechnung wurde bereits eingezogen (erneut nur nach Rücklastschrift oder Storno)."
                     .into()

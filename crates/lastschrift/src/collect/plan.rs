@@ -297,12 +297,17 @@ pub async fn plan_collection(
     for m in &mandates {
         by_contact.entry(m.contact_id).or_default().push(m);
     }
-    let credit_note_invoices: HashSet<SevdeskId> = store
-        .open_credit_notes()
-        .await?
-        .into_iter()
-        .filter_map(|n| n.invoice_id)
-        .collect();
+    let credit_notes = store.open_credit_notes().await?;
+    let credit_note_invoices: HashSet<SevdeskId> =
+        credit_notes.iter().filter_map(|n| n.invoice_id).collect();
+    // A credit note that names no invoice is still money owed to that customer.
+    let mut unlinked_credit_notes: HashMap<SevdeskId, &crate::store::CreditNote> = HashMap::new();
+    for n in credit_notes
+        .iter()
+        .filter(|n| n.invoice_id.is_none() && n.amount_cents > 0)
+    {
+        unlinked_credit_notes.entry(n.contact_id).or_insert(n);
+    }
     let already_collected = store.active_debit_invoice_ids().await?;
     let methods = direct_debit_methods(policies, &store.payment_methods().await?);
     let char_policy = sepa_policy(policies.character_policy);
@@ -338,6 +343,13 @@ pub async fn plan_collection(
             &already_collected,
         ) {
             exclude(reason);
+            continue;
+        }
+        if let Some(note) = unlinked_credit_notes.get(&invoice.contact_id) {
+            exclude(ExclusionReason::OpenCreditNoteForContact {
+                credit_note_id: note.id,
+                amount_cents: note.amount_cents,
+            });
             continue;
         }
         let Some(contact) = contact else {
