@@ -5,7 +5,7 @@
 //! (CSV import, web UI) is taken before the contact field, because sevdesk has no notion of
 //! revocation or scheme and its free-text date field is often stale.
 
-use chrono::{Datelike as _, NaiveDate};
+use chrono::NaiveDate;
 
 use super::ExclusionReason;
 use crate::settings::{MandateReferenceSource, Policies};
