@@ -174,27 +174,29 @@ pub fn usable_mandate(
 }
 
 /// Whether two IBANs are at the same bank: same country and same national bank code. The bank
-/// code's length differs per country; comparing the BBAN prefix that the country's IBAN format
-/// reserves for it would need a table, so the first 8 BBAN characters (DE: the BLZ; AT: the 5-digit
-/// BLZ plus 3 account digits) are compared only where they are known to be the bank code.
+/// code's place in the BBAN differs per country; it is compared only for the countries listed,
+/// elsewhere a change of account counts as a change of bank (`SMNDA`, the safe side).
 pub fn same_bank(a: &sepa::Iban, b: &sepa::Iban) -> bool {
     let (a, b) = (a.as_str(), b.as_str());
     if a.get(..2) != b.get(..2) {
         return false;
     }
-    let bank_code_len = match &a[..2] {
-        "DE" => 8,
-        "AT" => 5,
-        "NL" => 4,
-        "FR" | "MC" => 5,
-        "BE" => 3,
-        "LU" => 3,
-        "CH" | "LI" => 5,
-        "IT" | "SM" => 6,
-        "ES" => 4,
+    // (offset into the BBAN, length) of the bank code.
+    let (offset, len) = match &a[..2] {
+        "DE" => (0, 8),
+        "AT" => (0, 5),
+        "NL" => (0, 4),
+        "FR" | "MC" => (0, 5),
+        "BE" => (0, 3),
+        "LU" => (0, 3),
+        "CH" | "LI" => (0, 5),
+        // The BBAN starts with the CIN, a check letter over the whole account; the ABI follows.
+        "IT" | "SM" => (1, 5),
+        "ES" => (0, 4),
         _ => return false,
     };
-    a.get(4..4 + bank_code_len) == b.get(4..4 + bank_code_len)
+    let code = 4 + offset..4 + offset + len;
+    a.get(code.clone()) == b.get(code)
 }
 
 #[cfg(test)]
@@ -363,5 +365,21 @@ mod tests {
         let b = sepa::Iban::parse("DE89370400440532013000").unwrap();
         assert!(same_bank(&a, &a));
         assert!(!same_bank(&a, &b));
+    }
+
+    #[test]
+    fn italian_and_san_marino_bank_codes_follow_the_cin() {
+        // BBAN = CIN (a check letter of the whole account) + ABI (bank) + CAB (branch) + account.
+        // Two accounts at one bank have different CINs; the ABI decides.
+        let iban = |s| sepa::Iban::parse(s).unwrap();
+        let same_bank_1 = iban("IT60X0542811101000000123456");
+        let same_bank_2 = iban("IT52K0542811101000000654321");
+        let other_bank = iban("IT59X0306909606100000063015");
+        assert!(same_bank(&same_bank_1, &same_bank_2));
+        assert!(!same_bank(&same_bank_1, &other_bank));
+        assert!(same_bank(
+            &iban("SM24A0854009803000030174419"),
+            &iban("SM65B0854009803000030999999")
+        ));
     }
 }
