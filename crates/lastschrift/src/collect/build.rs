@@ -29,6 +29,17 @@ pub fn creditor(settings: &Settings) -> Result<sepa::Creditor, CollectError> {
             .map_err(|e| problems.push(format!("creditor.bic: {e}")))
             .ok(),
     };
+    // IBAN-only is an EEA rule; a creditor bank in a SEPA country outside it (CH, GB, …) must be
+    // named by its BIC.
+    if c.bic.as_deref().is_none_or(|b| b.trim().is_empty())
+        && let Some(iban) = &iban
+        && sepa::country::is_non_eea_sepa(iban.country_code())
+    {
+        problems.push(format!(
+            "creditor.bic: your bank is in {} (a SEPA country outside the EEA), so its BIC is required",
+            iban.country_code()
+        ));
+    }
     let creditor_id = sepa::CreditorId::parse(&c.creditor_id)
         .map_err(|e| problems.push(format!("creditor.creditor_id: {e}")))
         .ok();
@@ -392,4 +403,44 @@ pub(crate) fn exclude_rejected(
 ) {
     // A failure of the whole message (not of a debit) surfaces when the run is made.
     let _ = build_files(plan, creditor, settings, now, "PREVIEW");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::CreditorSettings;
+
+    fn settings(iban: &str, bic: Option<&str>) -> Settings {
+        Settings {
+            creditor: Some(CreditorSettings {
+                name: "Muster AG".into(),
+                iban: iban.into(),
+                bic: bic.map(Into::into),
+                creditor_id: "DE98ZZZ09999999999".into(),
+                address: None,
+            }),
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn a_creditor_bank_outside_the_eea_needs_its_bic() {
+        // IBAN-only works inside the EEA; a Swiss creditor bank must be named by its BIC.
+        match creditor(&settings("CH9300762011623852957", None)) {
+            Err(CollectError::InvalidCreditor(problems)) => {
+                assert!(
+                    problems.iter().any(|p| p.starts_with("creditor.bic")),
+                    "{problems:?}"
+                );
+            }
+            other => panic!("a Swiss creditor without BIC was accepted: {other:?}"),
+        }
+        let c = creditor(&settings("CH9300762011623852957", Some("UBSWCHZH80A"))).unwrap();
+        assert_eq!(
+            c.bic.map(|b| b.as_str().to_owned()).as_deref(),
+            Some("UBSWCHZH80A")
+        );
+        // Inside the EEA the BIC stays optional.
+        assert!(creditor(&settings("DE89370400440532013000", None)).is_ok());
+    }
 }
