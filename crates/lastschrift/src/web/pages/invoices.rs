@@ -61,14 +61,21 @@ pub async fn list(
     let index = view::invoice_index(&state).await?;
     let needle = query.q.trim().to_lowercase();
     let filter = query.filter.as_str();
-    let matches = |row: &&view::InvoiceRow| {
+    let hits = index.search(&needle);
+    let matches = |(i, row): &(usize, &view::InvoiceRow)| {
         (filter.is_empty() || filter == "all" || row.state.filter() == filter)
             && (query.reason.is_empty()
                 || matches!(&row.state, RowState::Blocked { code, .. } if *code == query.reason))
-            && (needle.is_empty() || row.haystack.contains(&needle))
+            && hits.as_ref().is_none_or(|hits| hits[*i])
     };
     // One pass over the rows: the count and the page come from the same list.
-    let matching: Vec<&view::InvoiceRow> = index.rows.iter().filter(matches).collect();
+    let matching: Vec<&view::InvoiceRow> = index
+        .rows
+        .iter()
+        .enumerate()
+        .filter(matches)
+        .map(|(_, row)| row)
+        .collect();
     let pager = Pager::new(query.page, PAGE_SIZE as u32, matching.len() as i64);
     let lines = matching
         .iter()
