@@ -2,6 +2,8 @@
 //! and (for sync) the sevdesk sandbox. Security properties first: sessions, CSRF, roles, headers,
 //! rate limit, the token never shown.
 
+#[allow(dead_code, unused_macros)]
+mod common;
 mod web_support;
 
 use lastschrift::store::Role;
@@ -791,4 +793,50 @@ async fn invoice_list_filters_search_and_pages() {
     assert_eq!(ids(&page0).len(), 50);
     assert!(ids(&page1).iter().all(|id| !ids(&page0).contains(id)));
     assert!(page0.contains("rel=\"next\""));
+}
+
+/// The session, CSRF and role rules on PostgreSQL as well (same router, other store backend).
+#[cfg(feature = "postgres-tests")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_csrf_and_roles_on_postgres() {
+    common::with_postgres_schema("web", |url| async move {
+        let server = Server::start_on(None, Some(url)).await;
+        server.add_user("admin", ADMIN_PASSWORD, Role::Admin).await;
+        server
+            .add_user("leser", "viewer password", Role::Viewer)
+            .await;
+        let mut admin = server.client();
+        admin.login("admin", ADMIN_PASSWORD).await;
+        let csrf = admin.csrf().await;
+        let form = [
+            ("pre_notification_days", "3"),
+            ("bank_lead_days", "1"),
+            ("cut_off_time", "10:00"),
+        ];
+        assert_eq!(admin.post("/settings/policies", &form).await.status, 403);
+        let mut with_csrf = vec![("csrf", csrf.as_str())];
+        with_csrf.extend(form);
+        assert_eq!(
+            admin.post("/settings/policies", &with_csrf).await.status,
+            200
+        );
+
+        let mut viewer = server.client();
+        viewer.login("leser", "viewer password").await;
+        let viewer_csrf = viewer.csrf().await;
+        let mut as_viewer = vec![("csrf", viewer_csrf.as_str())];
+        as_viewer.extend(form);
+        assert_eq!(
+            viewer.post("/settings/policies", &as_viewer).await.status,
+            403
+        );
+
+        let stolen = admin.cookies.get("lastschrift_session").cloned().unwrap();
+        admin.post("/logout", &[("csrf", &csrf)]).await;
+        let mut replay = server.client();
+        replay.cookies.insert("lastschrift_session".into(), stolen);
+        assert_eq!(replay.get("/").await.location.as_deref(), Some("/login"));
+        server.store.close().await;
+    })
+    .await;
 }

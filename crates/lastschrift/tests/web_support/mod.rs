@@ -22,8 +22,13 @@ pub struct Server {
 }
 
 impl Server {
-    /// `base_url`: where sevdesk is (the sandbox), if the test talks to it.
+    /// `base_url`: where sevdesk is (the sandbox), if the test talks to it. SQLite store.
     pub async fn start(base_url: Option<String>) -> Server {
+        Server::start_on(base_url, None).await
+    }
+
+    /// Like [`Server::start`], on the database at `database` (e.g. a PostgreSQL schema).
+    pub async fn start_on(base_url: Option<String>, database: Option<DatabaseUrl>) -> Server {
         let dir = tempfile::tempdir().expect("temporary directory");
         let data_dir = dir.path().join("data");
         let mut settings = Settings {
@@ -33,11 +38,11 @@ impl Server {
         if let Some(url) = base_url {
             settings.sevdesk.base_url = url;
         }
-        let store = lastschrift::store::open_url(&DatabaseUrl::sqlite_file(
-            &data_dir.join("lastschrift.sqlite3"),
-        ))
-        .await
-        .expect("the store opens");
+        let database = database
+            .unwrap_or_else(|| DatabaseUrl::sqlite_file(&data_dir.join("lastschrift.sqlite3")));
+        let store = lastschrift::store::open_url(&database)
+            .await
+            .expect("the store opens");
         let state = AppState::new(store.clone(), settings, SecretKey::generate());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
