@@ -144,7 +144,8 @@ fn run_token() -> String {
 }
 
 /// Re-reads the chosen invoices and moves every one that changed (paid meanwhile, amount or
-/// payment method changed, no longer open) to the exclusions. Returns how many were dropped.
+/// payment method changed, no longer open), or whose sevdesk SEPA fields name another account,
+/// mandate or creditor, to the exclusions. Returns how many were dropped.
 async fn reread(
     plan: &mut CollectionPlan,
     store: &dyn Store,
