@@ -145,6 +145,7 @@ backends!(
     a_debtor_bank_outside_the_eea_needs_a_bic,
     a_new_reference_amends_a_live_mandate_but_not_a_lapsed_one,
     an_open_credit_note_without_invoice_holds_back_the_contacts_invoices,
+    an_amended_reference_keeps_the_old_signature_date_and_does_not_lapse,
 );
 
 fn xml_of(store_file: &CollectionFile) -> String {
@@ -938,6 +939,53 @@ mod tests {
             plan.debits.iter().any(|d| d.invoice_id == other.invoice_id),
             "other customers are not affected"
         );
+        env.sb.shutdown().await;
+    }
+
+    pub async fn an_amended_reference_keeps_the_old_signature_date_and_does_not_lapse(
+        url: DatabaseUrl,
+    ) {
+        let env = Env::new(url, 200).await;
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let d = plan.debits[0].clone();
+        let day = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        // Signed in 2019 and collected until October under the old reference; the creditor
+        // renamed the reference. It is the same mandate: same signature date, and its 36 months
+        // run from the last collection, not from the signature.
+        let old_reference = format!("OLD-{}", d.contact_id);
+        let mut old = Mandate::new(&old_reference, d.contact_id, MandateSource::CsvImport);
+        old.signature_date = Some(day(2019, 3, 1));
+        old.first_collection = Some(day(2019, 4, 1));
+        old.last_collection = Some(day(2026, 10, 1));
+        old.last_iban = Some(d.iban.clone());
+        env.store.upsert_mandate(&old).await.unwrap();
+        let mut renamed =
+            Mandate::new(&d.mandate_reference, d.contact_id, MandateSource::CsvImport);
+        renamed.signature_date = Some(day(2019, 3, 1));
+        env.store.upsert_mandate(&renamed).await.unwrap();
+
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let Some(planned) = plan.debits.iter().find(|x| x.invoice_id == d.invoice_id) else {
+            let reason = plan
+                .exclusions
+                .iter()
+                .find(|e| e.invoice_id == d.invoice_id);
+            panic!("the amended mandate is not collected: {reason:?}");
+        };
+        assert_eq!(planned.signature_date, day(2019, 3, 1));
+        let amendment = planned
+            .amendment
+            .clone()
+            .expect("the new reference is sent as an amendment");
+        assert_eq!(
+            amendment.original_reference.as_deref(),
+            Some(old_reference.as_str())
+        );
+        assert_eq!(amendment.original_iban, None, "the account did not change");
         env.sb.shutdown().await;
     }
 }

@@ -65,13 +65,16 @@ pub fn parse_signature_date(text: &str) -> Option<NaiveDate> {
 
 /// Decides whether `contact` has a mandate that may be collected on `collection_date`.
 ///
-/// `registered` is the registry record for the contact's reference, if any.
+/// `registered` is the registry record for the contact's reference, if any. `continues_from` is
+/// the last collection of the mandate this one amends (same mandate, new reference), if any: the
+/// 36 months run from there, not from the (old) signature date.
 pub fn usable_mandate(
     contact: &Contact,
     registered: Option<&Mandate>,
     policies: &Policies,
     today: NaiveDate,
     collection_date: NaiveDate,
+    continues_from: Option<NaiveDate>,
 ) -> Result<UsableMandate, ExclusionReason> {
     let reference =
         mandate_reference(contact, policies).ok_or(ExclusionReason::NoMandateReference)?;
@@ -128,8 +131,10 @@ pub fn usable_mandate(
         return Err(ExclusionReason::MandateRevoked { reference });
     }
     // Expiry counts to the day the money is collected, not the day the file is made.
-    if mandate.is_expired(collection_date) {
-        let since = mandate
+    let mut clock = mandate.clone();
+    clock.last_collection = clock.last_collection.or(continues_from);
+    if clock.is_expired(collection_date) {
+        let since = clock
             .last_collection
             .unwrap_or(signature_date)
             .max(signature_date);
@@ -235,6 +240,7 @@ mod tests {
             &Policies::default(),
             d(2026, 11, 28),
             d(2026, 12, 14),
+            None,
         )
     }
 
@@ -348,6 +354,31 @@ mod tests {
         assert!(m.registered);
         assert_eq!(m.signature_date, d(2025, 5, 5));
         assert_eq!(m.scheme, Scheme::B2b);
+    }
+
+    #[test]
+    fn an_amended_mandate_lapses_36_months_after_the_last_collection_under_the_old_reference() {
+        let mut c = contact();
+        c.signature_date_field = Some("01.03.2019".into());
+        let at = |continues_from| {
+            usable_mandate(
+                &c,
+                None,
+                &Policies::default(),
+                d(2026, 11, 28),
+                d(2026, 12, 14),
+                continues_from,
+            )
+        };
+        assert!(matches!(
+            at(None),
+            Err(ExclusionReason::MandateExpired { .. })
+        ));
+        assert!(at(Some(d(2026, 10, 1))).is_ok());
+        assert!(matches!(
+            at(Some(d(2023, 12, 13))),
+            Err(ExclusionReason::MandateExpired { since, .. }) if since == d(2023, 12, 13)
+        ));
     }
 
     #[test]

@@ -377,7 +377,39 @@ pub async fn plan_collection(
                 continue;
             }
         }
-        let usable = match usable_mandate(contact, registered, policies, today, collection_date) {
+        // The contact's last used mandate under another reference: the current reference then
+        // continues it (an amendment), unless the current one has been used itself.
+        let current_reference = registered
+            .map(|m| m.reference.as_str())
+            .or(reference.as_deref());
+        let previous = registered
+            .and_then(|m| m.last_collection)
+            .is_none()
+            .then(|| {
+                by_contact
+                    .get(&contact.id)
+                    .into_iter()
+                    .flatten()
+                    .filter(|m| {
+                        // A lapsed mandate (36 months unused) is gone: what follows it is a
+                        // new mandate, not an amendment of it.
+                        Some(m.reference.as_str()) != current_reference
+                            && m.last_collection.is_some()
+                            && m.status == MandateStatus::Active
+                            && !m.is_expired(collection_date)
+                    })
+                    .max_by_key(|m| m.last_collection)
+                    .copied()
+            })
+            .flatten();
+        let usable = match usable_mandate(
+            contact,
+            registered,
+            policies,
+            today,
+            collection_date,
+            previous.and_then(|p| p.last_collection),
+        ) {
             Ok(m) => m,
             Err(reason) => {
                 exclude(reason);
@@ -425,24 +457,6 @@ pub async fn plan_collection(
         // An amendment: the account changed since the mandate's last use, or the contact's
         // reference changed away from a mandate that was used before.
         let reference = usable.mandate.reference.clone();
-        let previous = (usable.mandate.last_collection.is_none())
-            .then(|| {
-                by_contact
-                    .get(&contact.id)
-                    .into_iter()
-                    .flatten()
-                    .filter(|m| {
-                        // A lapsed mandate (36 months unused) is gone: what follows it is a
-                        // new mandate, not an amendment of it.
-                        m.reference != reference
-                            && m.last_collection.is_some()
-                            && m.status == MandateStatus::Active
-                            && !m.is_expired(collection_date)
-                    })
-                    .max_by_key(|m| m.last_collection)
-                    .copied()
-            })
-            .flatten();
         let last_iban = usable
             .mandate
             .last_iban
