@@ -146,6 +146,7 @@ backends!(
     a_new_reference_amends_a_live_mandate_but_not_a_lapsed_one,
     an_open_credit_note_without_invoice_holds_back_the_contacts_invoices,
     an_amended_reference_keeps_the_old_signature_date_and_does_not_lapse,
+    an_amendment_whose_debit_was_cancelled_is_sent_again,
 );
 
 fn xml_of(store_file: &CollectionFile) -> String {
@@ -986,6 +987,85 @@ mod tests {
             Some(old_reference.as_str())
         );
         assert_eq!(amendment.original_iban, None, "the account did not change");
+        env.sb.shutdown().await;
+    }
+
+    pub async fn an_amendment_whose_debit_was_cancelled_is_sent_again(url: DatabaseUrl) {
+        let env = Env::new(url, 200).await;
+        let first = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+            .await
+            .unwrap()
+            .run
+            .unwrap();
+        let used = env.store.debits_for_run(first.id).await.unwrap()[0].clone();
+        // The debtor moves to another bank; a new invoice arrives.
+        let invoice_id = env.sb.with_data(|d| {
+            let mut new = d.invoices[&(used.invoice_id as u64)].clone();
+            let id = d.next_invoice_id();
+            let t = d.change_time();
+            new.id = id;
+            new.invoice_number = Some(format!("RE-NEW-{id}"));
+            new.update = t;
+            new.create = t;
+            new.sepa_payer_iban = None;
+            new.sepa_mandate_reference = None;
+            new.sepa_creditor_id = None;
+            d.insert_invoice(new);
+            assert!(d.set_contact_iban(
+                used.contact_id as u64,
+                Some("DE89370400440532013000".into())
+            ));
+            id as i64
+        });
+        env.sync().await;
+        let second = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+            .await
+            .unwrap()
+            .run
+            .unwrap();
+        let carried = env
+            .store
+            .debits_for_run(second.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|d| d.invoice_id == invoice_id)
+            .expect("the new invoice is collected");
+        // That run is withdrawn before the bank saw it: the amendment never reached the bank.
+        env.store
+            .mark_debit_cancelled(carried.id, Some("run withdrawn"))
+            .await
+            .unwrap();
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let again = plan
+            .debits
+            .iter()
+            .find(|d| d.invoice_id == invoice_id)
+            .expect("the cancelled debit's invoice is collected again");
+        let amendment = again
+            .amendment
+            .clone()
+            .expect("the account change is still news to the bank");
+        assert_eq!(amendment.original_iban.as_deref(), Some(used.iban.as_str()));
+        let third = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+            .await
+            .unwrap()
+            .run
+            .unwrap();
+        let xml: String = env
+            .store
+            .run_files(third.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(xml_of)
+            .collect();
+        assert!(
+            xml.contains("SMNDA"),
+            "the move to another bank is sent as SMNDA"
+        );
         env.sb.shutdown().await;
     }
 }

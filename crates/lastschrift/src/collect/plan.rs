@@ -11,7 +11,8 @@ use super::mandate::{same_bank, usable_mandate};
 use super::{CollectError, ExclusionReason, invoice_exclusion};
 use crate::settings::{CharacterPolicy, Policies, SequenceTypePolicy, Settings};
 use crate::store::{
-    Amendment, Contact, Invoice, Mandate, MandateStatus, Scheme, SequenceType, SevdeskId, Store,
+    Amendment, Contact, DebitStatus, Invoice, Mandate, MandateStatus, Scheme, SequenceType,
+    SevdeskId, Store,
 };
 
 /// One sentence in both UI languages.
@@ -235,6 +236,33 @@ fn remittance_text(invoice: &Invoice) -> String {
     }
 }
 
+/// The debtor IBAN the bank last saw for a mandate, from the ledger: that of the latest debit
+/// not withdrawn; when every debit was withdrawn, the account before the first of them (its
+/// amendment's original IBAN, else its own). `None` when the ledger has no debit of the mandate.
+async fn presented_iban(
+    store: &dyn Store,
+    reference: &str,
+) -> Result<Option<String>, CollectError> {
+    let debits = store.debits_for_mandate(reference).await?;
+    if let Some(latest) = debits
+        .iter()
+        .filter(|d| d.status != DebitStatus::Cancelled)
+        .max_by_key(|d| d.id)
+    {
+        return Ok(Some(latest.iban.clone()));
+    }
+    let Some(first) = debits.iter().min_by_key(|d| d.id) else {
+        return Ok(None);
+    };
+    let original = store
+        .mandate_amendments(reference)
+        .await?
+        .into_iter()
+        .find(|a| a.debit_id == Some(first.id))
+        .and_then(|a| a.original_iban);
+    Ok(Some(original.unwrap_or_else(|| first.iban.clone())))
+}
+
 /// Plans a run from what the store holds. `now` is bank time (Europe/Berlin, see
 /// [`super::bank_time`]); `requested_date` is kept when the calendar allows it.
 pub async fn plan_collection(
@@ -321,6 +349,8 @@ pub async fn plan_collection(
     let mut exclusions = Vec::new();
     // FRST-on-first-use: the first invoice of a never-used mandate takes the FRST.
     let mut first_use_taken: HashSet<String> = HashSet::new();
+    // Per mandate reference: the debtor IBAN the bank last saw, from the ledger.
+    let mut presented_ibans: HashMap<String, Option<String>> = HashMap::new();
 
     for invoice in &invoices {
         let contact = contacts.get(&invoice.contact_id);
@@ -457,12 +487,26 @@ pub async fn plan_collection(
         // An amendment: the account changed since the mandate's last use, or the contact's
         // reference changed away from a mandate that was used before.
         let reference = usable.mandate.reference.clone();
-        let last_iban = usable
-            .mandate
-            .last_iban
-            .as_deref()
-            .or(previous.and_then(|p| p.last_iban.as_deref()))
-            .and_then(|raw| sepa::Iban::parse(raw).ok());
+        // The registry's last IBAN is that of the last recorded debit, even one withdrawn
+        // before the bank saw it; the ledger says which account the bank knows.
+        let source = if usable.mandate.last_iban.is_some() {
+            Some(&usable.mandate)
+        } else {
+            previous
+        };
+        let last_iban_raw = match source {
+            None => None,
+            Some(m) => {
+                if !presented_ibans.contains_key(&m.reference) {
+                    let known = presented_iban(store, &m.reference).await?;
+                    presented_ibans.insert(m.reference.clone(), known);
+                }
+                presented_ibans[&m.reference]
+                    .clone()
+                    .or_else(|| m.last_iban.clone())
+            }
+        };
+        let last_iban = last_iban_raw.and_then(|raw| sepa::Iban::parse(&raw).ok());
         let changed_iban = last_iban.filter(|old| old != &usable.iban);
         let amendment = (previous.is_some() || changed_iban.is_some()).then(|| Amendment {
             original_reference: previous.map(|p| p.reference.clone()),
