@@ -63,7 +63,10 @@ pub async fn execute_collection(
     now: NaiveDateTime,
     requested_date: Option<NaiveDate>,
 ) -> Result<CollectionOutcome, CollectError> {
-    let recovered_files = export_recorded_runs(store, settings).await?;
+    // One collect per output directory at a time: a second one (another terminal, the web UI)
+    // waits here, so it never removes or races the other's temporary files.
+    let _lock = lock_collection(settings).await?;
+    let recovered_files = export_recorded_runs_locked(store, settings).await?;
     let creditor = build::creditor(settings)?;
     let mut plan = plan_collection(store, settings, now, requested_date).await?;
 
@@ -393,6 +396,46 @@ pub async fn export_recorded_runs(
     store: &dyn Store,
     settings: &Settings,
 ) -> Result<Vec<PathBuf>, CollectError> {
+    let _lock = lock_collection(settings).await?;
+    export_recorded_runs_locked(store, settings).await
+}
+
+/// The lock file in the data directory (not among the files the user uploads); held (flock) while
+/// a process collects or writes files. The operating system releases it when the process ends,
+/// also by a crash.
+const LOCK_FILE: &str = "collect.lock";
+
+/// An exclusive hold on the output directory, released on drop.
+#[derive(Debug)]
+pub struct CollectionLock {
+    _file: std::fs::File,
+}
+
+/// Waits until no other process of this installation collects or writes files, then holds that.
+pub async fn lock_collection(settings: &Settings) -> Result<CollectionLock, CollectError> {
+    let dir = settings.data_dir.as_path();
+    let output = |source: std::io::Error| CollectError::Output {
+        path: dir.join(LOCK_FILE),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(output)?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK_FILE))
+        .map_err(output)?;
+    let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+        .await
+        .map_err(|e| output(std::io::Error::other(e)))?
+        .map_err(output)?;
+    Ok(CollectionLock { _file: file })
+}
+
+async fn export_recorded_runs_locked(
+    store: &dyn Store,
+    settings: &Settings,
+) -> Result<Vec<PathBuf>, CollectError> {
     let dir = settings.output_dir();
     remove_partial_files(&dir);
     let mut written = Vec::new();
@@ -405,7 +448,7 @@ pub async fn export_recorded_runs(
 }
 
 /// Writes a run's files (stored bytes, exactly) and control list into the output directory and
-/// marks the run exported.
+/// marks the run exported. Hold [`lock_collection`] while calling it.
 pub async fn export_run(
     store: &dyn Store,
     settings: &Settings,
@@ -460,7 +503,16 @@ pub fn write_file_exactly(path: &Path, bytes: &[u8]) -> Result<(), CollectError>
     fail_point("before_rename");
     // `persist_noclobber`: if another process wrote the same name meanwhile, fail rather than
     // replace it.
-    temp.persist_noclobber(path).map_err(|e| output(e.error))?;
+    if let Err(e) = temp.persist_noclobber(path) {
+        // Someone wrote the same name meanwhile; the same bytes are fine, others are not ours.
+        return match std::fs::read(path) {
+            Ok(existing) if existing == bytes => Ok(()),
+            Ok(_) => Err(CollectError::OutputExists {
+                path: path.to_owned(),
+            }),
+            Err(_) => Err(output(e.error)),
+        };
+    }
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }

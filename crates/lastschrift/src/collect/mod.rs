@@ -17,8 +17,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 pub use eligibility::{ExclusionReason, invoice_exclusion};
 pub use execute::{
-    CollectionOutcome, control_list_file_name, execute_collection, export_recorded_runs,
-    export_run, write_file_exactly,
+    CollectionLock, CollectionOutcome, control_list_file_name, execute_collection,
+    export_recorded_runs, export_run, lock_collection, write_file_exactly,
 };
 pub use plan::{CollectionPlan, Exclusion, Explanation, PlannedDebit, plan_collection};
 
