@@ -489,9 +489,8 @@ async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Europe/Berlin local time: the bank's clock, which the collection-date rules use.
+/// Europe/Berlin local time: the bank's clock, which the collection-date rules use (the same
+/// conversion as the CLI's, [`crate::collect::bank_time`]).
 pub fn berlin_now() -> chrono::NaiveDateTime {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::Berlin)
-        .naive_local()
+    crate::collect::bank_time(chrono::Utc::now())
 }

@@ -273,7 +273,8 @@ impl InvoiceIndex {
         if needle.contains('\n') {
             return Some(hits);
         }
-        for (at, _) in self.search_text.match_indices(needle) {
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
+        for at in finder.find_iter(self.search_text.as_bytes()) {
             let row = self.search_starts.partition_point(|&start| start <= at) - 1;
             hits[row] = true;
         }
