@@ -297,6 +297,24 @@ async fn a_viewer_cannot_start_a_run_or_change_settings() {
         )
         .await;
     assert_eq!(answer.status, 403);
+
+    // Deleting a user ends their sessions at once.
+    assert_eq!(viewer.get("/").await.status, 200);
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let csrf = admin.csrf().await;
+    let id = server
+        .store
+        .user_by_username("leser")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let deleted = admin
+        .post(&format!("/users/{id}/delete"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(deleted.location.as_deref(), Some("/users"));
+    assert_eq!(viewer.get("/").await.location.as_deref(), Some("/login"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

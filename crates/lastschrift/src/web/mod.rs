@@ -125,7 +125,14 @@ pub(crate) struct Inner {
     /// Per user: the chosen language, `None` for "follow the browser". Cached: it is read on
     /// every request.
     languages: Mutex<HashMap<i64, Option<Lang>>>,
+    /// Recently checked sessions by token hash, with their user, so a busy page does not cost two
+    /// database round trips per request. An entry is trusted for [`SESSION_CACHE_TTL`] at most;
+    /// logout and deleting a user remove entries at once (both happen in this process; no other
+    /// program ends web sessions).
+    sessions: Mutex<HashMap<String, (std::time::Instant, crate::store::Session, User)>>,
 }
+
+const SESSION_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: Settings, key: SecretKey) -> AppState {
@@ -142,6 +149,7 @@ impl AppState {
             index_build: tokio::sync::Mutex::new(()),
             index_refreshing: AtomicBool::new(false),
             languages: Mutex::default(),
+            sessions: Mutex::default(),
         }))
     }
 
@@ -201,6 +209,50 @@ impl AppState {
             .expect("lock")
             .insert(user_id, stored);
         Ok(stored)
+    }
+
+    /// The live session with this token hash and its user (cached briefly, see `sessions`).
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<User>, WebError> {
+        if let Some((checked, session, user)) =
+            self.0.sessions.lock().expect("lock").get(token_hash)
+            && checked.elapsed() < SESSION_CACHE_TTL
+            && session.expires_at > now
+        {
+            return Ok(Some(user.clone()));
+        }
+        let Some(session) = self.store().session(token_hash, now).await? else {
+            self.forget_session(token_hash);
+            return Ok(None);
+        };
+        let Some(user) = self.store().user(session.user_id).await? else {
+            return Ok(None);
+        };
+        let mut cache = self.0.sessions.lock().expect("lock");
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(
+            token_hash.to_owned(),
+            (std::time::Instant::now(), session, user.clone()),
+        );
+        Ok(Some(user))
+    }
+
+    pub(crate) fn forget_session(&self, token_hash: &str) {
+        self.0.sessions.lock().expect("lock").remove(token_hash);
+    }
+
+    pub(crate) fn forget_user(&self, user_id: i64) {
+        self.0
+            .sessions
+            .lock()
+            .expect("lock")
+            .retain(|_, (_, session, _)| session.user_id != user_id);
+        self.0.languages.lock().expect("lock").remove(&user_id);
     }
 
     pub(crate) async fn set_language(&self, user_id: i64, lang: Lang) -> Result<(), WebError> {
@@ -381,8 +433,7 @@ async fn guard_inner(
     let mut user = None;
     let mut session_token = None;
     if let Some(token) = auth::cookie(headers, auth::SESSION_COOKIE)
-        && let Some(session) = state.store().session(&auth::token_hash(token), now).await?
-        && let Some(found) = state.store().user(session.user_id).await?
+        && let Some(found) = state.session_user(&auth::token_hash(token), now).await?
     {
         user = Some(found);
         session_token = Some(token.to_owned());

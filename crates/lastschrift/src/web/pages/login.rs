@@ -137,10 +137,9 @@ pub async fn logout(
     Extension(ctx): Extension<Ctx>,
 ) -> Result<Response, WebError> {
     if let Some(token) = ctx.session_token() {
-        state
-            .store()
-            .delete_session(&auth::token_hash(token))
-            .await?;
+        let hash = auth::token_hash(token);
+        state.store().delete_session(&hash).await?;
+        state.forget_session(&hash);
     }
     let mut response = Redirect::to("/login").into_response();
     let cookie = auth::set_cookie(auth::SESSION_COOKIE, "", Some(0), ctx.secure);

@@ -131,5 +131,6 @@ pub async fn delete(
         return page(&state, &ctx, vec!["users.last_admin"]).await;
     }
     state.store().delete_user(id).await?;
+    state.forget_user(id);
     Ok(Redirect::to("/users").into_response())
 }
