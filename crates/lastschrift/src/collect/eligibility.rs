@@ -101,6 +101,80 @@ pub enum ExclusionReason {
     },
 }
 
+/// A heading per reason code for lists that group invoices by reason (the dashboard, filters):
+/// `(German, English)`. The sentences of [`ExclusionReason::german`] name one invoice's details.
+pub fn reason_title(code: &str) -> Option<(&'static str, &'static str)> {
+    Some(match code {
+        "not_direct_debit" => (
+            "Zahlungsart ist keine Lastschrift",
+            "payment method is not direct debit",
+        ),
+        "not_eur" => ("Währung ist nicht EUR", "currency is not EUR"),
+        "not_invoice_type" => ("keine normale Rechnung (RE)", "not a regular invoice (RE)"),
+        "nothing_to_pay" => ("nichts mehr zu zahlen", "nothing left to pay"),
+        "partly_paid" => (
+            "teilweise bezahlt (Restbeträge werden nicht eingezogen)",
+            "partly paid (remainders not collected)",
+        ),
+        "partly_paid_amount_unknown" => (
+            "teilweise bezahlt, Restbetrag unbekannt",
+            "partly paid, remainder unknown",
+        ),
+        "open_credit_note" => (
+            "offene Gutschrift zur Rechnung",
+            "open credit note on the invoice",
+        ),
+        "open_credit_note_for_contact" => (
+            "offene Gutschrift für den Kunden",
+            "open credit note for the customer",
+        ),
+        "already_collected" => ("bereits eingezogen", "already collected"),
+        "contact_missing" => ("Kontakt nicht synchronisiert", "contact not synced"),
+        "no_mandate" => ("keine Mandatsreferenz", "no mandate reference"),
+        "invalid_mandate_reference" => ("ungültige Mandatsreferenz", "invalid mandate reference"),
+        "mandate_of_other_contact" => (
+            "Mandat gehört zu einem anderen Kontakt",
+            "mandate belongs to another contact",
+        ),
+        "mandate_reference_shared" => (
+            "Mandatsreferenz bei mehreren Kontakten",
+            "mandate reference on several contacts",
+        ),
+        "no_signature_date" => ("kein Datum der Unterschrift", "no signature date"),
+        "unreadable_signature_date" => (
+            "Datum der Unterschrift unlesbar",
+            "signature date unreadable",
+        ),
+        "signature_date_in_future" => (
+            "Datum der Unterschrift in der Zukunft",
+            "signature date in the future",
+        ),
+        "mandate_revoked" => ("Mandat widerrufen", "mandate revoked"),
+        "mandate_expired" => (
+            "Mandat verfallen (36 Monate ungenutzt)",
+            "mandate expired (36 months unused)",
+        ),
+        "no_iban" => ("keine IBAN", "no IBAN"),
+        "invalid_iban" => ("ungültige IBAN", "invalid IBAN"),
+        "invalid_debtor_name" => ("Name nicht verwendbar", "name not usable"),
+        "waits_for_first_debit" => (
+            "wartet auf die Erstlastschrift (FRST)",
+            "waits for the first debit (FRST)",
+        ),
+        "rejected_by_sepa_rules" => (
+            "nach den SEPA-Regeln unzulässig",
+            "refused by the SEPA rules",
+        ),
+        "changed_in_sevdesk" => ("in sevdesk geändert", "changed in sevdesk"),
+        "sevdesk_sepa_field_mismatch" => (
+            "SEPA-Angaben der Rechnung widersprechen",
+            "invoice's SEPA fields disagree",
+        ),
+        "not_rereadable" => ("nicht erneut lesbar", "could not be re-read"),
+        _ => return None,
+    })
+}
+
 impl ExclusionReason {
     /// A stable snake_case key, e.g. for filters in the web UI and `--json`.
     pub fn code(&self) -> &'static str {
@@ -392,6 +466,22 @@ pub fn invoice_exclusion(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_reason_code_in_this_file_has_a_title() {
+        let source = include_str!("eligibility.rs");
+        let codes = source
+            .split("=> \"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|code| code.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+        let mut seen = 0;
+        for code in codes {
+            assert!(reason_title(code).is_some(), "no title for `{code}`");
+            seen += 1;
+        }
+        assert!(seen >= 27, "only {seen} codes found");
+    }
 
     fn invoice() -> Invoice {
         Invoice {

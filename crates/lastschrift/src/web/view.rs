@@ -64,7 +64,7 @@ pub struct InvoiceRow {
 #[derive(Clone, Debug)]
 pub struct BlockedGroup {
     pub code: &'static str,
-    /// The sentence of the first invoice in the group (reasons with details differ per invoice).
+    /// The heading of the reason (`collect::eligibility::reason_title`).
     pub german: String,
     pub english: String,
     pub count: usize,
@@ -235,10 +235,11 @@ async fn build(state: &AppState) -> Result<InvoiceIndex, WebError> {
                 german,
                 english,
             } => {
+                let title = crate::collect::eligibility::reason_title(code);
                 let group = groups.entry(code).or_insert_with(|| BlockedGroup {
                     code,
-                    german: german.clone(),
-                    english: english.clone(),
+                    german: title.map_or_else(|| german.clone(), |(de, _)| de.to_owned()),
+                    english: title.map_or_else(|| english.clone(), |(_, en)| en.to_owned()),
                     count: 0,
                     cents: 0,
                 });
