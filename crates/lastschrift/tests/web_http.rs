@@ -858,3 +858,425 @@ async fn sessions_csrf_and_roles_on_postgres() {
     })
     .await;
 }
+
+fn contact(id: i64, name: &str) -> lastschrift::store::Contact {
+    lastschrift::store::Contact {
+        id,
+        customer_number: Some(format!("1{id:03}")),
+        display_name: name.into(),
+        is_organisation: true,
+        parent_id: None,
+        iban: Some("DE89370400440532013000".into()),
+        bic: None,
+        mandate_reference_field: None,
+        mandate_reference: None,
+        signature_date_field: None,
+        email: None,
+        street: None,
+        zip: None,
+        city: None,
+        country_code: Some("DE".into()),
+        updated_at: None,
+    }
+}
+
+/// The mandate CSV as a real file upload (multipart/form-data): a result per row, the good row
+/// stored; no CSRF value or a viewer: refused; too large: a clear message; pasting still works
+/// through the same form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mandate_csv_upload_as_a_file() {
+    let server = server_with_admin().await;
+    server
+        .store
+        .upsert_contacts(&[contact(77, "Gross GmbH"), contact(78, "Klein KG")])
+        .await
+        .unwrap();
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let page = admin.get("/mandates").await;
+    assert!(
+        page.body.contains("enctype=\"multipart/form-data\"")
+            && page.body.contains("type=\"file\" name=\"file\""),
+        "{}",
+        page.body
+    );
+    let csrf = admin.csrf().await;
+    let csv = b"reference,contact_id,signature_date\nMR-77,77,2024-02-01\nMR-99,99,2024-02-01\n";
+
+    // Without the CSRF value: refused before anything is read into the store.
+    let refused = admin
+        .post_multipart("/mandates/import", &[("file", Some("mandate.csv"), csv)])
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let wrong = admin
+        .post_multipart(
+            "/mandates/import",
+            &[("csrf", None, b"00ff"), ("file", Some("mandate.csv"), csv)],
+        )
+        .await;
+    assert_eq!(wrong.status, 403);
+    assert!(server.store.mandates().await.unwrap().is_empty());
+
+    // A viewer with a valid CSRF value: refused by role.
+    server
+        .add_user("leser", "viewer password", Role::Viewer)
+        .await;
+    let mut viewer = server.client();
+    viewer.login("leser", "viewer password").await;
+    let viewer_csrf = viewer.csrf().await;
+    let answer = viewer
+        .post_multipart(
+            "/mandates/import",
+            &[
+                ("csrf", None, viewer_csrf.as_bytes()),
+                ("file", Some("mandate.csv"), csv),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 403);
+    assert!(server.store.mandates().await.unwrap().is_empty());
+
+    // The file, with an empty paste field as the browser sends it.
+    let answer = admin
+        .post_multipart(
+            "/mandates/import",
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("file", Some("mandate.csv"), csv),
+                ("csv", None, b""),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let rows = answer
+        .body
+        .split("id=\"import-rows\"")
+        .nth(1)
+        .expect("a result table");
+    assert!(
+        rows.contains("<td>2</td><td>MR-77</td><td>created</td>"),
+        "{rows}"
+    );
+    assert!(
+        rows.contains("class=\"error\"><td>3</td><td>MR-99</td>"),
+        "{rows}"
+    );
+    let stored = server.store.mandates().await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].reference, "MR-77");
+    assert_eq!(stored[0].contact_id, 77);
+    assert_eq!(
+        stored[0].signature_date,
+        chrono::NaiveDate::from_ymd_opt(2024, 2, 1)
+    );
+
+    // No file chosen: the pasted text is imported.
+    let answer = admin
+        .post_multipart(
+            "/mandates/import",
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("file", Some(""), b""),
+                (
+                    "csv",
+                    None,
+                    b"reference,contact_id,signature_date\nMR-78,78,2024-03-01\n",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(
+        server
+            .store
+            .mandate_by_reference("MR-78")
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // Neither: a sentence, nothing imported.
+    let empty = admin
+        .post_multipart(
+            "/mandates/import",
+            &[("csrf", None, csrf.as_bytes()), ("file", Some(""), b"")],
+        )
+        .await;
+    assert_eq!(empty.status, 422);
+    assert!(empty.body.contains("id=\"import-error\""), "{}", empty.body);
+
+    // Over 5 MiB: refused with a clear message, nothing imported.
+    let mut big = b"reference,contact_id,signature_date\n".to_vec();
+    while big.len() <= lastschrift::web::MAX_UPLOAD_BYTES {
+        big.extend_from_slice(b"MR-BIG,77,2024-02-01\n");
+    }
+    let too_large = admin
+        .post_multipart(
+            "/mandates/import",
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("file", Some("big.csv"), &big),
+            ],
+        )
+        .await;
+    assert_eq!(too_large.status, 413, "{}", too_large.body);
+    assert!(too_large.body.contains("5 MiB"), "{}", too_large.body);
+    assert!(
+        server
+            .store
+            .mandate_by_reference("MR-BIG")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// An administrator changes roles; the change counts from the next request on (no stale cached
+/// session); the last administrator stays one; nobody else may change roles.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_changes_roles_and_it_counts_at_once() {
+    let server = server_with_admin().await;
+    server
+        .add_user("leser", "viewer password", Role::Viewer)
+        .await;
+    let mut viewer = server.client();
+    viewer.login("leser", "viewer password").await;
+    assert_eq!(viewer.get("/users").await.status, 403);
+    let viewer_id = server
+        .store
+        .user_by_username("leser")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let admin_id = server
+        .store
+        .user_by_username("admin")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+
+    // The viewer cannot change roles, not even their own.
+    let csrf = viewer.csrf().await;
+    let refused = viewer
+        .post(
+            &format!("/users/{viewer_id}/role"),
+            &[("csrf", &csrf), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(
+        server.store.user(viewer_id).await.unwrap().unwrap().role,
+        Role::Viewer
+    );
+
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let users = admin.get("/users").await;
+    assert!(
+        users
+            .body
+            .contains(&format!("action=\"/users/{viewer_id}/role\"")),
+        "{}",
+        users.body
+    );
+    let csrf = admin.csrf().await;
+    let changed = admin
+        .post(
+            &format!("/users/{viewer_id}/role"),
+            &[("csrf", &csrf), ("role", "preparer")],
+        )
+        .await;
+    assert_eq!(
+        changed.location.as_deref(),
+        Some("/users"),
+        "{}",
+        changed.body
+    );
+    assert_eq!(
+        server.store.user(viewer_id).await.unwrap().unwrap().role,
+        Role::Preparer
+    );
+    // The very next request of the already logged-in user has the new role.
+    let mandates = viewer.get("/mandates").await;
+    assert!(mandates.body.contains("action=\"/mandates/import\""));
+    assert_eq!(viewer.get("/users").await.status, 403);
+
+    // A preparer cannot change roles either.
+    let csrf = viewer.csrf().await;
+    let refused = viewer
+        .post(
+            &format!("/users/{viewer_id}/role"),
+            &[("csrf", &csrf), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+
+    // Promoted to admin: the users page opens on the next request.
+    let csrf = admin.csrf().await;
+    admin
+        .post(
+            &format!("/users/{viewer_id}/role"),
+            &[("csrf", &csrf), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(viewer.get("/users").await.status, 200);
+
+    // Demoted again: refused at once.
+    admin
+        .post(
+            &format!("/users/{viewer_id}/role"),
+            &[("csrf", &csrf), ("role", "viewer")],
+        )
+        .await;
+    assert_eq!(viewer.get("/users").await.status, 403);
+
+    // The last administrator cannot stop being one.
+    let last = admin
+        .post(
+            &format!("/users/{admin_id}/role"),
+            &[("csrf", &csrf), ("role", "viewer")],
+        )
+        .await;
+    assert_eq!(last.status, 422, "{}", last.body);
+    assert_eq!(
+        server.store.user(admin_id).await.unwrap().unwrap().role,
+        Role::Admin
+    );
+    // An unknown role is no role.
+    let unknown = admin
+        .post(
+            &format!("/users/{viewer_id}/role"),
+            &[("csrf", &csrf), ("role", "root")],
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+}
+
+/// Every user changes their own password: the current one is required, the new one is stored as
+/// argon2id, and every other session of the user ends while this browser stays logged in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn own_password_change_needs_the_current_one_and_ends_other_sessions() {
+    let server = server_with_admin().await;
+    server
+        .add_user("leser", "viewer password", Role::Viewer)
+        .await;
+    let mut here = server.client();
+    here.login("leser", "viewer password").await;
+    let mut elsewhere = server.client();
+    elsewhere.login("leser", "viewer password").await;
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    // Warm the session cache for the other browser.
+    assert_eq!(elsewhere.get("/").await.status, 200);
+
+    let account = here.get("/account").await;
+    assert_eq!(account.status, 200);
+    assert!(account.body.contains("action=\"/account/password\""));
+    let csrf = account.csrf();
+    let new_password = "new viewer password";
+
+    // Without the CSRF value: refused.
+    let no_csrf = here
+        .post(
+            "/account/password",
+            &[
+                ("current", "viewer password"),
+                ("new", new_password),
+                ("new2", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(no_csrf.status, 403);
+
+    // A wrong current password: refused, nothing changes.
+    let before = server
+        .store
+        .user_by_username("leser")
+        .await
+        .unwrap()
+        .unwrap();
+    let wrong = here
+        .post(
+            "/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current", "not my password"),
+                ("new", new_password),
+                ("new2", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("class=\"error\""), "{}", wrong.body);
+    // Too short or not repeated alike: refused as well.
+    for (new, new2) in [("kurz", "kurz"), (new_password, "something else!!")] {
+        let answer = here
+            .post(
+                "/account/password",
+                &[
+                    ("csrf", &csrf),
+                    ("current", "viewer password"),
+                    ("new", new),
+                    ("new2", new2),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status, 422, "{new}/{new2}");
+    }
+    let unchanged = server
+        .store
+        .user_by_username("leser")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(unchanged.password_hash, before.password_hash);
+    assert_eq!(elsewhere.get("/").await.status, 200);
+
+    let changed = here
+        .post(
+            "/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current", "viewer password"),
+                ("new", new_password),
+                ("new2", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    assert_eq!(changed.location.as_deref(), Some("/account?changed=1"));
+    let after = server
+        .store
+        .user_by_username("leser")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(after.password_hash.starts_with("$argon2id$"));
+    assert_ne!(after.password_hash, before.password_hash);
+
+    // This browser continues (with a fresh session), the other one is logged out at once,
+    // another user's session is untouched.
+    let notice = here.get("/account?changed=1").await;
+    assert_eq!(notice.status, 200);
+    assert!(notice.body.contains("id=\"notice\""));
+    assert_eq!(elsewhere.get("/").await.location.as_deref(), Some("/login"));
+    assert_eq!(admin.get("/").await.status, 200);
+
+    // Only the new password logs in.
+    let mut old = server.client();
+    let csrf = old.get("/login").await.csrf();
+    let refused = old
+        .post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("username", "leser"),
+                ("password", "viewer password"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 401);
+    server.client().login("leser", new_password).await;
+}

@@ -187,6 +187,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "Your role is not allowed to do this.",
     ),
     (
+        "error.too_large",
+        "Die Anfrage ist zu groß: Dateien dürfen höchstens 5 MiB haben.",
+        "The request is too large: files may have at most 5 MiB.",
+    ),
+    (
         "error.csrf",
         "Das Formular ist abgelaufen oder ungültig. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal.",
         "The form has expired or is invalid. Please reload the page and try again.",
@@ -430,6 +435,26 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     ("mandates.import_submit", "Importieren", "Import"),
     (
+        "mandates.import_file",
+        "CSV-Datei hochladen (höchstens 5 MiB) – oder unten einfügen:",
+        "Upload a CSV file (at most 5 MiB) – or paste below:",
+    ),
+    (
+        "mandates.import_empty",
+        "Bitte eine CSV-Datei wählen oder CSV-Text einfügen.",
+        "Please choose a CSV file or paste CSV text.",
+    ),
+    (
+        "mandates.upload_too_large",
+        "Die Datei ist zu groß: höchstens 5 MiB.",
+        "The file is too large: at most 5 MiB.",
+    ),
+    (
+        "mandates.upload_unreadable",
+        "Das Formular konnte nicht gelesen werden. Bitte noch einmal hochladen.",
+        "The form could not be read. Please upload again.",
+    ),
+    (
         "mandates.import_unavailable",
         "Der CSV-Import ist in dieser Version noch nicht verfügbar.",
         "CSV import is not available in this version yet.",
@@ -558,6 +583,31 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "users.last_admin",
         "Der letzte Administrator kann nicht gelöscht werden.",
         "The last administrator cannot be deleted.",
+    ),
+    ("users.change_role", "Rolle ändern", "Change role"),
+    (
+        "users.last_admin_role",
+        "Der letzte Administrator muss Administrator bleiben.",
+        "The last administrator must stay an administrator.",
+    ),
+    ("account.title", "Mein Konto", "My account"),
+    ("account.password", "Passwort ändern", "Change password"),
+    ("account.current", "Aktuelles Passwort", "Current password"),
+    ("account.new", "Neues Passwort", "New password"),
+    (
+        "account.new2",
+        "Neues Passwort wiederholen",
+        "Repeat the new password",
+    ),
+    (
+        "account.wrong_current",
+        "Das aktuelle Passwort stimmt nicht.",
+        "The current password is wrong.",
+    ),
+    (
+        "account.changed",
+        "Passwort geändert. Alle anderen Anmeldungen dieses Kontos wurden beendet.",
+        "Password changed. All other logins of this account have been ended.",
     ),
     ("role.admin", "Administrator", "Administrator"),
     ("role.preparer", "Vorbereiter", "Preparer"),

@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -91,6 +91,9 @@ routes! {
     get "/users" Session => pages::users::list,
     post "/users" Session => pages::users::create,
     post "/users/{id}/delete" Session => pages::users::delete,
+    post "/users/{id}/role" Session => pages::users::role,
+    get "/account" Session => pages::users::account,
+    post "/account/password" Session => pages::users::password,
     get "/settings" Session => pages::settings::show,
     post "/settings/creditor" Session => pages::settings::creditor,
     post "/settings/sevdesk" Session => pages::settings::sevdesk,
@@ -273,6 +276,9 @@ pub fn router(state: AppState) -> Router {
     add_routes(Router::new())
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), guard))
+        // Outside the guard, so the limit is known to the guard's CSRF look-up in a multipart
+        // body as well as to the handlers' extractors (axum's own default is 2 MB).
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }
@@ -346,6 +352,8 @@ pub enum WebError {
     Csrf,
     #[error("not found")]
     NotFound,
+    #[error("request body too large")]
+    TooLarge,
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
 }
@@ -375,6 +383,7 @@ impl IntoResponse for WebError {
             WebError::Forbidden => (StatusCode::FORBIDDEN, "error.forbidden"),
             WebError::Csrf => (StatusCode::FORBIDDEN, "error.csrf"),
             WebError::NotFound => (StatusCode::NOT_FOUND, "error.not_found"),
+            WebError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error.too_large"),
             WebError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error.internal")
@@ -392,8 +401,12 @@ fn client_ip(request: &Request) -> Option<IpAddr> {
         .map(|info| info.0.ip())
 }
 
-/// Largest form body accepted (the CSV import is the biggest form).
-const MAX_FORM_BYTES: usize = 4 * 1024 * 1024;
+/// Largest uploaded file (the mandate CSV import).
+pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;
+
+/// Largest form body accepted: one upload plus room for the other fields and the multipart
+/// framing.
+const MAX_FORM_BYTES: usize = MAX_UPLOAD_BYTES + 256 * 1024;
 
 /// First start, session, CSRF; fills [`Ctx`].
 async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -459,15 +472,30 @@ async fn guard_inner(
 
     if request.method() == Method::POST {
         let query_csrf = request.uri().query().and_then(|q| form_value(q, "csrf"));
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|length| length > MAX_FORM_BYTES) {
+            return Err(WebError::TooLarge);
+        }
         let (parts, body) = request.into_parts();
         let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
             .await
-            .map_err(|_| WebError::Csrf)?;
-        let submitted = query_csrf.or_else(|| {
-            std::str::from_utf8(&bytes)
+            .map_err(|_| WebError::TooLarge)?;
+        let multipart = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let submitted = match query_csrf {
+            Some(value) => Some(value),
+            None if multipart => multipart_value(&parts, bytes.clone(), "csrf").await,
+            None => std::str::from_utf8(&bytes)
                 .ok()
-                .and_then(|body| form_value(body, "csrf"))
-        });
+                .and_then(|body| form_value(body, "csrf")),
+        };
         let valid = new_pre.is_none()
             && submitted.is_some_and(|value| auth::csrf_matches(&csrf_base, &value));
         if !valid {
@@ -511,6 +539,25 @@ fn form_value(text: &str, name: &str) -> Option<String> {
         .into_iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
+}
+
+/// One text field of a buffered `multipart/form-data` body (the file upload forms send their
+/// CSRF value this way).
+async fn multipart_value(
+    parts: &axum::http::request::Parts,
+    bytes: axum::body::Bytes,
+    name: &str,
+) -> Option<String> {
+    let mut probe = Request::new(Body::from(bytes));
+    *probe.headers_mut() = parts.headers.clone();
+    *probe.extensions_mut() = parts.extensions.clone();
+    let mut form = Multipart::from_request(probe, &()).await.ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// Security headers on every response, errors and assets included.

@@ -100,7 +100,7 @@ fn dummy_hash() -> &'static str {
 
 /// A new session for `user_id`: a fresh random token (never the pre-session one), its hash in the
 /// store, the cookie on the redirect.
-async fn start_session(
+pub(super) async fn start_session(
     state: &AppState,
     ctx: &Ctx,
     user_id: i64,

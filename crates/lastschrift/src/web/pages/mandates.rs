@@ -2,8 +2,8 @@
 //! per row, and the customers who pay by direct debit but lack mandate data.
 
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use chrono::NaiveDate;
@@ -135,17 +135,96 @@ pub async fn list(
 
 #[derive(Deserialize)]
 pub struct ImportForm {
+    #[serde(default)]
     csv: String,
+}
+
+/// What the import form brought: the uploaded file if one was chosen, else the pasted text.
+enum ImportInput {
+    Csv(Vec<u8>),
+    /// A page key: why there is nothing to import, and the status to answer with.
+    Refused(&'static str, StatusCode),
+}
+
+/// Reads the import form: `multipart/form-data` (file field `file`, text field `csv`) from the
+/// page, or `application/x-www-form-urlencoded` (`csv` only) from scripts and older pages.
+async fn import_input(state: &AppState, request: Request) -> Result<ImportInput, Response> {
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (file, pasted) = if multipart {
+        let mut form = Multipart::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let mut file = Vec::new();
+        let mut pasted = Vec::new();
+        loop {
+            let field = match form.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(_) => {
+                    return Ok(ImportInput::Refused(
+                        "mandates.upload_unreadable",
+                        StatusCode::BAD_REQUEST,
+                    ));
+                }
+            };
+            let name = field.name().unwrap_or_default().to_owned();
+            let Ok(bytes) = field.bytes().await else {
+                return Ok(ImportInput::Refused(
+                    "mandates.upload_unreadable",
+                    StatusCode::BAD_REQUEST,
+                ));
+            };
+            match name.as_str() {
+                "file" => file = bytes.to_vec(),
+                "csv" => pasted = bytes.to_vec(),
+                _ => {}
+            }
+        }
+        (file, pasted)
+    } else {
+        let Form(form) = Form::<ImportForm>::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        (Vec::new(), form.csv.into_bytes())
+    };
+    let csv = if file.is_empty() { pasted } else { file };
+    if csv.len() > crate::web::MAX_UPLOAD_BYTES {
+        return Ok(ImportInput::Refused(
+            "mandates.upload_too_large",
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ));
+    }
+    if csv.iter().all(u8::is_ascii_whitespace) {
+        return Ok(ImportInput::Refused(
+            "mandates.import_empty",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    }
+    Ok(ImportInput::Csv(csv))
 }
 
 pub async fn import(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Form(form): Form<ImportForm>,
+    request: Request,
 ) -> Result<Response, WebError> {
     ctx.require(Role::Preparer)?;
+    let csv = match import_input(&state, request).await {
+        Ok(ImportInput::Csv(csv)) => csv,
+        Ok(ImportInput::Refused(key, status)) => {
+            let message = ctx.tr().t(key).to_owned();
+            let mut response = page(&state, &ctx, Vec::new(), Some(message), None).await?;
+            *response.status_mut() = status;
+            return Ok(response);
+        }
+        Err(rejection) => return Ok(rejection),
+    };
     let today = crate::web::berlin_now().date();
-    let result = mandates::import_csv(state.store(), form.csv.as_bytes(), today).await;
+    let result = mandates::import_csv(state.store(), &csv, today).await;
     state.changed();
     match result {
         Ok(report) => {
