@@ -1280,3 +1280,96 @@ async fn own_password_change_needs_the_current_one_and_ends_other_sessions() {
     assert_eq!(refused.status, 401);
     server.client().login("leser", new_password).await;
 }
+
+/// The creditor address is edited on the settings page and checked per field with the same
+/// rules the collection file's builder applies; a bad field keeps everything unsaved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creditor_address_is_edited_and_checked_per_field() {
+    let server = server_with_admin().await;
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let page = admin.get("/settings").await;
+    assert!(page.body.contains("id=\"creditor-town\""), "{}", page.body);
+    let csrf = page.csrf();
+    let base = [
+        ("name", "Muster GmbH"),
+        ("iban", "DE89370400440532013000"),
+        ("creditor_id", "DE98ZZZ09999999999"),
+    ];
+    let post = |fields: &[(&'static str, &'static str)]| {
+        let mut body = vec![("csrf", csrf.clone())];
+        body.extend(base.iter().map(|(k, v)| (*k, v.to_string())));
+        body.extend(fields.iter().map(|(k, v)| (*k, v.to_string())));
+        body
+    };
+    let send = async |client: &mut web_support::Client, body: Vec<(&str, String)>| {
+        let body: Vec<(&str, &str)> = body.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        client.post("/settings/creditor", &body).await
+    };
+
+    // Text fields are converted for the bank (as in a run), never refused; the country must be
+    // an ISO code: that field is named, the typed value stays.
+    let bad = send(
+        &mut admin,
+        post(&[("town", "Berlin"), ("country", "Deutschland")]),
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("id=\"country-error\""), "{}", bad.body);
+    assert!(bad.body.contains("value=\"Deutschland\""));
+    assert!(!bad.body.contains("id=\"town-error\""));
+    assert!(
+        server
+            .store
+            .setting("web.creditor")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A street without town and country: those two are required.
+    let bad = send(&mut admin, post(&[("street", "Hauptstraße")])).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("id=\"town-error\""), "{}", bad.body);
+    assert!(bad.body.contains("id=\"country-error\""));
+    assert!(!bad.body.contains("id=\"street-error\""));
+    assert!(
+        server
+            .store
+            .setting("web.creditor")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A good address is stored and shown again.
+    let saved = send(
+        &mut admin,
+        post(&[
+            ("street", "Hauptstraße"),
+            ("building", "5a"),
+            ("postcode", "10115"),
+            ("town", "Berlin"),
+            ("country", "de"),
+        ]),
+    )
+    .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let stored = server.store.setting("web.creditor").await.unwrap().unwrap();
+    let creditor: lastschrift::settings::CreditorSettings = serde_json::from_str(&stored).unwrap();
+    let address = creditor.address.expect("an address");
+    assert_eq!(address.street.as_deref(), Some("Hauptstraße"));
+    assert_eq!(address.building.as_deref(), Some("5a"));
+    assert_eq!(address.postcode.as_deref(), Some("10115"));
+    assert_eq!(address.town.as_deref(), Some("Berlin"));
+    assert_eq!(address.country.as_deref(), Some("DE"));
+    let page = admin.get("/settings").await;
+    assert!(page.body.contains("value=\"10115\""), "{}", page.body);
+
+    // Emptying every address field removes the address (it is optional).
+    let cleared = send(&mut admin, post(&[])).await;
+    assert_eq!(cleared.status, 200);
+    let stored = server.store.setting("web.creditor").await.unwrap().unwrap();
+    let creditor: lastschrift::settings::CreditorSettings = serde_json::from_str(&stored).unwrap();
+    assert_eq!(creditor.address, None);
+}

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{Base, render};
 use crate::secret::{self, SevdeskToken};
-use crate::settings::{CreditorSettings, OutputFormat, SequenceTypePolicy, Settings};
+use crate::settings::{
+    AddressSettings, CreditorSettings, OutputFormat, SequenceTypePolicy, Settings,
+};
 use crate::store::Role;
 use crate::web::{AppState, Ctx, WebError, config};
 
@@ -41,6 +43,11 @@ struct SettingsPage {
     iban: Field,
     bic: Field,
     creditor_id: Field,
+    street: Field,
+    building: Field,
+    postcode: Field,
+    town: Field,
+    country: Field,
     token_masked: Option<String>,
     token_error: Option<String>,
     pre_notification_days: Field,
@@ -97,6 +104,11 @@ async fn page(
                 .map(|c| c.creditor_id.clone())
                 .unwrap_or_default(),
         ),
+        street: Field::of(address_part(&creditor, |a| &a.street)),
+        building: Field::of(address_part(&creditor, |a| &a.building)),
+        postcode: Field::of(address_part(&creditor, |a| &a.postcode)),
+        town: Field::of(address_part(&creditor, |a| &a.town)),
+        country: Field::of(address_part(&creditor, |a| &a.country)),
         token_masked: token.map(|t| t.masked()),
         token_error: None,
         pre_notification_days: Field::of(policies.pre_notification_days.to_string()),
@@ -112,6 +124,11 @@ async fn page(
         &page.iban,
         &page.bic,
         &page.creditor_id,
+        &page.street,
+        &page.building,
+        &page.postcode,
+        &page.town,
+        &page.country,
         &page.pre_notification_days,
         &page.bank_lead_days,
         &page.cut_off_time,
@@ -124,6 +141,17 @@ async fn page(
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(response)
+}
+
+fn address_part(
+    creditor: &Option<CreditorSettings>,
+    part: impl Fn(&AddressSettings) -> &Option<String>,
+) -> String {
+    creditor
+        .as_ref()
+        .and_then(|c| c.address.as_ref())
+        .and_then(|a| part(a).clone())
+        .unwrap_or_default()
 }
 
 pub async fn show(
@@ -159,6 +187,111 @@ pub struct CreditorForm {
     #[serde(default)]
     bic: String,
     creditor_id: String,
+    #[serde(default)]
+    street: String,
+    #[serde(default)]
+    building: String,
+    #[serde(default)]
+    postcode: String,
+    #[serde(default)]
+    town: String,
+    #[serde(default)]
+    country: String,
+}
+
+/// The address as entered: `None` when every field is empty (the address is optional).
+fn address_of(form: &CreditorForm) -> Option<AddressSettings> {
+    let part = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let address = AddressSettings {
+        street: part(&form.street),
+        building: part(&form.building),
+        postcode: part(&form.postcode),
+        town: part(&form.town),
+        country: part(&form.country).map(|c| c.to_ascii_uppercase()),
+    };
+    (address != AddressSettings::default()).then_some(address)
+}
+
+/// The address fields with the problems the collection file's builder
+/// ([`crate::collect::build::creditor`], the same checks a run applies) finds in them, by field.
+/// `[street, building, postcode, town, country]`.
+fn address_fields(
+    settings: &Settings,
+    candidate: &CreditorSettings,
+    form: &CreditorForm,
+    required: &str,
+) -> [Field; 5] {
+    let address = candidate.address.clone().unwrap_or_default();
+    let mut fields = [
+        Field::of(address.street.clone().unwrap_or_default()),
+        Field::of(address.building.clone().unwrap_or_default()),
+        Field::of(address.postcode.clone().unwrap_or_default()),
+        Field::of(address.town.clone().unwrap_or_default()),
+        Field::of(address.country.clone().unwrap_or_default()),
+    ];
+    if candidate.address.is_none() {
+        return fields;
+    }
+    // A structured address needs town and country; without them the builder leaves the
+    // address out, so say so here instead of dropping what was typed.
+    if address.town.is_none() {
+        fields[3].error = Some(required.into());
+    }
+    if address.country.is_none() {
+        fields[4].error = Some(required.into());
+    }
+    // The builder names the first bad address field only; leaving that field out and asking
+    // again finds the next one, so several bad fields are all named at once.
+    let mut check = settings.clone();
+    let mut probe = candidate.clone();
+    for _ in 0..fields.len() {
+        check.creditor = Some(probe.clone());
+        let Err(crate::collect::CollectError::InvalidCreditor(problems)) =
+            crate::collect::build::creditor(&check)
+        else {
+            break;
+        };
+        let found = problems.iter().find_map(|problem| {
+            let rest = problem.strip_prefix("creditor.address: ")?;
+            let (name, message) = rest.split_once(": ")?;
+            let index = ["street", "building", "postcode", "town", "country"]
+                .iter()
+                .position(|n| *n == name)?;
+            Some((index, message.to_owned()))
+        });
+        let Some((index, message)) = found else {
+            break;
+        };
+        if fields[index].error.is_some() {
+            break;
+        }
+        fields[index].error = Some(message);
+        let Some(a) = probe.address.as_mut() else {
+            break;
+        };
+        let part = match index {
+            0 => &mut a.street,
+            1 => &mut a.building,
+            2 => &mut a.postcode,
+            3 => &mut a.town,
+            _ => &mut a.country,
+        };
+        *part = None;
+    }
+    // What was typed stays in the form, not the normalised value.
+    let typed = [
+        &form.street,
+        &form.building,
+        &form.postcode,
+        &form.town,
+        &form.country,
+    ];
+    for (field, typed) in fields.iter_mut().zip(typed) {
+        if field.error.is_some() {
+            field.value = typed.clone();
+        }
+    }
+    fields
 }
 
 pub async fn creditor(
@@ -199,28 +332,44 @@ pub async fn creditor(
         field("bic", &form.bic)
     };
     let creditor_id = field("creditor_id", &form.creditor_id);
-    if [&name, &iban, &bic, &creditor_id]
-        .iter()
-        .any(|f| f.error.is_some())
+    let store = state.store();
+    let current = config::effective_settings(store, &state.inner().base_settings).await?;
+    let creditor = CreditorSettings {
+        name: name.value.clone(),
+        iban: iban.value.clone(),
+        bic: (!bic.value.is_empty()).then(|| bic.value.clone()),
+        creditor_id: creditor_id.value.clone(),
+        address: address_of(&form),
+    };
+    let [street, building, postcode, town, country] =
+        address_fields(&current, &creditor, &form, required);
+    if [
+        &name,
+        &iban,
+        &bic,
+        &creditor_id,
+        &street,
+        &building,
+        &postcode,
+        &town,
+        &country,
+    ]
+    .iter()
+    .any(|f| f.error.is_some())
     {
         return page(&state, &ctx, None, |p| {
             p.name = name;
             p.iban = iban;
             p.bic = bic;
             p.creditor_id = creditor_id;
+            p.street = street;
+            p.building = building;
+            p.postcode = postcode;
+            p.town = town;
+            p.country = country;
         })
         .await;
     }
-    let store = state.store();
-    let current = config::effective_settings(store, &state.inner().base_settings).await?;
-    let creditor = CreditorSettings {
-        name: name.value,
-        iban: iban.value,
-        bic: (!bic.value.is_empty()).then_some(bic.value),
-        creditor_id: creditor_id.value,
-        // The address is not edited here; keep what the file gives.
-        address: current.creditor.and_then(|c| c.address),
-    };
     config::save_creditor(store, &creditor).await?;
     state.changed();
     page(&state, &ctx, Some(ctx.tr().t("settings.saved")), |_| {}).await
