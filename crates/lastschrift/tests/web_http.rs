@@ -1029,6 +1029,33 @@ async fn mandate_csv_upload_as_a_file() {
             .unwrap()
             .is_none()
     );
+
+    // A body beyond the form limit (the upload plus room for the other fields) is refused by the
+    // guard, after it was read to its end (so the sender gets the answer), and the page says why.
+    big.resize(lastschrift::web::MAX_UPLOAD_BYTES + 1024 * 1024, b'\n');
+    let way_too_large = admin
+        .post_multipart(
+            "/mandates/import",
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("file", Some("big.csv"), &big),
+            ],
+        )
+        .await;
+    assert_eq!(way_too_large.status, 413);
+    assert!(
+        way_too_large.body.contains("5 MiB"),
+        "{}",
+        way_too_large.body
+    );
+    assert!(
+        server
+            .store
+            .mandate_by_reference("MR-BIG")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 /// An administrator changes roles; the change counts from the next request on (no stale cached

@@ -408,6 +408,34 @@ pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;
 /// framing.
 const MAX_FORM_BYTES: usize = MAX_UPLOAD_BYTES + 256 * 1024;
 
+/// How much of a too-large body is still read (and thrown away) before the refusal is sent: a
+/// browser that is still uploading only shows the answer once its upload is through; cut off
+/// earlier, it shows a broken connection instead of the page that says the file is too large.
+const MAX_DRAIN_BYTES: usize = 64 * 1024 * 1024;
+
+/// The body, at most [`MAX_FORM_BYTES`]; a bigger one is drained up to [`MAX_DRAIN_BYTES`] and
+/// refused as too large.
+async fn read_body(body: Body) -> Result<axum::body::Bytes, WebError> {
+    use futures_util::StreamExt as _;
+    let mut stream = body.into_data_stream();
+    let mut buffer = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        // The client went away or sent a broken body: nothing to act on.
+        let chunk = chunk.map_err(|_| WebError::Csrf)?;
+        total = total.saturating_add(chunk.len());
+        if total <= MAX_FORM_BYTES {
+            buffer.extend_from_slice(&chunk);
+        } else if total > MAX_DRAIN_BYTES {
+            return Err(WebError::TooLarge);
+        }
+    }
+    if total > MAX_FORM_BYTES {
+        return Err(WebError::TooLarge);
+    }
+    Ok(buffer.into())
+}
+
 /// First start, session, CSRF; fills [`Ctx`].
 async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     match guard_inner(state, request, next).await {
@@ -477,13 +505,11 @@ async fn guard_inner(
             .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|length| length > MAX_FORM_BYTES) {
+        if declared.is_some_and(|length| length > MAX_DRAIN_BYTES) {
             return Err(WebError::TooLarge);
         }
         let (parts, body) = request.into_parts();
-        let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
-            .await
-            .map_err(|_| WebError::TooLarge)?;
+        let bytes = read_body(body).await?;
         let multipart = parts
             .headers
             .get(header::CONTENT_TYPE)
