@@ -4,8 +4,6 @@
 //! must come out byte for byte, `--json` must parse, unknown ids exit 2 with a hint, and marking
 //! a debit frees its invoice in the ledger.
 
-// Only the PostgreSQL harness is used here; the rest of the shared module is for other suites.
-#[allow(dead_code, unused_macros)]
 mod common;
 
 use std::path::Path;

@@ -1,6 +1,9 @@
 //! `lastschrift connect` and `lastschrift sync` as the real binary against the sandbox over HTTP:
 //! the token is checked, stored encrypted, never printed, and only GETs reach sevdesk.
 
+mod common;
+
+use common::walk;
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
 use std::path::Path;
 
@@ -50,19 +53,6 @@ fn assert_token_absent(token: &str, dir: &Path, outputs: &[&Run]) {
     for run in outputs {
         assert!(!run.stdout.contains(token) && !run.stderr.contains(token));
     }
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,14 +10,13 @@ mod common;
 use std::collections::HashSet;
 use std::future::Future;
 use std::path::Path;
-use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use lastschrift::collect::{ExclusionReason, execute_collection, plan_collection};
 use lastschrift::settings::{CreditorSettings, DatabaseUrl, SequenceTypePolicy, Settings};
 use lastschrift::store::*;
 use lastschrift::sync::{NoProgress, sync};
-use sevdesk::{ApiToken, Client, ClientConfig, RetryPolicy};
+use sevdesk::Client;
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
 
 fn today() -> NaiveDate {
@@ -41,18 +40,6 @@ async fn sandbox(invoices: usize) -> Sandbox {
     })
     .await
     .expect("the sandbox starts on 127.0.0.1:0")
-}
-
-fn client_for(sb: &Sandbox) -> Client {
-    let mut cfg = ClientConfig::new(ApiToken::new(sb.token()).expect("sandbox token is usable"))
-        .with_base_url(sb.base_url());
-    cfg.retry = RetryPolicy {
-        max_retries: 1,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(20),
-        max_retry_after: Duration::from_secs(1),
-    };
-    Client::new(cfg).expect("client config is valid")
 }
 
 fn settings(url: DatabaseUrl, dir: &Path, sb: &Sandbox) -> Settings {
@@ -85,7 +72,7 @@ impl Env {
     async fn new(url: DatabaseUrl, invoices: usize) -> Env {
         let dir = tempfile::tempdir().expect("temporary directory");
         let sb = sandbox(invoices).await;
-        let client = client_for(&sb);
+        let client = common::sandbox_client(&sb, 1);
         let settings = settings(url, dir.path(), &sb);
         let store = lastschrift::store::open_store(&settings)
             .await

@@ -2,14 +2,13 @@
 //! they take turns on the installation's collection lock, so exactly one records the debits, the
 //! other finds nothing left, neither fails, and the files on disk are exactly the recorded ones.
 
-use std::time::Duration;
+mod common;
 
 use chrono::{NaiveDate, Utc};
 use lastschrift::collect::{ExclusionReason, execute_collection};
 use lastschrift::settings::{CreditorSettings, DatabaseUrl, Settings};
 use lastschrift::store::RunStatus;
 use lastschrift::sync::{NoProgress, sync};
-use sevdesk::{ApiToken, Client, ClientConfig, RetryPolicy};
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -22,15 +21,7 @@ async fn two_collects_at_once_record_one_run_and_both_succeed() {
     })
     .await
     .unwrap();
-    let mut cfg =
-        ClientConfig::new(ApiToken::new(sb.token()).unwrap()).with_base_url(sb.base_url());
-    cfg.retry = RetryPolicy {
-        max_retries: 1,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(20),
-        max_retry_after: Duration::from_secs(1),
-    };
-    let client = Client::new(cfg).unwrap();
+    let client = common::sandbox_client(&sb, 1);
     let mut settings = Settings {
         data_dir: dir.path().to_owned(),
         database_url: Some(DatabaseUrl::sqlite_file(&dir.path().join("db.sqlite3"))),

@@ -12,6 +12,8 @@
 //! The kill delays come from a seeded RNG; the seed is printed, and
 //! `LASTSCHRIFT_CRASH_SEED=<seed>` repeats a run.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{cents, element};
 use lastschrift::settings::DatabaseUrl;
 use lastschrift::store::{RunStatus, Store};
 use rand::rngs::StdRng;
@@ -551,20 +554,4 @@ fn list(dir: &Path) -> Vec<String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => panic!("{}: {e}", dir.display()),
     }
-}
-
-/// The text of the first `<name>` element (the group header's, in a pain.008 file).
-fn element<'a>(xml: &'a str, name: &str) -> &'a str {
-    let open = format!("<{name}>");
-    let start = xml.find(&open).unwrap_or_else(|| panic!("no <{name}>")) + open.len();
-    let end = start + xml[start..].find('<').unwrap();
-    &xml[start..end]
-}
-
-/// `1234.5` or `1234.56` → cents, without floating point.
-fn cents(text: &str) -> i64 {
-    let (euros, fraction) = text.split_once('.').unwrap_or((text, "0"));
-    assert!(fraction.len() <= 2, "{text}");
-    let fraction = format!("{fraction:0<2}");
-    euros.parse::<i64>().unwrap() * 100 + fraction.parse::<i64>().unwrap()
 }

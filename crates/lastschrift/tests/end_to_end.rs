@@ -9,14 +9,13 @@
 //! files in `SEPA_XSD_DIR`. With `postgres-tests` the .08 case runs on PostgreSQL too.
 #![cfg(feature = "xsd")]
 
-// Only the PostgreSQL harness is used here; the rest of the shared module is for other suites.
-#[allow(dead_code, unused_macros)]
 mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use common::{cents, element, walk};
 use lastschrift::settings::DatabaseUrl;
 use lastschrift::store::RunStatus;
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
@@ -434,33 +433,4 @@ fn list(dir: &Path) -> BTreeSet<String> {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect()
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
-/// The text of the first `<name>` element.
-fn element<'a>(xml: &'a str, name: &str) -> &'a str {
-    let open = format!("<{name}>");
-    let start = xml.find(&open).unwrap_or_else(|| panic!("no <{name}>")) + open.len();
-    let end = start + xml[start..].find('<').unwrap();
-    &xml[start..end]
-}
-
-/// `1234.5` or `1234.56` → cents, without floating point.
-fn cents(text: &str) -> i64 {
-    let (euros, fraction) = text.split_once('.').unwrap_or((text, "0"));
-    assert!(fraction.len() <= 2, "{text}");
-    let fraction = format!("{fraction:0<2}");
-    euros.parse::<i64>().unwrap() * 100 + fraction.parse::<i64>().unwrap()
 }

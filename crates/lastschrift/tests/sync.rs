@@ -10,13 +10,12 @@ mod common;
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::Utc;
 use lastschrift::settings::Settings;
 use lastschrift::store::*;
 use lastschrift::sync::{NoProgress, SyncStage, WATERMARK_RESOURCE, sync};
-use sevdesk::{ApiToken, Client, ClientConfig, RetryPolicy};
+
 use sevdesk_sandbox::generate::{
     CATEGORY_INVOICE_ADDRESS, FIELD_MANDATE_DATE, FIELD_MANDATE_REFERENCE,
 };
@@ -29,18 +28,6 @@ async fn sandbox() -> Sandbox {
     })
     .await
     .expect("the sandbox starts on 127.0.0.1:0")
-}
-
-fn client_for(sb: &Sandbox) -> Client {
-    let mut cfg = ClientConfig::new(ApiToken::new(sb.token()).expect("sandbox token is usable"))
-        .with_base_url(sb.base_url());
-    cfg.retry = RetryPolicy {
-        max_retries: 2,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(40),
-        max_retry_after: Duration::from_secs(2),
-    };
-    Client::new(cfg).expect("client config is valid")
 }
 
 /// The store record the sync should make of a sandbox contact, derived here independently.
@@ -143,7 +130,7 @@ mod tests {
 
     pub async fn first_sync_stores_all_open_invoices_and_contacts(store: Arc<dyn Store>) {
         let sb = sandbox().await;
-        let client = client_for(&sb);
+        let client = common::sandbox_client(&sb, 2);
         let settings = Settings::default();
         let stages = std::sync::Mutex::new(Vec::new());
         let progress = |s: SyncStage| stages.lock().unwrap().push(s);
@@ -229,7 +216,7 @@ mod tests {
 
     pub async fn second_sync_picks_up_exactly_the_changes(store: Arc<dyn Store>) {
         let sb = sandbox().await;
-        let client = client_for(&sb);
+        let client = common::sandbox_client(&sb, 2);
         let settings = Settings::default();
         sync(&*store, &client, &settings, &NoProgress, Utc::now())
             .await
@@ -293,7 +280,7 @@ mod tests {
 
     pub async fn broken_records_are_reported_and_the_rest_stored(store: Arc<dyn Store>) {
         let sb = sandbox().await;
-        let client = client_for(&sb);
+        let client = common::sandbox_client(&sb, 2);
         let open = open_invoice_ids(&sb);
         let (orphan, no_currency) = sb.with_data(|d| {
             let numbered: Vec<u64> = open
@@ -381,7 +368,7 @@ mod tests {
 
     pub async fn changed_address_or_field_alone_updates_the_contact(store: Arc<dyn Store>) {
         let sb = sandbox().await;
-        let client = client_for(&sb);
+        let client = common::sandbox_client(&sb, 2);
         let settings = Settings::default();
         sync(&*store, &client, &settings, &NoProgress, Utc::now())
             .await
@@ -446,7 +433,7 @@ mod tests {
 
     pub async fn failed_read_stores_nothing_but_the_request_log(store: Arc<dyn Store>) {
         let sb = sandbox().await;
-        let client = client_for(&sb);
+        let client = common::sandbox_client(&sb, 2);
         let settings = Settings::default();
         // A revoked token: sevdesk answers 401 to everything.
         sb.set_faults(vec![Fault::always(FaultKind::RejectToken)]);

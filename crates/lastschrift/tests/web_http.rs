@@ -2,7 +2,6 @@
 //! and (for sync) the sevdesk sandbox. Security properties first: sessions, CSRF, roles, headers,
 //! rate limit, the token never shown.
 
-#[allow(dead_code, unused_macros)]
 mod common;
 mod web_support;
 

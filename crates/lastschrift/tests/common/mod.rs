@@ -3,6 +3,9 @@
 //! (LASTSCHRIFT_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test) that is
 //! dropped afterwards, also when the test fails. An unreachable server fails the test with a
 //! sentence saying so.
+//!
+//! Each test file compiles this module on its own and uses a part of it, hence the allows.
+#![allow(dead_code, unused_macros)]
 
 use lastschrift::settings::DatabaseUrl;
 use std::future::Future;
@@ -88,4 +91,49 @@ macro_rules! backends {
             }
         }
     )+};
+}
+
+/// A read-only client for a test sandbox, with short retry pauses so fault tests stay fast.
+pub fn sandbox_client(sb: &sevdesk_sandbox::Sandbox, max_retries: u32) -> sevdesk::Client {
+    let mut cfg = sevdesk::ClientConfig::new(
+        sevdesk::ApiToken::new(sb.token()).expect("sandbox token is usable"),
+    )
+    .with_base_url(sb.base_url());
+    cfg.retry = sevdesk::RetryPolicy {
+        max_retries,
+        initial_backoff: std::time::Duration::from_millis(5),
+        max_backoff: std::time::Duration::from_millis(40),
+        max_retry_after: std::time::Duration::from_secs(2),
+    };
+    sevdesk::Client::new(cfg).expect("client config is valid")
+}
+
+/// Every file below `dir`.
+pub fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// The text of the first `<name>` element (the group header's, in a pain.008 file).
+pub fn element<'a>(xml: &'a str, name: &str) -> &'a str {
+    let open = format!("<{name}>");
+    let start = xml.find(&open).unwrap_or_else(|| panic!("no <{name}>")) + open.len();
+    let end = start + xml[start..].find('<').unwrap();
+    &xml[start..end]
+}
+
+/// `1234.5` or `1234.56` → cents, without floating point.
+pub fn cents(text: &str) -> i64 {
+    let (euros, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    assert!(fraction.len() <= 2, "{text}");
+    let fraction = format!("{fraction:0<2}");
+    euros.parse::<i64>().unwrap() * 100 + fraction.parse::<i64>().unwrap()
 }
