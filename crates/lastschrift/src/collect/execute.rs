@@ -68,6 +68,8 @@ pub async fn execute_collection(
     let _lock = lock_collection(settings).await?;
     let recovered_files = export_recorded_runs_locked(store, settings).await?;
     let creditor = build::creditor(settings)?;
+    // The plan already drops what the SEPA rules refuse (it builds the messages once), so the
+    // re-read below asks sevdesk only about invoices that can be written.
     let mut plan = plan_collection(store, settings, now, requested_date).await?;
 
     let log_since = SystemTime::now();
