@@ -483,6 +483,10 @@ mod tests {
             .unwrap();
         let files = env.store.run_files(run.id).await.unwrap();
         assert_eq!(files.len(), 2);
+        #[cfg(feature = "xsd")]
+        for f in &files {
+            common::assert_valid_pain008_08(&f.bytes);
+        }
         assert!(xml_of(&files[0]).contains("<Cd>CORE</Cd>"));
         assert!(xml_of(&files[1]).contains("<Cd>B2B</Cd>"));
         assert!(!xml_of(&files[1]).contains("<Cd>CORE</Cd>"));
@@ -572,6 +576,10 @@ mod tests {
             .iter()
             .map(xml_of)
             .collect();
+        #[cfg(feature = "xsd")]
+        for f in env.store.run_files(run.id).await.unwrap() {
+            common::assert_valid_pain008_08(&f.bytes);
+        }
         assert!(all_xml.contains("<AmdmntInd>true</AmdmntInd>"));
         assert!(
             all_xml.contains("SMNDA"),

@@ -137,3 +137,37 @@ pub fn cents(text: &str) -> i64 {
     let fraction = format!("{fraction:0<2}");
     euros.parse::<i64>().unwrap() * 100 + fraction.parse::<i64>().unwrap()
 }
+
+/// Checks a pain.008.001.08 file with xmllint against the ISO schema and the German GBIC_5 one
+/// (`SEPA_XSD_DIR`, default ../shared/ref/xsd). Fails, never skips, when a piece is missing.
+#[cfg(feature = "xsd")]
+pub fn assert_valid_pain008_08(bytes: &[u8]) {
+    let xsd = std::env::var_os("SEPA_XSD_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ref/xsd")
+        });
+    let file = tempfile::NamedTempFile::new().expect("temporary file");
+    std::fs::write(file.path(), bytes).expect("write the file to check");
+    for schema in ["pain.008.001.08.xsd", "dk/pain.008.001.08_GBIC_5.xsd"] {
+        let schema = xsd.join(schema);
+        assert!(
+            schema.is_file(),
+            "{} is missing; set SEPA_XSD_DIR to ../shared/ref/xsd",
+            schema.display()
+        );
+        let out = std::process::Command::new("xmllint")
+            .arg("--noout")
+            .arg("--schema")
+            .arg(&schema)
+            .arg(file.path())
+            .output()
+            .expect("xmllint is needed for this suite (Debian package libxml2-utils)");
+        assert!(
+            out.status.success(),
+            "not valid against {}: {}",
+            schema.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
