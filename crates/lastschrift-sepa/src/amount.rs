@@ -49,8 +49,8 @@ impl Amount {
     /// Parses what a person typed, see the type's documentation.
     ///
     /// ```
-    /// assert_eq!(sepa::Amount::parse("12,5").unwrap().cents(), 1250);
-    /// assert!(sepa::Amount::parse("12.345").is_err());
+    /// assert_eq!(lastschrift_sepa::Amount::parse("12,5").unwrap().cents(), 1250);
+    /// assert!(lastschrift_sepa::Amount::parse("12.345").is_err());
     /// ```
     pub fn parse(input: &str) -> Result<Amount, AmountError> {
         let s = input.trim();

@@ -31,7 +31,7 @@ impl Bic {
     /// Parses what a person typed (spaces dropped, upper-cased).
     ///
     /// ```
-    /// assert_eq!(sepa::Bic::parse("cobadeffxxx").unwrap().as_str(), "COBADEFFXXX");
+    /// assert_eq!(lastschrift_sepa::Bic::parse("cobadeffxxx").unwrap().as_str(), "COBADEFFXXX");
     /// ```
     pub fn parse(input: &str) -> Result<Bic, BicError> {
         let s = compact_upper(input);

@@ -12,7 +12,7 @@
 //! Then [`ValidMessage::write`] writes pain.008.001.08 (default) or pain.008.001.02.
 //!
 //! ```
-//! use sepa::*;
+//! use lastschrift_sepa::*;
 //! let raw: RawMessage = serde_json::from_str(r#"{
 //!   "message_id": "MSG-2026-11-28-1",
 //!   "created_at": "2026-11-28T10:00:00",

@@ -169,7 +169,7 @@ pub struct MessageHeader {
 /// [`MessageBuilder::build`] returns them all at once.
 ///
 /// ```
-/// # use sepa::*;
+/// # use lastschrift_sepa::*;
 /// # use chrono::NaiveDate;
 /// let p = CharacterPolicy::German;
 /// let creditor = Creditor {

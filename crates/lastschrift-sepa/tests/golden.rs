@@ -1,5 +1,5 @@
 //! Golden files: representative messages compared byte for byte with `tests/golden/*.xml`.
-//! Regenerate with `UPDATE_GOLDEN=1 cargo test -p sepa --test golden` and review the diff.
+//! Regenerate with `UPDATE_GOLDEN=1 cargo test -p lastschrift-sepa --test golden` and review the diff.
 
 mod common;
 

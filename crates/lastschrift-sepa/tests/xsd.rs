@@ -4,7 +4,7 @@
 mod common;
 
 use common::{assert_schema_valid, golden_cases, render, scratch_dir, write_file};
-use sepa::Format;
+use lastschrift_sepa::Format;
 
 #[test]
 fn golden_messages_are_schema_valid() {

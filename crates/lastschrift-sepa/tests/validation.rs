@@ -4,7 +4,7 @@
 mod common;
 
 use common::{load_fixture, today};
-use sepa::{
+use lastschrift_sepa::{
     CharacterPolicy, CreationTime, Format, Problem, RawAddress, RawAmendment, RawMessage,
     ValidationOptions, validate,
 };
@@ -428,11 +428,13 @@ fn json_amounts_as_numbers_are_exact() {
     assert_eq!(raw.debits[1].amount, "0.1");
     let (msg, _) = validate(raw, &opts(), today()).unwrap();
     assert_eq!(msg.control_sum_cents(), 99_999_999_999 + 10);
-    let raw: sepa::RawDebit = serde_json::from_str(r#"{"amount": 12}"#).unwrap();
+    let raw: lastschrift_sepa::RawDebit = serde_json::from_str(r#"{"amount": 12}"#).unwrap();
     assert_eq!(raw.amount, "12");
-    let raw: sepa::RawDebit = serde_json::from_str(r#"{"amount": 12.345}"#).unwrap();
+    let raw: lastschrift_sepa::RawDebit = serde_json::from_str(r#"{"amount": 12.345}"#).unwrap();
     assert_eq!(
-        sepa::Amount::parse(&raw.amount).unwrap_err().to_string(),
+        lastschrift_sepa::Amount::parse(&raw.amount)
+            .unwrap_err()
+            .to_string(),
         "an amount has at most two decimals, \"12.345\" has more"
     );
 }
@@ -499,7 +501,7 @@ fn blank_address_and_amendment_count_as_absent() {
 
 #[test]
 fn typed_amendment_without_content_is_refused() {
-    use sepa::{Amendment, MessageBuilder};
+    use lastschrift_sepa::{Amendment, MessageBuilder};
     let (msg, _) = validate(load_fixture("b2b"), &opts(), today()).unwrap();
     let mut debit = msg.debits()[0].clone();
     debit.mandate.amendment = Some(Box::new(Amendment::default()));

@@ -4,9 +4,9 @@
 //! `MessageBuilder`, what the application does).
 //!
 //! ```text
-//! cargo run --release -p sepa --example bench_write                  # everything
-//! cargo run --release -p sepa --example bench_write -- 1000000 raw sink
-//! cargo run --release -p sepa --example bench_write -- 1000000 typed /tmp/out.xml
+//! cargo run --release -p lastschrift-sepa --example bench_write                  # everything
+//! cargo run --release -p lastschrift-sepa --example bench_write -- 1000000 raw sink
+//! cargo run --release -p lastschrift-sepa --example bench_write -- 1000000 typed /tmp/out.xml
 //! ```
 //!
 //! Memory: the peak resident set is read from /proc/self/status (VmHWM) after resetting it once
@@ -15,7 +15,7 @@
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use sepa::{
+use lastschrift_sepa::{
     Amount, CharacterPolicy, CreationTime, Creditor, CreditorId, Debit, Debtor, EndToEndId, Format,
     Iban, LocalInstrument, Mandate, MandateId, MessageBuilder, MessageHeader, MessageId, Name,
     RawCreditor, RawDebit, RawDebtor, RawMandate, RawMessage, RemittanceText, SequenceType,
@@ -158,7 +158,7 @@ fn run_raw(n: usize, target: &str) {
         policy: CharacterPolicy::German,
         created_at: None,
     };
-    let (msg, warnings) = sepa::validate(raw, &options, today())
+    let (msg, warnings) = lastschrift_sepa::validate(raw, &options, today())
         .unwrap_or_else(|p| panic!("{:?}", &p[..p.len().min(3)]));
     let t_valid = t.elapsed();
     msg.write(Format::Pain00800108, output(target))
@@ -208,7 +208,7 @@ fn run_typed(n: usize, target: &str) {
                 bic: r
                     .debtor
                     .bic
-                    .map(|b| sepa::Bic::parse(&b).unwrap_or_else(|e| ok(&e))),
+                    .map(|b| lastschrift_sepa::Bic::parse(&b).unwrap_or_else(|e| ok(&e))),
                 address: None,
             },
             remittance: r.remittance.map(|t| {

@@ -8,12 +8,12 @@ mod common;
 use std::path::PathBuf;
 
 use common::{scratch_dir, today, write_file};
-use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
-use sepa::{
+use lastschrift_sepa::{
     CharacterPolicy, Format, RawAddress, RawAmendment, RawCreditor, RawDebit, RawDebtor,
     RawMandate, RawMessage, ValidationOptions,
 };
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
 
 const IBANS: &[&str] = &[
     "DE89370400440532013000",
@@ -230,7 +230,7 @@ fn arbitrary_input_gives_precise_problems_or_a_valid_file() {
         } else {
             CharacterPolicy::German
         };
-        match sepa::validate(
+        match lastschrift_sepa::validate(
             raw,
             &ValidationOptions {
                 policy,
@@ -316,7 +316,7 @@ proptest! {
     #[test]
     fn text_conversion_is_never_silent(input in any::<String>(), german in any::<bool>()) {
         let policy = if german { CharacterPolicy::German } else { CharacterPolicy::Basic };
-        match sepa::Name::parse(&input, policy) {
+        match lastschrift_sepa::Name::parse(&input, policy) {
             Ok((name, changes)) => {
                 let out = name.as_str();
                 prop_assert!(out.chars().all(|c| policy.allows(c)), "{out:?}");
@@ -335,10 +335,10 @@ proptest! {
     #[test]
     fn amounts_round_trip(cents in 1u64..=99_999_999_999) {
         let text = format!("{}.{:02}", cents / 100, cents % 100);
-        let a = sepa::Amount::parse(&text).unwrap();
+        let a = lastschrift_sepa::Amount::parse(&text).unwrap();
         prop_assert_eq!(a.cents(), cents);
         prop_assert_eq!(a.to_string(), text.clone());
-        prop_assert_eq!(sepa::Amount::parse(&text.replace('.', ",")).unwrap().cents(), cents);
+        prop_assert_eq!(lastschrift_sepa::Amount::parse(&text.replace('.', ",")).unwrap().cents(), cents);
     }
 }
 
@@ -355,11 +355,11 @@ proptest! {
     #[test]
     fn easter_is_a_sunday_in_its_window(year in 1583i32..10000) {
         use chrono::Datelike;
-        let e = sepa::calendar::easter_sunday(year);
+        let e = lastschrift_sepa::calendar::easter_sunday(year);
         prop_assert_eq!(e.weekday(), chrono::Weekday::Sun);
         prop_assert!((e.month(), e.day()) >= (3, 22) && (e.month(), e.day()) <= (4, 25), "{e}");
-        prop_assert!(!sepa::calendar::is_business_day(e - chrono::Duration::days(2)));
-        prop_assert!(!sepa::calendar::is_business_day(e + chrono::Duration::days(1)));
+        prop_assert!(!lastschrift_sepa::calendar::is_business_day(e - chrono::Duration::days(2)));
+        prop_assert!(!lastschrift_sepa::calendar::is_business_day(e + chrono::Duration::days(1)));
     }
 
     /// The chosen collection date is a business day, never before the request or the earliest
@@ -373,7 +373,7 @@ proptest! {
         lead_days in 1u32..6,
         pre_notification_days in 0u32..20,
     ) {
-        use sepa::calendar::{self, BankTiming, DateMove};
+        use lastschrift_sepa::calendar::{self, BankTiming, DateMove};
         let timing = BankTiming {
             cut_off: chrono::NaiveTime::from_hms_opt(cut_off, 0, 0).unwrap(),
             lead_days,
@@ -412,8 +412,8 @@ proptest! {
             }
             typed.push(if lower { c.to_ascii_lowercase() } else { c });
         }
-        let parsed = sepa::Iban::parse(&format!("  {typed} ")).unwrap();
+        let parsed = lastschrift_sepa::Iban::parse(&format!("  {typed} ")).unwrap();
         prop_assert_eq!(parsed.as_str(), iban);
-        prop_assert_eq!(sepa::Iban::parse(&parsed.grouped()).unwrap(), parsed);
+        prop_assert_eq!(lastschrift_sepa::Iban::parse(&parsed.grouped()).unwrap(), parsed);
     }
 }

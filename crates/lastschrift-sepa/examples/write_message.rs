@@ -1,9 +1,9 @@
 //! Builds a small message from typed values and writes it as pain.008.001.08 to stdout.
 //!
-//! `cargo run -p sepa --example write_message > lastschrift.xml`
+//! `cargo run -p lastschrift-sepa --example write_message > lastschrift.xml`
 
 use chrono::NaiveDate;
-use sepa::{
+use lastschrift_sepa::{
     Amount, CharacterPolicy, CountryCode, CreationTime, Creditor, CreditorId, Debit, Debtor,
     EndToEndId, Format, Iban, LocalInstrument, Mandate, MandateId, MessageBuilder, MessageHeader,
     MessageId, Name, PostalAddress, RemittanceText, SequenceType, TownName,
@@ -12,7 +12,7 @@ use sepa::{
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let policy = CharacterPolicy::German;
     // Every text parse reports what it changed; a real application shows these to the user.
-    let name = |s: &str| -> Result<Name, sepa::TextError> {
+    let name = |s: &str| -> Result<Name, lastschrift_sepa::TextError> {
         let (n, changes) = Name::parse(s, policy)?;
         for c in changes {
             eprintln!("warning: {s}: {c}");

@@ -45,8 +45,8 @@ impl CreditorId {
     /// Parses what a person typed (spaces dropped, upper-cased) and checks the check digits.
     ///
     /// ```
-    /// assert!(sepa::CreditorId::parse("de98 zzz0 9999 9999 99").is_ok());
-    /// assert!(sepa::CreditorId::parse("DE97ZZZ09999999999").is_err());
+    /// assert!(lastschrift_sepa::CreditorId::parse("de98 zzz0 9999 9999 99").is_ok());
+    /// assert!(lastschrift_sepa::CreditorId::parse("DE97ZZZ09999999999").is_err());
     /// ```
     pub fn parse(input: &str) -> Result<CreditorId, CreditorIdError> {
         let s = compact_upper(input);

@@ -60,7 +60,7 @@ impl Iban {
     /// Parses what a person typed: surrounding and inner spaces are dropped, letters upper-cased.
     ///
     /// ```
-    /// let iban = sepa::Iban::parse(" de89 3704 0044 0532 0130 00 ").unwrap();
+    /// let iban = lastschrift_sepa::Iban::parse(" de89 3704 0044 0532 0130 00 ").unwrap();
     /// assert_eq!(iban.as_str(), "DE89370400440532013000");
     /// assert_eq!(iban.grouped(), "DE89 3704 0044 0532 0130 00");
     /// ```

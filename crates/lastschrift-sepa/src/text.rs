@@ -226,7 +226,7 @@ impl<const MAX: usize> Text<MAX> {
     /// [`TextChange`]. Text that is empty or only spaces (before or after conversion) is an error.
     ///
     /// ```
-    /// use sepa::{CharacterPolicy, Name};
+    /// use lastschrift_sepa::{CharacterPolicy, Name};
     /// let (name, changes) = Name::parse("Café Müller & Söhne", CharacterPolicy::German).unwrap();
     /// assert_eq!(name.as_str(), "Cafe Müller & Söhne");
     /// assert_eq!(changes.len(), 1);

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::NaiveDate;
-use sepa::{CharacterPolicy, Format, RawMessage, ValidationOptions, Warning};
+use lastschrift_sepa::{CharacterPolicy, Format, RawMessage, ValidationOptions, Warning};
 
 /// "Today" for every fixture.
 pub fn today() -> NaiveDate {
@@ -62,17 +62,18 @@ pub fn render(case: &GoldenCase) -> (Vec<u8>, Vec<Warning>) {
         policy: case.policy,
         created_at: None,
     };
-    let (msg, warnings) = sepa::validate(raw, &options, today()).unwrap_or_else(|problems| {
-        panic!(
-            "fixture {} is invalid:\n{}",
-            case.fixture,
-            problems
-                .iter()
-                .map(|p| p.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    });
+    let (msg, warnings) =
+        lastschrift_sepa::validate(raw, &options, today()).unwrap_or_else(|problems| {
+            panic!(
+                "fixture {} is invalid:\n{}",
+                case.fixture,
+                problems
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        });
     let mut out = Vec::new();
     msg.write(case.format, &mut out).unwrap();
     (out, warnings)
