@@ -1,3 +1,7 @@
+//! The `lastschrift` binary: parses the command line and hands over to [`cli`].
+
+mod cli;
+
 fn main() -> std::process::ExitCode {
-    lastschrift::cli::main()
+    cli::main()
 }

@@ -4,15 +4,17 @@
 //! must come out byte for byte, `--json` must parse, unknown ids exit 2 with a hint, and marking
 //! a debit frees its invoice in the ledger.
 
-mod common;
+use test_support as common;
+#[allow(unused_imports)]
+use test_support::backends;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use lastschrift::settings::{DatabaseUrl, SQLITE_FILE_NAME};
-use lastschrift::store::*;
+use lastschrift_core::settings::{DatabaseUrl, SQLITE_FILE_NAME};
+use lastschrift_core::store::*;
 
 struct Run {
     code: i32,

@@ -1,7 +1,9 @@
 //! `lastschrift connect` and `lastschrift sync` as the real binary against the sandbox over HTTP:
 //! the token is checked, stored encrypted, never printed, and only GETs reach sevdesk.
 
-mod common;
+use test_support as common;
+#[allow(unused_imports)]
+use test_support::backends;
 
 use common::walk;
 use sevdesk_sandbox::{Sandbox, SandboxConfig};

@@ -12,7 +12,9 @@
 //! The kill delays come from a seeded RNG; the seed is printed, and
 //! `LASTSCHRIFT_CRASH_SEED=<seed>` repeats a run.
 
-mod common;
+use test_support as common;
+#[allow(unused_imports)]
+use test_support::backends;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::os::unix::process::ExitStatusExt as _;
@@ -22,8 +24,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{cents, element};
-use lastschrift::settings::DatabaseUrl;
-use lastschrift::store::{RunStatus, Store};
+use lastschrift_core::settings::DatabaseUrl;
+use lastschrift_core::store::{RunStatus, Store};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom as _;
 use rand::{Rng as _, SeedableRng as _};
@@ -185,9 +187,13 @@ fn collect_killed_at_random_points_then_rerun_keeps_ledger_and_files_consistent(
         "the sandbox data has no collectible invoice: {dry}"
     );
 
-    let db = cli.data_dir.join(lastschrift::settings::SQLITE_FILE_NAME);
+    let db = cli
+        .data_dir
+        .join(lastschrift_core::settings::SQLITE_FILE_NAME);
     let store = rt
-        .block_on(lastschrift::store::open_url(&DatabaseUrl::sqlite_file(&db)))
+        .block_on(lastschrift_core::store::open_url(
+            &DatabaseUrl::sqlite_file(&db),
+        ))
         .unwrap();
     let mut checker = Checker::new(store.clone(), cli.output_dir.clone());
     let mut added: Vec<u64> = Vec::new();

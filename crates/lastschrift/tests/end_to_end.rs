@@ -9,15 +9,17 @@
 //! files in `SEPA_XSD_DIR`. With `postgres-tests` the .08 case runs on PostgreSQL too.
 #![cfg(feature = "xsd")]
 
-mod common;
+use test_support as common;
+#[allow(unused_imports)]
+use test_support::backends;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use common::{cents, element, walk};
-use lastschrift::settings::DatabaseUrl;
-use lastschrift::store::RunStatus;
+use lastschrift_core::settings::DatabaseUrl;
+use lastschrift_core::store::RunStatus;
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
 
 /// Exclusion reasons that make `collect` exit with 1 (data the user has to fix), as
@@ -176,11 +178,13 @@ async fn end_to_end(format: &'static str, schemas: [&str; 2], database: Option<D
         .unwrap_or_else(|| panic!("no run was made: {outcome}"));
 
     // The ledger, read from the same database the binary wrote.
-    let db = cli.data_dir.join(lastschrift::settings::SQLITE_FILE_NAME);
+    let db = cli
+        .data_dir
+        .join(lastschrift_core::settings::SQLITE_FILE_NAME);
     let url = database
         .clone()
         .unwrap_or_else(|| DatabaseUrl::sqlite_file(&db));
-    let store = lastschrift::store::open_url(&url).await.unwrap();
+    let store = lastschrift_core::store::open_url(&url).await.unwrap();
     let run = store.collection_run(run_id).await.unwrap().unwrap();
     assert_eq!(run.status, RunStatus::Exported);
     assert_eq!(run.format, format);
@@ -340,7 +344,7 @@ async fn end_to_end(format: &'static str, schemas: [&str; 2], database: Option<D
     );
     // Stored sealed, not in clear (on PostgreSQL this is the database's only copy we can read).
     let sealed = store
-        .secret(lastschrift::secret::SEVDESK_TOKEN)
+        .secret(lastschrift_core::secret::SEVDESK_TOKEN)
         .await
         .unwrap()
         .expect("the token is stored");
@@ -376,7 +380,7 @@ async fn end_to_end(format: &'static str, schemas: [&str; 2], database: Option<D
         assert!(
             walk(&cli.data_dir)
                 .iter()
-                .any(|p| p.ends_with(lastschrift::settings::SQLITE_FILE_NAME)),
+                .any(|p| p.ends_with(lastschrift_core::settings::SQLITE_FILE_NAME)),
             "the database file was not searched"
         );
     }

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::context::{AppContext, runtime};
 use super::{Outcome, SetupError};
-use crate::collect::{
+use lastschrift_core::collect::{
     CollectError, CollectionOutcome, CollectionPlan, bank_time, execute_collection, format_euro,
     plan_collection,
 };
@@ -82,10 +82,10 @@ pub(crate) fn outcome_of(plan: &CollectionPlan) -> Outcome {
         e.reason.needs_mandate_data()
             || matches!(
                 e.reason,
-                crate::collect::ExclusionReason::Rejected { .. }
-                    | crate::collect::ExclusionReason::NotRereadable { .. }
-                    | crate::collect::ExclusionReason::InvalidDebtorName { .. }
-                    | crate::collect::ExclusionReason::ContactMissing { .. }
+                lastschrift_core::collect::ExclusionReason::Rejected { .. }
+                    | lastschrift_core::collect::ExclusionReason::NotRereadable { .. }
+                    | lastschrift_core::collect::ExclusionReason::InvalidDebtorName { .. }
+                    | lastschrift_core::collect::ExclusionReason::ContactMissing { .. }
             )
     }) {
         Outcome::ProblemsFound

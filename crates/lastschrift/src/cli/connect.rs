@@ -4,8 +4,8 @@
 
 use super::context::{AppContext, runtime};
 use super::{Outcome, SetupError};
-use crate::secret::SevdeskToken;
 use clap::Args;
+use lastschrift_core::secret::SevdeskToken;
 use std::io::BufRead;
 use std::path::Path;
 

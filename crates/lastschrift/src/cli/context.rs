@@ -2,10 +2,10 @@
 //! and a read-only client. Built once at the edge; the use cases receive the parts.
 
 use super::SetupError;
-use crate::secret::{self, SecretKey, SevdeskToken};
-use crate::settings::Settings;
-use crate::store::{self, Store};
 use anyhow::Context as _;
+use lastschrift_core::secret::{self, SecretKey, SevdeskToken};
+use lastschrift_core::settings::Settings;
+use lastschrift_core::store::Store;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ pub struct AppContext {
 impl AppContext {
     pub async fn open(config: Option<&Path>) -> anyhow::Result<AppContext> {
         let settings = Settings::load(config).map_err(|e| SetupError::new(e.to_string()))?;
-        let store = store::open_store(&settings)
+        let store = lastschrift_core::open_store(&settings)
             .await
             .map_err(|e| SetupError::new(e.to_string()))?;
         let key =

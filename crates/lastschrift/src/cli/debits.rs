@@ -1,14 +1,14 @@
 //! `lastschrift debits return|cancel DEBIT_ID`: records what happened to a debit after the file
 //! went to the bank. Either frees the invoice for a later run. The work is done by
-//! [`crate::runs::mark_debit`].
+//! [`lastschrift_core::runs::mark_debit`].
 
 use super::context::{AppContext, runtime};
 use super::runs::quiet_broken_pipe;
 use super::{Outcome, SetupError};
-use crate::collect::format_euro;
-use crate::runs::{self, DebitMark};
-use crate::store::StoreError;
 use clap::{Args, Subcommand};
+use lastschrift_core::collect::format_euro;
+use lastschrift_core::runs::{self, DebitMark};
+use lastschrift_core::store::StoreError;
 use std::io::Write as _;
 use std::path::Path;
 

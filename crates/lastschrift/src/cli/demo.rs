@@ -9,10 +9,10 @@ use sevdesk_sandbox::{Sandbox, SandboxConfig};
 
 use super::context::runtime;
 use super::{Outcome, SetupError};
-use crate::collect::{bank_time, execute_collection, format_euro, plan_collection};
-use crate::secret::{self, SecretKey, SevdeskToken};
-use crate::settings::{CreditorSettings, Settings};
-use crate::sync::{NoProgress, sync};
+use lastschrift_core::collect::{bank_time, execute_collection, format_euro, plan_collection};
+use lastschrift_core::secret::{self, SecretKey, SevdeskToken};
+use lastschrift_core::settings::{CreditorSettings, Settings};
+use lastschrift_core::sync::{NoProgress, sync};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -36,9 +36,9 @@ pub struct DemoArgs {
 /// Files the demo creates; only these are removed before a new demo run.
 fn remove_earlier_demo(dir: &Path) -> std::io::Result<()> {
     for name in [
-        crate::settings::SQLITE_FILE_NAME.to_owned(),
-        format!("{}-wal", crate::settings::SQLITE_FILE_NAME),
-        format!("{}-shm", crate::settings::SQLITE_FILE_NAME),
+        lastschrift_core::settings::SQLITE_FILE_NAME.to_owned(),
+        format!("{}-wal", lastschrift_core::settings::SQLITE_FILE_NAME),
+        format!("{}-shm", lastschrift_core::settings::SQLITE_FILE_NAME),
     ] {
         match std::fs::remove_file(dir.join(name)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
@@ -110,7 +110,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<Outcome> {
             sandbox.base_url()
         ));
 
-        let store = crate::store::open_store(&settings).await?;
+        let store = lastschrift_core::open_store(&settings).await?;
         let key = SecretKey::from_settings(&settings)?;
         let token = SevdeskToken::new(sandbox.token().to_owned())?;
         secret::save_sevdesk_token(&*store, &key, &token).await?;

@@ -1,14 +1,14 @@
 //! `lastschrift mandates import|list|show`: the mandate registry on the command line. The work is
-//! done by [`crate::mandates`]; this file parses arguments and prints.
+//! done by [`lastschrift_core::mandates`]; this file parses arguments and prints.
 
 use super::context::{AppContext, runtime};
 use super::runs::quiet_broken_pipe;
 use super::{Outcome, SetupError};
-use crate::collect::format_euro;
-use crate::mandates::{self, MandateDetail, MandateView, RowOutcome};
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
+use lastschrift_core::collect::format_euro;
+use lastschrift_core::mandates::{self, MandateDetail, MandateView, RowOutcome};
 use serde::Serialize;
 use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
@@ -97,7 +97,7 @@ pub fn run(args: &MandatesArgs, config: Option<&Path>) -> anyhow::Result<Outcome
 
 /// The bank's today (Europe/Berlin), as `collect` counts it, unless a test gives one.
 fn today(given: Option<NaiveDate>) -> NaiveDate {
-    given.unwrap_or_else(|| crate::collect::bank_time(chrono::Utc::now()).date())
+    given.unwrap_or_else(|| lastschrift_core::collect::bank_time(chrono::Utc::now()).date())
 }
 
 pub(crate) fn date_text(date: Option<NaiveDate>) -> String {

@@ -1,15 +1,15 @@
 //! `lastschrift runs list|show|file|controls`: recorded collection runs, their debits, and the
-//! exact bytes of their files. The work is done by [`crate::runs`]; this file parses and prints.
+//! exact bytes of their files. The work is done by [`lastschrift_core::runs`]; this file parses and prints.
 
 use super::context::{AppContext, runtime};
 use super::mandates::date_text;
 use super::pain008::write_atomically;
 use super::{Outcome, SetupError};
-use crate::collect::format_euro;
-use crate::runs::{self, RunDetail};
-use crate::store::CollectionRun;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
+use lastschrift_core::collect::format_euro;
+use lastschrift_core::runs::{self, RunDetail};
+use lastschrift_core::store::CollectionRun;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

@@ -20,15 +20,18 @@ pub struct ServeArgs {
 pub fn run(args: &ServeArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
     runtime()?.block_on(async {
         let ctx = AppContext::open(config).await?;
-        let state =
-            crate::web::AppState::new(ctx.store.clone(), ctx.settings.clone(), ctx.key.clone())
-                .with_secure_cookies(args.secure_cookies);
+        let state = lastschrift_web::AppState::new(
+            ctx.store.clone(),
+            ctx.settings.clone(),
+            ctx.key.clone(),
+        )
+        .with_secure_cookies(args.secure_cookies);
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("could not listen on {}", args.listen))?;
         let addr = listener.local_addr()?;
         eprintln!("lastschrift web UI on http://{addr}/ (Ctrl-C stops it)");
-        crate::web::serve(listener, crate::web::router(state), async {
+        lastschrift_web::serve(listener, lastschrift_web::router(state), async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await

@@ -3,9 +3,9 @@
 
 use super::Outcome;
 use super::context::{AppContext, runtime};
-use crate::sync::{SyncProgress, SyncStage, sync};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use lastschrift_core::sync::{SyncProgress, SyncStage, sync};
 use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;

@@ -1,0 +1,232 @@
+//! lastschrift's storage: the one storage contract ([`Store`]) and its two backends.
+//!
+//! SQL lives only below this module. SQLite (a file in the data directory, WAL, busy timeout,
+//! foreign keys on) is the default; a `postgres://` or `postgresql://` database URL selects
+//! PostgreSQL. Each backend has its own migrations (`migrations/sqlite`, `migrations/postgres`),
+//! embedded in the binary and run when the store is opened.
+//!
+//! Both backends run the very same SQL text (see `sql.rs`): every statement is written in the
+//! common subset of the two dialects, with `$n` placeholders, which SQLite accepts too.
+//!
+//! Why a trait object and not an enum: the application holds an `Arc<dyn Store>` (CLI, web
+//! state, tests) and never needs to know the backend; `async-trait` makes the async methods
+//! object-safe. The cost, one boxed future per call, is nothing next to a database round trip.
+
+mod model;
+mod postgres;
+mod rows;
+mod sql;
+mod sqlite;
+mod url;
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use model::*;
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+pub use url::DatabaseUrl;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What went wrong in the store. `Display` is a sentence for the user; the underlying database
+/// error, for the log, is the [`std::error::Error::source`].
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{what} was not found")]
+    NotFound { what: String },
+    /// The ledger already holds a debit for this invoice that is neither returned nor cancelled.
+    #[error(
+        "invoice {invoice_id} has already been collected (it is in the ledger); it can only be collected again after that debit is marked as returned or cancelled"
+    )]
+    AlreadyCollected { invoice_id: SevdeskId },
+    /// The change contradicts what is stored (a taken name, an invalid status change, …).
+    #[error("{0}")]
+    Conflict(String),
+    #[error(
+        "the database URL scheme `{scheme}` is not supported; use postgres://… (or postgresql://…) for PostgreSQL, or leave DATABASE_URL unset for the SQLite file in the data directory"
+    )]
+    UnsupportedUrl { scheme: String },
+    #[error("could not open the {backend} database {url}")]
+    Open {
+        backend: Backend,
+        /// Masked: no password.
+        url: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A stored value that this version cannot read (e.g. an unknown status text).
+    #[error("the database holds a value this version cannot read: {0}")]
+    Corrupt(String),
+    #[error("a database operation failed")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Which database a store talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        })
+    }
+}
+
+impl Backend {
+    /// Picks the backend from the URL scheme, once, with a precise error for anything else.
+    pub fn from_url(url: &str) -> Result<Backend> {
+        let scheme = url.split_once(':').map(|(scheme, _)| scheme).unwrap_or("");
+        match scheme.to_ascii_lowercase().as_str() {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(StoreError::UnsupportedUrl {
+                scheme: if scheme.is_empty() {
+                    // Never echo a whole unparsable URL: it may hold a password.
+                    "(none)".into()
+                } else {
+                    scheme.into()
+                },
+            }),
+        }
+    }
+}
+
+/// Opens (and migrates) the database at `url` (`sqlite://PATH`, `postgres://…`).
+pub async fn open_url(url: &DatabaseUrl) -> Result<Arc<dyn Store>> {
+    Ok(match Backend::from_url(url.expose())? {
+        Backend::Sqlite => Arc::new(SqliteStore::open_url(url).await?),
+        Backend::Postgres => Arc::new(PostgresStore::open_url(url).await?),
+    })
+}
+
+/// The storage contract. Every method is one intent of the application; none exposes SQL.
+///
+/// Lookups return `Ok(None)` for a missing record; changes to a missing record return
+/// [`StoreError::NotFound`].
+#[async_trait]
+pub trait Store: Send + Sync + fmt::Debug {
+    fn backend(&self) -> Backend;
+
+    /// Waits for open connections to finish and closes them (SQLite: checkpoints the WAL).
+    async fn close(&self);
+
+    // --- settings and secrets ---------------------------------------------------------------
+
+    async fn put_setting(&self, key: &str, value: &str) -> Result<()>;
+    async fn setting(&self, key: &str) -> Result<Option<String>>;
+    /// Stores sealed (encrypted) bytes; sealed by the application's secret key. Never pass a secret in clear.
+    async fn put_secret(&self, name: &str, sealed: &[u8]) -> Result<()>;
+    async fn secret(&self, name: &str) -> Result<Option<Vec<u8>>>;
+    /// `true` if there was one.
+    async fn delete_secret(&self, name: &str) -> Result<bool>;
+
+    // --- synced sevdesk data -----------------------------------------------------------------
+
+    /// Inserts new contacts and updates changed ones, in one transaction.
+    async fn upsert_contacts(&self, contacts: &[Contact]) -> Result<UpsertCounts>;
+    async fn contact(&self, id: SevdeskId) -> Result<Option<Contact>>;
+    async fn contacts(&self) -> Result<Vec<Contact>>;
+
+    /// Inserts new invoices and updates changed ones (an updated invoice is no longer gone), in
+    /// one transaction.
+    async fn upsert_invoices(&self, invoices: &[Invoice]) -> Result<UpsertCounts>;
+    /// Flags invoices sevdesk no longer lists as open; returns how many changed.
+    async fn mark_invoices_gone(&self, ids: &[SevdeskId]) -> Result<u64>;
+    async fn invoice(&self, id: SevdeskId) -> Result<Option<Invoice>>;
+    /// Not gone, status 200 or 750, by id. Policy filters (type, currency, payment method) are
+    /// the caller's.
+    async fn open_invoices(&self) -> Result<Vec<Invoice>>;
+
+    /// Replaces the whole set of open credit notes (they are few and re-read on every sync).
+    async fn replace_open_credit_notes(&self, notes: &[CreditNote]) -> Result<()>;
+    async fn open_credit_notes(&self) -> Result<Vec<CreditNote>>;
+    async fn replace_payment_methods(&self, methods: &[PaymentMethod]) -> Result<()>;
+    async fn payment_methods(&self) -> Result<Vec<PaymentMethod>>;
+
+    /// The highest sevdesk `update` seen for `resource` (`"invoices"`, `"contacts"`, …).
+    async fn sync_watermark(&self, resource: &str) -> Result<Option<DateTime<Utc>>>;
+    async fn set_sync_watermark(&self, resource: &str, last_update: DateTime<Utc>) -> Result<()>;
+    /// Returns the id of the saved report.
+    async fn save_sync_report(&self, report: &SyncReport) -> Result<i64>;
+    async fn last_sync(&self) -> Result<Option<SyncRecord>>;
+    /// Newest first.
+    async fn sync_history(&self, page: Page) -> Result<Paged<SyncRecord>>;
+
+    // --- mandate registry ----------------------------------------------------------------------
+
+    /// Inserts or replaces the mandate with this reference (all fields; read, change, write back
+    /// to keep collection dates).
+    async fn upsert_mandate(&self, mandate: &Mandate) -> Result<()>;
+    async fn mandate_by_reference(&self, reference: &str) -> Result<Option<Mandate>>;
+    async fn mandates_for_contact(&self, contact_id: SevdeskId) -> Result<Vec<Mandate>>;
+    /// By reference.
+    async fn mandates(&self) -> Result<Vec<Mandate>>;
+    /// Oldest first.
+    async fn mandate_amendments(&self, reference: &str) -> Result<Vec<MandateAmendment>>;
+
+    // --- collection runs and the ledger ----------------------------------------------------------
+
+    /// Records the run, its files (bytes and SHA-256) and every debit in ONE transaction, and
+    /// moves the first/last collection, last IBAN and last reference of the mandates used. Either
+    /// all of it is stored or nothing. An invoice that already has a debit that is neither
+    /// returned nor cancelled fails the whole run with [`StoreError::AlreadyCollected`] — the
+    /// database enforces this with a unique index.
+    async fn record_collection_run(&self, run: &NewCollectionRun) -> Result<CollectionRun>;
+    /// Newest first.
+    async fn collection_runs(&self) -> Result<Vec<CollectionRun>>;
+    async fn collection_run(&self, id: i64) -> Result<Option<CollectionRun>>;
+    async fn set_run_status(&self, id: i64, status: RunStatus) -> Result<()>;
+    /// One file with its exact bytes.
+    async fn run_file(&self, file_id: i64) -> Result<Option<CollectionFile>>;
+    /// All files of a run with their bytes, by position.
+    async fn run_files(&self, run_id: i64) -> Result<Vec<CollectionFile>>;
+    async fn control_list(&self, run_id: i64) -> Result<Option<Vec<u8>>>;
+    async fn debits_for_run(&self, run_id: i64) -> Result<Vec<Debit>>;
+    /// Every debit ever recorded for the invoice, oldest first.
+    async fn debits_for_invoice(&self, invoice_id: SevdeskId) -> Result<Vec<Debit>>;
+    /// Every debit ever collected under the mandate reference, oldest first.
+    async fn debits_for_mandate(&self, reference: &str) -> Result<Vec<Debit>>;
+    /// Invoices with a debit that is pending or collected: these must not be collected again.
+    async fn active_debit_invoice_ids(&self) -> Result<HashSet<SevdeskId>>;
+    /// pending → collected.
+    async fn mark_debit_collected(&self, debit_id: i64) -> Result<Debit>;
+    /// pending/collected → returned; frees the invoice for a later run.
+    async fn mark_debit_returned(&self, debit_id: i64, reason: Option<&str>) -> Result<Debit>;
+    /// pending → cancelled; frees the invoice for a later run.
+    async fn mark_debit_cancelled(&self, debit_id: i64, reason: Option<&str>) -> Result<Debit>;
+
+    // --- sevdesk request log ---------------------------------------------------------------------
+
+    async fn append_request_log(&self, entries: &[NewRequestLogEntry]) -> Result<()>;
+    /// Newest first.
+    async fn request_log(&self, page: Page) -> Result<Paged<RequestLogEntry>>;
+
+    // --- web users and sessions ------------------------------------------------------------------
+
+    /// [`StoreError::Conflict`] if the user name is taken.
+    async fn create_user(&self, user: &NewUser) -> Result<User>;
+    async fn user(&self, id: i64) -> Result<Option<User>>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>>;
+    async fn users(&self) -> Result<Vec<User>>;
+    async fn user_count(&self) -> Result<i64>;
+    async fn set_user_password_hash(&self, id: i64, password_hash: &str) -> Result<()>;
+    async fn set_user_role(&self, id: i64, role: Role) -> Result<()>;
+    /// Also deletes the user's sessions.
+    async fn delete_user(&self, id: i64) -> Result<()>;
+    async fn create_session(&self, session: &Session) -> Result<()>;
+    /// The session if it exists and has not expired at `now`.
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    async fn delete_sessions_of_user(&self, user_id: i64) -> Result<u64>;
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64>;
+}

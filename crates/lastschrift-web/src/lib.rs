@@ -1,0 +1,620 @@
+//! The web UI (`lastschrift serve`): server-rendered pages on the same use cases as the CLI.
+//!
+//! Layout:
+//! - `mod.rs`: the state, the route table ([`ROUTES`]; the router and the tests read the same
+//!   table, so a route cannot be added without the unauthenticated-access test covering it) and
+//!   the guard middleware (first start, session, CSRF, security headers);
+//! - `auth.rs`: passwords, session tokens, CSRF tokens, the login rate limit;
+//! - `i18n.rs`: the German/English catalogue;
+//! - `config.rs`: where web-edited settings live and how they overlay the file/env settings;
+//! - `view.rs`: the cached read model behind the dashboard and the invoice list;
+//! - `pages/*.rs`: the handlers, one file per area. They call store methods and use cases
+//!   (`sync::sync`, `collect::*`) only; no SQL and no business rules.
+//!
+//! Templates are askama (`templates/`): compiled into the binary and checked at build time, so a
+//! typo in a field name is a compile error, not a runtime 500; output is HTML-escaped by default.
+//! No script is inline: the CSP is `script-src 'self'` and the one small script is
+//! `/static/app.js` (live field checks).
+
+pub mod auth;
+use lastschrift_core::saved_settings as config;
+pub mod i18n;
+mod pages;
+mod view;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use i18n::{Lang, Tr};
+use lastschrift_core::secret::SecretKey;
+use lastschrift_core::settings::Settings;
+use lastschrift_core::store::{Role, Store, User};
+
+pub use view::InvoiceIndex;
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Login, first start and static assets.
+    Public,
+    /// Any logged-in user; the handler checks the role where it matters.
+    Session,
+}
+
+/// One table drives both the router and [`ROUTES`].
+macro_rules! routes {
+    ($( $method:ident $path:literal $access:ident => $handler:path ),* $(,)?) => {
+        /// Every route: method, path pattern, access. Tests iterate over it.
+        pub const ROUTES: &[(&str, &str, Access)] = &[
+            $( (stringify!($method), $path, Access::$access) ),*
+        ];
+
+        fn add_routes(router: Router<AppState>) -> Router<AppState> {
+            router $( .route($path, axum::routing::$method($handler)) )*
+        }
+    };
+}
+
+routes! {
+    get "/static/style.css" Public => pages::assets::style,
+    get "/static/app.js" Public => pages::assets::script,
+    get "/login" Public => pages::login::form,
+    post "/login" Public => pages::login::submit,
+    get "/setup/admin" Public => pages::login::admin_form,
+    post "/setup/admin" Public => pages::login::admin_submit,
+    post "/logout" Session => pages::login::logout,
+    post "/account/language" Session => pages::login::language,
+    get "/" Session => pages::dashboard::show,
+    get "/invoices" Session => pages::invoices::list,
+    get "/mandates" Session => pages::mandates::list,
+    get "/mandates/edit" Session => pages::mandates::edit_form,
+    post "/mandates/edit" Session => pages::mandates::edit_submit,
+    post "/mandates/import" Session => pages::mandates::import,
+    get "/run" Session => pages::runs::preview,
+    post "/run" Session => pages::runs::confirm,
+    get "/runs" Session => pages::runs::archive,
+    get "/runs/{id}" Session => pages::runs::show,
+    get "/runs/{id}/files/{file_id}" Session => pages::runs::file,
+    get "/runs/{id}/control-list" Session => pages::runs::control_list,
+    get "/sync" Session => pages::sync::show,
+    post "/sync" Session => pages::sync::start,
+    get "/requests" Session => pages::requests::list,
+    get "/users" Session => pages::users::list,
+    post "/users" Session => pages::users::create,
+    post "/users/{id}/delete" Session => pages::users::delete,
+    post "/users/{id}/role" Session => pages::users::role,
+    get "/account" Session => pages::users::account,
+    post "/account/password" Session => pages::users::password,
+    get "/settings" Session => pages::settings::show,
+    post "/settings/creditor" Session => pages::settings::creditor,
+    post "/settings/sevdesk" Session => pages::settings::sevdesk,
+    post "/settings/policies" Session => pages::settings::policies,
+    get "/api/check/{kind}" Session => pages::settings::check,
+}
+
+/// Shared state of the web server.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub(crate) struct Inner {
+    pub store: Arc<dyn Store>,
+    /// Settings from defaults, file and environment; [`config::effective_settings`] overlays
+    /// what was entered in the UI.
+    pub base_settings: Settings,
+    pub key: SecretKey,
+    /// Always mark cookies `Secure` (set when the server sits behind TLS without sending
+    /// `X-Forwarded-Proto`).
+    pub secure_cookies: bool,
+    pub limiter: Mutex<auth::LoginLimiter>,
+    pub sync_job: Mutex<pages::sync::SyncJob>,
+    /// Set once a user exists; users cannot delete the last administrator, so it never resets.
+    has_users: AtomicBool,
+    /// Bumped by every change made through the UI; the cached read model is rebuilt when it moved.
+    generation: AtomicU64,
+    pub index_cache: Mutex<Option<view::CachedIndex>>,
+    /// Held while the read model is built, so concurrent requests build it once.
+    pub index_build: tokio::sync::Mutex<()>,
+    /// A background rebuild is running.
+    pub index_refreshing: AtomicBool,
+    /// Per user: the chosen language, `None` for "follow the browser". Cached: it is read on
+    /// every request.
+    languages: Mutex<HashMap<i64, Option<Lang>>>,
+    /// Recently checked sessions by token hash, with their user, so a busy page does not cost two
+    /// database round trips per request. An entry is trusted for [`SESSION_CACHE_TTL`] at most;
+    /// logout and deleting a user remove entries at once (both happen in this process; no other
+    /// program ends web sessions).
+    sessions: Mutex<HashMap<String, (std::time::Instant, lastschrift_core::store::Session, User)>>,
+}
+
+const SESSION_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, settings: Settings, key: SecretKey) -> AppState {
+        AppState(Arc::new(Inner {
+            store,
+            base_settings: settings,
+            key,
+            secure_cookies: false,
+            limiter: Mutex::default(),
+            sync_job: Mutex::default(),
+            has_users: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
+            index_cache: Mutex::new(None),
+            index_build: tokio::sync::Mutex::new(()),
+            index_refreshing: AtomicBool::new(false),
+            languages: Mutex::default(),
+            sessions: Mutex::default(),
+        }))
+    }
+
+    /// Marks every cookie `Secure` (for a server that is reached over TLS).
+    pub fn with_secure_cookies(self, secure: bool) -> AppState {
+        let mut inner = Arc::try_unwrap(self.0).unwrap_or_else(|_| {
+            panic!("with_secure_cookies must be called before the state is shared")
+        });
+        inner.secure_cookies = secure;
+        AppState(Arc::new(inner))
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.0
+    }
+
+    pub(crate) fn store(&self) -> &dyn Store {
+        &*self.0.store
+    }
+
+    /// Something the read model shows has changed.
+    pub(crate) fn changed(&self) {
+        self.0.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.0.generation.load(Ordering::SeqCst)
+    }
+
+    async fn has_users(&self) -> Result<bool, WebError> {
+        if self.0.has_users.load(Ordering::Relaxed) {
+            return Ok(true);
+        }
+        let any = self.store().user_count().await? > 0;
+        if any {
+            self.0.has_users.store(true, Ordering::Relaxed);
+        }
+        Ok(any)
+    }
+
+    pub(crate) fn users_exist(&self) {
+        self.0.has_users.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) async fn language_of(&self, user_id: i64) -> Result<Option<Lang>, WebError> {
+        if let Some(lang) = self.0.languages.lock().expect("lock").get(&user_id) {
+            return Ok(*lang);
+        }
+        let stored = self
+            .store()
+            .setting(&config::language_key(user_id))
+            .await?
+            .and_then(|code| Lang::from_code(&code));
+        self.0
+            .languages
+            .lock()
+            .expect("lock")
+            .insert(user_id, stored);
+        Ok(stored)
+    }
+
+    /// The live session with this token hash and its user (cached briefly, see `sessions`).
+    async fn session_user(
+        &self,
+        token_hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<User>, WebError> {
+        if let Some((checked, session, user)) =
+            self.0.sessions.lock().expect("lock").get(token_hash)
+            && checked.elapsed() < SESSION_CACHE_TTL
+            && session.expires_at > now
+        {
+            return Ok(Some(user.clone()));
+        }
+        let Some(session) = self.store().session(token_hash, now).await? else {
+            self.forget_session(token_hash);
+            return Ok(None);
+        };
+        let Some(user) = self.store().user(session.user_id).await? else {
+            return Ok(None);
+        };
+        let mut cache = self.0.sessions.lock().expect("lock");
+        if cache.len() > 10_000 {
+            cache.clear();
+        }
+        cache.insert(
+            token_hash.to_owned(),
+            (std::time::Instant::now(), session, user.clone()),
+        );
+        Ok(Some(user))
+    }
+
+    pub(crate) fn forget_session(&self, token_hash: &str) {
+        self.0.sessions.lock().expect("lock").remove(token_hash);
+    }
+
+    pub(crate) fn forget_user(&self, user_id: i64) {
+        self.0
+            .sessions
+            .lock()
+            .expect("lock")
+            .retain(|_, (_, session, _)| session.user_id != user_id);
+        self.0.languages.lock().expect("lock").remove(&user_id);
+    }
+
+    pub(crate) async fn set_language(&self, user_id: i64, lang: Lang) -> Result<(), WebError> {
+        self.store()
+            .put_setting(&config::language_key(user_id), lang.code())
+            .await?;
+        self.0
+            .languages
+            .lock()
+            .expect("lock")
+            .insert(user_id, Some(lang));
+        Ok(())
+    }
+}
+
+/// The router with every page, the guard and the security headers.
+pub fn router(state: AppState) -> Router {
+    add_routes(Router::new())
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), guard))
+        // Outside the guard, so the limit is known to the guard's CSRF look-up in a multipart
+        // body as well as to the handlers' extractors (axum's own default is 2 MB).
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves. Client addresses reach the login
+/// rate limit through `ConnectInfo`.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// What the guard learned about a request; handlers take it as an extension.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub user: Option<User>,
+    pub lang: Lang,
+    /// The value every form must send back as `csrf`.
+    pub csrf: String,
+    /// The session token (to delete it on logout); never rendered.
+    session_token: Option<String>,
+    pub client_ip: Option<IpAddr>,
+    /// The request came over TLS (directly or via a proxy that says so).
+    pub secure: bool,
+    pub path: String,
+}
+
+impl Ctx {
+    pub fn tr(&self) -> Tr {
+        Tr::new(self.lang)
+    }
+
+    /// The logged-in user, with at least `role` (admin ≥ preparer ≥ viewer).
+    pub fn require(&self, role: Role) -> Result<&User, WebError> {
+        let user = self.user.as_ref().ok_or(WebError::Unauthenticated)?;
+        if rank(user.role) >= rank(role) {
+            Ok(user)
+        } else {
+            Err(WebError::Forbidden)
+        }
+    }
+
+    pub fn session_token(&self) -> Option<&str> {
+        self.session_token.as_deref()
+    }
+}
+
+fn rank(role: Role) -> u8 {
+    match role {
+        Role::Viewer => 0,
+        Role::Preparer => 1,
+        Role::Admin => 2,
+    }
+}
+
+/// Why a request failed. The page shows a sentence; the cause goes to the log.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("not logged in")]
+    Unauthenticated,
+    #[error("forbidden for this role")]
+    Forbidden,
+    #[error("CSRF token missing or wrong")]
+    Csrf,
+    #[error("not found")]
+    NotFound,
+    #[error("request body too large")]
+    TooLarge,
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+impl From<lastschrift_core::store::StoreError> for WebError {
+    fn from(error: lastschrift_core::store::StoreError) -> Self {
+        WebError::Internal(error.into())
+    }
+}
+
+impl From<askama::Error> for WebError {
+    fn from(error: askama::Error) -> Self {
+        WebError::Internal(error.into())
+    }
+}
+
+impl From<anyhow::Error> for WebError {
+    fn from(error: anyhow::Error) -> Self {
+        WebError::Internal(error)
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, key) = match &self {
+            WebError::Unauthenticated => return Redirect::to("/login").into_response(),
+            WebError::Forbidden => (StatusCode::FORBIDDEN, "error.forbidden"),
+            WebError::Csrf => (StatusCode::FORBIDDEN, "error.csrf"),
+            WebError::NotFound => (StatusCode::NOT_FOUND, "error.not_found"),
+            WebError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error.too_large"),
+            WebError::Internal(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "error.internal")
+            }
+        };
+        (status, pages::error_page(key)).into_response()
+    }
+}
+
+/// Client address, from the connection (no proxy header is trusted for it).
+fn client_ip(request: &Request) -> Option<IpAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())
+}
+
+/// Largest uploaded file (the mandate CSV import).
+pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;
+
+/// Largest form body accepted: one upload plus room for the other fields and the multipart
+/// framing.
+const MAX_FORM_BYTES: usize = MAX_UPLOAD_BYTES + 256 * 1024;
+
+/// How much of a too-large body is still read (and thrown away) before the refusal is sent: a
+/// browser that is still uploading only shows the answer once its upload is through; cut off
+/// earlier, it shows a broken connection instead of the page that says the file is too large.
+const MAX_DRAIN_BYTES: usize = 64 * 1024 * 1024;
+
+/// The body, at most [`MAX_FORM_BYTES`]; a bigger one is drained up to [`MAX_DRAIN_BYTES`] and
+/// refused as too large.
+async fn read_body(body: Body) -> Result<axum::body::Bytes, WebError> {
+    use futures_util::StreamExt as _;
+    let mut stream = body.into_data_stream();
+    let mut buffer = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        // The client went away or sent a broken body: nothing to act on.
+        let chunk = chunk.map_err(|_| WebError::Csrf)?;
+        total = total.saturating_add(chunk.len());
+        if total <= MAX_FORM_BYTES {
+            buffer.extend_from_slice(&chunk);
+        } else if total > MAX_DRAIN_BYTES {
+            return Err(WebError::TooLarge);
+        }
+    }
+    if total > MAX_FORM_BYTES {
+        return Err(WebError::TooLarge);
+    }
+    Ok(buffer.into())
+}
+
+/// First start, session, CSRF; fills [`Ctx`].
+async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match guard_inner(state, request, next).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn guard_inner(
+    state: AppState,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, WebError> {
+    let path = request.uri().path().to_owned();
+    if path.starts_with("/static/") {
+        return Ok(next.run(request).await);
+    }
+    if !state.has_users().await? && path != "/setup/admin" {
+        return Ok(Redirect::to("/setup/admin").into_response());
+    }
+    let public = ROUTES
+        .iter()
+        .any(|(_, p, access)| *p == path && *access == Access::Public);
+    let headers = request.headers();
+    let secure = state.inner().secure_cookies
+        || headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let browser_lang = Lang::from_accept_language(
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+
+    let now = chrono::Utc::now();
+    let mut user = None;
+    let mut session_token = None;
+    if let Some(token) = auth::cookie(headers, auth::SESSION_COOKIE)
+        && let Some(found) = state.session_user(&auth::token_hash(token), now).await?
+    {
+        user = Some(found);
+        session_token = Some(token.to_owned());
+    }
+    if user.is_none() && !public {
+        return Ok(Redirect::to("/login").into_response());
+    }
+
+    // The token the CSRF value is derived from: the session, else the pre-session cookie (a new
+    // one is set on this response if there is none yet).
+    let mut new_pre = None;
+    let csrf_base = match &session_token {
+        Some(token) => token.clone(),
+        None => match auth::cookie(headers, auth::PRE_SESSION_COOKIE) {
+            Some(pre) if pre.len() >= 32 => pre.to_owned(),
+            _ => {
+                let pre = auth::new_token();
+                new_pre = Some(pre.clone());
+                pre
+            }
+        },
+    };
+
+    if request.method() == Method::POST {
+        let query_csrf = request.uri().query().and_then(|q| form_value(q, "csrf"));
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|length| length > MAX_DRAIN_BYTES) {
+            return Err(WebError::TooLarge);
+        }
+        let (parts, body) = request.into_parts();
+        let bytes = read_body(body).await?;
+        let multipart = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let submitted = match query_csrf {
+            Some(value) => Some(value),
+            None if multipart => multipart_value(&parts, bytes.clone(), "csrf").await,
+            None => std::str::from_utf8(&bytes)
+                .ok()
+                .and_then(|body| form_value(body, "csrf")),
+        };
+        let valid = new_pre.is_none()
+            && submitted.is_some_and(|value| auth::csrf_matches(&csrf_base, &value));
+        if !valid {
+            return Err(WebError::Csrf);
+        }
+        request = Request::from_parts(parts, Body::from(bytes));
+    }
+
+    let lang = match &user {
+        Some(user) => state.language_of(user.id).await?.unwrap_or(browser_lang),
+        None => browser_lang,
+    };
+    let ctx = Ctx {
+        user,
+        lang,
+        csrf: auth::csrf_token(&csrf_base),
+        session_token,
+        client_ip: client_ip(&request),
+        secure,
+        path,
+    };
+    request.extensions_mut().insert(ctx);
+    let mut response = next.run(request).await;
+    if let Some(pre) = new_pre
+        && let Ok(value) = HeaderValue::from_str(&auth::set_cookie(
+            auth::PRE_SESSION_COOKIE,
+            &pre,
+            Some(3600),
+            secure,
+        ))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+/// One field of an `application/x-www-form-urlencoded` text.
+fn form_value(text: &str, name: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(text)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// One text field of a buffered `multipart/form-data` body (the file upload forms send their
+/// CSRF value this way).
+async fn multipart_value(
+    parts: &axum::http::request::Parts,
+    bytes: axum::body::Bytes,
+    name: &str,
+) -> Option<String> {
+    let mut probe = Request::new(Body::from(bytes));
+    *probe.headers_mut() = parts.headers.clone();
+    *probe.extensions_mut() = parts.extensions.clone();
+    let mut form = Multipart::from_request(probe, &()).await.ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
+/// Security headers on every response, errors and assets included.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        // Pages show customer data: not for shared caches, not for the back button after logout.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// Europe/Berlin local time: the bank's clock, which the collection-date rules use (the same
+/// conversion as the CLI's, [`lastschrift_core::collect::bank_time`]).
+pub fn berlin_now() -> chrono::NaiveDateTime {
+    lastschrift_core::collect::bank_time(chrono::Utc::now())
+}

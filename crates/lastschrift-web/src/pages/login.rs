@@ -1,0 +1,254 @@
+//! Login, logout, the first administrator, the language switch.
+
+use std::time::Instant;
+
+use askama::Template;
+use axum::Extension;
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{Base, render};
+use crate::i18n::Lang;
+use crate::{AppState, Ctx, WebError, auth};
+use lastschrift_core::store::{NewUser, Role, Session, StoreError};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    b: Base,
+    username: String,
+    error: Option<&'static str>,
+}
+
+pub async fn form(Extension(ctx): Extension<Ctx>) -> Result<Response, WebError> {
+    if ctx.user.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    render(&LoginPage {
+        b: Base::new(&ctx, "login"),
+        username: String::new(),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let username = form.username.trim().to_owned();
+    let now = Instant::now();
+    let allowed =
+        state
+            .inner()
+            .limiter
+            .lock()
+            .expect("lock")
+            .allowed(&username, ctx.client_ip, now);
+    let refuse = |key: &'static str, status: StatusCode| -> Result<Response, WebError> {
+        let mut response = render(&LoginPage {
+            b: Base::new(&ctx, "login"),
+            username: username.clone(),
+            error: Some(key),
+        })?;
+        *response.status_mut() = status;
+        Ok(response)
+    };
+    if !allowed {
+        return refuse("login.limited", StatusCode::TOO_MANY_REQUESTS);
+    }
+    let user = state.store().user_by_username(&username).await?;
+    // Verify against a fixed hash when the user does not exist, so both cases take as long.
+    let valid = match &user {
+        Some(user) => auth::verify_password(&form.password, &user.password_hash),
+        None => {
+            let _ = auth::verify_password(&form.password, dummy_hash());
+            false
+        }
+    };
+    let Some(user) = user.filter(|_| valid) else {
+        state
+            .inner()
+            .limiter
+            .lock()
+            .expect("lock")
+            .failed(&username, ctx.client_ip, now);
+        return refuse("login.failed", StatusCode::UNAUTHORIZED);
+    };
+    state
+        .inner()
+        .limiter
+        .lock()
+        .expect("lock")
+        .succeeded(&username, ctx.client_ip);
+    start_session(&state, &ctx, user.id, "/").await
+}
+
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| auth::hash_password("not a real password").unwrap_or_default())
+}
+
+/// A new session for `user_id`: a fresh random token (never the pre-session one), its hash in the
+/// store, the cookie on the redirect.
+pub(super) async fn start_session(
+    state: &AppState,
+    ctx: &Ctx,
+    user_id: i64,
+    to: &str,
+) -> Result<Response, WebError> {
+    let token = auth::new_token();
+    let now = chrono::Utc::now();
+    state
+        .store()
+        .create_session(&Session {
+            token_hash: auth::token_hash(&token),
+            user_id,
+            created_at: now,
+            expires_at: now + auth::SESSION_LIFETIME,
+        })
+        .await?;
+    let _ = state.store().delete_expired_sessions(now).await;
+    let mut response = Redirect::to(to).into_response();
+    let cookie = auth::set_cookie(
+        auth::SESSION_COOKIE,
+        &token,
+        Some(auth::SESSION_LIFETIME.num_seconds()),
+        ctx.secure,
+    );
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| WebError::Internal(e.into()))?,
+    );
+    Ok(response)
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, WebError> {
+    if let Some(token) = ctx.session_token() {
+        let hash = auth::token_hash(token);
+        state.store().delete_session(&hash).await?;
+        state.forget_session(&hash);
+    }
+    let mut response = Redirect::to("/login").into_response();
+    let cookie = auth::set_cookie(auth::SESSION_COOKIE, "", Some(0), ctx.secure);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| WebError::Internal(e.into()))?,
+    );
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "setup_admin.html")]
+struct AdminPage {
+    b: Base,
+    username: String,
+    errors: Vec<&'static str>,
+}
+
+pub async fn admin_form(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, WebError> {
+    if state.store().user_count().await? > 0 {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    render(&AdminPage {
+        b: Base::new(&ctx, "setup"),
+        username: String::new(),
+        errors: Vec::new(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct AdminForm {
+    username: String,
+    password: String,
+    password2: String,
+}
+
+pub async fn admin_submit(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<AdminForm>,
+) -> Result<Response, WebError> {
+    // Only while no user exists: afterwards this form must not create anyone.
+    if state.store().user_count().await? > 0 {
+        return Err(WebError::Forbidden);
+    }
+    let username = form.username.trim().to_owned();
+    let mut errors = Vec::new();
+    if username.is_empty() {
+        errors.push("admin.username_empty");
+    }
+    if form.password.chars().count() < auth::MIN_PASSWORD_CHARS {
+        errors.push("admin.short");
+    }
+    if form.password != form.password2 {
+        errors.push("admin.mismatch");
+    }
+    if !errors.is_empty() {
+        let mut response = render(&AdminPage {
+            b: Base::new(&ctx, "setup"),
+            username,
+            errors,
+        })?;
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(response);
+    }
+    let hash = auth::hash_password(&form.password)
+        .map_err(|e| WebError::Internal(anyhow::anyhow!("hashing failed: {e}")))?;
+    let user = match state
+        .store()
+        .create_user(&NewUser {
+            username,
+            password_hash: hash,
+            role: Role::Admin,
+        })
+        .await
+    {
+        Ok(user) => user,
+        // Two first-start forms sent at once: the other one won.
+        Err(StoreError::Conflict(_)) => return Err(WebError::Forbidden),
+        Err(e) => return Err(e.into()),
+    };
+    state.users_exist();
+    state.set_language(user.id, ctx.lang).await?;
+    start_session(&state, &ctx, user.id, "/settings").await
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+pub async fn language(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<LanguageForm>,
+) -> Result<Response, WebError> {
+    let user = ctx.user.as_ref().ok_or(WebError::Unauthenticated)?;
+    let lang = Lang::from_code(&form.lang).ok_or(WebError::NotFound)?;
+    state.set_language(user.id, lang).await?;
+    // Only a local path: never an open redirect.
+    let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
+        form.back
+    } else {
+        "/".into()
+    };
+    Ok(Redirect::to(&back).into_response())
+}

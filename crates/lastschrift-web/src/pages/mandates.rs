@@ -1,0 +1,359 @@
+//! Mandates: the registry (list, edit signature date / scheme / status), CSV import with a result
+//! per row, and the customers who pay by direct debit but lack mandate data.
+
+use askama::Template;
+use axum::extract::{FromRequest, Multipart, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::{Base, render};
+use crate::{AppState, Ctx, WebError, config};
+use lastschrift_core::mandates::{self, EffectiveStatus, RowOutcome};
+use lastschrift_core::store::{MandateStatus, Role, Scheme};
+
+pub struct MandateLine {
+    pub reference: String,
+    pub customer: String,
+    pub signature_date: String,
+    pub scheme: String,
+    pub status_key: &'static str,
+    pub last_collection: String,
+    pub source: String,
+}
+
+pub struct NeedsLine {
+    pub customer: String,
+    pub invoice: String,
+    pub amount: String,
+    pub reason: String,
+}
+
+pub struct ImportLine {
+    pub row: u64,
+    pub reference: String,
+    pub outcome: String,
+    pub error: bool,
+}
+
+#[derive(Template)]
+#[template(path = "mandates.html")]
+struct MandatesPage {
+    b: Base,
+    mandates: Vec<MandateLine>,
+    needs: Vec<NeedsLine>,
+    import_rows: Vec<ImportLine>,
+    import_error: Option<String>,
+    import_summary: Option<String>,
+}
+
+fn status_key(status: EffectiveStatus) -> &'static str {
+    match status {
+        EffectiveStatus::Active => "mandates.active",
+        EffectiveStatus::Expired => "mandates.expired",
+        EffectiveStatus::Revoked => "mandates.revoked",
+    }
+}
+
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    import_rows: Vec<ImportLine>,
+    import_error: Option<String>,
+    import_summary: Option<String>,
+) -> Result<Response, WebError> {
+    ctx.require(Role::Viewer)?;
+    let tr = ctx.tr();
+    let store = state.store();
+    let now = crate::berlin_now();
+    let views = mandates::list(store, now.date()).await?;
+    let settings = config::effective_settings(store, &state.inner().base_settings).await?;
+    // The planner decides who lacks mandate data; a plan that cannot be made lists nobody.
+    let needs = match lastschrift_core::collect::plan_collection(store, &settings, now, None).await
+    {
+        Ok(plan) => plan
+            .exclusions
+            .iter()
+            .filter(|e| e.reason.needs_mandate_data())
+            .map(|e| NeedsLine {
+                customer: e
+                    .contact_name
+                    .clone()
+                    .unwrap_or_else(|| format!("#{}", e.contact_id)),
+                invoice: e
+                    .invoice_number
+                    .clone()
+                    .unwrap_or_else(|| format!("#{}", e.invoice_id)),
+                amount: tr.money(e.amount_cents),
+                reason: if tr.de() {
+                    e.reason.german()
+                } else {
+                    e.reason.english()
+                },
+            })
+            .collect(),
+        Err(error) => {
+            tracing::info!(error = %error, "no plan for the needs-mandate list");
+            Vec::new()
+        }
+    };
+    let failed = import_error.is_some();
+    let mut response = render(&MandatesPage {
+        b: Base::new(ctx, "mandates"),
+        mandates: views
+            .into_iter()
+            .map(|v| MandateLine {
+                reference: v.reference,
+                customer: v
+                    .contact_name
+                    .unwrap_or_else(|| format!("#{}", v.contact_id)),
+                signature_date: v.signature_date.map(|d| tr.date(d)).unwrap_or_default(),
+                scheme: v.scheme.to_string(),
+                status_key: status_key(v.status),
+                last_collection: v.last_collection.map(|d| tr.date(d)).unwrap_or_default(),
+                source: v.source.to_string(),
+            })
+            .collect(),
+        needs,
+        import_rows,
+        import_error,
+        import_summary,
+    })?;
+    if failed {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, WebError> {
+    page(&state, &ctx, Vec::new(), None, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ImportForm {
+    #[serde(default)]
+    csv: String,
+}
+
+/// What the import form brought: the uploaded file if one was chosen, else the pasted text.
+enum ImportInput {
+    Csv(Vec<u8>),
+    /// A page key: why there is nothing to import, and the status to answer with.
+    Refused(&'static str, StatusCode),
+}
+
+/// Reads the import form: `multipart/form-data` (file field `file`, text field `csv`) from the
+/// page, or `application/x-www-form-urlencoded` (`csv` only) from scripts and older pages.
+async fn import_input(state: &AppState, request: Request) -> Result<ImportInput, Response> {
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (file, pasted) = if multipart {
+        let mut form = Multipart::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let mut file = Vec::new();
+        let mut pasted = Vec::new();
+        loop {
+            let field = match form.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(_) => {
+                    return Ok(ImportInput::Refused(
+                        "mandates.upload_unreadable",
+                        StatusCode::BAD_REQUEST,
+                    ));
+                }
+            };
+            let name = field.name().unwrap_or_default().to_owned();
+            let Ok(bytes) = field.bytes().await else {
+                return Ok(ImportInput::Refused(
+                    "mandates.upload_unreadable",
+                    StatusCode::BAD_REQUEST,
+                ));
+            };
+            match name.as_str() {
+                "file" => file = bytes.to_vec(),
+                "csv" => pasted = bytes.to_vec(),
+                _ => {}
+            }
+        }
+        (file, pasted)
+    } else {
+        let Form(form) = Form::<ImportForm>::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        (Vec::new(), form.csv.into_bytes())
+    };
+    let csv = if file.is_empty() { pasted } else { file };
+    if csv.len() > crate::MAX_UPLOAD_BYTES {
+        return Ok(ImportInput::Refused(
+            "mandates.upload_too_large",
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ));
+    }
+    if csv.iter().all(u8::is_ascii_whitespace) {
+        return Ok(ImportInput::Refused(
+            "mandates.import_empty",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    }
+    Ok(ImportInput::Csv(csv))
+}
+
+pub async fn import(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    request: Request,
+) -> Result<Response, WebError> {
+    ctx.require(Role::Preparer)?;
+    let csv = match import_input(&state, request).await {
+        Ok(ImportInput::Csv(csv)) => csv,
+        Ok(ImportInput::Refused(key, status)) => {
+            let message = ctx.tr().t(key).to_owned();
+            let mut response = page(&state, &ctx, Vec::new(), Some(message), None).await?;
+            *response.status_mut() = status;
+            return Ok(response);
+        }
+        Err(rejection) => return Ok(rejection),
+    };
+    let today = crate::berlin_now().date();
+    let result = mandates::import_csv(state.store(), &csv, today).await;
+    state.changed();
+    match result {
+        Ok(report) => {
+            let summary = format!(
+                "+{} ~{} ={} !{}",
+                report.created(),
+                report.updated(),
+                report.unchanged(),
+                report.errors()
+            );
+            let rows = report
+                .rows
+                .into_iter()
+                .map(|r| {
+                    let (outcome, error) = match r.outcome {
+                        RowOutcome::Created => ("created".to_string(), false),
+                        RowOutcome::Updated => ("updated".to_string(), false),
+                        RowOutcome::Unchanged => ("unchanged".to_string(), false),
+                        RowOutcome::Error { message } => (message, true),
+                    };
+                    ImportLine {
+                        row: r.row,
+                        reference: r.reference.unwrap_or_default(),
+                        outcome,
+                        error,
+                    }
+                })
+                .collect();
+            page(&state, &ctx, rows, None, Some(summary)).await
+        }
+        Err(error) => page(&state, &ctx, Vec::new(), Some(error.to_string()), None).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReferenceQuery {
+    reference: String,
+}
+
+#[derive(Template)]
+#[template(path = "mandate_edit.html")]
+struct EditPage {
+    b: Base,
+    reference: String,
+    customer: String,
+    signature_date: String,
+    b2b: bool,
+    revoked: bool,
+    error: Option<&'static str>,
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(query): Query<ReferenceQuery>,
+) -> Result<Response, WebError> {
+    ctx.require(Role::Preparer)?;
+    let mandate = state
+        .store()
+        .mandate_by_reference(&query.reference)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let customer = state
+        .store()
+        .contact(mandate.contact_id)
+        .await?
+        .map(|c| c.display_name)
+        .unwrap_or_default();
+    render(&EditPage {
+        b: Base::new(&ctx, "mandates"),
+        reference: mandate.reference,
+        customer,
+        signature_date: mandate
+            .signature_date
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        b2b: mandate.scheme == Scheme::B2b,
+        revoked: mandate.status == MandateStatus::Revoked,
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct EditForm {
+    reference: String,
+    #[serde(default)]
+    signature_date: String,
+    scheme: String,
+    status: String,
+}
+
+pub async fn edit_submit(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<EditForm>,
+) -> Result<Response, WebError> {
+    ctx.require(Role::Preparer)?;
+    let store = state.store();
+    let mut mandate = store
+        .mandate_by_reference(&form.reference)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let date = form.signature_date.trim();
+    let signature_date = if date.is_empty() {
+        None
+    } else {
+        match NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                let mut response = render(&EditPage {
+                    b: Base::new(&ctx, "mandates"),
+                    reference: mandate.reference,
+                    customer: String::new(),
+                    signature_date: form.signature_date.clone(),
+                    b2b: form.scheme == "B2B",
+                    revoked: form.status == "revoked",
+                    error: Some("mandates.invalid_date"),
+                })?;
+                *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+                return Ok(response);
+            }
+        }
+    };
+    mandate.signature_date = signature_date;
+    mandate.scheme = form.scheme.parse().map_err(|_| WebError::NotFound)?;
+    mandate.status = form.status.parse().map_err(|_| WebError::NotFound)?;
+    // Read, change, write back: collection dates and the last IBAN stay as they are.
+    store.upsert_mandate(&mandate).await?;
+    state.changed();
+    Ok(Redirect::to("/mandates").into_response())
+}

@@ -1,0 +1,319 @@
+//! Collection runs: date choice and preview, confirm, archive, downloads from stored bytes.
+
+use askama::Template;
+use axum::Extension;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::dashboard::{RunLine, run_line};
+use super::{Base, download, render};
+use crate::{AppState, Ctx, WebError, config};
+use lastschrift_core::collect::{self, CollectionPlan};
+use lastschrift_core::store::Role;
+
+#[derive(Deserialize, Default)]
+pub struct DateQuery {
+    #[serde(default)]
+    date: String,
+}
+
+pub struct DebitLine {
+    pub number: String,
+    pub debtor: String,
+    pub iban: String,
+    pub reference: String,
+    pub sequence: String,
+    pub amount: String,
+}
+
+pub struct ExclusionLine {
+    pub number: String,
+    pub customer: String,
+    pub amount: String,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "run.html")]
+struct PreviewPage {
+    b: Base,
+    error: Option<String>,
+    earliest: String,
+    earliest_iso: String,
+    earliest_reason: String,
+    date_iso: String,
+    date: String,
+    date_note: Option<String>,
+    debits: Vec<DebitLine>,
+    exclusions: Vec<ExclusionLine>,
+    total: String,
+}
+
+fn explanation(ctx: &Ctx, e: &collect::Explanation) -> String {
+    if ctx.tr().de() {
+        e.german.clone()
+    } else {
+        e.english.clone()
+    }
+}
+
+fn preview_page(ctx: &Ctx, plan: &CollectionPlan, error: Option<String>) -> PreviewPage {
+    let tr = ctx.tr();
+    PreviewPage {
+        b: Base::new(ctx, "run"),
+        error,
+        earliest: tr.date(plan.earliest_date),
+        earliest_iso: plan.earliest_date.to_string(),
+        earliest_reason: explanation(ctx, &plan.earliest_reason),
+        date_iso: plan.collection_date.to_string(),
+        date: tr.date(plan.collection_date),
+        date_note: plan.date_note.as_ref().map(|e| explanation(ctx, e)),
+        debits: plan
+            .debits
+            .iter()
+            .map(|d| DebitLine {
+                number: d
+                    .invoice_number
+                    .clone()
+                    .unwrap_or_else(|| format!("#{}", d.invoice_id)),
+                debtor: d.debtor_name.clone(),
+                iban: d.iban.clone(),
+                reference: d.mandate_reference.clone(),
+                sequence: d.sequence_type.to_string(),
+                amount: tr.money(d.amount_cents),
+            })
+            .collect(),
+        exclusions: plan
+            .exclusions
+            .iter()
+            .map(|e| ExclusionLine {
+                number: e
+                    .invoice_number
+                    .clone()
+                    .unwrap_or_else(|| format!("#{}", e.invoice_id)),
+                customer: e.contact_name.clone().unwrap_or_default(),
+                amount: tr.money(e.amount_cents),
+                reason: if tr.de() {
+                    e.reason.german()
+                } else {
+                    e.reason.english()
+                },
+            })
+            .collect(),
+        total: tr.money(plan.total_cents),
+    }
+}
+
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+}
+
+pub async fn preview(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(query): Query<DateQuery>,
+) -> Result<Response, WebError> {
+    ctx.require(Role::Viewer)?;
+    let settings = config::effective_settings(state.store(), &state.inner().base_settings).await?;
+    let plan = collect::plan_collection(
+        state.store(),
+        &settings,
+        crate::berlin_now(),
+        parse_date(&query.date),
+    )
+    .await
+    .map_err(|e| WebError::Internal(e.into()))?;
+    render(&preview_page(&ctx, &plan, None))
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    date: String,
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<ConfirmForm>,
+) -> Result<Response, WebError> {
+    ctx.require(Role::Preparer)?;
+    let store = state.store();
+    let settings = config::effective_settings(store, &state.inner().base_settings).await?;
+    let date = parse_date(&form.date);
+    let now = crate::berlin_now();
+    let Some(client) = super::sync::stored_client(&state, &settings).await? else {
+        let plan = collect::plan_collection(store, &settings, now, date)
+            .await
+            .map_err(|e| WebError::Internal(e.into()))?;
+        return render(&preview_page(
+            &ctx,
+            &plan,
+            Some(ctx.tr().t("sync.no_token").into()),
+        ));
+    };
+    let outcome = collect::execute_collection(store, &client, &settings, now, date).await;
+    state.changed();
+    match outcome {
+        Ok(outcome) => match outcome.run {
+            Some(run) => Ok(Redirect::to(&format!("/runs/{}", run.id)).into_response()),
+            None => render(&preview_page(
+                &ctx,
+                &outcome.plan,
+                Some(ctx.tr().t("run.nothing").into()),
+            )),
+        },
+        Err(error) => {
+            tracing::warn!(error = ?error, "collection run failed");
+            let plan = collect::plan_collection(store, &settings, now, date)
+                .await
+                .map_err(|e| WebError::Internal(e.into()))?;
+            render(&preview_page(&ctx, &plan, Some(error.to_string())))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "runs.html")]
+struct ArchivePage {
+    b: Base,
+    runs: Vec<RunLine>,
+}
+
+pub async fn archive(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, WebError> {
+    ctx.require(Role::Viewer)?;
+    let tr = ctx.tr();
+    let runs = state.store().collection_runs().await?;
+    render(&ArchivePage {
+        b: Base::new(&ctx, "archive"),
+        runs: runs.iter().map(|r| run_line(tr, r)).collect(),
+    })
+}
+
+pub struct FileLine {
+    pub id: i64,
+    pub name: String,
+    pub message_id: String,
+    pub sha256: String,
+    pub count: i64,
+    pub sum: String,
+}
+
+pub struct LedgerLine {
+    pub end_to_end: String,
+    pub reference: String,
+    pub iban: String,
+    pub sequence: String,
+    pub date: String,
+    pub amount: String,
+    pub status: String,
+}
+
+#[derive(Template)]
+#[template(path = "run_detail.html")]
+struct RunPage {
+    b: Base,
+    run: RunLine,
+    format: String,
+    files: Vec<FileLine>,
+    debits: Vec<LedgerLine>,
+}
+
+fn run_id(id: &str) -> Result<i64, WebError> {
+    id.parse().map_err(|_| WebError::NotFound)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    ctx.require(Role::Viewer)?;
+    let tr = ctx.tr();
+    let id = run_id(&id)?;
+    let run = state
+        .store()
+        .collection_run(id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let debits = state.store().debits_for_run(id).await?;
+    render(&RunPage {
+        b: Base::new(&ctx, "archive"),
+        run: run_line(tr, &run),
+        format: run.format.clone(),
+        files: run
+            .files
+            .iter()
+            .map(|f| FileLine {
+                id: f.id,
+                name: f.file_name.clone(),
+                message_id: f.message_id.clone(),
+                sha256: f.sha256.clone(),
+                count: f.debit_count,
+                sum: tr.money(f.total_cents),
+            })
+            .collect(),
+        debits: debits
+            .iter()
+            .map(|d| LedgerLine {
+                end_to_end: d.end_to_end_id.clone(),
+                reference: d.mandate_reference.clone(),
+                iban: d.iban.clone(),
+                sequence: d.sequence_type.to_string(),
+                date: tr.date(d.collection_date),
+                amount: tr.money(d.amount_cents),
+                status: d.status.to_string(),
+            })
+            .collect(),
+    })
+}
+
+pub async fn file(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((id, file_id)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    ctx.require(Role::Viewer)?;
+    let id = run_id(&id)?;
+    let file_id = run_id(&file_id)?;
+    let file = state
+        .store()
+        .run_file(file_id)
+        .await?
+        .filter(|f| f.info.run_id == id)
+        .ok_or(WebError::NotFound)?;
+    Ok(download(
+        file.bytes,
+        &file.info.file_name,
+        "application/xml",
+    ))
+}
+
+pub async fn control_list(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    ctx.require(Role::Viewer)?;
+    let id = run_id(&id)?;
+    let run = state
+        .store()
+        .collection_run(id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let bytes = state
+        .store()
+        .control_list(id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    Ok(download(
+        bytes,
+        &collect::control_list_file_name(&run),
+        "text/csv; charset=utf-8",
+    ))
+}

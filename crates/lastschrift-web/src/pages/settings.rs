@@ -1,0 +1,526 @@
+//! Setup and settings (administrators): creditor data, the sevdesk token, policies; and the
+//! field check behind the live validation (`/api/check/{iban,bic,creditor_id}`).
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Form, Json};
+use chrono::NaiveTime;
+use serde::{Deserialize, Serialize};
+
+use super::{Base, render};
+use crate::{AppState, Ctx, WebError, config};
+use lastschrift_core::secret::{self, SevdeskToken};
+use lastschrift_core::settings::{
+    AddressSettings, CreditorSettings, OutputFormat, SequenceTypePolicy, Settings,
+};
+use lastschrift_core::store::Role;
+
+/// What the forms show: the values and, per field, an error.
+#[derive(Default)]
+pub struct Field {
+    pub value: String,
+    pub error: Option<String>,
+}
+
+impl Field {
+    fn of(value: impl Into<String>) -> Field {
+        Field {
+            value: value.into(),
+            error: None,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    b: Base,
+    creditor_done: bool,
+    token_done: bool,
+    name: Field,
+    iban: Field,
+    bic: Field,
+    creditor_id: Field,
+    street: Field,
+    building: Field,
+    postcode: Field,
+    town: Field,
+    country: Field,
+    token_masked: Option<String>,
+    token_error: Option<String>,
+    pre_notification_days: Field,
+    bank_lead_days: Field,
+    cut_off_time: Field,
+    frst_on_first_use: bool,
+    format_02: bool,
+    partial: bool,
+}
+
+/// The page with the current values; `apply` lets a failed form put its own values and errors in.
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    notice: Option<&str>,
+    apply: impl FnOnce(&mut SettingsPage),
+) -> Result<Response, WebError> {
+    let store = state.store();
+    let settings = config::effective_settings(store, &state.inner().base_settings).await?;
+    let token = secret::load_sevdesk_token(store, &state.inner().key)
+        .await
+        .map_err(|e| WebError::Internal(e.into()))?;
+    let creditor = settings.creditor.clone();
+    let policies = &settings.policies;
+    let mut base = Base::new(ctx, "settings");
+    if let Some(notice) = notice {
+        base = base.notice(notice);
+    }
+    let mut page = SettingsPage {
+        b: base,
+        creditor_done: creditor.is_some(),
+        token_done: token.is_some(),
+        name: Field::of(
+            creditor
+                .as_ref()
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+        ),
+        iban: Field::of(
+            creditor
+                .as_ref()
+                .map(|c| c.iban.clone())
+                .unwrap_or_default(),
+        ),
+        bic: Field::of(
+            creditor
+                .as_ref()
+                .and_then(|c| c.bic.clone())
+                .unwrap_or_default(),
+        ),
+        creditor_id: Field::of(
+            creditor
+                .as_ref()
+                .map(|c| c.creditor_id.clone())
+                .unwrap_or_default(),
+        ),
+        street: Field::of(address_part(&creditor, |a| &a.street)),
+        building: Field::of(address_part(&creditor, |a| &a.building)),
+        postcode: Field::of(address_part(&creditor, |a| &a.postcode)),
+        town: Field::of(address_part(&creditor, |a| &a.town)),
+        country: Field::of(address_part(&creditor, |a| &a.country)),
+        token_masked: token.map(|t| t.masked()),
+        token_error: None,
+        pre_notification_days: Field::of(policies.pre_notification_days.to_string()),
+        bank_lead_days: Field::of(policies.bank_lead_days.to_string()),
+        cut_off_time: Field::of(policies.cut_off_time.format("%H:%M").to_string()),
+        frst_on_first_use: policies.sequence_type == SequenceTypePolicy::FrstOnFirstUse,
+        format_02: policies.output_format == OutputFormat::Pain00800102,
+        partial: policies.collect_partial_remainders,
+    };
+    apply(&mut page);
+    let failed = [
+        &page.name,
+        &page.iban,
+        &page.bic,
+        &page.creditor_id,
+        &page.street,
+        &page.building,
+        &page.postcode,
+        &page.town,
+        &page.country,
+        &page.pre_notification_days,
+        &page.bank_lead_days,
+        &page.cut_off_time,
+    ]
+    .iter()
+    .any(|f| f.error.is_some())
+        || page.token_error.is_some();
+    let mut response = render(&page)?;
+    if failed {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+fn address_part(
+    creditor: &Option<CreditorSettings>,
+    part: impl Fn(&AddressSettings) -> &Option<String>,
+) -> String {
+    creditor
+        .as_ref()
+        .and_then(|c| c.address.as_ref())
+        .and_then(|a| part(a).clone())
+        .unwrap_or_default()
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+) -> Result<Response, WebError> {
+    ctx.require(Role::Admin)?;
+    page(&state, &ctx, None, |_| {}).await
+}
+
+/// Checks one creditor field; `Ok` holds the normalised form.
+fn check_field(kind: &str, value: &str, ctx_de: bool) -> Result<String, String> {
+    let value = value.trim();
+    let invalid = if ctx_de { "Ungültig" } else { "Invalid" };
+    match kind {
+        "iban" => sepa::Iban::parse(value)
+            .map(|i| i.to_string())
+            .map_err(|e| format!("{invalid}: {e}")),
+        "bic" => sepa::Bic::parse(value)
+            .map(|b| b.to_string())
+            .map_err(|e| format!("{invalid}: {e}")),
+        "creditor_id" => sepa::CreditorId::parse(value)
+            .map(|c| c.to_string())
+            .map_err(|e| format!("{invalid}: {e}")),
+        _ => Err(invalid.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CreditorForm {
+    name: String,
+    iban: String,
+    #[serde(default)]
+    bic: String,
+    creditor_id: String,
+    #[serde(default)]
+    street: String,
+    #[serde(default)]
+    building: String,
+    #[serde(default)]
+    postcode: String,
+    #[serde(default)]
+    town: String,
+    #[serde(default)]
+    country: String,
+}
+
+/// The address as entered: `None` when every field is empty (the address is optional).
+fn address_of(form: &CreditorForm) -> Option<AddressSettings> {
+    let part = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let address = AddressSettings {
+        street: part(&form.street),
+        building: part(&form.building),
+        postcode: part(&form.postcode),
+        town: part(&form.town),
+        country: part(&form.country).map(|c| c.to_ascii_uppercase()),
+    };
+    (address != AddressSettings::default()).then_some(address)
+}
+
+/// The address fields with the problems the collection file's builder
+/// ([`lastschrift_core::collect::build::creditor`], the same checks a run applies) finds in them, by field.
+/// `[street, building, postcode, town, country]`.
+fn address_fields(
+    settings: &Settings,
+    candidate: &CreditorSettings,
+    form: &CreditorForm,
+    required: &str,
+) -> [Field; 5] {
+    let address = candidate.address.clone().unwrap_or_default();
+    let mut fields = [
+        Field::of(address.street.clone().unwrap_or_default()),
+        Field::of(address.building.clone().unwrap_or_default()),
+        Field::of(address.postcode.clone().unwrap_or_default()),
+        Field::of(address.town.clone().unwrap_or_default()),
+        Field::of(address.country.clone().unwrap_or_default()),
+    ];
+    if candidate.address.is_none() {
+        return fields;
+    }
+    // A structured address needs town and country; without them the builder leaves the
+    // address out, so say so here instead of dropping what was typed.
+    if address.town.is_none() {
+        fields[3].error = Some(required.into());
+    }
+    if address.country.is_none() {
+        fields[4].error = Some(required.into());
+    }
+    // The builder names the first bad address field only; leaving that field out and asking
+    // again finds the next one, so several bad fields are all named at once.
+    let mut check = settings.clone();
+    let mut probe = candidate.clone();
+    for _ in 0..fields.len() {
+        check.creditor = Some(probe.clone());
+        let Err(lastschrift_core::collect::CollectError::InvalidCreditor(problems)) =
+            lastschrift_core::collect::build::creditor(&check)
+        else {
+            break;
+        };
+        let found = problems.iter().find_map(|problem| {
+            let rest = problem.strip_prefix("creditor.address: ")?;
+            let (name, message) = rest.split_once(": ")?;
+            let index = ["street", "building", "postcode", "town", "country"]
+                .iter()
+                .position(|n| *n == name)?;
+            Some((index, message.to_owned()))
+        });
+        let Some((index, message)) = found else {
+            break;
+        };
+        if fields[index].error.is_some() {
+            break;
+        }
+        fields[index].error = Some(message);
+        let Some(a) = probe.address.as_mut() else {
+            break;
+        };
+        let part = match index {
+            0 => &mut a.street,
+            1 => &mut a.building,
+            2 => &mut a.postcode,
+            3 => &mut a.town,
+            _ => &mut a.country,
+        };
+        *part = None;
+    }
+    // What was typed stays in the form, not the normalised value.
+    let typed = [
+        &form.street,
+        &form.building,
+        &form.postcode,
+        &form.town,
+        &form.country,
+    ];
+    for (field, typed) in fields.iter_mut().zip(typed) {
+        if field.error.is_some() {
+            field.value = typed.clone();
+        }
+    }
+    fields
+}
+
+pub async fn creditor(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<CreditorForm>,
+) -> Result<Response, WebError> {
+    ctx.require(Role::Admin)?;
+    let de = ctx.tr().de();
+    let required = ctx.tr().t("settings.required");
+    let field = |kind: &str, value: &str| -> Field {
+        if value.trim().is_empty() {
+            return Field {
+                value: value.into(),
+                error: Some(required.into()),
+            };
+        }
+        match check_field(kind, value, de) {
+            Ok(normalised) => Field::of(normalised),
+            Err(error) => Field {
+                value: value.into(),
+                error: Some(error),
+            },
+        }
+    };
+    let name = if form.name.trim().is_empty() {
+        Field {
+            value: String::new(),
+            error: Some(required.into()),
+        }
+    } else {
+        Field::of(form.name.trim())
+    };
+    let iban = field("iban", &form.iban);
+    let bic = if form.bic.trim().is_empty() {
+        Field::of("")
+    } else {
+        field("bic", &form.bic)
+    };
+    let creditor_id = field("creditor_id", &form.creditor_id);
+    let store = state.store();
+    let current = config::effective_settings(store, &state.inner().base_settings).await?;
+    let creditor = CreditorSettings {
+        name: name.value.clone(),
+        iban: iban.value.clone(),
+        bic: (!bic.value.is_empty()).then(|| bic.value.clone()),
+        creditor_id: creditor_id.value.clone(),
+        address: address_of(&form),
+    };
+    let [street, building, postcode, town, country] =
+        address_fields(&current, &creditor, &form, required);
+    if [
+        &name,
+        &iban,
+        &bic,
+        &creditor_id,
+        &street,
+        &building,
+        &postcode,
+        &town,
+        &country,
+    ]
+    .iter()
+    .any(|f| f.error.is_some())
+    {
+        return page(&state, &ctx, None, |p| {
+            p.name = name;
+            p.iban = iban;
+            p.bic = bic;
+            p.creditor_id = creditor_id;
+            p.street = street;
+            p.building = building;
+            p.postcode = postcode;
+            p.town = town;
+            p.country = country;
+        })
+        .await;
+    }
+    config::save_creditor(store, &creditor).await?;
+    state.changed();
+    page(&state, &ctx, Some(ctx.tr().t("settings.saved")), |_| {}).await
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    token: String,
+}
+
+pub async fn sevdesk(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, WebError> {
+    ctx.require(Role::Admin)?;
+    let rejected = ctx.tr().t("settings.token_rejected");
+    let token = match SevdeskToken::new(form.token) {
+        Ok(token) => token,
+        Err(error) => {
+            return page(&state, &ctx, None, |p| {
+                p.token_error = Some(format!("{rejected}: {error}"));
+            })
+            .await;
+        }
+    };
+    let settings: Settings =
+        config::effective_settings(state.store(), &state.inner().base_settings).await?;
+    let client = super::sync::client_for(&settings, &token)?;
+    // One read-only call proves the token works before anything is stored.
+    match client.bookkeeping_system_version().await {
+        Ok(_) => {
+            secret::save_sevdesk_token(state.store(), &state.inner().key, &token)
+                .await
+                .map_err(|e| WebError::Internal(e.into()))?;
+            page(&state, &ctx, Some(ctx.tr().t("settings.token_ok")), |_| {}).await
+        }
+        Err(error) => {
+            tracing::info!(error = %error, "token check failed");
+            page(&state, &ctx, None, |p| {
+                p.token_error = Some(format!("{rejected}: {}", error.user_message()));
+            })
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PoliciesForm {
+    pre_notification_days: String,
+    bank_lead_days: String,
+    cut_off_time: String,
+    #[serde(default)]
+    sequence_type: String,
+    #[serde(default)]
+    output_format: String,
+    #[serde(default)]
+    partial: Option<String>,
+}
+
+pub async fn policies(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<PoliciesForm>,
+) -> Result<Response, WebError> {
+    ctx.require(Role::Admin)?;
+    let tr = ctx.tr();
+    let number = |text: &str, max: u32| -> Field {
+        match text.trim().parse::<u32>() {
+            Ok(n) if n <= max => Field::of(n.to_string()),
+            _ => Field {
+                value: text.into(),
+                error: Some(tr.t("settings.invalid_number").into()),
+            },
+        }
+    };
+    let pre = number(&form.pre_notification_days, 365);
+    let lead = number(&form.bank_lead_days, 30);
+    let cut_off = NaiveTime::parse_from_str(form.cut_off_time.trim(), "%H:%M");
+    let cut_off_field = match cut_off {
+        Ok(_) => Field::of(form.cut_off_time.trim()),
+        Err(_) => Field {
+            value: form.cut_off_time.clone(),
+            error: Some(tr.t("settings.invalid_time").into()),
+        },
+    };
+    let (Ok(cut_off), None, None) = (cut_off, &pre.error, &lead.error) else {
+        return page(&state, &ctx, None, |p| {
+            p.pre_notification_days = pre;
+            p.bank_lead_days = lead;
+            p.cut_off_time = cut_off_field;
+        })
+        .await;
+    };
+    let store = state.store();
+    let mut policies = config::effective_settings(store, &state.inner().base_settings)
+        .await?
+        .policies;
+    policies.pre_notification_days = pre.value.parse().unwrap_or(policies.pre_notification_days);
+    policies.bank_lead_days = lead.value.parse().unwrap_or(policies.bank_lead_days);
+    policies.cut_off_time = cut_off;
+    policies.sequence_type = if form.sequence_type == "frst_on_first_use" {
+        SequenceTypePolicy::FrstOnFirstUse
+    } else {
+        SequenceTypePolicy::RcurOnly
+    };
+    policies.output_format = if form.output_format == "pain.008.001.02" {
+        OutputFormat::Pain00800102
+    } else {
+        OutputFormat::Pain00800108
+    };
+    policies.collect_partial_remainders = form.partial.is_some();
+    config::save_policies(store, &policies).await?;
+    state.changed();
+    page(&state, &ctx, Some(tr.t("settings.saved")), |_| {}).await
+}
+
+#[derive(Deserialize)]
+pub struct CheckQuery {
+    #[serde(default)]
+    value: String,
+}
+
+#[derive(Serialize)]
+struct CheckAnswer {
+    valid: bool,
+    normalized: Option<String>,
+    message: Option<String>,
+}
+
+/// Live validation for the creditor form (called by `/static/app.js`).
+pub async fn check(
+    Extension(ctx): Extension<Ctx>,
+    Path(kind): Path<String>,
+    Query(query): Query<CheckQuery>,
+) -> Result<Response, WebError> {
+    ctx.require(Role::Viewer)?;
+    if !matches!(kind.as_str(), "iban" | "bic" | "creditor_id") {
+        return Err(WebError::NotFound);
+    }
+    let answer = match check_field(&kind, &query.value, ctx.tr().de()) {
+        Ok(normalized) => CheckAnswer {
+            valid: true,
+            normalized: Some(normalized),
+            message: None,
+        },
+        Err(message) => CheckAnswer {
+            valid: false,
+            normalized: None,
+            message: Some(message),
+        },
+    };
+    Ok(Json(answer).into_response())
+}
