@@ -3,7 +3,7 @@
 //! localhost, SQLite file in a temporary directory).
 //!
 //! ```text
-//! cargo run --release -p lastschrift --example bench_collect -- --invoices 10000
+//! cargo run --release -p lastschrift-core --example bench_collect -- --invoices 10000
 //! ```
 //!
 //! Prints the wall time and the number of sevdesk requests of the full sync, of an incremental
@@ -12,10 +12,11 @@
 
 use std::time::Instant;
 
-use lastschrift_core::collect::{bank_time, execute_collection, plan_collection};
-use lastschrift_core::secret::{self, SecretKey, SevdeskToken};
+use lastschrift_core::App;
+use lastschrift_core::collect::bank_time;
+use lastschrift_core::secret::SevdeskToken;
 use lastschrift_core::settings::{CreditorSettings, Settings};
-use lastschrift_core::sync::{NoProgress, sync};
+use lastschrift_core::sync::NoProgress;
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
 
 struct Args {
@@ -80,22 +81,13 @@ async fn main() -> anyhow::Result<()> {
         ..Settings::default()
     };
     settings.sevdesk.base_url = sandbox.base_url();
-    let store = lastschrift_core::open_store(&settings).await?;
-    let key = SecretKey::from_settings(&settings)?;
-    let token = SevdeskToken::new(sandbox.token().to_owned())?;
-    secret::save_sevdesk_token(&*store, &key, &token).await?;
-    let client = sevdesk::Client::new(
-        sevdesk::ClientConfig::new(
-            sevdesk::ApiToken::new(token.expose())
-                .map_err(|e| anyhow::anyhow!(e.user_message()))?,
-        )
-        .with_base_url(settings.sevdesk.base_url.clone()),
-    )
-    .map_err(|e| anyhow::anyhow!(e.user_message()))?;
+    let app = App::open_given(settings).await?;
+    app.store_token(&SevdeskToken::new(sandbox.token().to_owned())?)
+        .await?;
 
     sandbox.clear_requests();
     let t = Instant::now();
-    let summary = sync(&*store, &client, &settings, &NoProgress, chrono::Utc::now()).await?;
+    let summary = app.sync(&NoProgress).await?;
     let sync_time = t.elapsed();
     let sync_requests = sandbox.requests().len();
     println!(
@@ -107,7 +99,7 @@ async fn main() -> anyhow::Result<()> {
 
     sandbox.clear_requests();
     let t = Instant::now();
-    let again = sync(&*store, &client, &settings, &NoProgress, chrono::Utc::now()).await?;
+    let again = app.sync(&NoProgress).await?;
     println!(
         "incremental sync: {:>9.2?}  {:>5} requests  ({} new, {} changed)",
         t.elapsed(),
@@ -118,7 +110,7 @@ async fn main() -> anyhow::Result<()> {
 
     // The dry run alone (plan: eligibility, mandates, dates), to see how collect's time splits.
     let t = Instant::now();
-    let plan = plan_collection(&*store, &settings, now, None).await?;
+    let plan = app.plan(None).await?;
     println!(
         "dry run (plan):   {:>9.2?}      0 requests  ({} debits planned)",
         t.elapsed(),
@@ -127,7 +119,7 @@ async fn main() -> anyhow::Result<()> {
 
     sandbox.clear_requests();
     let t = Instant::now();
-    let outcome = execute_collection(&*store, &client, &settings, now, None).await?;
+    let outcome = app.collect(None, None).await?;
     let collect_time = t.elapsed();
     let collect_requests = sandbox.requests().len();
     let run = outcome
@@ -135,8 +127,11 @@ async fn main() -> anyhow::Result<()> {
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("nothing was collected"))?;
     let mut xml_bytes = 0;
-    for file in store.run_files(run.id).await? {
-        xml_bytes += file.bytes.len();
+    for file in &run.files {
+        xml_bytes += app
+            .run_file(run.id, file.id)
+            .await?
+            .map_or(0, |f| f.bytes.len());
     }
     let written_bytes: u64 = outcome
         .files_written
@@ -160,7 +155,7 @@ async fn main() -> anyhow::Result<()> {
         sync_time + collect_time,
         sandbox.write_attempts()
     );
-    store.close().await;
+    app.close().await;
     sandbox.shutdown().await;
     Ok(())
 }

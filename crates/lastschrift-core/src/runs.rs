@@ -8,9 +8,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::store::{
-    CollectionFile, CollectionRun, Debit, DebitStatus, RunStatus, SevdeskId, Store, StoreError,
-};
+use crate::store::{CollectionFile, CollectionRun, Debit, RunStatus, SevdeskId, Store, StoreError};
 
 /// Newest first.
 pub async fn list(store: &dyn Store) -> Result<Vec<CollectionRun>, StoreError> {
@@ -113,22 +111,12 @@ pub async fn mark_debit(
         .active_debit_invoice_ids()
         .await?
         .contains(&debit.invoice_id);
-    // RunStatus::Cancelled means "all of its debits were cancelled"; keep that true, so the
-    // run list does not show a run as live when nothing of it will be collected.
-    let mut run_cancelled = false;
-    if mark == DebitMark::Cancelled {
-        let all_cancelled = store
-            .debits_for_run(debit.run_id)
+    // The store cancels the run with its last debit, in the same transaction.
+    let run_cancelled = mark == DebitMark::Cancelled
+        && store
+            .collection_run(debit.run_id)
             .await?
-            .iter()
-            .all(|d| d.status == DebitStatus::Cancelled);
-        if all_cancelled {
-            store
-                .set_run_status(debit.run_id, RunStatus::Cancelled)
-                .await?;
-            run_cancelled = true;
-        }
-    }
+            .is_some_and(|run| run.status == RunStatus::Cancelled);
     let invoice_number = store
         .invoice(debit.invoice_id)
         .await?

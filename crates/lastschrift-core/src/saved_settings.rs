@@ -1,13 +1,11 @@
-//! Settings entered in the web UI and how they combine with the file/environment settings.
-//!
-//! The creditor data and the policies a user saves in the UI are stored as JSON in the store's
-//! key/value settings (`web.creditor`, `web.policies`). **What was saved in the UI wins** over
-//! the configuration file and the environment: the UI is where a bookkeeper changes things, and a
-//! value they just saved must be the one that is used. The file and environment remain the
-//! starting values (and the only source for the CLI until something is saved in the UI).
-//! [`effective_settings`] is the one place that applies this rule.
+//! Where the values saved in the web UI are kept: JSON in the store's key/value settings
+//! (`web.creditor` — the whole creditor section; `web.policies` — the policy keys the UI edited).
+//! How they combine with the file and the environment is decided in one place,
+//! [`crate::settings::SettingsSources::resolve`].
 
-use crate::settings::{CreditorSettings, Policies, Settings};
+use serde_json::{Map, Value};
+
+use crate::settings::{CreditorSettings, SavedSettings};
 use crate::store::{Store, StoreError};
 
 pub const CREDITOR_KEY: &str = "web.creditor";
@@ -18,35 +16,40 @@ pub fn language_key(user_id: i64) -> String {
     format!("web.user.{user_id}.language")
 }
 
-/// The settings to use: `base` (defaults, file, environment) with the UI-saved creditor and
-/// policies on top.
-pub async fn effective_settings(
-    store: &dyn Store,
-    base: &Settings,
-) -> Result<Settings, StoreError> {
-    let mut settings = base.clone();
-    if let Some(json) = store.setting(CREDITOR_KEY).await? {
-        let creditor: CreditorSettings = serde_json::from_str(&json)
-            .map_err(|e| StoreError::Corrupt(format!("{CREDITOR_KEY}: {e}")))?;
-        settings.creditor = Some(creditor);
-    }
-    if let Some(json) = store.setting(POLICIES_KEY).await? {
-        let policies: Policies = serde_json::from_str(&json)
-            .map_err(|e| StoreError::Corrupt(format!("{POLICIES_KEY}: {e}")))?;
-        settings.policies = policies;
-    }
-    Ok(settings)
+/// What the UI saved so far. (Earlier versions saved every policy key at once; such a record
+/// reads as "every policy saved in the UI", which is what it meant.)
+pub async fn load(store: &dyn Store) -> Result<SavedSettings, StoreError> {
+    let creditor = match store.setting(CREDITOR_KEY).await? {
+        None => None,
+        Some(json) => Some(
+            serde_json::from_str::<CreditorSettings>(&json)
+                .map_err(|e| StoreError::Corrupt(format!("{CREDITOR_KEY}: {e}")))?,
+        ),
+    };
+    let policies = match store.setting(POLICIES_KEY).await? {
+        None => Map::new(),
+        Some(json) => match serde_json::from_str::<Value>(&json) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) | Err(_) => {
+                return Err(StoreError::Corrupt(format!(
+                    "{POLICIES_KEY}: not a JSON object"
+                )));
+            }
+        },
+    };
+    Ok(SavedSettings { creditor, policies })
 }
 
-pub async fn save_creditor(
-    store: &dyn Store,
-    creditor: &CreditorSettings,
-) -> Result<(), StoreError> {
-    let json = serde_json::to_string(creditor).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    store.put_setting(CREDITOR_KEY, &json).await
-}
-
-pub async fn save_policies(store: &dyn Store, policies: &Policies) -> Result<(), StoreError> {
-    let json = serde_json::to_string(policies).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    store.put_setting(POLICIES_KEY, &json).await
+pub async fn save(store: &dyn Store, saved: &SavedSettings) -> Result<(), StoreError> {
+    if let Some(creditor) = &saved.creditor {
+        let json =
+            serde_json::to_string(creditor).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        store.put_setting(CREDITOR_KEY, &json).await?;
+    }
+    if !saved.policies.is_empty() {
+        let json = serde_json::to_string(&saved.policies)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        store.put_setting(POLICIES_KEY, &json).await?;
+    }
+    Ok(())
 }

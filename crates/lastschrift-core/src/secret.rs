@@ -62,6 +62,28 @@ pub enum SecretError {
     Store(#[from] StoreError),
 }
 
+impl SecretError {
+    /// The sentence in German; like `Display`, never with key material or the secret.
+    pub fn german(&self) -> String {
+        match self {
+            SecretError::MalformedKey => "Der geheime Schlüssel ist ungültig: er muss Base64 von genau 32 Bytes sein (erzeugen mit `openssl rand -base64 32`).".into(),
+            SecretError::KeyFileTooOpen { path, mode } => format!(
+                "Die Schlüsseldatei {} ist für andere Benutzer lesbar (Rechte {mode:04o}); bitte mit `chmod 600 {}` einschränken.",
+                path.display(),
+                path.display()
+            ),
+            SecretError::KeyFile { path, .. } => format!(
+                "Die Schlüsseldatei {} konnte nicht gelesen oder angelegt werden.",
+                path.display()
+            ),
+            SecretError::WrongKey { .. } => "Der gespeicherte sevdesk-Token lässt sich mit diesem Schlüssel nicht entschlüsseln (wurde LASTSCHRIFT_SECRET_KEY oder die Schlüsseldatei geändert?); bitte den Token neu eingeben.".into(),
+            SecretError::Damaged { .. } => "Der gespeicherte sevdesk-Token ist beschädigt; bitte neu eingeben.".into(),
+            SecretError::EmptyToken => "Der sevdesk-API-Token ist leer.".into(),
+            SecretError::Store(e) => crate::error::store_german(e),
+        }
+    }
+}
+
 /// The 32-byte key; zeroed on drop and never printed.
 #[derive(Clone)]
 pub struct SecretKey(Zeroizing<[u8; 32]>);

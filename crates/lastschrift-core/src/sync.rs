@@ -39,6 +39,21 @@ pub enum SyncError {
     Store(#[from] StoreError),
 }
 
+impl SyncError {
+    pub fn german(&self) -> String {
+        match self {
+            SyncError::Sevdesk(e) => format!(
+                "Das Lesen aus sevdesk ist fehlgeschlagen: {}",
+                crate::error::sevdesk_german(e)
+            ),
+            SyncError::Store(e) => format!(
+                "Das Speichern der abgeglichenen Daten ist fehlgeschlagen: {}",
+                crate::error::store_german(e)
+            ),
+        }
+    }
+}
+
 /// Where a running sync is, for a progress display.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "stage", rename_all = "snake_case")]

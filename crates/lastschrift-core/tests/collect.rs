@@ -229,9 +229,10 @@ mod tests {
         let plan = plan_collection(&*env.store, &env.settings, now(), None)
             .await
             .unwrap();
-        let outcome = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
-            .await
-            .unwrap();
+        let outcome =
+            execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
+                .await
+                .unwrap();
         let run = outcome.run.as_ref().expect("a run was made");
         assert_eq!(run.status, RunStatus::Exported);
         assert_eq!(run.debit_count as usize, plan.debits.len());
@@ -264,7 +265,7 @@ mod tests {
         assert_eq!(collected.len(), debits.len());
 
         // A second run collects none of them again.
-        let again = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+        let again = execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
             .await
             .unwrap();
         assert!(again.run.is_none());
@@ -291,9 +292,10 @@ mod tests {
             assert!(d.mark_invoice_paid(paid as u64));
             assert!(d.add_partial_payment(partly as u64, 100));
         });
-        let outcome = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
-            .await
-            .unwrap();
+        let outcome =
+            execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
+                .await
+                .unwrap();
         assert_eq!(outcome.dropped_on_reread, 2);
         let run = outcome.run.unwrap();
         let debits = env.store.debits_for_run(run.id).await.unwrap();
@@ -322,7 +324,7 @@ mod tests {
 
     pub async fn a_returned_debit_frees_the_invoice(url: DatabaseUrl) {
         let env = Env::new(url, 120).await;
-        let first = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+        let first = execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
             .await
             .unwrap()
             .run
@@ -338,7 +340,7 @@ mod tests {
             .mark_debit_cancelled(cancelled.id, None)
             .await
             .unwrap();
-        let second = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+        let second = execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
             .await
             .unwrap();
         let run = second.run.expect("the freed invoices are collected again");
@@ -360,7 +362,7 @@ mod tests {
 
     pub async fn a_recorded_run_without_files_is_written_by_the_next_collect(url: DatabaseUrl) {
         let env = Env::new(url, 120).await;
-        let run = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+        let run = execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
             .await
             .unwrap()
             .run
@@ -375,9 +377,10 @@ mod tests {
             .set_run_status(run.id, RunStatus::Recorded)
             .await
             .unwrap();
-        let outcome = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
-            .await
-            .unwrap();
+        let outcome =
+            execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
+                .await
+                .unwrap();
         assert!(outcome.run.is_none(), "nothing new to collect");
         assert_eq!(
             outcome.recovered_files.len(),
@@ -404,7 +407,7 @@ mod tests {
             .set_run_status(run.id, RunStatus::Recorded)
             .await
             .unwrap();
-        let error = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+        let error = execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
             .await
             .unwrap_err();
         assert!(error.to_string().contains("already exists"), "{error}");
@@ -477,7 +480,7 @@ mod tests {
         );
 
         // CORE and B2B go into separate files.
-        let run = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+        let run = execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
             .await
             .unwrap()
             .run
@@ -498,7 +501,7 @@ mod tests {
         let mut env = Env::new(url, 200).await;
         env.settings.policies.sequence_type = SequenceTypePolicy::FrstOnFirstUse;
         env.settings.policies.max_debits_per_file = Some(10);
-        let first = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+        let first = execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
             .await
             .unwrap();
         let run = first.run.unwrap();
@@ -540,7 +543,7 @@ mod tests {
             id as i64
         });
         env.sync().await;
-        let second = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+        let second = execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
             .await
             .unwrap();
         let run = second.run.unwrap();
@@ -632,9 +635,10 @@ mod tests {
             invoice!(5).sepa_mandate_reference = Some(format!(" {} ", d[5].mandate_reference));
             invoice!(5).sepa_creditor_id = Some("de98zzz09999999999".into());
         });
-        let outcome = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
-            .await
-            .unwrap();
+        let outcome =
+            execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
+                .await
+                .unwrap();
         let reason_of = |id| {
             outcome
                 .plan
@@ -739,9 +743,10 @@ mod tests {
                 "contact {contact_id}: {reasons:?}"
             );
         }
-        let execute = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
-            .await
-            .unwrap();
+        let execute =
+            execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
+                .await
+                .unwrap();
         let run = execute.run.unwrap();
         let debits = env.store.debits_for_run(run.id).await.unwrap();
         assert!(
@@ -822,7 +827,7 @@ mod tests {
             .find(|d| d.invoice_id == with_bic.invoice_id)
             .expect("a Swiss debtor with BIC and address is collected");
         assert_eq!(planned.bic.as_deref(), Some("UBSWCHZH80A"));
-        let run = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+        let run = execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
             .await
             .unwrap()
             .run
@@ -882,13 +887,34 @@ mod tests {
         assert_eq!(amended.sequence_type, SequenceType::Rcur);
 
         // Last used more than 36 months before the collection date: that mandate has lapsed and
-        // must not be used, amended or continued; the current one is a new mandate.
-        old.last_collection = Some(day(2023, 6, 1));
-        env.store.upsert_mandate(&old).await.unwrap();
+        // must not be used, amended or continued; the current one is a new mandate. (Another
+        // contact: the registry never moves a last collection back.)
+        let other = plan
+            .debits
+            .iter()
+            .find(|x| x.contact_id != d.contact_id)
+            .cloned()
+            .expect("a second contact is collected");
+        let lapsed_reference = format!("OLD-{}", other.contact_id);
+        let mut lapsed = Mandate::new(
+            &lapsed_reference,
+            other.contact_id,
+            MandateSource::CsvImport,
+        );
+        lapsed.signature_date = Some(day(2019, 3, 1));
+        lapsed.first_collection = Some(day(2019, 4, 1));
+        lapsed.last_iban = Some("DE89370400440532013000".into());
+        lapsed.last_collection = Some(day(2023, 6, 1));
+        env.store.upsert_mandate(&lapsed).await.unwrap();
         let plan = plan_collection(&*env.store, &env.settings, now(), None)
             .await
             .unwrap();
-        let fresh = planned_for(&plan);
+        let fresh = plan
+            .debits
+            .iter()
+            .find(|x| x.contact_id == other.contact_id)
+            .cloned()
+            .expect("the second contact is still collected");
         assert_eq!(fresh.amendment, None, "a lapsed mandate is not amended");
         assert_eq!(fresh.sequence_type, SequenceType::Frst);
         env.sb.shutdown().await;
@@ -988,7 +1014,7 @@ mod tests {
 
     pub async fn an_amendment_whose_debit_was_cancelled_is_sent_again(url: DatabaseUrl) {
         let env = Env::new(url, 200).await;
-        let first = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+        let first = execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
             .await
             .unwrap()
             .run
@@ -1014,7 +1040,7 @@ mod tests {
             id as i64
         });
         env.sync().await;
-        let second = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+        let second = execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
             .await
             .unwrap()
             .run
@@ -1045,7 +1071,7 @@ mod tests {
             .clone()
             .expect("the account change is still news to the bank");
         assert_eq!(amendment.original_iban.as_deref(), Some(used.iban.as_str()));
-        let third = execute_collection(&*env.store, &env.client, &env.settings, now(), None)
+        let third = execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
             .await
             .unwrap()
             .run

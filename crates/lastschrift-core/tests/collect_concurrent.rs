@@ -48,8 +48,8 @@ async fn two_collects_at_once_record_one_run_and_both_succeed() {
         .unwrap();
 
     let (a, b) = tokio::join!(
-        execute_collection(&*store, &client, &settings, now, None),
-        execute_collection(&*store, &client, &settings, now, None),
+        execute_collection(&*store, &client, &settings, now, None, None),
+        execute_collection(&*store, &client, &settings, now, None, None),
     );
     let (a, b) = (a.expect("first collect"), b.expect("second collect"));
     let runs: Vec<_> = [&a, &b].iter().filter_map(|o| o.run.clone()).collect();

@@ -128,6 +128,7 @@ fn debit(invoice_id: i64, reference: &str, e2e: &str, day: NaiveDate, iban: &str
 
 fn run_of(message_id: &str, debits: Vec<NewDebit>) -> NewCollectionRun {
     NewCollectionRun {
+        confirm_key: None,
         format: "pain.008.001.08".into(),
         control_list_csv: b"Rechnung;Betrag\n".to_vec(),
         files: vec![NewCollectionFile {

@@ -47,6 +47,9 @@ pub enum StoreError {
     /// The change contradicts what is stored (a taken name, an invalid status change, …).
     #[error("{0}")]
     Conflict(String),
+    /// The change would leave the installation without an administrator.
+    #[error("the last administrator cannot be deleted or lose the role")]
+    LastAdmin,
     #[error(
         "the database URL scheme `{scheme}` is not supported; use postgres://… (or postgresql://…) for PostgreSQL, or leave DATABASE_URL unset for the SQLite file in the data directory"
     )]
@@ -164,9 +167,14 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     // --- mandate registry ----------------------------------------------------------------------
 
-    /// Inserts or replaces the mandate with this reference (all fields; read, change, write back
-    /// to keep collection dates).
+    /// Inserts the mandate with this reference, or updates its registry fields (contact, signature
+    /// date, scheme, status, source). The collection history is merged, never lost: the earlier
+    /// first and the later last collection win, and the last IBAN and reference a run recorded
+    /// stay unless the record brings newer ones.
     async fn upsert_mandate(&self, mandate: &Mandate) -> Result<()>;
+    /// Changes only the fields the edit names, in one statement; [`StoreError::NotFound`] for an
+    /// unknown reference.
+    async fn edit_mandate(&self, reference: &str, edit: &MandateEdit) -> Result<Mandate>;
     async fn mandate_by_reference(&self, reference: &str) -> Result<Option<Mandate>>;
     async fn mandates_for_contact(&self, contact_id: SevdeskId) -> Result<Vec<Mandate>>;
     /// By reference.
@@ -185,6 +193,8 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Newest first.
     async fn collection_runs(&self) -> Result<Vec<CollectionRun>>;
     async fn collection_run(&self, id: i64) -> Result<Option<CollectionRun>>;
+    /// The run recorded with this confirm key (the fingerprint of the preview it was made from).
+    async fn collection_run_by_confirm_key(&self, key: &str) -> Result<Option<CollectionRun>>;
     async fn set_run_status(&self, id: i64, status: RunStatus) -> Result<()>;
     /// One file with its exact bytes.
     async fn run_file(&self, file_id: i64) -> Result<Option<CollectionFile>>;
@@ -198,11 +208,14 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn debits_for_mandate(&self, reference: &str) -> Result<Vec<Debit>>;
     /// Invoices with a debit that is pending or collected: these must not be collected again.
     async fn active_debit_invoice_ids(&self) -> Result<HashSet<SevdeskId>>;
-    /// pending → collected.
+    /// pending → collected. Each status change is one conditional update: of two changes at the
+    /// same time exactly the one the status allows succeeds, the other gets
+    /// [`StoreError::Conflict`].
     async fn mark_debit_collected(&self, debit_id: i64) -> Result<Debit>;
     /// pending/collected → returned; frees the invoice for a later run.
     async fn mark_debit_returned(&self, debit_id: i64, reason: Option<&str>) -> Result<Debit>;
-    /// pending → cancelled; frees the invoice for a later run.
+    /// pending → cancelled; frees the invoice for a later run. When it was the last debit of its
+    /// run that was not cancelled, the run becomes cancelled in the same transaction.
     async fn mark_debit_cancelled(&self, debit_id: i64, reason: Option<&str>) -> Result<Debit>;
 
     // --- sevdesk request log ---------------------------------------------------------------------
@@ -215,13 +228,19 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// [`StoreError::Conflict`] if the user name is taken.
     async fn create_user(&self, user: &NewUser) -> Result<User>;
+    /// Creates the installation's first user — if and only if the installation has not been set
+    /// up yet. Atomic: of several calls at the same time exactly one gets `Some(user)`, the
+    /// others `None`.
+    async fn create_first_admin(&self, user: &NewUser) -> Result<Option<User>>;
     async fn user(&self, id: i64) -> Result<Option<User>>;
     async fn user_by_username(&self, username: &str) -> Result<Option<User>>;
     async fn users(&self) -> Result<Vec<User>>;
     async fn user_count(&self) -> Result<i64>;
     async fn set_user_password_hash(&self, id: i64, password_hash: &str) -> Result<()>;
+    /// [`StoreError::LastAdmin`] instead of demoting the last administrator — also when two
+    /// administrators demote each other at the same time.
     async fn set_user_role(&self, id: i64, role: Role) -> Result<()>;
-    /// Also deletes the user's sessions.
+    /// Also deletes the user's sessions. [`StoreError::LastAdmin`] for the last administrator.
     async fn delete_user(&self, id: i64) -> Result<()>;
     async fn create_session(&self, session: &Session) -> Result<()>;
     /// The session if it exists and has not expired at `now`.

@@ -224,6 +224,22 @@ pub struct Mandate {
     pub source: MandateSource,
 }
 
+/// A change to the registry fields of one mandate; `None` leaves a field as it is, so two people
+/// editing different fields of one mandate at once both keep their change.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MandateEdit {
+    /// `Some(None)` removes the date.
+    pub signature_date: Option<Option<NaiveDate>>,
+    pub scheme: Option<Scheme>,
+    pub status: Option<MandateStatus>,
+}
+
+impl MandateEdit {
+    pub fn is_empty(&self) -> bool {
+        self.signature_date.is_none() && self.scheme.is_none() && self.status.is_none()
+    }
+}
+
 impl Mandate {
     /// A new active mandate that has never been used.
     pub fn new(reference: impl Into<String>, contact_id: SevdeskId, source: MandateSource) -> Self {
@@ -277,6 +293,9 @@ pub struct MandateAmendment {
 pub struct NewCollectionRun {
     /// `pain.008.001.08` or `pain.008.001.02`.
     pub format: String,
+    /// The fingerprint of the preview the user confirmed; a second run with the same key is
+    /// refused ([`crate::Store::collection_run_by_confirm_key`] finds the first).
+    pub confirm_key: Option<String>,
     /// Control list for the accountant (CSV bytes).
     pub control_list_csv: Vec<u8>,
     pub files: Vec<NewCollectionFile>,

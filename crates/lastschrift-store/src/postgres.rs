@@ -67,4 +67,10 @@ impl PostgresStore {
     }
 }
 
-impl_store!(PostgresStore, sqlx::Postgres, Backend::Postgres);
+impl_store!(
+    PostgresStore,
+    sqlx::Postgres,
+    Backend::Postgres,
+    "BEGIN",
+    " FOR UPDATE"
+);

@@ -142,8 +142,13 @@ pub(crate) fn run_totals(run: &NewCollectionRun) -> Result<RunTotals, StoreError
 
 /// `impl Store` for a struct with a field `pool: sqlx::Pool<$db>`. The names used inside are
 /// imported at the call site (`sqlite.rs`, `postgres.rs`).
+///
+/// The two dialect differences the rules need: `$begin_write` opens a transaction that reads
+/// before it writes (SQLite: `BEGIN IMMEDIATE` takes the write lock at once, so the reads see the
+/// state the writes change; PostgreSQL: `BEGIN`), and `$for_update` locks the rows a rule reads
+/// (PostgreSQL: `FOR UPDATE`; SQLite needs nothing under its single write lock).
 macro_rules! impl_store {
-    ($store:ident, $db:ty, $backend:expr) => {
+    ($store:ident, $db:ty, $backend:expr, $begin_write:literal, $for_update:literal) => {
         impl $store {
             async fn change_debit_status(
                 &self,
@@ -152,42 +157,92 @@ macro_rules! impl_store {
                 allowed_from: &[DebitStatus],
                 reason: Option<&str>,
             ) -> Result<Debit> {
-                let mut tx = self.pool.begin().await?;
-                let select = format!("SELECT {DEBIT_COLUMNS} FROM debits WHERE id = $1");
-                let row: Option<DebitRow> = sqlx::query_as(&select)
-                    .bind(debit_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let mut debit = match row {
-                    Some(row) => Debit::try_from(row)?,
-                    None => {
-                        return Err(StoreError::NotFound {
-                            what: format!("debit {debit_id}"),
-                        });
-                    }
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let Some(run_id) = sqlx::query_scalar::<$db, i64>(
+                    "SELECT run_id FROM debits WHERE id = $1",
+                )
+                .bind(debit_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                else {
+                    return Err(StoreError::NotFound {
+                        what: format!("debit {debit_id}"),
+                    });
                 };
-                if !allowed_from.contains(&debit.status) {
+                // The run row is the lock of its debits' status changes, so "the last debit of
+                // the run was cancelled" is decided by one transaction at a time.
+                sqlx::query(concat!(
+                    "SELECT id FROM collection_runs WHERE id = $1",
+                    $for_update
+                ))
+                .bind(run_id)
+                .execute(&mut *tx)
+                .await?;
+                let allowed: Vec<String> = allowed_from
+                    .iter()
+                    .enumerate()
+                    .map(|(i, _)| format!("${}", i + 5))
+                    .collect();
+                let update = format!(
+                    "UPDATE debits SET status = $1, status_changed_at = $2, status_reason = $3 \
+                     WHERE id = $4 AND status IN ({}) RETURNING {DEBIT_COLUMNS}",
+                    allowed.join(", ")
+                );
+                let mut query = sqlx::query_as::<$db, DebitRow>(&update)
+                    .bind(to.as_str())
+                    .bind(now())
+                    .bind(reason)
+                    .bind(debit_id);
+                for status in allowed_from {
+                    query = query.bind(status.as_str());
+                }
+                let Some(row) = query.fetch_optional(&mut *tx).await? else {
+                    let select = format!("SELECT {DEBIT_COLUMNS} FROM debits WHERE id = $1");
+                    let row: DebitRow = sqlx::query_as(&select)
+                        .bind(debit_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let debit = Debit::try_from(row)?;
                     return Err(StoreError::Conflict(format!(
                         "debit {debit_id} (invoice {}) is {} and cannot become {to}",
                         debit.invoice_id, debit.status
                     )));
+                };
+                if to == DebitStatus::Cancelled {
+                    // RunStatus::Cancelled means "all of its debits were cancelled".
+                    sqlx::query(
+                        "UPDATE collection_runs SET status = $1 WHERE id = $2 \
+                         AND NOT EXISTS (SELECT 1 FROM debits WHERE run_id = $2 AND status <> $3)",
+                    )
+                    .bind(RunStatus::Cancelled.as_str())
+                    .bind(run_id)
+                    .bind(DebitStatus::Cancelled.as_str())
+                    .execute(&mut *tx)
+                    .await?;
                 }
-                let changed_at = now();
-                sqlx::query(
-                    "UPDATE debits SET status = $1, status_changed_at = $2, status_reason = $3 \
-                     WHERE id = $4",
-                )
-                .bind(to.as_str())
-                .bind(changed_at)
-                .bind(reason)
-                .bind(debit_id)
-                .execute(&mut *tx)
-                .await?;
                 tx.commit().await?;
-                debit.status = to;
-                debit.status_changed_at = Some(changed_at);
-                debit.status_reason = reason.map(str::to_owned);
-                Ok(debit)
+                Debit::try_from(row)
+            }
+
+            /// Inside a write transaction: [`StoreError::LastAdmin`] when user `id` is the only
+            /// administrator. The administrators' rows are locked first, so two transactions
+            /// demoting two administrators cannot both see the other one still there.
+            async fn refuse_last_admin(
+                &self,
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: i64,
+            ) -> Result<()> {
+                let admins = sqlx::query_scalar::<$db, i64>(concat!(
+                    "SELECT id FROM users WHERE role = $1",
+                    $for_update
+                ))
+                .bind(Role::Admin.as_str())
+                .fetch_all(&mut **tx)
+                .await?;
+                if admins.contains(&id) && admins.len() <= 1 {
+                    return Err(StoreError::LastAdmin);
+                }
+                Ok(())
             }
 
             async fn file_infos(&self, run_id: Option<i64>) -> Result<Vec<CollectionFileInfo>> {
@@ -604,9 +659,21 @@ macro_rules! impl_store {
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
                      ON CONFLICT (reference) DO UPDATE SET contact_id = excluded.contact_id, \
                      signature_date = excluded.signature_date, scheme = excluded.scheme, \
-                     status = excluded.status, first_collection = excluded.first_collection, \
-                     last_collection = excluded.last_collection, \
-                     last_iban = excluded.last_iban, last_reference = excluded.last_reference, \
+                     status = excluded.status, \
+                     first_collection = CASE WHEN mandates.first_collection IS NULL \
+                     OR excluded.first_collection < mandates.first_collection \
+                     THEN excluded.first_collection ELSE mandates.first_collection END, \
+                     last_iban = CASE WHEN mandates.last_collection IS NULL \
+                     OR excluded.last_collection > mandates.last_collection \
+                     THEN COALESCE(excluded.last_iban, mandates.last_iban) \
+                     ELSE COALESCE(mandates.last_iban, excluded.last_iban) END, \
+                     last_reference = CASE WHEN mandates.last_collection IS NULL \
+                     OR excluded.last_collection > mandates.last_collection \
+                     THEN COALESCE(excluded.last_reference, mandates.last_reference) \
+                     ELSE COALESCE(mandates.last_reference, excluded.last_reference) END, \
+                     last_collection = CASE WHEN mandates.last_collection IS NULL \
+                     OR excluded.last_collection > mandates.last_collection \
+                     THEN excluded.last_collection ELSE mandates.last_collection END, \
                      source = excluded.source, updated_at = excluded.updated_at",
                 )
                 .bind(&mandate.reference)
@@ -623,6 +690,35 @@ macro_rules! impl_store {
                 .execute(&self.pool)
                 .await?;
                 Ok(())
+            }
+
+            async fn edit_mandate(&self, reference: &str, edit: &MandateEdit) -> Result<Mandate> {
+                // One statement: each field is set only when the edit names it ($2/$4/$6 say
+                // whether), so a concurrent edit of another field is never written back.
+                let sql = format!(
+                    "UPDATE mandates SET \
+                     signature_date = CASE WHEN $2 THEN $3 ELSE signature_date END, \
+                     scheme = CASE WHEN $4 THEN $5 ELSE scheme END, \
+                     status = CASE WHEN $6 THEN $7 ELSE status END, \
+                     updated_at = $8 WHERE reference = $1 RETURNING {MANDATE_COLUMNS}"
+                );
+                let row: Option<MandateRow> = sqlx::query_as(&sql)
+                    .bind(reference)
+                    .bind(edit.signature_date.is_some())
+                    .bind(edit.signature_date.flatten())
+                    .bind(edit.scheme.is_some())
+                    .bind(edit.scheme.map(|s| s.as_str()).unwrap_or_default())
+                    .bind(edit.status.is_some())
+                    .bind(edit.status.map(|s| s.as_str()).unwrap_or_default())
+                    .bind(now())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match row {
+                    Some(row) => Mandate::try_from(row),
+                    None => Err(StoreError::NotFound {
+                        what: format!("mandate {reference}"),
+                    }),
+                }
             }
 
             async fn mandate_by_reference(&self, reference: &str) -> Result<Option<Mandate>> {
@@ -672,8 +768,8 @@ macro_rules! impl_store {
                 // out the busy timeout) instead of failing a read-to-write upgrade later.
                 let run_id = sqlx::query_scalar::<$db, i64>(
                     "INSERT INTO collection_runs (created_at, status, format, collection_dates, \
-                     debit_count, total_cents, control_list_csv) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                     debit_count, total_cents, control_list_csv, confirm_key) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                 )
                 .bind(created_at)
                 .bind(RunStatus::Recorded.as_str())
@@ -682,8 +778,18 @@ macro_rules! impl_store {
                 .bind(totals.debit_count)
                 .bind(totals.total_cents)
                 .bind(&run.control_list_csv)
+                .bind(&run.confirm_key)
                 .fetch_one(&mut *tx)
-                .await?;
+                .await
+                .map_err(|error| {
+                    if is_unique_violation(&error) {
+                        StoreError::Conflict(
+                            "this preview has already been confirmed as a run".into(),
+                        )
+                    } else {
+                        StoreError::Database(error)
+                    }
+                })?;
                 for (index, (file, (file_count, file_total))) in
                     run.files.iter().zip(totals.file_totals.iter().copied()).enumerate()
                 {
@@ -786,6 +892,22 @@ macro_rules! impl_store {
                     sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
                 match row {
                     Some(row) => Ok(Some(row.into_run(self.file_infos(Some(id)).await?)?)),
+                    None => Ok(None),
+                }
+            }
+
+            async fn collection_run_by_confirm_key(
+                &self,
+                key: &str,
+            ) -> Result<Option<CollectionRun>> {
+                let id = sqlx::query_scalar::<$db, i64>(
+                    "SELECT id FROM collection_runs WHERE confirm_key = $1",
+                )
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?;
+                match id {
+                    Some(id) => self.collection_run(id).await,
                     None => Ok(None),
                 }
             }
@@ -975,6 +1097,41 @@ macro_rules! impl_store {
                 })
             }
 
+            async fn create_first_admin(&self, user: &NewUser) -> Result<Option<User>> {
+                let created_at = now();
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let claimed = sqlx::query(
+                    "INSERT INTO installation_setup (id, done_at) VALUES (1, $1)",
+                )
+                .bind(created_at)
+                .execute(&mut *tx)
+                .await;
+                match claimed {
+                    Ok(_) => {}
+                    // Another first-start form (or an earlier setup) holds the row.
+                    Err(error) if is_unique_violation(&error) => return Ok(None),
+                    Err(error) => return Err(error.into()),
+                }
+                let id = sqlx::query_scalar::<$db, i64>(
+                    "INSERT INTO users (username, password_hash, role, created_at) \
+                     VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(&user.username)
+                .bind(&user.password_hash)
+                .bind(user.role.as_str())
+                .bind(created_at)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(Some(User {
+                    id,
+                    username: user.username.clone(),
+                    password_hash: user.password_hash.clone(),
+                    role: user.role,
+                    created_at,
+                }))
+            }
+
             async fn user(&self, id: i64) -> Result<Option<User>> {
                 let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
                 let row: Option<UserRow> =
@@ -1016,21 +1173,27 @@ macro_rules! impl_store {
             }
 
             async fn set_user_role(&self, id: i64, role: Role) -> Result<()> {
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                if role != Role::Admin {
+                    self.refuse_last_admin(&mut tx, id).await?;
+                }
                 let done = sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
                     .bind(role.as_str())
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound {
                         what: format!("user {id}"),
                     });
                 }
+                tx.commit().await?;
                 Ok(())
             }
 
             async fn delete_user(&self, id: i64) -> Result<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                self.refuse_last_admin(&mut tx, id).await?;
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                     .bind(id)
                     .execute(&mut *tx)

@@ -102,4 +102,10 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
-impl_store!(SqliteStore, sqlx::Sqlite, Backend::Sqlite);
+impl_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    Backend::Sqlite,
+    "BEGIN IMMEDIATE",
+    ""
+);

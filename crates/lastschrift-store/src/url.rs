@@ -5,10 +5,18 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-/// A database URL whose password never shows in `Debug` or `Display`.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A database URL whose password never shows in `Debug`, `Display` or `Serialize` (which all give
+/// [`DatabaseUrl::masked`]); [`DatabaseUrl::expose`] is the only way to the password.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
 pub struct DatabaseUrl(String);
+
+/// Serialized masked: a settings listing or a JSON dump must not carry the password.
+impl Serialize for DatabaseUrl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.masked())
+    }
+}
 
 impl DatabaseUrl {
     pub fn new(url: impl Into<String>) -> Self {

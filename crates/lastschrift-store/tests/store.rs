@@ -171,6 +171,7 @@ fn debit(invoice_id: i64, e2e: &str) -> NewDebit {
 
 fn run_of(message_id: &str, debits: Vec<NewDebit>) -> NewCollectionRun {
     NewCollectionRun {
+        confirm_key: None,
         format: "pain.008.001.08".into(),
         control_list_csv: b"invoice;amount\n".to_vec(),
         files: vec![NewCollectionFile {
@@ -505,6 +506,7 @@ mod tests {
         let mut later = debit(3, "E2E-3");
         later.collection_date = date(2026, 12, 2);
         let run = NewCollectionRun {
+            confirm_key: None,
             format: "pain.008.001.08".into(),
             control_list_csv: control.clone(),
             files: vec![
@@ -717,6 +719,7 @@ mod tests {
         let mut later = debit(3, "E2E-3");
         later.collection_date = date(2027, 2, 1);
         let failing = NewCollectionRun {
+            confirm_key: None,
             format: "pain.008.001.08".into(),
             control_list_csv: b"x".to_vec(),
             files: vec![

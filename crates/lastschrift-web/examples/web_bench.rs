@@ -4,17 +4,18 @@
 //! the `wrk` commands to run against it.
 //!
 //! ```text
-//! cargo run --release -p lastschrift --example web_bench -- 25000 8088
+//! cargo run --release -p lastschrift-web --example web_bench -- 25000 8088
 //! wrk -t2 -c50 -d15s --latency -H 'Cookie: lastschrift_session=…' http://127.0.0.1:8088/invoices
 //! ```
 //! Ctrl-C stops it.
 
 use std::time::Instant;
 
-use lastschrift_core::secret::SecretKey;
-use lastschrift_core::settings::{CreditorSettings, DatabaseUrl, Settings};
-use lastschrift_core::store::{NewUser, Role, Session};
-use lastschrift_web::{self as web, AppState, auth};
+use lastschrift_core::App;
+use lastschrift_core::secret::SevdeskToken;
+use lastschrift_core::settings::{CreditorSettings, Settings};
+use lastschrift_core::store::Role;
+use lastschrift_web::{self as web, AppState};
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
 
 #[tokio::main]
@@ -44,49 +45,25 @@ async fn main() -> anyhow::Result<()> {
         ..Settings::default()
     };
     settings.sevdesk.base_url = sandbox.base_url();
-    let store = lastschrift_core::store::open_url(&DatabaseUrl::sqlite_file(
-        &dir.path().join("lastschrift.sqlite3"),
-    ))
-    .await?;
+    let app = App::open_given(settings).await?;
+    app.store_token(&SevdeskToken::new(sandbox.token().to_owned())?)
+        .await?;
 
     let started = Instant::now();
-    let client = sevdesk::Client::new(
-        sevdesk::ClientConfig::new(sevdesk::ApiToken::new(sandbox.token())?)
-            .with_base_url(sandbox.base_url()),
-    )?;
-    let summary = lastschrift_core::sync::sync(
-        &*store,
-        &client,
-        &settings,
-        &lastschrift_core::sync::NoProgress,
-        chrono::Utc::now(),
-    )
-    .await?;
+    let summary = app.sync(&lastschrift_core::sync::NoProgress).await?;
     eprintln!(
         "synced {} open invoices in {:.1} s",
         summary.invoices.inserted,
         started.elapsed().as_secs_f64()
     );
 
-    let user = store
-        .create_user(&NewUser {
-            username: "bench".into(),
-            password_hash: auth::hash_password("bench password")?,
-            role: Role::Viewer,
-        })
+    let user = app
+        .create_user("bench", "bench password", Role::Viewer)
         .await?;
-    let token = auth::new_token();
-    let now = chrono::Utc::now();
-    store
-        .create_session(&Session {
-            token_hash: auth::token_hash(&token),
-            user_id: user.id,
-            created_at: now,
-            expires_at: now + auth::SESSION_LIFETIME,
-        })
-        .await?;
+    let token = app.start_session(user.id).await?;
+    let token = token.expose().to_owned();
 
-    let state = AppState::new(store.clone(), settings, SecretKey::generate());
+    let state = AppState::new(app.clone());
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(web::serve(listener, web::router(state), async {

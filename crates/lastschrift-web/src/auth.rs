@@ -1,8 +1,6 @@
-//! Passwords, sessions, CSRF tokens and the login rate limit.
+//! Cookies, CSRF tokens and the login rate limit. (Passwords and session tokens are the core's:
+//! [`lastschrift_core::users`].)
 //!
-//! - Passwords: argon2id PHC strings (the crate's default parameters, a random salt each).
-//! - Sessions: 32 random bytes in a cookie; the store keeps only their SHA-256 (hex), so a copy of
-//!   the database does not let anyone log in.
 //! - CSRF: a hidden form field holding HMAC-SHA256(key = the session token, "csrf"). It can only
 //!   be computed by someone who holds the HttpOnly cookie, it changes with every session, and it
 //!   needs no server-side state. Before login the same is done with a short-lived pre-session
@@ -14,52 +12,14 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 pub const SESSION_COOKIE: &str = "lastschrift_session";
 pub const PRE_SESSION_COOKIE: &str = "lastschrift_pre";
-/// How long a login lasts.
-pub const SESSION_LIFETIME: chrono::Duration = chrono::Duration::hours(12);
+pub use lastschrift_core::users::SESSION_LIFETIME;
 pub const MAX_FAILURES: usize = 5;
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
-pub const MIN_PASSWORD_CHARS: usize = 10;
-
-/// An argon2id PHC string for `password`.
-pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
-    let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt)?;
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
-}
-
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .map(|hash| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &hash)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
-
-/// A fresh random token for a cookie (URL-safe base64 of 32 bytes).
-pub fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// What the store keeps of a session token.
-pub fn token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
 
 /// The CSRF form value that belongs to a session (or pre-session) token.
 pub fn csrf_token(cookie_token: &str) -> String {
@@ -167,19 +127,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn passwords_hash_with_argon2id_and_verify() {
-        let hash = hash_password("correct horse battery").unwrap();
-        assert!(hash.starts_with("$argon2id$"), "{hash}");
-        assert!(verify_password("correct horse battery", &hash));
-        assert!(!verify_password("wrong", &hash));
-        assert!(!verify_password("x", "not a hash"));
-        assert_ne!(hash, hash_password("correct horse battery").unwrap());
-    }
-
-    #[test]
     fn csrf_token_belongs_to_its_session() {
-        let a = new_token();
-        let b = new_token();
+        let a = lastschrift_core::users::random_token();
+        let b = lastschrift_core::users::random_token();
         assert_ne!(a, b);
         assert!(csrf_matches(&a, &csrf_token(&a)));
         assert!(!csrf_matches(&b, &csrf_token(&a)));

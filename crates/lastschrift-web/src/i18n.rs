@@ -83,6 +83,15 @@ impl Tr {
         self.lang == Lang::De
     }
 
+    /// A core error's sentence in this language.
+    pub fn error(&self, error: &lastschrift_core::CoreError) -> String {
+        if self.de() {
+            error.german()
+        } else {
+            error.to_string()
+        }
+    }
+
     /// Euro cents as the UI shows them: `1.234,56 €` in German, `€1,234.56` in English.
     pub fn money(&self, cents: impl Borrow<i64>) -> String {
         let cents = *cents.borrow();
@@ -476,8 +485,13 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("mandates.row", "Zeile", "Row"),
     (
         "mandates.invalid_date",
-        "Bitte ein Datum als JJJJ-MM-TT eingeben.",
-        "Please enter a date as YYYY-MM-DD.",
+        "Bitte ein Datum als TT.MM.JJJJ oder JJJJ-MM-TT eingeben.",
+        "Please enter a date as DD.MM.YYYY or YYYY-MM-DD.",
+    ),
+    (
+        "mandates.future_date",
+        "Das Unterschriftsdatum darf nicht in der Zukunft liegen.",
+        "The signature date must not lie in the future.",
     ),
     (
         "run.title",
@@ -502,6 +516,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "run.nothing",
         "Keine Rechnung kann zu diesem Datum eingezogen werden.",
         "No invoice can be collected on this date.",
+    ),
+    (
+        "run.changed",
+        "Seit der Vorschau hat sich der Einzugslauf geändert (Rechnungen, Mandate oder Einstellungen); es wurde nichts geschrieben. Bitte die neue Vorschau prüfen und erneut bestätigen.",
+        "The collection run changed since the preview (invoices, mandates or settings); nothing was written. Please check the new preview and confirm again.",
     ),
     ("run.sequence", "Sequenz", "Sequence"),
     ("run.iban", "IBAN", "IBAN"),

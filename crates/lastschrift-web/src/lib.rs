@@ -6,10 +6,9 @@
 //!   the guard middleware (first start, session, CSRF, security headers);
 //! - `auth.rs`: passwords, session tokens, CSRF tokens, the login rate limit;
 //! - `i18n.rs`: the German/English catalogue;
-//! - `config.rs`: where web-edited settings live and how they overlay the file/env settings;
 //! - `view.rs`: the cached read model behind the dashboard and the invoice list;
-//! - `pages/*.rs`: the handlers, one file per area. They call store methods and use cases
-//!   (`sync::sync`, `collect::*`) only; no SQL and no business rules.
+//! - `pages/*.rs`: the handlers, one file per area. Each parses its input, calls one method of
+//!   the [`App`] (the same one the CLI calls) and renders the result: no SQL, no business rules.
 //!
 //! Templates are askama (`templates/`): compiled into the binary and checked at build time, so a
 //! typo in a field name is a compile error, not a runtime 500; output is HTML-escaped by default.
@@ -17,7 +16,6 @@
 //! `/static/app.js` (live field checks).
 
 pub mod auth;
-use lastschrift_core::saved_settings as config;
 pub mod i18n;
 mod pages;
 mod view;
@@ -35,9 +33,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use i18n::{Lang, Tr};
-use lastschrift_core::secret::SecretKey;
-use lastschrift_core::settings::Settings;
-use lastschrift_core::store::{Role, Store, User};
+use lastschrift_core::store::{Role, Session, User};
+use lastschrift_core::users::{self, SessionToken};
+use lastschrift_core::{App, CoreError};
 
 pub use view::InvoiceIndex;
 
@@ -106,11 +104,7 @@ routes! {
 pub struct AppState(Arc<Inner>);
 
 pub(crate) struct Inner {
-    pub store: Arc<dyn Store>,
-    /// Settings from defaults, file and environment; [`config::effective_settings`] overlays
-    /// what was entered in the UI.
-    pub base_settings: Settings,
-    pub key: SecretKey,
+    pub app: App,
     /// Always mark cookies `Secure` (set when the server sits behind TLS without sending
     /// `X-Forwarded-Proto`).
     pub secure_cookies: bool,
@@ -132,17 +126,15 @@ pub(crate) struct Inner {
     /// database round trips per request. An entry is trusted for [`SESSION_CACHE_TTL`] at most;
     /// logout and deleting a user remove entries at once (both happen in this process; no other
     /// program ends web sessions).
-    sessions: Mutex<HashMap<String, (std::time::Instant, lastschrift_core::store::Session, User)>>,
+    sessions: Mutex<HashMap<String, (std::time::Instant, Session, User)>>,
 }
 
 const SESSION_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, settings: Settings, key: SecretKey) -> AppState {
+    pub fn new(app: App) -> AppState {
         AppState(Arc::new(Inner {
-            store,
-            base_settings: settings,
-            key,
+            app,
             secure_cookies: false,
             limiter: Mutex::default(),
             sync_job: Mutex::default(),
@@ -169,8 +161,8 @@ impl AppState {
         &self.0
     }
 
-    pub(crate) fn store(&self) -> &dyn Store {
-        &*self.0.store
+    pub(crate) fn app(&self) -> &App {
+        &self.0.app
     }
 
     /// Something the read model shows has changed.
@@ -186,7 +178,7 @@ impl AppState {
         if self.0.has_users.load(Ordering::Relaxed) {
             return Ok(true);
         }
-        let any = self.store().user_count().await? > 0;
+        let any = self.app().has_users().await?;
         if any {
             self.0.has_users.store(true, Ordering::Relaxed);
         }
@@ -202,8 +194,8 @@ impl AppState {
             return Ok(*lang);
         }
         let stored = self
-            .store()
-            .setting(&config::language_key(user_id))
+            .app()
+            .language(user_id)
             .await?
             .and_then(|code| Lang::from_code(&code));
         self.0
@@ -215,11 +207,8 @@ impl AppState {
     }
 
     /// The live session with this token hash and its user (cached briefly, see `sessions`).
-    async fn session_user(
-        &self,
-        token_hash: &str,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Option<User>, WebError> {
+    async fn session_user(&self, token_hash: &str) -> Result<Option<User>, WebError> {
+        let now = self.app().now();
         if let Some((checked, session, user)) =
             self.0.sessions.lock().expect("lock").get(token_hash)
             && checked.elapsed() < SESSION_CACHE_TTL
@@ -227,11 +216,8 @@ impl AppState {
         {
             return Ok(Some(user.clone()));
         }
-        let Some(session) = self.store().session(token_hash, now).await? else {
+        let Some((session, user)) = self.app().session_user(token_hash).await? else {
             self.forget_session(token_hash);
-            return Ok(None);
-        };
-        let Some(user) = self.store().user(session.user_id).await? else {
             return Ok(None);
         };
         let mut cache = self.0.sessions.lock().expect("lock");
@@ -259,9 +245,7 @@ impl AppState {
     }
 
     pub(crate) async fn set_language(&self, user_id: i64, lang: Lang) -> Result<(), WebError> {
-        self.store()
-            .put_setting(&config::language_key(user_id), lang.code())
-            .await?;
+        self.app().set_language(user_id, lang.code()).await?;
         self.0
             .languages
             .lock()
@@ -305,8 +289,8 @@ pub struct Ctx {
     pub lang: Lang,
     /// The value every form must send back as `csrf`.
     pub csrf: String,
-    /// The session token (to delete it on logout); never rendered.
-    session_token: Option<String>,
+    /// The session token (to delete it on logout); never rendered, masked in `Debug`.
+    session_token: Option<SessionToken>,
     pub client_ip: Option<IpAddr>,
     /// The request came over TLS (directly or via a proxy that says so).
     pub secure: bool,
@@ -328,8 +312,8 @@ impl Ctx {
         }
     }
 
-    pub fn session_token(&self) -> Option<&str> {
-        self.session_token.as_deref()
+    pub fn session_token(&self) -> Option<&SessionToken> {
+        self.session_token.as_ref()
     }
 }
 
@@ -358,8 +342,8 @@ pub enum WebError {
     Internal(anyhow::Error),
 }
 
-impl From<lastschrift_core::store::StoreError> for WebError {
-    fn from(error: lastschrift_core::store::StoreError) -> Self {
+impl From<CoreError> for WebError {
+    fn from(error: CoreError) -> Self {
         WebError::Internal(error.into())
     }
 }
@@ -470,14 +454,13 @@ async fn guard_inner(
             .and_then(|v| v.to_str().ok()),
     );
 
-    let now = chrono::Utc::now();
     let mut user = None;
     let mut session_token = None;
     if let Some(token) = auth::cookie(headers, auth::SESSION_COOKIE)
-        && let Some(found) = state.session_user(&auth::token_hash(token), now).await?
+        && let Some(found) = state.session_user(&users::token_hash(token)).await?
     {
         user = Some(found);
-        session_token = Some(token.to_owned());
+        session_token = Some(SessionToken::from_cookie(token));
     }
     if user.is_none() && !public {
         return Ok(Redirect::to("/login").into_response());
@@ -487,11 +470,11 @@ async fn guard_inner(
     // one is set on this response if there is none yet).
     let mut new_pre = None;
     let csrf_base = match &session_token {
-        Some(token) => token.clone(),
+        Some(token) => token.expose().to_owned(),
         None => match auth::cookie(headers, auth::PRE_SESSION_COOKIE) {
             Some(pre) if pre.len() >= 32 => pre.to_owned(),
             _ => {
-                let pre = auth::new_token();
+                let pre = users::random_token();
                 new_pre = Some(pre.clone());
                 pre
             }
@@ -611,10 +594,4 @@ async fn security_headers(request: Request, next: Next) -> Response {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
-}
-
-/// Europe/Berlin local time: the bank's clock, which the collection-date rules use (the same
-/// conversion as the CLI's, [`lastschrift_core::collect::bank_time`]).
-pub fn berlin_now() -> chrono::NaiveDateTime {
-    lastschrift_core::collect::bank_time(chrono::Utc::now())
 }

@@ -7,85 +7,26 @@
 //! outside the UI (a CLI sync in parallel). Requests that arrive while it is being built wait for
 //! that one build instead of starting their own.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
-
-use super::{AppState, WebError, config};
-use lastschrift_core::collect;
-use lastschrift_core::store::{DebitStatus, SevdeskId};
+use super::{AppState, WebError};
+pub use lastschrift_core::overview::{BlockedGroup, InvoiceLine, InvoiceOverview, InvoiceState};
 
 /// Rebuild at least this often, for changes made outside the UI.
 const MAX_AGE: Duration = Duration::from_secs(30);
 
-/// Where an invoice stands.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RowState {
-    Ready,
-    Blocked {
-        code: &'static str,
-        german: String,
-        english: String,
-    },
-    /// In the ledger with a pending or collected debit.
-    Collected,
-    /// Its last debit came back.
-    Returned,
-}
-
-impl RowState {
-    /// The filter name (`ready`, `blocked`, `collected`, `returned`).
-    pub fn filter(&self) -> &'static str {
-        match self {
-            RowState::Ready => "ready",
-            RowState::Blocked { .. } => "blocked",
-            RowState::Collected => "collected",
-            RowState::Returned => "returned",
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct InvoiceRow {
-    pub id: SevdeskId,
-    pub number: String,
-    pub customer: String,
-    /// Lower-case number and customer, for the search.
-    pub haystack: String,
-    pub due: Option<NaiveDate>,
-    pub open_cents: i64,
-    pub state: RowState,
-}
-
-/// Blocked invoices of one reason.
-#[derive(Clone, Debug)]
-pub struct BlockedGroup {
-    pub code: &'static str,
-    /// The heading of the reason (`collect::eligibility::reason_title`).
-    pub german: String,
-    pub english: String,
-    pub count: usize,
-    pub cents: i64,
-}
-
-/// Every invoice the UI lists, classified, plus the dashboard figures.
+/// The core's overview plus a search index over its lines.
 #[derive(Debug, Default)]
 pub struct InvoiceIndex {
-    pub rows: Vec<InvoiceRow>,
-    /// Every row's haystack, joined by newlines: one substring search over this text is much
-    /// cheaper than one per row (10 000 searches cost more than the rest of the page).
+    pub overview: InvoiceOverview,
+    /// Every line's lower-case number and customer, joined by newlines: one substring search over
+    /// this text is much cheaper than one per line (10 000 searches cost more than the rest of
+    /// the page).
     search_text: String,
-    /// Where each row's haystack starts in `search_text`.
+    /// Where each line's text starts in `search_text`.
     search_starts: Vec<usize>,
-    pub ready_count: usize,
-    pub ready_cents: i64,
-    /// Largest group first.
-    pub blocked: Vec<BlockedGroup>,
-    /// Why no plan could be made (e.g. settings missing); the rows are then unclassified.
-    pub plan_error: Option<String>,
 }
 
 pub struct CachedIndex {
@@ -148,117 +89,18 @@ fn store_index(state: &AppState, generation: u64, index: Arc<InvoiceIndex>) {
 }
 
 async fn build(state: &AppState) -> Result<InvoiceIndex, WebError> {
-    let store = state.store();
-    let settings = config::effective_settings(store, &state.inner().base_settings).await?;
-    let contacts: HashMap<SevdeskId, String> = store
-        .contacts()
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.display_name))
-        .collect();
-
-    // The ledger: the latest debit per invoice decides collected/returned.
-    let mut latest_debit: HashMap<SevdeskId, (i64, DebitStatus)> = HashMap::new();
-    for run in store.collection_runs().await? {
-        for debit in store.debits_for_run(run.id).await? {
-            let entry = latest_debit
-                .entry(debit.invoice_id)
-                .or_insert((debit.id, debit.status));
-            if debit.id >= entry.0 {
-                *entry = (debit.id, debit.status);
-            }
-        }
-    }
-
-    let mut index = InvoiceIndex::default();
-    let mut states: HashMap<SevdeskId, RowState> = HashMap::new();
-    match collect::plan_collection(store, &settings, super::berlin_now(), None).await {
-        Ok(plan) => {
-            for debit in &plan.debits {
-                states.insert(debit.invoice_id, RowState::Ready);
-            }
-            for exclusion in &plan.exclusions {
-                states.insert(
-                    exclusion.invoice_id,
-                    RowState::Blocked {
-                        code: exclusion.reason.code(),
-                        german: exclusion.reason.german(),
-                        english: exclusion.reason.english(),
-                    },
-                );
-            }
-        }
-        Err(error) => index.plan_error = Some(error.to_string()),
-    }
-
-    let mut rows = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for invoice in store.open_invoices().await? {
-        seen.insert(invoice.id);
-        let ledger = latest_debit.get(&invoice.id).map(|(_, status)| *status);
-        let state = match ledger {
-            Some(DebitStatus::Pending | DebitStatus::Collected) => RowState::Collected,
-            Some(DebitStatus::Returned) => RowState::Returned,
-            _ => states.remove(&invoice.id).unwrap_or(RowState::Blocked {
-                code: "not_planned",
-                german: "Nicht geplant.".into(),
-                english: "not planned".into(),
-            }),
-        };
-        rows.push(row(&invoice, &contacts, state));
-    }
-    // Invoices that are no longer open but were debited (paid by the debit, or returned).
-    for (invoice_id, (_, status)) in &latest_debit {
-        if seen.contains(invoice_id) {
-            continue;
-        }
-        let state = match status {
-            DebitStatus::Pending | DebitStatus::Collected => RowState::Collected,
-            DebitStatus::Returned => RowState::Returned,
-            DebitStatus::Cancelled => continue,
-        };
-        if let Some(invoice) = store.invoice(*invoice_id).await? {
-            rows.push(row(&invoice, &contacts, state));
-        }
-    }
-    rows.sort_by(|a, b| b.due.cmp(&a.due).then(b.id.cmp(&a.id)));
-
-    let mut groups: BTreeMap<&'static str, BlockedGroup> = BTreeMap::new();
-    for row in &rows {
-        match &row.state {
-            RowState::Ready => {
-                index.ready_count += 1;
-                index.ready_cents += row.open_cents;
-            }
-            RowState::Blocked {
-                code,
-                german,
-                english,
-            } => {
-                let title = lastschrift_core::collect::eligibility::reason_title(code);
-                let group = groups.entry(code).or_insert_with(|| BlockedGroup {
-                    code,
-                    german: title.map_or_else(|| german.clone(), |(de, _)| de.to_owned()),
-                    english: title.map_or_else(|| english.clone(), |(_, en)| en.to_owned()),
-                    count: 0,
-                    cents: 0,
-                });
-                group.count += 1;
-                group.cents += row.open_cents;
-            }
-            _ => {}
-        }
-    }
-    index.blocked = groups.into_values().collect();
-    index
-        .blocked
-        .sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(b.code)));
-    for row in &rows {
+    let overview = state.app().invoice_overview().await?;
+    let mut index = InvoiceIndex {
+        overview,
+        ..InvoiceIndex::default()
+    };
+    for line in &index.overview.lines {
         index.search_starts.push(index.search_text.len());
-        index.search_text.push_str(&row.haystack);
+        index
+            .search_text
+            .push_str(&format!("{} {}", line.number, line.customer).to_lowercase());
         index.search_text.push('\n');
     }
-    index.rows = rows;
     Ok(index)
 }
 
@@ -270,7 +112,7 @@ impl InvoiceIndex {
         if needle.is_empty() {
             return None;
         }
-        let mut hits = vec![false; self.rows.len()];
+        let mut hits = vec![false; self.overview.lines.len()];
         if needle.contains('\n') {
             return Some(hits);
         }
@@ -283,38 +125,6 @@ impl InvoiceIndex {
     }
 }
 
-fn row(
-    invoice: &lastschrift_core::store::Invoice,
-    contacts: &HashMap<SevdeskId, String>,
-    state: RowState,
-) -> InvoiceRow {
-    let number = invoice
-        .number
-        .clone()
-        .unwrap_or_else(|| format!("#{}", invoice.id));
-    let customer = contacts
-        .get(&invoice.contact_id)
-        .cloned()
-        .unwrap_or_else(|| format!("#{}", invoice.contact_id));
-    InvoiceRow {
-        id: invoice.id,
-        haystack: format!("{} {}", number, customer).to_lowercase(),
-        number,
-        customer,
-        due: invoice.due_date,
-        open_cents: invoice.open_cents(),
-        state,
-    }
-}
-
-/// The day a mandate lapses (36 months after its last use, or after signing if never used).
-pub fn mandate_expiry(mandate: &lastschrift_core::store::Mandate) -> Option<NaiveDate> {
-    mandate
-        .last_collection
-        .or(mandate.signature_date)
-        .and_then(|since| since.checked_add_months(chrono::Months::new(36)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,14 +135,13 @@ mod tests {
             index.search_starts.push(index.search_text.len());
             index.search_text.push_str(name);
             index.search_text.push('\n');
-            index.rows.push(InvoiceRow {
+            index.overview.lines.push(InvoiceLine {
                 id: i as i64,
                 number: String::new(),
-                customer: String::new(),
-                haystack: (*name).into(),
+                customer: (*name).into(),
                 due: None,
                 open_cents: 0,
-                state: RowState::Ready,
+                state: InvoiceState::Ready,
             });
         }
         index

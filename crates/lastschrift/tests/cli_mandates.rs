@@ -455,6 +455,7 @@ async fn show_lists_debits_and_amendments() {
     let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
     let recorded = store
         .record_collection_run(&NewCollectionRun {
+            confirm_key: None,
             format: "pain.008.001.08".into(),
             control_list_csv: b"x\n".to_vec(),
             files: vec![NewCollectionFile {

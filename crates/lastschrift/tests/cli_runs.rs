@@ -170,6 +170,7 @@ async fn record_run(dir: &Path) -> Recorded {
         .to_vec();
     let run = store
         .record_collection_run(&NewCollectionRun {
+            confirm_key: None,
             format: "pain.008.001.08".into(),
             control_list_csv: control.clone(),
             files: vec![
@@ -488,6 +489,7 @@ async fn a_reader_that_stops_early_is_not_an_error() {
     let big: Vec<u8> = (0..=255u8).cycle().take(4 << 20).collect();
     let run = store
         .record_collection_run(&NewCollectionRun {
+            confirm_key: None,
             format: "pain.008.001.08".into(),
             control_list_csv: b"x\n".to_vec(),
             files: vec![NewCollectionFile {
@@ -529,6 +531,7 @@ async fn on_postgresql_too() {
         let bytes = awkward_bytes();
         let run = store
             .record_collection_run(&NewCollectionRun {
+                confirm_key: None,
                 format: "pain.008.001.08".into(),
                 control_list_csv: "Rechnung;Betrag\r\nRE-201;2,01\r\n".as_bytes().to_vec(),
                 files: vec![NewCollectionFile {

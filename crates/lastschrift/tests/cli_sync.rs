@@ -87,7 +87,7 @@ async fn connect_then_sync_reads_everything_and_writes_nothing() {
     let no_token = lastschrift(dir.path(), &url, None, &["sync"]).await;
     assert_eq!(no_token.code, 2);
     assert!(
-        no_token.stderr.contains("run `lastschrift connect` first"),
+        no_token.stderr.contains("run `lastschrift connect`"),
         "{}",
         no_token.stderr
     );

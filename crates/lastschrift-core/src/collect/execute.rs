@@ -27,7 +27,8 @@ use super::plan::{CollectionPlan, PlannedDebit, plan_collection};
 use super::{CollectError, ExclusionReason, invoice_exclusion};
 use crate::settings::Settings;
 use crate::store::{
-    CollectionRun, Invoice, NewCollectionRun, RunStatus, SevdeskId, Store, invoice_status,
+    CollectionRun, Invoice, NewCollectionRun, RunStatus, SevdeskId, Store, StoreError,
+    invoice_status,
 };
 
 /// Prefix of the temporary files written next to the output; leftovers of a crash are removed.
@@ -53,15 +54,23 @@ pub struct CollectionOutcome {
     /// Requests sent to sevdesk for the re-read (all GET).
     pub requests: usize,
     pub warnings: Vec<String>,
+    /// The confirmed preview had already been made into [`CollectionOutcome::run`] (a second
+    /// confirmation of it); nothing new was recorded.
+    pub already_confirmed: bool,
 }
 
 /// Makes a collection run. See the module documentation for the crash guarantees.
+///
+/// `confirm` is the fingerprint of the preview the user confirmed: when a run was already made
+/// from it, that run is the answer (nothing new is recorded); when the plan is no longer the
+/// previewed one, [`CollectError::PlanChanged`] brings the new plan back instead of writing it.
 pub async fn execute_collection(
     store: &dyn Store,
     client: &sevdesk::Client,
     settings: &Settings,
     now: NaiveDateTime,
     requested_date: Option<NaiveDate>,
+    confirm: Option<&str>,
 ) -> Result<CollectionOutcome, CollectError> {
     // One collect per output directory at a time: a second one (another terminal, the web UI)
     // waits here, so it never removes or races the other's temporary files.
@@ -71,6 +80,18 @@ pub async fn execute_collection(
     // The plan already drops what the SEPA rules refuse (it builds the messages once), so the
     // re-read below asks sevdesk only about invoices that can be written.
     let mut plan = plan_collection(store, settings, now, requested_date).await?;
+    if let Some(key) = confirm {
+        if let Some(run) = store.collection_run_by_confirm_key(key).await? {
+            return Ok(CollectionOutcome::confirmed_before(
+                plan,
+                run,
+                recovered_files,
+            ));
+        }
+        if plan.fingerprint != key {
+            return Err(CollectError::PlanChanged(Box::new(plan)));
+        }
+    }
 
     let log_since = SystemTime::now();
     let reread = reread(&mut plan, store, client, settings, &creditor).await;
@@ -86,6 +107,7 @@ pub async fn execute_collection(
         dropped_on_reread,
         requests: entries.len(),
         warnings: Vec::new(),
+        already_confirmed: false,
     };
     if outcome.plan.debits.is_empty() {
         return Ok(outcome);
@@ -121,14 +143,52 @@ pub async fn execute_collection(
     let control_list_csv = control_list(&outcome.plan, &files)?;
     let new_run = NewCollectionRun {
         format: settings.policies.output_format.as_str().to_owned(),
+        confirm_key: confirm.map(str::to_owned),
         control_list_csv,
         files: files.into_iter().map(|f| f.file).collect(),
     };
-    let run = store.record_collection_run(&new_run).await?;
+    let run = match store.record_collection_run(&new_run).await {
+        Ok(run) => run,
+        // Another instance (no shared lock file) recorded the same confirmed preview first: its
+        // run is the answer; the unique index on active debits kept this one from collecting.
+        Err(error @ (StoreError::Conflict(_) | StoreError::AlreadyCollected { .. })) => {
+            match confirm {
+                Some(key) => match store.collection_run_by_confirm_key(key).await? {
+                    Some(run) => {
+                        outcome.run = Some(run);
+                        outcome.already_confirmed = true;
+                        return Ok(outcome);
+                    }
+                    None => return Err(error.into()),
+                },
+                None => return Err(error.into()),
+            }
+        }
+        Err(error) => return Err(error.into()),
+    };
     fail_point("after_record");
     outcome.files_written = export_run(store, settings, &run).await?;
     outcome.run = Some(store.collection_run(run.id).await?.unwrap_or(run));
     Ok(outcome)
+}
+
+impl CollectionOutcome {
+    fn confirmed_before(
+        plan: CollectionPlan,
+        run: CollectionRun,
+        recovered_files: Vec<PathBuf>,
+    ) -> CollectionOutcome {
+        CollectionOutcome {
+            plan,
+            run: Some(run),
+            files_written: Vec::new(),
+            recovered_files,
+            dropped_on_reread: 0,
+            requests: 0,
+            warnings: Vec::new(),
+            already_confirmed: true,
+        }
+    }
 }
 
 /// For tests of the crash guarantees: `LASTSCHRIFT_FAIL_POINT=after_record` aborts the process

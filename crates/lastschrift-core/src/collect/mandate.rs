@@ -43,24 +43,9 @@ pub fn mandate_reference(contact: &Contact, policies: &Policies) -> Option<Strin
         .map(str::to_owned)
 }
 
-/// Parses a signature date as people type it in sevdesk: `DD.MM.YYYY`, `D.M.YYYY`, `DD.MM.YY`,
-/// or ISO `YYYY-MM-DD`.
+/// Parses a signature date as people type it in sevdesk (see [`crate::dates::parse_date`]).
 pub fn parse_signature_date(text: &str) -> Option<NaiveDate> {
-    let text = text.trim();
-    // chrono reads "02.01.24" with `%Y` as the year 24, so the year's length picks the format.
-    let two_digit_year = text
-        .rsplit('.')
-        .next()
-        .is_some_and(|year| year.len() == 2 && text.contains('.'));
-    let format = if two_digit_year {
-        "%d.%m.%y"
-    } else {
-        "%d.%m.%Y"
-    };
-    NaiveDate::parse_from_str(text, format)
-        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
-        .ok()
-        .filter(|d| chrono::Datelike::year(d) >= 1900)
+    crate::dates::parse_date(text)
 }
 
 /// Decides whether `contact` has a mandate that may be collected on `collection_date`.

@@ -55,6 +55,63 @@ pub enum CollectError {
     OutputExists { path: PathBuf },
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The confirmed preview is out of date (a mandate, an invoice or a setting changed since):
+    /// nothing was written; this is the plan as it is now, to be previewed again.
+    #[error(
+        "the collection run changed since the preview ({} debit(s), {} now); nothing was written — check the new preview and confirm again",
+        .0.debits.len(),
+        format_euro(.0.total_cents)
+    )]
+    PlanChanged(Box<CollectionPlan>),
+}
+
+impl CollectError {
+    /// A stable code for scripts and the web.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CollectError::NoCreditor => "no_creditor",
+            CollectError::InvalidCreditor(_) => "invalid_creditor",
+            CollectError::Message(_) => "message_not_built",
+            CollectError::Reread(_) => "reread_failed",
+            CollectError::Store(_) => "database",
+            CollectError::Output { .. } => "output_not_written",
+            CollectError::OutputExists { .. } => "output_exists",
+            CollectError::Io(_) => "io",
+            CollectError::PlanChanged(_) => "plan_changed",
+        }
+    }
+
+    pub fn german(&self) -> String {
+        match self {
+            CollectError::NoCreditor => "Es ist kein Gläubiger eingerichtet; bitte Name, IBAN und Gläubiger-ID auf der Einstellungsseite (oder im Abschnitt [creditor] der Konfigurationsdatei) eintragen.".into(),
+            CollectError::InvalidCreditor(problems) => format!(
+                "Die Gläubigerdaten sind ungültig: {}",
+                problems.join("; ")
+            ),
+            CollectError::Message(problems) => format!(
+                "Die pain.008-Nachricht konnte nicht gebaut werden: {}",
+                problems.join("; ")
+            ),
+            CollectError::Reread(e) => format!(
+                "Die Rechnungen konnten vor dem Schreiben nicht neu aus sevdesk gelesen werden ({}); es wurde nichts eingezogen, bitte später erneut versuchen.",
+                crate::error::sevdesk_german(e)
+            ),
+            CollectError::Store(e) => crate::error::store_german(e),
+            CollectError::Output { path, .. } => {
+                format!("{} konnte nicht geschrieben werden.", path.display())
+            }
+            CollectError::OutputExists { path } => format!(
+                "{} gibt es schon mit anderem Inhalt; die Datei wird nicht überschrieben. Bitte verschieben und erneut starten (der Lauf ist gespeichert, seine Datei wird dann geschrieben).",
+                path.display()
+            ),
+            CollectError::Io(_) => "Eine Datei konnte nicht geschrieben werden; das Protokoll nennt die Ursache.".into(),
+            CollectError::PlanChanged(plan) => format!(
+                "Der Einzugslauf hat sich seit der Vorschau geändert ({} Lastschrift(en), jetzt {}); es wurde nichts geschrieben. Bitte die neue Vorschau prüfen und erneut bestätigen.",
+                plan.debits.len(),
+                format_euro(plan.total_cents)
+            ),
+        }
+    }
 }
 
 /// The bank's wall-clock time (Europe/Berlin). Cut-off times and "today" are the bank's, whatever

@@ -90,6 +90,10 @@ pub struct CollectionPlan {
     pub debits: Vec<PlannedDebit>,
     pub exclusions: Vec<Exclusion>,
     pub total_cents: i64,
+    /// What this plan would write, as a short hash: the preview carries it to the confirmation,
+    /// which goes ahead only while the plan is still the same, and records it with the run, so
+    /// the same preview confirmed twice makes one run.
+    pub fingerprint: String,
 }
 
 impl CollectionPlan {
@@ -106,6 +110,35 @@ impl CollectionPlan {
 
     pub(crate) fn recompute_total(&mut self) {
         self.total_cents = self.debits.iter().map(|d| d.amount_cents).sum();
+    }
+
+    /// The hash of everything the files would say, plus the newest run id (so that the same plan
+    /// again after a run was undone is a new preview, not the old one).
+    pub(crate) fn compute_fingerprint(&self, newest_run: Option<i64>) -> String {
+        use sha2::{Digest, Sha256};
+        use std::fmt::Write as _;
+        let mut text = format!("{}|{}\n", self.collection_date, newest_run.unwrap_or(0));
+        for d in &self.debits {
+            let _ = writeln!(
+                text,
+                "{}|{}|{}|{}|{}|{}|{}|{}|{}|{:?}",
+                d.invoice_id,
+                d.amount_cents,
+                d.mandate_reference,
+                d.iban,
+                d.bic.as_deref().unwrap_or(""),
+                d.scheme.as_str(),
+                d.sequence_type.as_str(),
+                d.debtor_name,
+                d.collection_date,
+                d.amendment,
+            );
+        }
+        Sha256::digest(text.as_bytes())
+            .iter()
+            .take(12)
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Moves the debit of `invoice_id` to the exclusions with `reason`.
@@ -580,6 +613,7 @@ pub async fn plan_collection(
         debits,
         exclusions,
         total_cents: 0,
+        fingerprint: String::new(),
     };
     plan.recompute_total();
     // What the SEPA rules refuse (e.g. a debtor outside the EEA without an address) is found by
@@ -587,5 +621,7 @@ pub async fn plan_collection(
     if let Ok(creditor) = super::build::creditor(settings) {
         super::build::exclude_rejected(&mut plan, &creditor, settings, now);
     }
+    let newest_run = store.collection_runs().await?.first().map(|r| r.id);
+    plan.fingerprint = plan.compute_fingerprint(newest_run);
     Ok(plan)
 }

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike as _, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::store::{Contact, Mandate, MandateSource, MandateStatus, Scheme, SevdeskId, Store};
@@ -39,6 +39,36 @@ pub enum RowOutcome {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
     pub rows: Vec<RowResult>,
+}
+
+impl ImportError {
+    pub fn german(&self) -> String {
+        match self {
+            ImportError::NotUtf8 { line } => format!(
+                "Die Datei ist kein UTF-8-Text (Zeile {line} enthält andere Zeichen); bitte als „CSV UTF-8“ speichern und erneut einlesen."
+            ),
+            ImportError::Empty => {
+                "Die Datei ist leer; sie braucht eine Kopfzeile und eine Zeile je Mandat.".into()
+            }
+            ImportError::Csv(detail) => {
+                format!("Die Datei ließ sich nicht als CSV lesen ({detail}).")
+            }
+            ImportError::UnknownColumn { column, known } => {
+                format!("Die Spalte `{column}` ist unbekannt; bekannte Spalten: {known}")
+            }
+            ImportError::DuplicateColumn { first, second, .. } => format!(
+                "Die Spalten `{first}` und `{second}` bedeuten dasselbe; bitte eine davon behalten."
+            ),
+            ImportError::MissingColumn(column) => format!("Die Pflichtspalte {column} fehlt."),
+            ImportError::Store { stored, row, .. } => format!(
+                "Das Speichern der Mandate ist nach {stored} Zeilen fehlgeschlagen; Zeilen bis {row} wurden verarbeitet."
+            ),
+            ImportError::Read(_) => {
+                "Die abgeglichenen Kontakte und gespeicherten Mandate konnten nicht gelesen werden."
+                    .into()
+            }
+        }
+    }
 }
 
 impl ImportReport {
@@ -262,14 +292,7 @@ struct RowValues {
     last_collection: Option<NaiveDate>,
 }
 
-/// DD.MM.YYYY (German spreadsheets) or YYYY-MM-DD (ISO).
-fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%d.%m.%Y")
-        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
-        .ok()
-        // chrono accepts a 2-digit year for %Y ("1.2.24" is year 24): not what anyone means.
-        .filter(|d| d.year_ce().1 >= 1900)
-}
+use crate::dates::parse_date;
 
 fn parse_scheme(text: &str) -> Option<Scheme> {
     match text.to_lowercase().as_str() {
@@ -768,13 +791,14 @@ mod tests {
     }
 
     #[test]
-    fn dates_in_both_spellings_and_no_two_digit_years() {
+    fn dates_in_both_spellings_and_two_digit_years_as_in_the_contact_field() {
         let d = NaiveDate::from_ymd_opt(2024, 2, 1).unwrap();
         assert_eq!(parse_date("01.02.2024"), Some(d));
         assert_eq!(parse_date("1.2.2024"), Some(d));
         assert_eq!(parse_date("2024-02-01"), Some(d));
         assert_eq!(parse_date("31.02.2024"), None);
-        assert_eq!(parse_date("1.2.24"), None);
+        // The same answer as for the sevdesk contact field (one parser): 2024, not the year 24.
+        assert_eq!(parse_date("1.2.24"), Some(d));
         assert_eq!(parse_date("02/01/2024"), None);
     }
 

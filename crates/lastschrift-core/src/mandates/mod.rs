@@ -14,9 +14,52 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::store::{
-    Contact, Debit, Mandate, MandateAmendment, MandateSource, MandateStatus, Scheme, SevdeskId,
-    Store, StoreError,
+    Contact, Debit, Mandate, MandateAmendment, MandateEdit, MandateSource, MandateStatus, Scheme,
+    SevdeskId, Store, StoreError,
 };
+
+/// Why a single mandate edit is refused; the same rules as the CSV import.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EditError {
+    #[error("the signature date {date} lies in the future (today is {today})")]
+    SignatureInFuture { date: NaiveDate, today: NaiveDate },
+    #[error("nothing to change")]
+    Nothing,
+}
+
+impl EditError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            EditError::SignatureInFuture { .. } => "signature_date_in_future",
+            EditError::Nothing => "nothing_to_change",
+        }
+    }
+
+    pub fn german(&self) -> String {
+        match self {
+            EditError::SignatureInFuture { date, today } => format!(
+                "Das Unterschriftsdatum {} liegt in der Zukunft (heute ist der {}).",
+                date.format("%d.%m.%Y"),
+                today.format("%d.%m.%Y")
+            ),
+            EditError::Nothing => "Es gibt nichts zu ändern.".into(),
+        }
+    }
+}
+
+/// The rules an edit must keep (years before 1900 cannot reach here: [`crate::dates::parse_date`]
+/// refuses them).
+pub fn check_edit(edit: &MandateEdit, today: NaiveDate) -> Result<(), EditError> {
+    if edit.is_empty() {
+        return Err(EditError::Nothing);
+    }
+    if let Some(Some(date)) = edit.signature_date
+        && date > today
+    {
+        return Err(EditError::SignatureInFuture { date, today });
+    }
+    Ok(())
+}
 
 /// The status the user sees. "Expired" is never stored: it follows from the dates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -7,7 +7,7 @@ use axum::response::Response;
 
 use super::{Base, render};
 use crate::view::{self, BlockedGroup};
-use crate::{AppState, Ctx, WebError, config};
+use crate::{AppState, Ctx, WebError};
 use lastschrift_core::store::Role;
 
 /// Mandates that lapse within this many days are listed.
@@ -59,56 +59,35 @@ pub async fn show(
 ) -> Result<Response, WebError> {
     ctx.require(Role::Viewer)?;
     let tr = ctx.tr();
-    let store = state.store();
     let index = view::invoice_index(&state).await?;
-    let last = store.last_sync().await?;
-    let settings = config::effective_settings(store, &state.inner().base_settings).await?;
-    let token_stored = store
-        .secret(lastschrift_core::secret::SEVDESK_TOKEN)
-        .await?
-        .is_some();
-
-    let contacts: std::collections::HashMap<i64, String> = store
-        .contacts()
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.display_name))
-        .collect();
-    let today = crate::berlin_now().date();
-    let mut expiring: Vec<_> = store
-        .mandates()
-        .await?
-        .into_iter()
-        .filter(|m| {
-            m.status == lastschrift_core::store::MandateStatus::Active && !m.is_expired(today)
-        })
-        .filter_map(|m| {
-            let expiry = view::mandate_expiry(&m)?;
-            ((expiry - today).num_days() <= EXPIRY_WARNING_DAYS).then_some((expiry, m))
-        })
-        .collect();
-    expiring.sort_by_key(|(expiry, _)| *expiry);
-
-    let runs = store.collection_runs().await?;
+    let overview = &index.overview;
+    let app = state.app();
+    let last = app.last_sync().await?;
+    let setup = app.setup_status().await?;
+    let expiring = app.expiring_mandates(EXPIRY_WARNING_DAYS).await?;
+    let runs = app.runs().await?;
     render(&DashboardPage {
         b: Base::new(&ctx, "dashboard"),
         last_sync: last.as_ref().map(|r| tr.datetime(r.report.finished_at)),
         last_sync_problems: last.as_ref().map_or(0, |r| r.report.problems.len()),
-        ready_count: index.ready_count,
-        ready_sum: tr.money(index.ready_cents),
-        blocked: index.blocked.clone(),
-        plan_error: index.plan_error.clone(),
+        ready_count: overview.ready_count,
+        ready_sum: tr.money(overview.ready_cents),
+        blocked: overview.blocked.clone(),
+        plan_error: overview
+            .plan_error
+            .as_ref()
+            .map(|(de, en)| if tr.de() { de.clone() } else { en.clone() }),
         expiring: expiring
             .into_iter()
-            .map(|(expiry, m)| {
+            .map(|m| {
                 (
                     m.reference,
-                    contacts.get(&m.contact_id).cloned().unwrap_or_default(),
-                    tr.date(expiry),
+                    m.contact_name.unwrap_or_default(),
+                    tr.date(m.expires_on),
                 )
             })
             .collect(),
         runs: runs.iter().take(5).map(|r| run_line(tr, r)).collect(),
-        setup_missing: settings.creditor.is_none() || !token_stored,
+        setup_missing: !setup.complete(),
     })
 }

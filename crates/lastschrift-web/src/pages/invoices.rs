@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::{Base, Pager, render};
-use crate::view::{self, BlockedGroup, RowState};
+use crate::view::{self, BlockedGroup, InvoiceState as RowState};
 use crate::{AppState, Ctx, WebError};
 use lastschrift_core::store::Role;
 
@@ -62,15 +62,16 @@ pub async fn list(
     let needle = query.q.trim().to_lowercase();
     let filter = query.filter.as_str();
     let hits = index.search(&needle);
-    let matches = |(i, row): &(usize, &view::InvoiceRow)| {
+    let matches = |(i, row): &(usize, &view::InvoiceLine)| {
         (filter.is_empty() || filter == "all" || row.state.filter() == filter)
             && (query.reason.is_empty()
                 || matches!(&row.state, RowState::Blocked { code, .. } if *code == query.reason))
             && hits.as_ref().is_none_or(|hits| hits[*i])
     };
     // One pass over the rows: the count and the page come from the same list.
-    let matching: Vec<&view::InvoiceRow> = index
-        .rows
+    let matching: Vec<&view::InvoiceLine> = index
+        .overview
+        .lines
         .iter()
         .enumerate()
         .filter(matches)
@@ -122,7 +123,7 @@ pub async fn list(
         filter: query.filter.clone(),
         reason: query.reason.clone(),
         q: query.q.clone(),
-        reasons: index.blocked.clone(),
+        reasons: index.overview.blocked.clone(),
         pager,
         base_query,
     })

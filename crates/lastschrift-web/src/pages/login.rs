@@ -13,7 +13,8 @@ use serde::Deserialize;
 use super::{Base, render};
 use crate::i18n::Lang;
 use crate::{AppState, Ctx, WebError, auth};
-use lastschrift_core::store::{NewUser, Role, Session, StoreError};
+use lastschrift_core::CoreError;
+use lastschrift_core::users::UserError;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -66,16 +67,8 @@ pub async fn submit(
     if !allowed {
         return refuse("login.limited", StatusCode::TOO_MANY_REQUESTS);
     }
-    let user = state.store().user_by_username(&username).await?;
-    // Verify against a fixed hash when the user does not exist, so both cases take as long.
-    let valid = match &user {
-        Some(user) => auth::verify_password(&form.password, &user.password_hash),
-        None => {
-            let _ = auth::verify_password(&form.password, dummy_hash());
-            false
-        }
-    };
-    let Some(user) = user.filter(|_| valid) else {
+    let user = state.app().check_login(&username, &form.password).await?;
+    let Some(user) = user else {
         state
             .inner()
             .limiter
@@ -93,11 +86,6 @@ pub async fn submit(
     start_session(&state, &ctx, user.id, "/").await
 }
 
-fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| auth::hash_password("not a real password").unwrap_or_default())
-}
-
 /// A new session for `user_id`: a fresh random token (never the pre-session one), its hash in the
 /// store, the cookie on the redirect.
 pub(super) async fn start_session(
@@ -106,22 +94,11 @@ pub(super) async fn start_session(
     user_id: i64,
     to: &str,
 ) -> Result<Response, WebError> {
-    let token = auth::new_token();
-    let now = chrono::Utc::now();
-    state
-        .store()
-        .create_session(&Session {
-            token_hash: auth::token_hash(&token),
-            user_id,
-            created_at: now,
-            expires_at: now + auth::SESSION_LIFETIME,
-        })
-        .await?;
-    let _ = state.store().delete_expired_sessions(now).await;
+    let token = state.app().start_session(user_id).await?;
     let mut response = Redirect::to(to).into_response();
     let cookie = auth::set_cookie(
         auth::SESSION_COOKIE,
-        &token,
+        token.expose(),
         Some(auth::SESSION_LIFETIME.num_seconds()),
         ctx.secure,
     );
@@ -137,8 +114,8 @@ pub async fn logout(
     Extension(ctx): Extension<Ctx>,
 ) -> Result<Response, WebError> {
     if let Some(token) = ctx.session_token() {
-        let hash = auth::token_hash(token);
-        state.store().delete_session(&hash).await?;
+        let hash = token.hash();
+        state.app().end_session(&hash).await?;
         state.forget_session(&hash);
     }
     let mut response = Redirect::to("/login").into_response();
@@ -162,7 +139,7 @@ pub async fn admin_form(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
 ) -> Result<Response, WebError> {
-    if state.store().user_count().await? > 0 {
+    if state.app().has_users().await? {
         return Ok(Redirect::to("/login").into_response());
     }
     render(&AdminPage {
@@ -184,49 +161,57 @@ pub async fn admin_submit(
     Extension(ctx): Extension<Ctx>,
     Form(form): Form<AdminForm>,
 ) -> Result<Response, WebError> {
-    // Only while no user exists: afterwards this form must not create anyone.
-    if state.store().user_count().await? > 0 {
+    // Only while no user exists: afterwards this form must not create anyone. (The store decides
+    // that atomically; this early answer only saves the password hashing.)
+    if state.app().has_users().await? {
         return Err(WebError::Forbidden);
     }
-    let username = form.username.trim().to_owned();
     let mut errors = Vec::new();
-    if username.is_empty() {
-        errors.push("admin.username_empty");
-    }
-    if form.password.chars().count() < auth::MIN_PASSWORD_CHARS {
-        errors.push("admin.short");
-    }
     if form.password != form.password2 {
         errors.push("admin.mismatch");
     }
-    if !errors.is_empty() {
+    let user = if errors.is_empty() {
+        match state
+            .app()
+            .create_first_admin(&form.username, &form.password)
+            .await
+        {
+            Ok(user) => Some(user),
+            // Two first-start forms sent at once: the other one won.
+            Err(CoreError::User(UserError::AlreadySetUp)) => return Err(WebError::Forbidden),
+            Err(CoreError::User(e)) => {
+                errors.push(user_error_key(&e));
+                None
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        None
+    };
+    let Some(user) = user else {
         let mut response = render(&AdminPage {
             b: Base::new(&ctx, "setup"),
-            username,
+            username: form.username.trim().to_owned(),
             errors,
         })?;
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
-    }
-    let hash = auth::hash_password(&form.password)
-        .map_err(|e| WebError::Internal(anyhow::anyhow!("hashing failed: {e}")))?;
-    let user = match state
-        .store()
-        .create_user(&NewUser {
-            username,
-            password_hash: hash,
-            role: Role::Admin,
-        })
-        .await
-    {
-        Ok(user) => user,
-        // Two first-start forms sent at once: the other one won.
-        Err(StoreError::Conflict(_)) => return Err(WebError::Forbidden),
-        Err(e) => return Err(e.into()),
     };
     state.users_exist();
     state.set_language(user.id, ctx.lang).await?;
     start_session(&state, &ctx, user.id, "/settings").await
+}
+
+/// The catalogue key of a user error (`admin.*` texts are shared by the forms that create users).
+pub(super) fn user_error_key(error: &UserError) -> &'static str {
+    match error {
+        UserError::UsernameEmpty => "admin.username_empty",
+        UserError::PasswordTooShort => "admin.short",
+        UserError::UsernameTaken => "users.taken",
+        UserError::AlreadySetUp => "error.forbidden",
+        UserError::LastAdmin => "users.last_admin",
+        UserError::NotFound => "error.not_found",
+    }
 }
 
 #[derive(Deserialize)]

@@ -6,13 +6,13 @@ use axum::extract::{FromRequest, Multipart, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
-use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::{Base, render};
-use crate::{AppState, Ctx, WebError, config};
-use lastschrift_core::mandates::{self, EffectiveStatus, RowOutcome};
-use lastschrift_core::store::{MandateStatus, Role, Scheme};
+use crate::{AppState, Ctx, WebError};
+use lastschrift_core::CoreError;
+use lastschrift_core::mandates::{EditError, EffectiveStatus, RowOutcome};
+use lastschrift_core::store::{MandateEdit, MandateStatus, Role, Scheme};
 
 pub struct MandateLine {
     pub reference: String,
@@ -66,17 +66,12 @@ async fn page(
 ) -> Result<Response, WebError> {
     ctx.require(Role::Viewer)?;
     let tr = ctx.tr();
-    let store = state.store();
-    let now = crate::berlin_now();
-    let views = mandates::list(store, now.date()).await?;
-    let settings = config::effective_settings(store, &state.inner().base_settings).await?;
+    let app = state.app();
+    let views = app.mandates(app.bank_today()).await?;
     // The planner decides who lacks mandate data; a plan that cannot be made lists nobody.
-    let needs = match lastschrift_core::collect::plan_collection(store, &settings, now, None).await
-    {
-        Ok(plan) => plan
-            .exclusions
+    let needs = match app.needs_mandate().await {
+        Ok(exclusions) => exclusions
             .iter()
-            .filter(|e| e.reason.needs_mandate_data())
             .map(|e| NeedsLine {
                 customer: e
                     .contact_name
@@ -224,8 +219,10 @@ pub async fn import(
         }
         Err(rejection) => return Ok(rejection),
     };
-    let today = crate::berlin_now().date();
-    let result = mandates::import_csv(state.store(), &csv, today).await;
+    let result = state
+        .app()
+        .import_mandates(&csv, state.app().bank_today())
+        .await;
     state.changed();
     match result {
         Ok(report) => {
@@ -256,7 +253,10 @@ pub async fn import(
                 .collect();
             page(&state, &ctx, rows, None, Some(summary)).await
         }
-        Err(error) => page(&state, &ctx, Vec::new(), Some(error.to_string()), None).await,
+        Err(error) => {
+            let message = ctx.tr().error(&error);
+            page(&state, &ctx, Vec::new(), Some(message), None).await
+        }
     }
 }
 
@@ -283,17 +283,17 @@ pub async fn edit_form(
     Query(query): Query<ReferenceQuery>,
 ) -> Result<Response, WebError> {
     ctx.require(Role::Preparer)?;
-    let mandate = state
-        .store()
-        .mandate_by_reference(&query.reference)
+    let detail = state
+        .app()
+        .mandate(&query.reference, state.app().bank_today())
         .await?
         .ok_or(WebError::NotFound)?;
-    let customer = state
-        .store()
-        .contact(mandate.contact_id)
+    let customer = detail.view.contact_name.clone().unwrap_or_default();
+    let mandate = state
+        .app()
+        .mandate_record(&detail.view.reference)
         .await?
-        .map(|c| c.display_name)
-        .unwrap_or_default();
+        .ok_or(WebError::NotFound)?;
     render(&EditPage {
         b: Base::new(&ctx, "mandates"),
         reference: mandate.reference,
@@ -323,37 +323,51 @@ pub async fn edit_submit(
     Form(form): Form<EditForm>,
 ) -> Result<Response, WebError> {
     ctx.require(Role::Preparer)?;
-    let store = state.store();
-    let mut mandate = store
-        .mandate_by_reference(&form.reference)
+    let mandate = state
+        .app()
+        .mandate_record(&form.reference)
         .await?
         .ok_or(WebError::NotFound)?;
+    let refuse = |ctx: &Ctx, key: &'static str| -> Result<Response, WebError> {
+        let mut response = render(&EditPage {
+            b: Base::new(ctx, "mandates"),
+            reference: mandate.reference.clone(),
+            customer: String::new(),
+            signature_date: form.signature_date.clone(),
+            b2b: form.scheme == "B2B",
+            revoked: form.status == "revoked",
+            error: Some(key),
+        })?;
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        Ok(response)
+    };
     let date = form.signature_date.trim();
     let signature_date = if date.is_empty() {
         None
     } else {
-        match NaiveDate::parse_from_str(date, "%Y-%m-%d") {
-            Ok(d) => Some(d),
-            Err(_) => {
-                let mut response = render(&EditPage {
-                    b: Base::new(&ctx, "mandates"),
-                    reference: mandate.reference,
-                    customer: String::new(),
-                    signature_date: form.signature_date.clone(),
-                    b2b: form.scheme == "B2B",
-                    revoked: form.status == "revoked",
-                    error: Some("mandates.invalid_date"),
-                })?;
-                *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-                return Ok(response);
-            }
+        match lastschrift_core::dates::parse_date(date) {
+            Some(d) => Some(d),
+            None => return refuse(&ctx, "mandates.invalid_date"),
         }
     };
-    mandate.signature_date = signature_date;
-    mandate.scheme = form.scheme.parse().map_err(|_| WebError::NotFound)?;
-    mandate.status = form.status.parse().map_err(|_| WebError::NotFound)?;
-    // Read, change, write back: collection dates and the last IBAN stay as they are.
-    store.upsert_mandate(&mandate).await?;
+    let scheme: Scheme = form.scheme.parse().map_err(|_| WebError::NotFound)?;
+    let status: MandateStatus = form.status.parse().map_err(|_| WebError::NotFound)?;
+    // Only what the form changed is written, so a concurrent edit of another field survives.
+    let edit = MandateEdit {
+        signature_date: (signature_date != mandate.signature_date).then_some(signature_date),
+        scheme: (scheme != mandate.scheme).then_some(scheme),
+        status: (status != mandate.status).then_some(status),
+    };
+    if edit.is_empty() {
+        return Ok(Redirect::to("/mandates").into_response());
+    }
+    match state.app().edit_mandate(&mandate.reference, &edit).await {
+        Ok(_) => {}
+        Err(CoreError::Edit(EditError::SignatureInFuture { .. })) => {
+            return refuse(&ctx, "mandates.future_date");
+        }
+        Err(e) => return Err(e.into()),
+    }
     state.changed();
     Ok(Redirect::to("/mandates").into_response())
 }

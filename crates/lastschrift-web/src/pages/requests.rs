@@ -34,7 +34,7 @@ pub async fn list(
     ctx.require(Role::Viewer)?;
     let tr = ctx.tr();
     let paged = state
-        .store()
+        .app()
         .request_log(Page {
             number: query.page,
             size: PAGE_SIZE,

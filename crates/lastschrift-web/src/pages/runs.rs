@@ -10,8 +10,9 @@ use serde::Deserialize;
 
 use super::dashboard::{RunLine, run_line};
 use super::{Base, download, render};
-use crate::{AppState, Ctx, WebError, config};
-use lastschrift_core::collect::{self, CollectionPlan};
+use crate::{AppState, Ctx, WebError};
+use lastschrift_core::CoreError;
+use lastschrift_core::collect::{self, CollectError, CollectionPlan};
 use lastschrift_core::store::Role;
 
 #[derive(Deserialize, Default)]
@@ -50,6 +51,8 @@ struct PreviewPage {
     debits: Vec<DebitLine>,
     exclusions: Vec<ExclusionLine>,
     total: String,
+    /// Goes back with the confirmation: the run is made only from this very plan.
+    fingerprint: String,
 }
 
 fn explanation(ctx: &Ctx, e: &collect::Explanation) -> String {
@@ -104,11 +107,12 @@ fn preview_page(ctx: &Ctx, plan: &CollectionPlan, error: Option<String>) -> Prev
             })
             .collect(),
         total: tr.money(plan.total_cents),
+        fingerprint: plan.fingerprint.clone(),
     }
 }
 
 fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+    lastschrift_core::dates::parse_date(text)
 }
 
 pub async fn preview(
@@ -117,21 +121,15 @@ pub async fn preview(
     Query(query): Query<DateQuery>,
 ) -> Result<Response, WebError> {
     ctx.require(Role::Viewer)?;
-    let settings = config::effective_settings(state.store(), &state.inner().base_settings).await?;
-    let plan = collect::plan_collection(
-        state.store(),
-        &settings,
-        crate::berlin_now(),
-        parse_date(&query.date),
-    )
-    .await
-    .map_err(|e| WebError::Internal(e.into()))?;
+    let plan = state.app().plan(parse_date(&query.date)).await?;
     render(&preview_page(&ctx, &plan, None))
 }
 
 #[derive(Deserialize)]
 pub struct ConfirmForm {
     date: String,
+    #[serde(default)]
+    fingerprint: String,
 }
 
 pub async fn confirm(
@@ -140,21 +138,10 @@ pub async fn confirm(
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response, WebError> {
     ctx.require(Role::Preparer)?;
-    let store = state.store();
-    let settings = config::effective_settings(store, &state.inner().base_settings).await?;
     let date = parse_date(&form.date);
-    let now = crate::berlin_now();
-    let Some(client) = super::sync::stored_client(&state, &settings).await? else {
-        let plan = collect::plan_collection(store, &settings, now, date)
-            .await
-            .map_err(|e| WebError::Internal(e.into()))?;
-        return render(&preview_page(
-            &ctx,
-            &plan,
-            Some(ctx.tr().t("sync.no_token").into()),
-        ));
-    };
-    let outcome = collect::execute_collection(store, &client, &settings, now, date).await;
+    let fingerprint = form.fingerprint.trim();
+    let confirm = (!fingerprint.is_empty()).then_some(fingerprint);
+    let outcome = state.app().collect(date, confirm).await;
     state.changed();
     match outcome {
         Ok(outcome) => match outcome.run {
@@ -165,12 +152,20 @@ pub async fn confirm(
                 Some(ctx.tr().t("run.nothing").into()),
             )),
         },
+        // The plan moved since the preview: show the new one, write nothing.
+        Err(CoreError::Collect(CollectError::PlanChanged(plan))) => render(&preview_page(
+            &ctx,
+            &plan,
+            Some(ctx.tr().t("run.changed").into()),
+        )),
         Err(error) => {
             tracing::warn!(error = ?error, "collection run failed");
-            let plan = collect::plan_collection(store, &settings, now, date)
-                .await
-                .map_err(|e| WebError::Internal(e.into()))?;
-            render(&preview_page(&ctx, &plan, Some(error.to_string())))
+            let message = match &error {
+                CoreError::NoToken => ctx.tr().t("sync.no_token").into(),
+                other => ctx.tr().error(other),
+            };
+            let plan = state.app().plan(date).await?;
+            render(&preview_page(&ctx, &plan, Some(message)))
         }
     }
 }
@@ -188,7 +183,7 @@ pub async fn archive(
 ) -> Result<Response, WebError> {
     ctx.require(Role::Viewer)?;
     let tr = ctx.tr();
-    let runs = state.store().collection_runs().await?;
+    let runs = state.app().runs().await?;
     render(&ArchivePage {
         b: Base::new(&ctx, "archive"),
         runs: runs.iter().map(|r| run_line(tr, r)).collect(),
@@ -236,15 +231,11 @@ pub async fn show(
     ctx.require(Role::Viewer)?;
     let tr = ctx.tr();
     let id = run_id(&id)?;
-    let run = state
-        .store()
-        .collection_run(id)
-        .await?
-        .ok_or(WebError::NotFound)?;
-    let debits = state.store().debits_for_run(id).await?;
+    let detail = state.app().run(id).await?.ok_or(WebError::NotFound)?;
+    let run = &detail.run;
     render(&RunPage {
         b: Base::new(&ctx, "archive"),
-        run: run_line(tr, &run),
+        run: run_line(tr, run),
         format: run.format.clone(),
         files: run
             .files
@@ -258,8 +249,10 @@ pub async fn show(
                 sum: tr.money(f.total_cents),
             })
             .collect(),
-        debits: debits
+        debits: detail
+            .debits
             .iter()
+            .map(|line| &line.debit)
             .map(|d| LedgerLine {
                 end_to_end: d.end_to_end_id.clone(),
                 reference: d.mandate_reference.clone(),
@@ -282,10 +275,9 @@ pub async fn file(
     let id = run_id(&id)?;
     let file_id = run_id(&file_id)?;
     let file = state
-        .store()
-        .run_file(file_id)
+        .app()
+        .run_file(id, file_id)
         .await?
-        .filter(|f| f.info.run_id == id)
         .ok_or(WebError::NotFound)?;
     Ok(download(
         file.bytes,
@@ -301,19 +293,10 @@ pub async fn control_list(
 ) -> Result<Response, WebError> {
     ctx.require(Role::Viewer)?;
     let id = run_id(&id)?;
-    let run = state
-        .store()
-        .collection_run(id)
-        .await?
-        .ok_or(WebError::NotFound)?;
-    let bytes = state
-        .store()
+    let (name, bytes) = state
+        .app()
         .control_list(id)
         .await?
         .ok_or(WebError::NotFound)?;
-    Ok(download(
-        bytes,
-        &collect::control_list_file_name(&run),
-        "text/csv; charset=utf-8",
-    ))
+    Ok(download(bytes, &name, "text/csv; charset=utf-8"))
 }

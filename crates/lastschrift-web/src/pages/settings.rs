@@ -10,12 +10,13 @@ use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 
 use super::{Base, render};
-use crate::{AppState, Ctx, WebError, config};
-use lastschrift_core::secret::{self, SevdeskToken};
+use crate::{AppState, Ctx, WebError};
+use lastschrift_core::secret::SevdeskToken;
 use lastschrift_core::settings::{
-    AddressSettings, CreditorSettings, OutputFormat, SequenceTypePolicy, Settings,
+    AddressSettings, CreditorSettings, OutputFormat, Policies, SequenceTypePolicy,
 };
 use lastschrift_core::store::Role;
+use lastschrift_core::{ConnectOutcome, PolicyChanges};
 
 /// What the forms show: the values and, per field, an error.
 #[derive(Default)]
@@ -65,11 +66,8 @@ async fn page(
     notice: Option<&str>,
     apply: impl FnOnce(&mut SettingsPage),
 ) -> Result<Response, WebError> {
-    let store = state.store();
-    let settings = config::effective_settings(store, &state.inner().base_settings).await?;
-    let token = secret::load_sevdesk_token(store, &state.inner().key)
-        .await
-        .map_err(|e| WebError::Internal(e.into()))?;
+    let settings = state.app().settings().await?.settings;
+    let token = state.app().token_masked().await?;
     let creditor = settings.creditor.clone();
     let policies = &settings.policies;
     let mut base = Base::new(ctx, "settings");
@@ -109,7 +107,7 @@ async fn page(
         postcode: Field::of(address_part(&creditor, |a| &a.postcode)),
         town: Field::of(address_part(&creditor, |a| &a.town)),
         country: Field::of(address_part(&creditor, |a| &a.country)),
-        token_masked: token.map(|t| t.masked()),
+        token_masked: token,
         token_error: None,
         pre_notification_days: Field::of(policies.pre_notification_days.to_string()),
         bank_lead_days: Field::of(policies.bank_lead_days.to_string()),
@@ -216,7 +214,8 @@ fn address_of(form: &CreditorForm) -> Option<AddressSettings> {
 /// ([`lastschrift_core::collect::build::creditor`], the same checks a run applies) finds in them, by field.
 /// `[street, building, postcode, town, country]`.
 fn address_fields(
-    settings: &Settings,
+    app: &lastschrift_core::App,
+    policies: &Policies,
     candidate: &CreditorSettings,
     form: &CreditorForm,
     required: &str,
@@ -242,13 +241,9 @@ fn address_fields(
     }
     // The builder names the first bad address field only; leaving that field out and asking
     // again finds the next one, so several bad fields are all named at once.
-    let mut check = settings.clone();
     let mut probe = candidate.clone();
     for _ in 0..fields.len() {
-        check.creditor = Some(probe.clone());
-        let Err(lastschrift_core::collect::CollectError::InvalidCreditor(problems)) =
-            lastschrift_core::collect::build::creditor(&check)
-        else {
+        let Err(problems) = app.check_creditor(&probe, policies) else {
             break;
         };
         let found = problems.iter().find_map(|problem| {
@@ -332,8 +327,7 @@ pub async fn creditor(
         field("bic", &form.bic)
     };
     let creditor_id = field("creditor_id", &form.creditor_id);
-    let store = state.store();
-    let current = config::effective_settings(store, &state.inner().base_settings).await?;
+    let current = state.app().settings().await?.settings;
     let creditor = CreditorSettings {
         name: name.value.clone(),
         iban: iban.value.clone(),
@@ -342,7 +336,7 @@ pub async fn creditor(
         address: address_of(&form),
     };
     let [street, building, postcode, town, country] =
-        address_fields(&current, &creditor, &form, required);
+        address_fields(state.app(), &current.policies, &creditor, &form, required);
     if [
         &name,
         &iban,
@@ -370,7 +364,7 @@ pub async fn creditor(
         })
         .await;
     }
-    config::save_creditor(store, &creditor).await?;
+    state.app().save_creditor(creditor).await?;
     state.changed();
     page(&state, &ctx, Some(ctx.tr().t("settings.saved")), |_| {}).await
 }
@@ -396,21 +390,14 @@ pub async fn sevdesk(
             .await;
         }
     };
-    let settings: Settings =
-        config::effective_settings(state.store(), &state.inner().base_settings).await?;
-    let client = super::sync::client_for(&settings, &token)?;
     // One read-only call proves the token works before anything is stored.
-    match client.bookkeeping_system_version().await {
-        Ok(_) => {
-            secret::save_sevdesk_token(state.store(), &state.inner().key, &token)
-                .await
-                .map_err(|e| WebError::Internal(e.into()))?;
+    match state.app().connect(token).await? {
+        ConnectOutcome::Connected { .. } => {
             page(&state, &ctx, Some(ctx.tr().t("settings.token_ok")), |_| {}).await
         }
-        Err(error) => {
-            tracing::info!(error = %error, "token check failed");
+        ConnectOutcome::Refused { reason } => {
             page(&state, &ctx, None, |p| {
-                p.token_error = Some(format!("{rejected}: {}", error.user_message()));
+                p.token_error = Some(format!("{rejected}: {reason}"));
             })
             .await
         }
@@ -464,25 +451,23 @@ pub async fn policies(
         })
         .await;
     };
-    let store = state.store();
-    let mut policies = config::effective_settings(store, &state.inner().base_settings)
-        .await?
-        .policies;
-    policies.pre_notification_days = pre.value.parse().unwrap_or(policies.pre_notification_days);
-    policies.bank_lead_days = lead.value.parse().unwrap_or(policies.bank_lead_days);
-    policies.cut_off_time = cut_off;
-    policies.sequence_type = if form.sequence_type == "frst_on_first_use" {
-        SequenceTypePolicy::FrstOnFirstUse
-    } else {
-        SequenceTypePolicy::RcurOnly
+    let changes = PolicyChanges {
+        pre_notification_days: pre.value.parse().ok(),
+        bank_lead_days: lead.value.parse().ok(),
+        cut_off_time: Some(cut_off),
+        sequence_type: Some(if form.sequence_type == "frst_on_first_use" {
+            SequenceTypePolicy::FrstOnFirstUse
+        } else {
+            SequenceTypePolicy::RcurOnly
+        }),
+        output_format: Some(if form.output_format == "pain.008.001.02" {
+            OutputFormat::Pain00800102
+        } else {
+            OutputFormat::Pain00800108
+        }),
+        collect_partial_remainders: Some(form.partial.is_some()),
     };
-    policies.output_format = if form.output_format == "pain.008.001.02" {
-        OutputFormat::Pain00800102
-    } else {
-        OutputFormat::Pain00800108
-    };
-    policies.collect_partial_remainders = form.partial.is_some();
-    config::save_policies(store, &policies).await?;
+    state.app().save_policies(changes).await?;
     state.changed();
     page(&state, &ctx, Some(tr.t("settings.saved")), |_| {}).await
 }

@@ -1,17 +1,14 @@
 //! Sync with visible progress: POST starts the use case in a background task; the page shows its
 //! stage and reloads itself every second while it runs (`<meta http-equiv=refresh>`, no script).
 
-use std::sync::Arc;
-
 use askama::Template;
 use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::{Base, render};
-use crate::{AppState, Ctx, WebError, config};
-use lastschrift_core::secret;
-use lastschrift_core::settings::Settings;
+use crate::{AppState, Ctx, WebError};
+use lastschrift_core::CoreError;
 use lastschrift_core::store::Role;
 use lastschrift_core::sync::{SyncStage, SyncSummary};
 
@@ -24,29 +21,8 @@ pub enum SyncJob {
         stage: Option<SyncStage>,
     },
     Finished(Box<SyncSummary>),
-    Failed(String),
-}
-
-/// A read-only sevdesk client with the stored token, or `None` if no token is stored yet.
-pub async fn stored_client(
-    state: &AppState,
-    settings: &Settings,
-) -> Result<Option<sevdesk::Client>, WebError> {
-    let token = secret::load_sevdesk_token(state.store(), &state.inner().key)
-        .await
-        .map_err(|e| WebError::Internal(e.into()))?;
-    token.map(|token| client_for(settings, &token)).transpose()
-}
-
-pub fn client_for(
-    settings: &Settings,
-    token: &secret::SevdeskToken,
-) -> Result<sevdesk::Client, WebError> {
-    let api_token = sevdesk::ApiToken::new(token.expose())
-        .map_err(|e| WebError::Internal(anyhow::anyhow!(e.user_message())))?;
-    let config =
-        sevdesk::ClientConfig::new(api_token).with_base_url(settings.sevdesk.base_url.clone());
-    sevdesk::Client::new(config).map_err(|e| WebError::Internal(anyhow::anyhow!(e.user_message())))
+    /// Shown in the language of whoever looks at the page.
+    Failed(Box<CoreError>),
 }
 
 #[derive(Template)]
@@ -71,11 +47,11 @@ pub async fn show(
             SyncJob::Idle => (false, "", None, None),
             SyncJob::Running { stage } => (true, stage_key(*stage), None, None),
             SyncJob::Finished(summary) => (false, "", Some(summary.clone()), None),
-            SyncJob::Failed(message) => (false, "", None, Some(message.clone())),
+            SyncJob::Failed(error) => (false, "", None, Some(ctx.tr().error(error))),
         }
     };
     let last_sync = state
-        .store()
+        .app()
         .last_sync()
         .await?
         .map(|r| ctx.tr().datetime(r.report.finished_at));
@@ -106,12 +82,11 @@ pub async fn start(
     Extension(ctx): Extension<Ctx>,
 ) -> Result<Response, WebError> {
     ctx.require(Role::Preparer)?;
-    let settings = config::effective_settings(state.store(), &state.inner().base_settings).await?;
-    let Some(client) = stored_client(&state, &settings).await? else {
+    if !state.app().setup_status().await?.token {
         *state.inner().sync_job.lock().expect("lock") =
-            SyncJob::Failed(ctx.tr().t("sync.no_token").into());
+            SyncJob::Failed(Box::new(CoreError::NoToken));
         return Ok(Redirect::to("/sync").into_response());
-    };
+    }
     {
         let mut job = state.inner().sync_job.lock().expect("lock");
         if matches!(*job, SyncJob::Running { .. }) {
@@ -129,21 +104,13 @@ pub async fn start(
                 *current = Some(stage);
             }
         };
-        let store = Arc::clone(&task_state.inner().store);
-        let result = lastschrift_core::sync::sync(
-            &*store,
-            &client,
-            &settings,
-            &progress,
-            chrono::Utc::now(),
-        )
-        .await;
+        let result = task_state.app().sync(&progress).await;
         task_state.changed();
         *task_state.inner().sync_job.lock().expect("lock") = match result {
             Ok(summary) => SyncJob::Finished(Box::new(summary)),
             Err(error) => {
                 tracing::warn!(error = ?error, "sync failed");
-                SyncJob::Failed(error.to_string())
+                SyncJob::Failed(Box::new(error))
             }
         };
     });

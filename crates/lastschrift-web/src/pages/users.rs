@@ -9,8 +9,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{Base, render};
-use crate::{AppState, Ctx, WebError, auth};
-use lastschrift_core::store::{NewUser, Role, StoreError};
+use crate::{AppState, Ctx, WebError};
+use lastschrift_core::CoreError;
+use lastschrift_core::store::{Role, StoreError};
 
 pub struct UserLine {
     pub id: i64,
@@ -45,7 +46,7 @@ async fn page(
 ) -> Result<Response, WebError> {
     let me = ctx.require(Role::Admin)?.id;
     let tr = ctx.tr();
-    let users = state.store().users().await?;
+    let users = state.app().users().await?;
     let failed = !errors.is_empty();
     let mut response = render(&UsersPage {
         b: Base::new(ctx, "users"),
@@ -88,31 +89,14 @@ pub async fn create(
     Form(form): Form<NewUserForm>,
 ) -> Result<Response, WebError> {
     ctx.require(Role::Admin)?;
-    let username = form.username.trim().to_owned();
-    let mut errors = Vec::new();
-    if username.is_empty() {
-        errors.push("admin.username_empty");
-    }
-    if form.password.chars().count() < auth::MIN_PASSWORD_CHARS {
-        errors.push("admin.short");
-    }
     let role: Role = form.role.parse().map_err(|_| WebError::NotFound)?;
-    if !errors.is_empty() {
-        return page(&state, &ctx, errors).await;
-    }
-    let hash = auth::hash_password(&form.password)
-        .map_err(|e| WebError::Internal(anyhow::anyhow!("hashing failed: {e}")))?;
     match state
-        .store()
-        .create_user(&NewUser {
-            username,
-            password_hash: hash,
-            role,
-        })
+        .app()
+        .create_user(&form.username, &form.password, role)
         .await
     {
         Ok(_) => Ok(Redirect::to("/users").into_response()),
-        Err(StoreError::Conflict(_)) => page(&state, &ctx, vec!["users.taken"]).await,
+        Err(CoreError::User(e)) => page(&state, &ctx, vec![super::login::user_error_key(&e)]).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -124,16 +108,14 @@ pub async fn delete(
 ) -> Result<Response, WebError> {
     ctx.require(Role::Admin)?;
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    let users = state.store().users().await?;
-    let target = users
-        .iter()
-        .find(|u| u.id == id)
-        .ok_or(WebError::NotFound)?;
-    let admins = users.iter().filter(|u| u.role == Role::Admin).count();
-    if target.role == Role::Admin && admins <= 1 {
-        return page(&state, &ctx, vec!["users.last_admin"]).await;
+    match state.app().delete_user(id).await {
+        Ok(()) => {}
+        Err(CoreError::Store(StoreError::LastAdmin)) => {
+            return page(&state, &ctx, vec!["users.last_admin"]).await;
+        }
+        Err(CoreError::Store(StoreError::NotFound { .. })) => return Err(WebError::NotFound),
+        Err(e) => return Err(e.into()),
     }
-    state.store().delete_user(id).await?;
     state.forget_user(id);
     Ok(Redirect::to("/users").into_response())
 }
@@ -154,16 +136,14 @@ pub async fn role(
     ctx.require(Role::Admin)?;
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
     let role: Role = form.role.parse().map_err(|_| WebError::NotFound)?;
-    let users = state.store().users().await?;
-    let target = users
-        .iter()
-        .find(|u| u.id == id)
-        .ok_or(WebError::NotFound)?;
-    let admins = users.iter().filter(|u| u.role == Role::Admin).count();
-    if target.role == Role::Admin && role != Role::Admin && admins <= 1 {
-        return page(&state, &ctx, vec!["users.last_admin_role"]).await;
+    match state.app().set_user_role(id, role).await {
+        Ok(()) => {}
+        Err(CoreError::Store(StoreError::LastAdmin)) => {
+            return page(&state, &ctx, vec!["users.last_admin_role"]).await;
+        }
+        Err(CoreError::Store(StoreError::NotFound { .. })) => return Err(WebError::NotFound),
+        Err(e) => return Err(e.into()),
     }
-    state.store().set_user_role(id, role).await?;
     state.forget_user(id);
     Ok(Redirect::to("/users").into_response())
 }
@@ -224,13 +204,7 @@ pub async fn password(
     Extension(ctx): Extension<Ctx>,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
-    let me = ctx.require(Role::Viewer)?;
-    // The stored hash, not the cached user's: it may have changed within the cache window.
-    let user = state
-        .store()
-        .user(me.id)
-        .await?
-        .ok_or(WebError::Unauthenticated)?;
+    let user = ctx.require(Role::Viewer)?.clone();
     let now = std::time::Instant::now();
     let allowed =
         state
@@ -242,33 +216,43 @@ pub async fn password(
     if !allowed {
         return account_page(&ctx, vec!["login.limited"], StatusCode::TOO_MANY_REQUESTS);
     }
-    if !auth::verify_password(&form.current, &user.password_hash) {
-        state
-            .inner()
-            .limiter
-            .lock()
-            .expect("lock")
-            .failed(&user.username, ctx.client_ip, now);
+    if form.new != form.new2 {
         return account_page(
             &ctx,
-            vec!["account.wrong_current"],
+            vec!["admin.mismatch"],
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    let mut errors = Vec::new();
-    if form.new.chars().count() < auth::MIN_PASSWORD_CHARS {
-        errors.push("admin.short");
+    // The current password is checked against the stored hash, not the cached user's: it may
+    // have changed within the cache window.
+    match state
+        .app()
+        .change_password(user.id, &form.current, &form.new)
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => {
+            state
+                .inner()
+                .limiter
+                .lock()
+                .expect("lock")
+                .failed(&user.username, ctx.client_ip, now);
+            return account_page(
+                &ctx,
+                vec!["account.wrong_current"],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+        Err(CoreError::User(e)) => {
+            return account_page(
+                &ctx,
+                vec![super::login::user_error_key(&e)],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+        Err(e) => return Err(e.into()),
     }
-    if form.new != form.new2 {
-        errors.push("admin.mismatch");
-    }
-    if !errors.is_empty() {
-        return account_page(&ctx, errors, StatusCode::UNPROCESSABLE_ENTITY);
-    }
-    let hash = auth::hash_password(&form.new)
-        .map_err(|e| WebError::Internal(anyhow::anyhow!("hashing failed: {e}")))?;
-    state.store().set_user_password_hash(user.id, &hash).await?;
-    state.store().delete_sessions_of_user(user.id).await?;
     state.forget_user(user.id);
     super::login::start_session(&state, &ctx, user.id, "/account?changed=1").await
 }

@@ -8,13 +8,17 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use lastschrift_core::App;
 use lastschrift_core::secret::SecretKey;
-use lastschrift_core::settings::{DatabaseUrl, Settings};
+use lastschrift_core::settings::{DatabaseUrl, Settings, SettingsSources};
 use lastschrift_core::store::{NewUser, Role, Store};
 use lastschrift_web::{self as web, AppState};
 
 pub struct Server {
     pub addr: SocketAddr,
+    /// The application the server runs on (the same one the CLI would use).
+    pub app: App,
+    /// Its store, for what a test checks behind the application's back.
     pub store: Arc<dyn Store>,
     pub data_dir: PathBuf,
     _dir: tempfile::TempDir,
@@ -43,7 +47,12 @@ impl Server {
         let store = lastschrift_core::store::open_url(&database)
             .await
             .expect("the store opens");
-        let state = AppState::new(store.clone(), settings, SecretKey::generate());
+        let app = App::new(
+            SettingsSources::given(settings),
+            store.clone(),
+            SecretKey::generate(),
+        );
+        let state = AppState::new(app.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -52,6 +61,7 @@ impl Server {
         }));
         Server {
             addr,
+            app,
             store,
             data_dir,
             _dir: dir,
@@ -68,7 +78,7 @@ impl Server {
         self.store
             .create_user(&NewUser {
                 username: name.into(),
-                password_hash: web::auth::hash_password(password).unwrap(),
+                password_hash: lastschrift_core::users::hash_password(password),
                 role,
             })
             .await

@@ -5,12 +5,9 @@ use std::path::Path;
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::context::{AppContext, runtime};
-use super::{Outcome, SetupError};
-use lastschrift_core::collect::{
-    CollectError, CollectionOutcome, CollectionPlan, bank_time, execute_collection, format_euro,
-    plan_collection,
-};
+use super::Outcome;
+use super::context::{open_app, runtime, setup};
+use lastschrift_core::collect::{CollectionOutcome, CollectionPlan, format_euro};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -35,20 +32,16 @@ pub struct CollectArgs {
     all: bool,
 }
 
-fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(text.trim(), "%d.%m.%Y"))
-        .map_err(|_| format!("`{text}` is not a date; use YYYY-MM-DD or DD.MM.YYYY"))
+pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    lastschrift_core::dates::parse_date(text)
+        .ok_or_else(|| format!("`{text}` is not a date; use YYYY-MM-DD or DD.MM.YYYY"))
 }
 
 pub fn run(args: &CollectArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
     runtime()?.block_on(async {
-        let ctx = AppContext::open(config).await?;
-        let now = bank_time(chrono::Utc::now());
+        let app = open_app(config).await?;
         if args.dry_run {
-            let plan = plan_collection(&*ctx.store, &ctx.settings, now, args.date)
-                .await
-                .map_err(setup)?;
+            let plan = app.plan(args.date).await.map_err(setup)?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&plan)?);
             } else {
@@ -57,10 +50,8 @@ pub fn run(args: &CollectArgs, config: Option<&Path>) -> anyhow::Result<Outcome>
             }
             return Ok(outcome_of(&plan));
         }
-        let client = ctx.stored_client().await?;
-        let outcome = execute_collection(&*ctx.store, &client, &ctx.settings, now, args.date)
-            .await
-            .map_err(setup)?;
+        let outcome = app.collect(args.date, None).await.map_err(setup)?;
+        app.close().await;
         if args.json {
             println!("{}", serde_json::to_string_pretty(&outcome)?);
         } else {
@@ -68,13 +59,6 @@ pub fn run(args: &CollectArgs, config: Option<&Path>) -> anyhow::Result<Outcome>
         }
         Ok(outcome_of(&outcome.plan))
     })
-}
-
-/// Errors of the use case are setup errors for the CLI (exit 2): the user must fix something
-/// (creditor, file in the way, database) before a run can be made.
-pub(crate) fn setup(error: CollectError) -> anyhow::Error {
-    tracing::info!(error = ?error, "collection run failed");
-    SetupError::new(error.to_string()).into()
 }
 
 pub(crate) fn outcome_of(plan: &CollectionPlan) -> Outcome {

@@ -2,9 +2,10 @@
 //! encrypted. The token is read from SEVDESK_TOKEN or standard input, never from the command
 //! line, where it would end up in the shell history and the process list.
 
-use super::context::{AppContext, runtime};
+use super::context::{open_app, runtime, setup};
 use super::{Outcome, SetupError};
 use clap::Args;
+use lastschrift_core::ConnectOutcome;
 use lastschrift_core::secret::SevdeskToken;
 use std::io::BufRead;
 use std::path::Path;
@@ -32,33 +33,27 @@ fn read_token() -> anyhow::Result<SevdeskToken> {
 pub fn run(args: &ConnectArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
     let token = read_token()?;
     runtime()?.block_on(async {
-        let ctx = AppContext::open(config).await?;
-        let client = ctx.client(&token)?;
-        match client.bookkeeping_system_version().await {
-            Ok(version) => {
-                ctx.save_token(&token).await?;
-                if args.json {
+        let app = open_app(config).await?;
+        let outcome = app.connect(token).await.map_err(setup)?;
+        app.close().await;
+        if args.json {
+            println!("{}", serde_json::to_string(&outcome)?);
+        }
+        match outcome {
+            ConnectOutcome::Connected {
+                bookkeeping_system_version,
+                token,
+            } => {
+                if !args.json {
                     println!(
-                        "{}",
-                        serde_json::json!({"connected": true, "bookkeeping_system_version": version, "token": token.masked()})
-                    );
-                } else {
-                    println!(
-                        "Connected to sevdesk (bookkeeping system {version}); the token {} is stored encrypted.",
-                        token.masked()
+                        "Connected to sevdesk (bookkeeping system {bookkeeping_system_version}); the token {token} is stored encrypted."
                     );
                 }
                 Ok(Outcome::Done)
             }
-            Err(e) => {
-                tracing::info!(error = %e, "token check failed");
-                if args.json {
-                    println!(
-                        "{}",
-                        serde_json::json!({"connected": false, "reason": e.user_message()})
-                    );
-                } else {
-                    eprintln!("The token was not stored: {}", e.user_message());
+            ConnectOutcome::Refused { reason } => {
+                if !args.json {
+                    eprintln!("The token was not stored: {reason}");
                 }
                 Ok(Outcome::ProblemsFound)
             }

@@ -2,10 +2,11 @@
 //! went to the bank. Either frees the invoice for a later run. The work is done by
 //! [`lastschrift_core::runs::mark_debit`].
 
-use super::context::{AppContext, runtime};
+use super::context::{open_app, runtime, setup};
 use super::runs::quiet_broken_pipe;
 use super::{Outcome, SetupError};
 use clap::{Args, Subcommand};
+use lastschrift_core::CoreError;
 use lastschrift_core::collect::format_euro;
 use lastschrift_core::runs::{self, DebitMark};
 use lastschrift_core::store::StoreError;
@@ -60,13 +61,14 @@ pub fn run(args: &DebitsArgs, config: Option<&Path>) -> anyhow::Result<Outcome> 
         DebitsCommand::Cancel(args) => (DebitMark::Cancelled, args),
     };
     quiet_broken_pipe(runtime()?.block_on(async {
-        let ctx = AppContext::open(config).await?;
-        let result =
-            runs::mark_debit(&*ctx.store, args.debit_id, mark, args.reason.as_deref()).await;
-        ctx.store.close().await;
+        let app = open_app(config).await?;
+        let result = app
+            .mark_debit(args.debit_id, mark, args.reason.as_deref())
+            .await;
+        app.close().await;
         let marked = match result {
             Ok(marked) => marked,
-            Err(StoreError::NotFound { .. }) => {
+            Err(CoreError::Store(StoreError::NotFound { .. })) => {
                 return Err(SetupError::new(format!(
                     "debit {} does not exist; `lastschrift runs show RUN` lists the debits of a run",
                     args.debit_id
@@ -74,11 +76,11 @@ pub fn run(args: &DebitsArgs, config: Option<&Path>) -> anyhow::Result<Outcome> 
                 .into());
             }
             // A debit in the wrong state is a problem with this request, not with the setup.
-            Err(StoreError::Conflict(message)) => {
+            Err(CoreError::Store(StoreError::Conflict(message))) => {
                 eprintln!("Nothing was changed: {message}.");
                 return Ok(Outcome::ProblemsFound);
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(setup(e)),
         };
         let mut out = std::io::stdout().lock();
         if args.json {

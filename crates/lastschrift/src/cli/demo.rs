@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
 
-use super::context::runtime;
+use super::context::{runtime, setup};
 use super::{Outcome, SetupError};
-use lastschrift_core::collect::{bank_time, execute_collection, format_euro, plan_collection};
-use lastschrift_core::secret::{self, SecretKey, SevdeskToken};
+use lastschrift_core::App;
+use lastschrift_core::collect::{bank_time, format_euro};
+use lastschrift_core::secret::SevdeskToken;
 use lastschrift_core::settings::{CreditorSettings, Settings};
-use lastschrift_core::sync::{NoProgress, sync};
+use lastschrift_core::sync::NoProgress;
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
@@ -110,23 +111,16 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<Outcome> {
             sandbox.base_url()
         ));
 
-        let store = lastschrift_core::open_store(&settings).await?;
-        let key = SecretKey::from_settings(&settings)?;
+        let sqlite_path = settings.sqlite_path();
+        let app = App::open_given(settings).await.map_err(setup)?;
         let token = SevdeskToken::new(sandbox.token().to_owned())?;
-        secret::save_sevdesk_token(&*store, &key, &token).await?;
-        let client = sevdesk::Client::new(
-            sevdesk::ClientConfig::new(
-                sevdesk::ApiToken::new(token.expose()).map_err(|e| SetupError::new(e.user_message()))?,
-            )
-            .with_base_url(settings.sevdesk.base_url.clone()),
-        )
-        .map_err(|e| SetupError::new(e.user_message()))?;
+        app.store_token(&token).await.map_err(setup)?;
         say(format!(
             "2. Connected; the API token is stored encrypted in {}.",
-            settings.sqlite_path().display()
+            sqlite_path.display()
         ));
 
-        let summary = sync(&*store, &client, &settings, &NoProgress, chrono::Utc::now()).await?;
+        let summary = app.sync(&NoProgress).await.map_err(setup)?;
         say(format!(
             "3. Synced (GET only): {} open invoices, {} contacts, {} requests; {} record(s) skipped with a reason.",
             summary.invoices.inserted,
@@ -135,9 +129,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<Outcome> {
             summary.problems.len()
         ));
 
-        let plan = plan_collection(&*store, &settings, now, None)
-            .await
-            .map_err(super::collect::setup)?;
+        let plan = app.plan(None).await.map_err(setup)?;
         say(format!(
             "4. Dry run: {} invoice(s) for {} on {} ({}); {} left out:",
             plan.debits.len(),
@@ -155,9 +147,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<Outcome> {
             ));
         }
 
-        let outcome = execute_collection(&*store, &client, &settings, now, None)
-            .await
-            .map_err(super::collect::setup)?;
+        let outcome = app.collect(None, None).await.map_err(setup)?;
         let writes = sandbox.write_attempts();
         let requests = sandbox.requests().len();
         if args.json {
@@ -181,7 +171,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<Outcome> {
                 "6. The fake sevdesk received {requests} request(s): {writes} write request(s)."
             );
         }
-        store.close().await;
+        app.close().await;
         sandbox.shutdown().await;
         Ok(if writes == 0 && outcome.run.is_some() {
             Outcome::Done

@@ -1,7 +1,7 @@
 //! `lastschrift mandates import|list|show`: the mandate registry on the command line. The work is
 //! done by [`lastschrift_core::mandates`]; this file parses arguments and prints.
 
-use super::context::{AppContext, runtime};
+use super::context::{open_app, runtime, setup};
 use super::runs::quiet_broken_pipe;
 use super::{Outcome, SetupError};
 use anyhow::Context as _;
@@ -96,8 +96,8 @@ pub fn run(args: &MandatesArgs, config: Option<&Path>) -> anyhow::Result<Outcome
 }
 
 /// The bank's today (Europe/Berlin), as `collect` counts it, unless a test gives one.
-fn today(given: Option<NaiveDate>) -> NaiveDate {
-    given.unwrap_or_else(|| lastschrift_core::collect::bank_time(chrono::Utc::now()).date())
+fn today(app: &lastschrift_core::App, given: Option<NaiveDate>) -> NaiveDate {
+    given.unwrap_or_else(|| app.bank_today())
 }
 
 pub(crate) fn date_text(date: Option<NaiveDate>) -> String {
@@ -125,21 +125,27 @@ fn import(args: &ImportArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
         std::fs::read(&args.file)
             .map_err(|e| SetupError::new(format!("could not read {}: {e}", args.file.display())))?
     };
-    let today = today(args.today);
     runtime()?.block_on(async {
-        let ctx = AppContext::open(config).await?;
-        let report = match mandates::import_csv(&*ctx.store, &bytes, today).await {
+        let app = open_app(config).await?;
+        let today = today(&app, args.today);
+        let result = app.import_mandates(&bytes, today).await;
+        app.close().await;
+        let report = match result {
             Ok(report) => report,
-            Err(e @ mandates::ImportError::Store { .. }) => return Err(e.into()),
-            Err(e) => {
+            Err(lastschrift_core::CoreError::Import(e))
+                if !matches!(
+                    e,
+                    mandates::ImportError::Store { .. } | mandates::ImportError::Read(_)
+                ) =>
+            {
                 return Err(SetupError::new(format!(
                     "{}: {e}; nothing was imported",
                     args.file.display()
                 ))
                 .into());
             }
+            Err(e) => return Err(setup(e)),
         };
-        ctx.store.close().await;
         let mut out = std::io::stdout().lock();
         if args.json {
             let json = ImportJson {
@@ -205,11 +211,11 @@ fn contact_text(view: &MandateView) -> String {
 }
 
 fn list(args: &ListArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
-    let today = today(args.today);
     runtime()?.block_on(async {
-        let ctx = AppContext::open(config).await?;
-        let views = mandates::list(&*ctx.store, today).await?;
-        ctx.store.close().await;
+        let app = open_app(config).await?;
+        let today = today(&app, args.today);
+        let views = app.mandates(today).await.map_err(setup)?;
+        app.close().await;
         let mut out = std::io::stdout().lock();
         if args.json {
             writeln!(out, "{}", serde_json::to_string_pretty(&views)?)?;
@@ -251,11 +257,11 @@ fn list(args: &ListArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
 }
 
 fn show(args: &ShowArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
-    let today = today(args.today);
     runtime()?.block_on(async {
-        let ctx = AppContext::open(config).await?;
-        let detail = mandates::show(&*ctx.store, &args.reference, today).await?;
-        ctx.store.close().await;
+        let app = open_app(config).await?;
+        let today = today(&app, args.today);
+        let detail = app.mandate(&args.reference, today).await.map_err(setup)?;
+        app.close().await;
         let Some(detail) = detail else {
             return Err(SetupError::new(format!(
                 "mandate {} does not exist; `lastschrift mandates list` shows the mandates",

@@ -3,10 +3,12 @@
 
 mod check;
 mod collect;
+mod config;
 mod connect;
 mod context;
 pub mod debit_csv;
 mod debits;
+#[cfg(feature = "demo")]
 mod demo;
 mod mandates;
 mod pain008;
@@ -29,6 +31,7 @@ use std::process::ExitCode;
   lastschrift runs list && lastschrift runs file 3 --output lastschriften.xml
   lastschrift debits return 42 --reason AM04
   lastschrift serve                                  the web UI on http://127.0.0.1:8080
+  lastschrift config show                            every setting and where it comes from
   lastschrift check iban 'DE89 3704 0044 0532 0130 00'
   lastschrift pain008 --input mitglieder.csv --creditor verein.toml --output beitraege.xml
 
@@ -62,7 +65,10 @@ enum Command {
     Debits(debits::DebitsArgs),
     /// Collects the open direct-debit invoices: writes the pain.008 file(s) and records the run.
     Collect(collect::CollectArgs),
+    /// Shows every effective setting and where it came from (secrets masked).
+    Config(config::ConfigArgs),
     /// Runs everything on a built-in fake sevdesk account: sync, dry run, collect. No setup needed.
+    #[cfg(feature = "demo")]
     Demo(demo::DemoArgs),
     /// Serves the web UI (first start: create the administrator in the browser).
     Serve(serve::ServeArgs),
@@ -76,18 +82,64 @@ pub enum Outcome {
 }
 
 /// A failure the user must fix before the command can run at all (exit code 2): a missing file,
-/// an unreadable setting. The message is one sentence plus what to do.
+/// an unreadable setting. The message is one sentence plus what to do; the causes (for `-v`) are
+/// its [`std::error::Error::source`] chain.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct SetupError {
     pub message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
 impl SetupError {
     pub fn new(message: impl Into<String>) -> SetupError {
         SetupError {
             message: message.into(),
+            source: None,
         }
+    }
+
+    /// The error's sentence, with its causes (not the error itself: its sentence is the message).
+    pub fn with_cause(error: lastschrift_core::CoreError) -> SetupError {
+        use std::error::Error as _;
+        let message = error.to_string();
+        let source = error
+            .source()
+            .map(|cause| -> Box<dyn std::error::Error + Send + Sync> {
+                Box::new(Cause::of(cause))
+            });
+        SetupError { message, source }
+    }
+}
+
+/// A copy of a cause chain (the original borrows from the error that is consumed).
+#[derive(Debug)]
+struct Cause {
+    message: String,
+    source: Option<Box<Cause>>,
+}
+
+impl Cause {
+    fn of(error: &dyn std::error::Error) -> Cause {
+        Cause {
+            message: error.to_string(),
+            source: error.source().map(|inner| Box::new(Cause::of(inner))),
+        }
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -104,6 +156,8 @@ pub fn main() -> ExitCode {
         Command::Runs(args) => runs::run(&args, cli.config.as_deref()),
         Command::Debits(args) => debits::run(&args, cli.config.as_deref()),
         Command::Collect(args) => collect::run(&args, cli.config.as_deref()),
+        Command::Config(args) => config::run(&args, cli.config.as_deref()),
+        #[cfg(feature = "demo")]
         Command::Demo(args) => demo::run(&args),
         Command::Serve(args) => serve::run(&args, cli.config.as_deref()),
     };

@@ -1,14 +1,15 @@
 //! `lastschrift runs list|show|file|controls`: recorded collection runs, their debits, and the
 //! exact bytes of their files. The work is done by [`lastschrift_core::runs`]; this file parses and prints.
 
-use super::context::{AppContext, runtime};
+use super::context::{open_app, runtime, setup};
 use super::mandates::date_text;
 use super::pain008::write_atomically;
 use super::{Outcome, SetupError};
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
+use lastschrift_core::App;
 use lastschrift_core::collect::format_euro;
-use lastschrift_core::runs::{self, RunDetail};
+use lastschrift_core::runs::RunDetail;
 use lastschrift_core::store::CollectionRun;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -82,14 +83,14 @@ struct ControlsArgs {
 
 pub fn run(args: &RunsArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
     quiet_broken_pipe(runtime()?.block_on(async {
-        let ctx = AppContext::open(config).await?;
+        let app = open_app(config).await?;
         let result = match &args.command {
-            RunsCommand::List(args) => list(&ctx, args).await,
-            RunsCommand::Show(args) => show(&ctx, args).await,
-            RunsCommand::File(args) => file(&ctx, args).await,
-            RunsCommand::Controls(args) => controls(&ctx, args).await,
+            RunsCommand::List(args) => list(&app, args).await,
+            RunsCommand::Show(args) => show(&app, args).await,
+            RunsCommand::File(args) => file(&app, args).await,
+            RunsCommand::Controls(args) => controls(&app, args).await,
         };
-        ctx.store.close().await;
+        app.close().await;
         result
     }))
 }
@@ -136,8 +137,8 @@ fn dates_text(run: &CollectionRun) -> String {
         .join(", ")
 }
 
-async fn list(ctx: &AppContext, args: &ListArgs) -> anyhow::Result<Outcome> {
-    let runs = runs::list(&*ctx.store).await?;
+async fn list(app: &App, args: &ListArgs) -> anyhow::Result<Outcome> {
+    let runs = app.runs().await.map_err(setup)?;
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&runs)?)?;
@@ -168,9 +169,11 @@ async fn list(ctx: &AppContext, args: &ListArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-async fn show(ctx: &AppContext, args: &ShowArgs) -> anyhow::Result<Outcome> {
-    let detail = runs::show(&*ctx.store, args.id)
-        .await?
+async fn show(app: &App, args: &ShowArgs) -> anyhow::Result<Outcome> {
+    let detail = app
+        .run(args.id)
+        .await
+        .map_err(setup)?
         .ok_or_else(|| no_such_run(args.id))?;
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -274,12 +277,13 @@ fn emit(bytes: &[u8], output: Option<&Path>, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn file(ctx: &AppContext, args: &FileArgs) -> anyhow::Result<Outcome> {
-    let run = ctx
-        .store
-        .collection_run(args.id)
-        .await?
-        .ok_or_else(|| no_such_run(args.id))?;
+async fn file(app: &App, args: &FileArgs) -> anyhow::Result<Outcome> {
+    let run = app
+        .run(args.id)
+        .await
+        .map_err(setup)?
+        .ok_or_else(|| no_such_run(args.id))?
+        .run;
     let positions = || {
         run.files
             .iter()
@@ -313,8 +317,10 @@ async fn file(ctx: &AppContext, args: &FileArgs) -> anyhow::Result<Outcome> {
             }
         },
     };
-    let file = runs::file_bytes(&*ctx.store, info.id)
-        .await?
+    let file = app
+        .run_file(run.id, info.id)
+        .await
+        .map_err(setup)?
         .ok_or_else(|| no_such_run(args.id))?;
     emit(
         &file.bytes,
@@ -324,9 +330,11 @@ async fn file(ctx: &AppContext, args: &FileArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-async fn controls(ctx: &AppContext, args: &ControlsArgs) -> anyhow::Result<Outcome> {
-    let csv = runs::control_list(&*ctx.store, args.id)
-        .await?
+async fn controls(app: &App, args: &ControlsArgs) -> anyhow::Result<Outcome> {
+    let (_, csv) = app
+        .control_list(args.id)
+        .await
+        .map_err(setup)?
         .ok_or_else(|| no_such_run(args.id))?;
     emit(
         &csv,

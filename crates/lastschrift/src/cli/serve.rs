@@ -1,7 +1,7 @@
 //! `lastschrift serve`: the web UI on a local address.
 
 use super::Outcome;
-use super::context::{AppContext, runtime};
+use super::context::{open_app, runtime};
 use anyhow::Context as _;
 use clap::Args;
 use std::net::SocketAddr;
@@ -19,13 +19,9 @@ pub struct ServeArgs {
 
 pub fn run(args: &ServeArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
     runtime()?.block_on(async {
-        let ctx = AppContext::open(config).await?;
-        let state = lastschrift_web::AppState::new(
-            ctx.store.clone(),
-            ctx.settings.clone(),
-            ctx.key.clone(),
-        )
-        .with_secure_cookies(args.secure_cookies);
+        let app = open_app(config).await?;
+        let state =
+            lastschrift_web::AppState::new(app.clone()).with_secure_cookies(args.secure_cookies);
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("could not listen on {}", args.listen))?;
@@ -36,7 +32,7 @@ pub fn run(args: &ServeArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
         })
         .await
         .context("the web server stopped")?;
-        ctx.store.close().await;
+        app.close().await;
         Ok(Outcome::Done)
     })
 }

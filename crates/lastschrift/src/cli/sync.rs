@@ -2,10 +2,11 @@
 //! store. A spinner on a terminal, nothing when piped; a summary at the end.
 
 use super::Outcome;
-use super::context::{AppContext, runtime};
+use super::context::{open_app, runtime, setup};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use lastschrift_core::sync::{SyncProgress, SyncStage, sync};
+use lastschrift_core::CoreError;
+use lastschrift_core::sync::{SyncProgress, SyncStage};
 use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
@@ -53,18 +54,19 @@ impl SyncProgress for Spinner {
 
 pub fn run(args: &SyncArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
     runtime()?.block_on(async {
-        let ctx = AppContext::open(config).await?;
-        let client = ctx.stored_client().await?;
+        let app = open_app(config).await?;
         let spinner = Spinner::new();
-        let result = sync(&*ctx.store, &client, &ctx.settings, &spinner, chrono::Utc::now()).await;
+        let result = app.sync(&spinner).await;
         spinner.0.finish_and_clear();
+        app.close().await;
         let summary = match result {
             Ok(summary) => summary,
-            Err(e) => {
+            Err(e @ CoreError::Sync(_)) => {
                 tracing::info!(error = ?e, "sync failed");
                 eprintln!("The sync stopped, nothing of it was stored: {e}");
                 return Ok(Outcome::ProblemsFound);
             }
+            Err(e) => return Err(setup(e)),
         };
         if args.json {
             println!("{}", serde_json::to_string_pretty(&summary)?);

@@ -9,6 +9,8 @@
 //! Creditor values stay plain strings here: turning them into SEPA types (and reporting every
 //! problem at once) is the job of the layer that builds a collection run.
 
+mod sources;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -18,9 +20,10 @@ use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use crate::store::DatabaseUrl;
+pub use sources::{EffectiveSettings, SavedSettings, SettingLine, SettingsSources, Source};
 
 /// The documented example configuration, shipped inside the binary (e.g. for `lastschrift config`).
-pub const EXAMPLE_TOML: &str = include_str!("../../../lastschrift.example.toml");
+pub const EXAMPLE_TOML: &str = include_str!("../../../../lastschrift.example.toml");
 
 /// Prefix of every environment variable read into [`Settings`].
 pub const ENV_PREFIX: &str = "LASTSCHRIFT_";
@@ -54,11 +57,35 @@ pub enum SettingsError {
     #[error("invalid setting: {0}")]
     Invalid(Box<figment::Error>),
     #[error("invalid setting `{key}`: {reason}")]
-    Rejected { key: &'static str, reason: String },
+    Rejected {
+        key: &'static str,
+        reason: String,
+        /// The reason in German.
+        german: String,
+    },
     #[error(
         "no data directory could be determined for this user; set LASTSCHRIFT_DATA_DIR or `data_dir` in the configuration file"
     )]
     NoDataDir,
+}
+
+impl SettingsError {
+    /// The sentence in German (key names and values stay as they are written in the file).
+    pub fn german(&self) -> String {
+        match self {
+            SettingsError::ConfigFileMissing { path } => format!(
+                "Die Konfigurationsdatei {} gibt es nicht; bitte aus lastschrift.example.toml anlegen oder die Option weglassen.",
+                path.display()
+            ),
+            SettingsError::Invalid(e) => format!(
+                "Ein Wert in der Konfigurationsdatei oder einer Umgebungsvariablen ist ungültig (Schlüssel und Fundstelle: {e})."
+            ),
+            SettingsError::Rejected { key, german, .. } => {
+                format!("Die Einstellung `{key}` ist ungültig: {german}.")
+            }
+            SettingsError::NoDataDir => "Für diesen Benutzer lässt sich kein Datenverzeichnis bestimmen; bitte LASTSCHRIFT_DATA_DIR oder `data_dir` in der Konfigurationsdatei setzen.".into(),
+        }
+    }
 }
 
 impl From<figment::Error> for SettingsError {
@@ -177,45 +204,61 @@ impl Settings {
             .unwrap_or_else(|| self.data_dir.join("files"))
     }
 
-    fn validate(&self) -> Result<(), SettingsError> {
+    pub(crate) fn validate(&self) -> Result<(), SettingsError> {
         if self.data_dir.as_os_str().is_empty() {
             return Err(SettingsError::NoDataDir);
         }
         let policies = &self.policies;
+        let rejected = |key, reason: String, german: String| {
+            Err(SettingsError::Rejected {
+                key,
+                reason,
+                german,
+            })
+        };
         if policies.max_debits_per_file == Some(0) {
-            return Err(SettingsError::Rejected {
-                key: "policies.max_debits_per_file",
-                reason: "must be at least 1 (or left away for no limit)".into(),
-            });
+            return rejected(
+                "policies.max_debits_per_file",
+                "must be at least 1 (or left away for no limit)".into(),
+                "muss mindestens 1 sein (oder weggelassen werden: keine Grenze)".into(),
+            );
         }
         if policies.mandate_reference_sources.is_empty() {
-            return Err(SettingsError::Rejected {
-                key: "policies.mandate_reference_sources",
-                reason: "name at least one source, e.g. [\"customer_number\"]".into(),
-            });
+            return rejected(
+                "policies.mandate_reference_sources",
+                "name at least one source, e.g. [\"customer_number\"]".into(),
+                "mindestens eine Quelle nennen, z. B. [\"customer_number\"]".into(),
+            );
         }
         if policies.signature_date_field.trim().is_empty() {
-            return Err(SettingsError::Rejected {
-                key: "policies.signature_date_field",
-                reason: "must name the contact field holding the signature date".into(),
-            });
+            return rejected(
+                "policies.signature_date_field",
+                "must name the contact field holding the signature date".into(),
+                "muss das Kontaktfeld mit dem Unterschriftsdatum nennen".into(),
+            );
         }
-        if policies.pre_notification_days > 365 || policies.bank_lead_days > 30 {
-            return Err(SettingsError::Rejected {
-                key: "policies",
-                reason: format!(
-                    "pre_notification_days ({}) must be at most 365 and bank_lead_days ({}) at most 30",
-                    policies.pre_notification_days, policies.bank_lead_days
-                ),
-            });
+        if policies.pre_notification_days > 365 {
+            return rejected(
+                "policies.pre_notification_days",
+                format!("{} must be at most 365", policies.pre_notification_days),
+                format!("{} ist mehr als 365 Tage", policies.pre_notification_days),
+            );
+        }
+        if policies.bank_lead_days > 30 {
+            return rejected(
+                "policies.bank_lead_days",
+                format!("{} must be at most 30", policies.bank_lead_days),
+                format!("{} ist mehr als 30 Geschäftstage", policies.bank_lead_days),
+            );
         }
         if !(self.sevdesk.base_url.starts_with("https://")
             || self.sevdesk.base_url.starts_with("http://"))
         {
-            return Err(SettingsError::Rejected {
-                key: "sevdesk.base_url",
-                reason: format!("`{}` is not an http(s) URL", self.sevdesk.base_url),
-            });
+            return rejected(
+                "sevdesk.base_url",
+                format!("`{}` is not an http(s) URL", self.sevdesk.base_url),
+                format!("`{}` ist keine http(s)-Adresse", self.sevdesk.base_url),
+            );
         }
         Ok(())
     }
@@ -440,10 +483,17 @@ impl<'de> Deserialize<'de> for MandateReferenceSource {
     }
 }
 
-/// The base64 text of the secret key as configured; never printed.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The base64 text of the secret key as configured; never printed: `Debug` and `Serialize` give
+/// `********`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
 pub struct SecretKeyText(String);
+
+impl Serialize for SecretKeyText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("********")
+    }
+}
 
 impl SecretKeyText {
     pub fn new(text: impl Into<String>) -> Self {

@@ -1,0 +1,639 @@
+//! [`App`]: the one object the CLI and the web call. It owns the settings sources, the store, the
+//! secret key, the sevdesk client factory and the clock, and offers every use case as one method.
+//!
+//! A face (a CLI command, a web handler) parses its input, calls one `App` method and renders the
+//! result. It never sees the store: the rules live here, in the use-case modules this file calls,
+//! in the store (what must hold under concurrency is one atomic store method) and in the SEPA
+//! crate.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::Serialize;
+
+use crate::collect::{self, CollectError, CollectionOutcome, CollectionPlan};
+use crate::error::CoreError;
+use crate::mandates::{self, ImportReport, MandateDetail, MandateView};
+use crate::overview::{self, ExpiringMandate, InvoiceOverview};
+use crate::runs::{self, DebitMark, MarkedDebit, RunDetail};
+use crate::saved_settings;
+use crate::secret::{self, SecretKey, SevdeskToken};
+use crate::settings::{
+    CreditorSettings, EffectiveSettings, Policies, SavedSettings, Settings, SettingsSources,
+};
+use crate::store::{
+    Backend, CollectionFile, CollectionRun, Mandate, MandateEdit, NewUser, Page, Paged,
+    RequestLogEntry, Role, Session, Store, StoreError, SyncRecord, User,
+};
+use crate::sync::{self, SyncProgress, SyncSummary};
+use crate::users::{self, SessionToken, UserError};
+
+/// What time it is. The application asks this instead of the system, so tests can set it.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The machine's clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// The application. Cheap to clone (one shared inner part).
+#[derive(Clone, Debug)]
+pub struct App(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    sources: SettingsSources,
+    store: Arc<dyn Store>,
+    key: SecretKey,
+    sevdesk: SevdeskConnector,
+    clock: Arc<dyn Clock>,
+}
+
+/// The one place a sevdesk client is made: the configured address, the stored token, and the
+/// retry policy (shorter in tests).
+#[derive(Clone, Debug, Default)]
+struct SevdeskConnector {
+    retry: Option<sevdesk::RetryPolicy>,
+}
+
+impl SevdeskConnector {
+    fn client(
+        &self,
+        settings: &Settings,
+        token: &SevdeskToken,
+    ) -> Result<sevdesk::Client, CoreError> {
+        let api_token = sevdesk::ApiToken::new(token.expose()).map_err(CoreError::Sevdesk)?;
+        let mut config =
+            sevdesk::ClientConfig::new(api_token).with_base_url(settings.sevdesk.base_url.clone());
+        if let Some(retry) = &self.retry {
+            config.retry = retry.clone();
+        }
+        sevdesk::Client::new(config).map_err(CoreError::Sevdesk)
+    }
+}
+
+/// The answer of [`App::connect`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "connected")]
+pub enum ConnectOutcome {
+    /// The token works and is stored encrypted.
+    #[serde(rename = "true")]
+    Connected {
+        bookkeeping_system_version: String,
+        /// The token with all but its last characters masked.
+        token: String,
+    },
+    /// sevdesk refused the token (or could not be reached); nothing was stored.
+    #[serde(rename = "false")]
+    Refused { reason: String },
+}
+
+/// What is set up already.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SetupStatus {
+    pub creditor: bool,
+    pub token: bool,
+}
+
+impl SetupStatus {
+    pub fn complete(&self) -> bool {
+        self.creditor && self.token
+    }
+}
+
+/// The policy keys the web UI edits; `None` leaves a key as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PolicyChanges {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pre_notification_days: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bank_lead_days: Option<u32>,
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_optional_time"
+    )]
+    pub cut_off_time: Option<chrono::NaiveTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sequence_type: Option<crate::settings::SequenceTypePolicy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_format: Option<crate::settings::OutputFormat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collect_partial_remainders: Option<bool>,
+}
+
+fn serialize_optional_time<S: serde::Serializer>(
+    time: &Option<chrono::NaiveTime>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match time {
+        Some(time) => serializer.collect_str(&time.format("%H:%M")),
+        None => serializer.serialize_none(),
+    }
+}
+
+impl App {
+    /// Loads the settings (defaults, `config_file` or the default file, environment), opens and
+    /// migrates the database they name, and reads the secret key.
+    pub async fn open(config_file: Option<&Path>) -> Result<App, CoreError> {
+        let sources = SettingsSources::load(config_file)?;
+        let store = crate::store::open_url(&sources.base().database_url()).await?;
+        let key = SecretKey::from_settings(sources.base())?;
+        Ok(App::new(sources, store, key))
+    }
+
+    /// An application on settings handed over whole (the demo): opens the database they name and
+    /// reads their secret key.
+    pub async fn open_given(settings: Settings) -> Result<App, CoreError> {
+        let store = crate::store::open_url(&settings.database_url()).await?;
+        let key = SecretKey::from_settings(&settings)?;
+        Ok(App::new(SettingsSources::given(settings), store, key))
+    }
+
+    /// An application on parts made elsewhere (tests).
+    pub fn new(sources: SettingsSources, store: Arc<dyn Store>, key: SecretKey) -> App {
+        App(Arc::new(Inner {
+            sources,
+            store,
+            key,
+            sevdesk: SevdeskConnector::default(),
+            clock: Arc::new(SystemClock),
+        }))
+    }
+
+    /// The same application with another clock (tests).
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> App {
+        self.rebuild(|inner| inner.clock = clock)
+    }
+
+    /// The same application with another retry policy for sevdesk requests (tests keep it short).
+    pub fn with_sevdesk_retry(self, retry: sevdesk::RetryPolicy) -> App {
+        self.rebuild(|inner| inner.sevdesk.retry = Some(retry))
+    }
+
+    fn rebuild(self, change: impl FnOnce(&mut Inner)) -> App {
+        let mut inner = match Arc::try_unwrap(self.0) {
+            Ok(inner) => inner,
+            Err(shared) => Inner {
+                sources: shared.sources.clone(),
+                store: shared.store.clone(),
+                key: shared.key.clone(),
+                sevdesk: shared.sevdesk.clone(),
+                clock: shared.clock.clone(),
+            },
+        };
+        change(&mut inner);
+        App(Arc::new(inner))
+    }
+
+    fn store(&self) -> &dyn Store {
+        &*self.0.store
+    }
+
+    /// Waits for open database work to finish and closes the connections.
+    pub async fn close(&self) {
+        self.store().close().await;
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.store().backend()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.0.clock.now()
+    }
+
+    /// The bank's wall-clock time (Europe/Berlin): cut-off times and "today" are the bank's.
+    pub fn bank_now(&self) -> NaiveDateTime {
+        collect::bank_time(self.now())
+    }
+
+    pub fn bank_today(&self) -> NaiveDate {
+        self.bank_now().date()
+    }
+
+    // --- settings -----------------------------------------------------------------------------
+
+    /// The settings in force, for the CLI and the web alike (see [`crate::settings::sources`] for
+    /// the order of the sources), with the source of every value.
+    pub async fn settings(&self) -> Result<EffectiveSettings, CoreError> {
+        let saved = saved_settings::load(self.store()).await?;
+        Ok(self.0.sources.resolve(&saved)?)
+    }
+
+    async fn effective(&self) -> Result<Settings, CoreError> {
+        Ok(self.settings().await?.settings)
+    }
+
+    /// Checks the creditor data the way a collection run does and saves it as the UI's creditor.
+    pub async fn save_creditor(&self, creditor: CreditorSettings) -> Result<(), CoreError> {
+        let mut saved = saved_settings::load(self.store()).await?;
+        saved.creditor = Some(creditor);
+        let effective = self.0.sources.resolve(&saved)?;
+        collect::build::creditor(&effective.settings)?;
+        saved_settings::save(self.store(), &saved).await?;
+        Ok(())
+    }
+
+    /// Saves the policy keys the UI edited; the whole result is checked before anything is stored.
+    pub async fn save_policies(&self, changes: PolicyChanges) -> Result<(), CoreError> {
+        let mut saved = saved_settings::load(self.store()).await?;
+        if let serde_json::Value::Object(map) = serde_json::to_value(&changes).unwrap_or_default() {
+            saved.policies.extend(map);
+        }
+        self.0.sources.resolve(&saved)?;
+        saved_settings::save(self.store(), &saved).await?;
+        Ok(())
+    }
+
+    /// The creditor checks of a collection run, per field, for values not saved yet (the web's
+    /// live check and the settings form).
+    pub fn check_creditor(
+        &self,
+        creditor: &CreditorSettings,
+        policies: &Policies,
+    ) -> Result<(), Vec<String>> {
+        let settings = Settings {
+            creditor: Some(creditor.clone()),
+            policies: policies.clone(),
+            ..self.0.sources.base().clone()
+        };
+        match collect::build::creditor(&settings) {
+            Ok(_) => Ok(()),
+            Err(CollectError::InvalidCreditor(problems)) => Err(problems),
+            Err(other) => Err(vec![other.to_string()]),
+        }
+    }
+
+    // --- sevdesk ------------------------------------------------------------------------------
+
+    /// Checks the token with one read-only call and, if sevdesk accepts it, stores it encrypted.
+    pub async fn connect(&self, token: SevdeskToken) -> Result<ConnectOutcome, CoreError> {
+        let settings = self.effective().await?;
+        let client = self.0.sevdesk.client(&settings, &token)?;
+        match client.bookkeeping_system_version().await {
+            Ok(version) => {
+                secret::save_sevdesk_token(self.store(), &self.0.key, &token).await?;
+                Ok(ConnectOutcome::Connected {
+                    bookkeeping_system_version: version,
+                    token: token.masked(),
+                })
+            }
+            Err(error) => {
+                tracing::info!(error = %error, "token check failed");
+                Ok(ConnectOutcome::Refused {
+                    reason: error.user_message(),
+                })
+            }
+        }
+    }
+
+    /// The stored token, masked, if there is one.
+    pub async fn token_masked(&self) -> Result<Option<String>, CoreError> {
+        Ok(secret::load_sevdesk_token(self.store(), &self.0.key)
+            .await?
+            .map(|t| t.masked()))
+    }
+
+    async fn client(&self, settings: &Settings) -> Result<sevdesk::Client, CoreError> {
+        let token = secret::load_sevdesk_token(self.store(), &self.0.key)
+            .await?
+            .ok_or(CoreError::NoToken)?;
+        self.0.sevdesk.client(settings, &token)
+    }
+
+    /// Reads sevdesk (GET only) into the store.
+    pub async fn sync(&self, progress: &dyn SyncProgress) -> Result<SyncSummary, CoreError> {
+        let settings = self.effective().await?;
+        let client = self.client(&settings).await?;
+        Ok(sync::sync(self.store(), &client, &settings, progress, self.now()).await?)
+    }
+
+    pub async fn last_sync(&self) -> Result<Option<SyncRecord>, CoreError> {
+        Ok(self.store().last_sync().await?)
+    }
+
+    /// Every request sent to sevdesk, newest first.
+    pub async fn request_log(&self, page: Page) -> Result<Paged<RequestLogEntry>, CoreError> {
+        Ok(self.store().request_log(page).await?)
+    }
+
+    // --- mandates -----------------------------------------------------------------------------
+
+    /// Imports a mandate CSV; signature dates must not lie after `today`.
+    pub async fn import_mandates(
+        &self,
+        csv: &[u8],
+        today: NaiveDate,
+    ) -> Result<ImportReport, CoreError> {
+        Ok(mandates::import_csv(self.store(), csv, today).await?)
+    }
+
+    pub async fn mandates(&self, today: NaiveDate) -> Result<Vec<MandateView>, CoreError> {
+        Ok(mandates::list(self.store(), today).await?)
+    }
+
+    pub async fn mandate(
+        &self,
+        reference: &str,
+        today: NaiveDate,
+    ) -> Result<Option<MandateDetail>, CoreError> {
+        Ok(mandates::show(self.store(), reference, today).await?)
+    }
+
+    /// The open invoices held back for missing or broken mandate data (the "needs mandate" list),
+    /// from the current plan.
+    pub async fn needs_mandate(&self) -> Result<Vec<collect::Exclusion>, CoreError> {
+        let plan = self.plan(None).await?;
+        Ok(plan
+            .exclusions
+            .into_iter()
+            .filter(|e| e.reason.needs_mandate_data())
+            .collect())
+    }
+
+    /// The registry record of one mandate (the edit form).
+    pub async fn mandate_record(&self, reference: &str) -> Result<Option<Mandate>, CoreError> {
+        Ok(self.store().mandate_by_reference(reference).await?)
+    }
+
+    /// Changes only the fields the edit names (a concurrent edit of other fields is kept).
+    pub async fn edit_mandate(
+        &self,
+        reference: &str,
+        edit: &MandateEdit,
+    ) -> Result<Mandate, CoreError> {
+        mandates::check_edit(edit, self.bank_today())?;
+        Ok(self.store().edit_mandate(reference, edit).await?)
+    }
+
+    // --- collection runs ----------------------------------------------------------------------
+
+    /// What a run would collect now (the dry run, the web preview). Writes nothing.
+    pub async fn plan(
+        &self,
+        requested_date: Option<NaiveDate>,
+    ) -> Result<CollectionPlan, CoreError> {
+        let settings = self.effective().await?;
+        Ok(
+            collect::plan_collection(self.store(), &settings, self.bank_now(), requested_date)
+                .await?,
+        )
+    }
+
+    /// Makes a collection run: re-read, build, record, write. `confirm` is the fingerprint of the
+    /// preview the user confirmed ([`CollectionPlan::fingerprint`]): a second confirmation of the
+    /// same preview (a double click, two browsers) gets the run the first one made.
+    pub async fn collect(
+        &self,
+        requested_date: Option<NaiveDate>,
+        confirm: Option<&str>,
+    ) -> Result<CollectionOutcome, CoreError> {
+        let settings = self.effective().await?;
+        let client = self.client(&settings).await?;
+        Ok(collect::execute_collection(
+            self.store(),
+            &client,
+            &settings,
+            self.bank_now(),
+            requested_date,
+            confirm,
+        )
+        .await?)
+    }
+
+    /// Writes the files of runs a crash left recorded but not written.
+    pub async fn export_recorded_runs(&self) -> Result<Vec<std::path::PathBuf>, CoreError> {
+        let settings = self.effective().await?;
+        Ok(collect::export_recorded_runs(self.store(), &settings).await?)
+    }
+
+    pub async fn runs(&self) -> Result<Vec<CollectionRun>, CoreError> {
+        Ok(runs::list(self.store()).await?)
+    }
+
+    pub async fn run(&self, id: i64) -> Result<Option<RunDetail>, CoreError> {
+        Ok(runs::show(self.store(), id).await?)
+    }
+
+    /// One file of a run with its exact bytes; `None` when the run has no such file.
+    pub async fn run_file(
+        &self,
+        run_id: i64,
+        file_id: i64,
+    ) -> Result<Option<CollectionFile>, CoreError> {
+        Ok(runs::file_bytes(self.store(), file_id)
+            .await?
+            .filter(|f| f.info.run_id == run_id))
+    }
+
+    /// The control list of a run: its file name and bytes.
+    pub async fn control_list(&self, run_id: i64) -> Result<Option<(String, Vec<u8>)>, CoreError> {
+        let Some(run) = self.store().collection_run(run_id).await? else {
+            return Ok(None);
+        };
+        Ok(runs::control_list(self.store(), run_id)
+            .await?
+            .map(|bytes| (collect::control_list_file_name(&run), bytes)))
+    }
+
+    /// Returned or cancelled: frees the invoice for a later run.
+    pub async fn mark_debit(
+        &self,
+        debit_id: i64,
+        mark: DebitMark,
+        reason: Option<&str>,
+    ) -> Result<MarkedDebit, CoreError> {
+        Ok(runs::mark_debit(self.store(), debit_id, mark, reason).await?)
+    }
+
+    // --- users and sessions (the web UI) ------------------------------------------------------
+
+    pub async fn has_users(&self) -> Result<bool, CoreError> {
+        Ok(self.store().user_count().await? > 0)
+    }
+
+    pub async fn users(&self) -> Result<Vec<User>, CoreError> {
+        Ok(self.store().users().await?)
+    }
+
+    pub async fn user(&self, id: i64) -> Result<Option<User>, CoreError> {
+        Ok(self.store().user(id).await?)
+    }
+
+    /// The first administrator of a new installation — exactly one, even when several first-start
+    /// forms arrive at once.
+    pub async fn create_first_admin(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<User, CoreError> {
+        let user = NewUser {
+            username: users::check_username(username)?,
+            password_hash: users::hash_new_password(password)?,
+            role: Role::Admin,
+        };
+        self.store()
+            .create_first_admin(&user)
+            .await?
+            .ok_or(CoreError::User(UserError::AlreadySetUp))
+    }
+
+    pub async fn create_user(
+        &self,
+        username: &str,
+        password: &str,
+        role: Role,
+    ) -> Result<User, CoreError> {
+        let user = NewUser {
+            username: users::check_username(username)?,
+            password_hash: users::hash_new_password(password)?,
+            role,
+        };
+        match self.store().create_user(&user).await {
+            Err(StoreError::Conflict(_)) => Err(UserError::UsernameTaken.into()),
+            other => Ok(other?),
+        }
+    }
+
+    /// Deletes a user and their sessions; never the last administrator.
+    pub async fn delete_user(&self, id: i64) -> Result<(), CoreError> {
+        Ok(self.store().delete_user(id).await?)
+    }
+
+    /// Changes a role; never leaves the installation without an administrator.
+    pub async fn set_user_role(&self, id: i64, role: Role) -> Result<(), CoreError> {
+        Ok(self.store().set_user_role(id, role).await?)
+    }
+
+    /// The user with these credentials, or `None` (the same work is done for an unknown name).
+    pub async fn check_login(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<User>, CoreError> {
+        let user = self.store().user_by_username(username.trim()).await?;
+        let valid = match &user {
+            Some(user) => users::verify_password(password, &user.password_hash),
+            None => {
+                let _ = users::verify_password(password, users::dummy_hash());
+                false
+            }
+        };
+        Ok(user.filter(|_| valid))
+    }
+
+    /// Sets a new password after checking the current one; ends every session of the user.
+    /// `Ok(false)`: the current password was wrong, nothing changed.
+    pub async fn change_password(
+        &self,
+        user_id: i64,
+        current: &str,
+        new: &str,
+    ) -> Result<bool, CoreError> {
+        let user = self
+            .store()
+            .user(user_id)
+            .await?
+            .ok_or(CoreError::User(UserError::NotFound))?;
+        if !users::verify_password(current, &user.password_hash) {
+            return Ok(false);
+        }
+        let hash = users::hash_new_password(new)?;
+        self.store().set_user_password_hash(user_id, &hash).await?;
+        self.store().delete_sessions_of_user(user_id).await?;
+        Ok(true)
+    }
+
+    /// A new session for the user; the store keeps only the token's hash.
+    pub async fn start_session(&self, user_id: i64) -> Result<SessionToken, CoreError> {
+        let token = SessionToken::generate();
+        let now = self.now();
+        self.store()
+            .create_session(&Session {
+                token_hash: token.hash(),
+                user_id,
+                created_at: now,
+                expires_at: now + users::SESSION_LIFETIME,
+            })
+            .await?;
+        // Housekeeping; a failure here must not fail the login.
+        let _ = self.store().delete_expired_sessions(now).await;
+        Ok(token)
+    }
+
+    /// The live session with this token hash and its user.
+    pub async fn session_user(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(Session, User)>, CoreError> {
+        let Some(session) = self.store().session(token_hash, self.now()).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .store()
+            .user(session.user_id)
+            .await?
+            .map(|user| (session, user)))
+    }
+
+    pub async fn end_session(&self, token_hash: &str) -> Result<(), CoreError> {
+        Ok(self.store().delete_session(token_hash).await?)
+    }
+
+    /// The UI language a user chose (`de`, `en`), if any.
+    pub async fn language(&self, user_id: i64) -> Result<Option<String>, CoreError> {
+        Ok(self
+            .store()
+            .setting(&saved_settings::language_key(user_id))
+            .await?)
+    }
+
+    pub async fn set_language(&self, user_id: i64, code: &str) -> Result<(), CoreError> {
+        Ok(self
+            .store()
+            .put_setting(&saved_settings::language_key(user_id), code)
+            .await?)
+    }
+
+    // --- read models of the web UI ----------------------------------------------------------------
+
+    /// Where every invoice stands, with the dashboard figures (the planner over every open
+    /// invoice plus the ledger).
+    pub async fn invoice_overview(&self) -> Result<InvoiceOverview, CoreError> {
+        let plan = self.plan(None).await;
+        Ok(overview::build(self.store(), plan).await?)
+    }
+
+    /// Active mandates that lapse within `days`, soonest first.
+    pub async fn expiring_mandates(&self, days: i64) -> Result<Vec<ExpiringMandate>, CoreError> {
+        Ok(overview::expiring_mandates(self.store(), self.bank_today(), days).await?)
+    }
+
+    /// What the first start still lacks: the creditor data, the sevdesk token.
+    pub async fn setup_status(&self) -> Result<SetupStatus, CoreError> {
+        Ok(SetupStatus {
+            creditor: self.effective().await?.creditor.is_some(),
+            token: self.store().secret(secret::SEVDESK_TOKEN).await?.is_some(),
+        })
+    }
+
+    // --- for the demo --------------------------------------------------------------------------
+
+    /// Stores a token without checking it (the demo's own sandbox token).
+    pub async fn store_token(&self, token: &SevdeskToken) -> Result<(), CoreError> {
+        Ok(secret::save_sevdesk_token(self.store(), &self.0.key, token).await?)
+    }
+
+    /// The saved UI values (the settings page shows which keys the UI owns).
+    pub async fn saved_settings(&self) -> Result<SavedSettings, CoreError> {
+        Ok(saved_settings::load(self.store()).await?)
+    }
+}

@@ -1,0 +1,148 @@
+//! The error of the core seam: what an [`crate::App`] method can fail with.
+//!
+//! `Display` is one English sentence for the user and [`CoreError::german`] the German one; both
+//! say what to do. The causes (why PostgreSQL refused, which HTTP status sevdesk sent) are the
+//! [`std::error::Error::source`] chain, which the CLI prints with `-v` and the web writes to the
+//! log — never to the page.
+
+use crate::collect::CollectError;
+use crate::mandates::{EditError, ImportError};
+use crate::secret::SecretError;
+use crate::settings::SettingsError;
+use crate::store::StoreError;
+use crate::sync::SyncError;
+use crate::users::UserError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error(
+        "no sevdesk API token is stored yet; run `lastschrift connect` or enter it on the settings page"
+    )]
+    NoToken,
+    /// The sevdesk client could not be made or answered with an error.
+    #[error("{}", .0.user_message())]
+    Sevdesk(#[source] sevdesk::Error),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error(transparent)]
+    Collect(#[from] CollectError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Edit(#[from] EditError),
+    #[error(transparent)]
+    User(#[from] UserError),
+}
+
+impl CoreError {
+    /// A stable code for scripts (`--json`) and the web's catalogue.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CoreError::Settings(_) => "settings_invalid",
+            CoreError::Store(StoreError::NotFound { .. }) => "not_found",
+            CoreError::Store(StoreError::Conflict(_)) => "conflict",
+            CoreError::Store(StoreError::LastAdmin) => "last_admin",
+            CoreError::Store(StoreError::AlreadyCollected { .. }) => "already_collected",
+            CoreError::Store(_) => "database",
+            CoreError::Secret(_) => "secret",
+            CoreError::NoToken => "no_token",
+            CoreError::Sevdesk(_) => "sevdesk",
+            CoreError::Sync(_) => "sync_failed",
+            CoreError::Collect(e) => e.code(),
+            CoreError::Import(_) => "import_failed",
+            CoreError::Edit(e) => e.code(),
+            CoreError::User(e) => e.code(),
+        }
+    }
+
+    /// The sentence in German.
+    pub fn german(&self) -> String {
+        match self {
+            CoreError::Settings(e) => format!("Eine Einstellung ist ungültig: {}", e.german()),
+            CoreError::Store(e) => store_german(e),
+            CoreError::Secret(e) => e.german(),
+            CoreError::NoToken => "Es ist noch kein sevdesk-API-Token gespeichert; bitte auf der Einstellungsseite eingeben (oder `lastschrift connect`).".into(),
+            CoreError::Sevdesk(e) => sevdesk_german(e),
+            CoreError::Sync(e) => e.german(),
+            CoreError::Collect(e) => e.german(),
+            CoreError::Import(e) => e.german(),
+            CoreError::Edit(e) => e.german(),
+            CoreError::User(e) => e.german(),
+        }
+    }
+
+    /// Whether the user (not the setup) is at fault: a wrong value in a form, a state that does
+    /// not allow the change. The CLI ends these with exit code 1, setup problems with 2.
+    pub fn is_input_problem(&self) -> bool {
+        matches!(
+            self,
+            CoreError::User(_)
+                | CoreError::Edit(_)
+                | CoreError::Store(StoreError::Conflict(_))
+                | CoreError::Store(StoreError::LastAdmin)
+        )
+    }
+}
+
+pub(crate) fn store_german(e: &StoreError) -> String {
+    match e {
+        StoreError::NotFound { what } => format!("{what} wurde nicht gefunden."),
+        StoreError::AlreadyCollected { invoice_id } => format!(
+            "Die Rechnung {invoice_id} wurde schon eingezogen (sie steht im Lastschriftbuch); erst nach einer Rückgabe oder Stornierung der Lastschrift kann sie erneut eingezogen werden."
+        ),
+        StoreError::Conflict(message) => format!(
+            "Die Änderung widerspricht dem gespeicherten Stand und wurde nicht ausgeführt ({message})."
+        ),
+        StoreError::LastAdmin => {
+            "Der letzte Administrator kann weder gelöscht werden noch seine Rolle verlieren.".into()
+        }
+        StoreError::UnsupportedUrl { scheme } => format!(
+            "Die Datenbank-URL mit dem Schema `{scheme}` wird nicht unterstützt; postgres://… für PostgreSQL verwenden oder DATABASE_URL leer lassen (SQLite im Datenverzeichnis)."
+        ),
+        StoreError::Open { backend, url, .. } => {
+            format!("Die {backend}-Datenbank {url} konnte nicht geöffnet werden.")
+        }
+        StoreError::Corrupt(what) => {
+            format!("Die Datenbank enthält einen Wert, den diese Version nicht lesen kann: {what}")
+        }
+        StoreError::Database(_) => {
+            "Ein Datenbankzugriff ist fehlgeschlagen; das Protokoll nennt die Ursache.".into()
+        }
+    }
+}
+
+/// The German sentence of a sevdesk failure: what happened and what to do (the English one is
+/// [`sevdesk::Error::user_message`]).
+pub fn sevdesk_german(e: &sevdesk::Error) -> String {
+    use sevdesk::Error as E;
+    match e {
+        E::Unauthorized { .. } => "sevdesk akzeptiert den API-Token nicht. Vielleicht ist er vertippt, oder er wurde in sevdesk neu erzeugt oder widerrufen (Einstellungen → Benutzer → API-Token). Bitte den aktuellen Token eingeben und erneut versuchen.".into(),
+        E::Forbidden { .. } => "sevdesk verweigert den Zugriff auf diese Daten. Dem Benutzer des API-Tokens fehlen vielleicht die Rechte, oder der sevdesk-Tarif enthält keinen API-Zugang.".into(),
+        E::NotFound { path, .. } => format!("sevdesk hat unter {path} nichts gefunden: der Datensatz wurde wahrscheinlich in sevdesk gelöscht. Bitte die Daten neu abgleichen."),
+        E::Rejected { message, .. } | E::Api { message, .. } => {
+            let mut s = String::from("sevdesk hat beim Lesen einen Fehler gemeldet");
+            if let Some(m) = message {
+                s.push_str(&format!(" („{m}“)"));
+            }
+            s.push_str(". In sevdesk wurde nichts geändert. Bitte später erneut versuchen; wenn es so bleibt, mit dieser Meldung den sevdesk-Support fragen.");
+            s
+        }
+        E::RateLimited { .. } => "sevdesk bittet um weniger Anfragen. Bitte einige Minuten warten und erneut versuchen.".into(),
+        E::Server { .. } => "sevdesk hat gerade technische Probleme. Bitte in einigen Minuten erneut versuchen.".into(),
+        E::Timeout { .. } => "sevdesk hat nicht rechtzeitig geantwortet. Bitte die Internetverbindung prüfen oder später erneut versuchen.".into(),
+        E::Connection { .. } => "sevdesk ist nicht erreichbar. Bitte die Internetverbindung und die sevdesk-Adresse in den Einstellungen prüfen.".into(),
+        E::Truncated { .. } => "Die Antwort von sevdesk brach vor dem Ende ab. Bitte erneut versuchen; aus der unvollständigen Antwort wurde nichts übernommen.".into(),
+        E::NotJson { .. } => "sevdesk hat statt Daten eine Webseite geschickt (vielleicht eine Wartungsseite, oder die Adresse in den Einstellungen ist nicht die sevdesk-API). Bitte die Adresse prüfen oder später erneut versuchen.".into(),
+        E::Malformed { .. } => "sevdesk hat Daten in einer Form geschickt, die dieses Programm nicht lesen kann. Es wurde nichts daraus übernommen. Bitte später erneut versuchen; wenn es so bleibt, bitte melden.".into(),
+        E::Inconsistent { .. } => "Die Daten in sevdesk haben sich während des Lesens geändert. Bitte erneut abgleichen.".into(),
+        E::InvalidConfig { .. } => "Die sevdesk-Einstellungen sind nicht verwendbar (Adresse oder Token); das Protokoll nennt die Einzelheiten.".into(),
+        E::NotAllowed { .. } => "Eine interne Sicherheitsprüfung hat eine Anfrage gestoppt, die Daten in sevdesk hätte ändern können. Es wurde nichts gesendet. Bitte melden.".into(),
+        _ => "sevdesk hat unerwartet geantwortet. Bitte später erneut versuchen.".into(),
+    }
+}
