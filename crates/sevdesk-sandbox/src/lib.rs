@@ -141,6 +141,11 @@ pub enum FaultKind {
     ErrorEnvelopeWith200,
     /// 401 with the envelope, whatever token was sent (a revoked or regenerated key).
     RejectToken,
+    /// 404 with the error envelope ("Resource not found", no code) for a request with the
+    /// right token, as if sevdesk did not offer this path to the account at all (e.g.
+    /// `Fault::always(FaultKind::EndpointMissing).on("/PaymentMethod")`). A wrong token still
+    /// gets 401. Remember that `on` matches a prefix: "/Contact" also hits "/ContactAddress".
+    EndpointMissing,
 }
 
 /// One request as the sandbox saw it. Never contains the token.

@@ -214,6 +214,7 @@ fn fault_name(kind: &FaultKind) -> &'static str {
         FaultKind::HtmlErrorPage => "HtmlErrorPage",
         FaultKind::ErrorEnvelopeWith200 => "ErrorEnvelopeWith200",
         FaultKind::RejectToken => "RejectToken",
+        FaultKind::EndpointMissing => "EndpointMissing",
     }
 }
 
@@ -331,6 +332,13 @@ async fn respond(
     }
     if auth.as_deref() != Some(s.token.as_str()) {
         return (unauthorized(s), None, name);
+    }
+    if matches!(fault, Some(FaultKind::EndpointMissing)) {
+        return (
+            error_reply(s, StatusCode::NOT_FOUND, "Resource not found", None),
+            None,
+            name,
+        );
     }
     if !path.starts_with(API_PREFIX) || !(rel.is_empty() || rel.starts_with('/')) {
         return (
