@@ -25,6 +25,8 @@ use tokio::task::JoinHandle;
 pub mod generate;
 pub mod iban;
 pub mod model;
+#[cfg(feature = "openapi")]
+pub mod official;
 mod server;
 pub mod stats;
 pub mod wire;
@@ -141,6 +143,11 @@ pub enum FaultKind {
     ErrorEnvelopeWith200,
     /// 401 with the envelope, whatever token was sent (a revoked or regenerated key).
     RejectToken,
+    /// 404 with the error envelope ("Resource not found", no code) for a request with the
+    /// right token, as if sevdesk did not offer this path to the account at all (e.g.
+    /// `Fault::always(FaultKind::EndpointMissing).on("/PaymentMethod")`). A wrong token still
+    /// gets 401. Remember that `on` matches a prefix: "/Contact" also hits "/ContactAddress".
+    EndpointMissing,
 }
 
 /// One request as the sandbox saw it. Never contains the token.
@@ -164,6 +171,7 @@ pub(crate) struct ActiveFault {
 }
 
 pub(crate) struct Shared {
+    pub mode: server::Mode,
     pub data: RwLock<server::Served>,
     pub token: String,
     pub faults: Mutex<Vec<ActiveFault>>,
@@ -195,10 +203,20 @@ impl Sandbox {
 
     /// Serves a prepared data set (e.g. one a test built or changed before starting).
     pub async fn serve(data: Dataset, token: String, addr: SocketAddr) -> std::io::Result<Sandbox> {
+        Sandbox::serve_mode(data, token, addr, server::Mode::Generated).await
+    }
+
+    pub(crate) async fn serve_mode(
+        data: Dataset,
+        token: String,
+        addr: SocketAddr,
+        mode: server::Mode,
+    ) -> std::io::Result<Sandbox> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
+            mode,
             data: RwLock::new(server::Served::new(data)),
             token,
             faults: Mutex::new(Vec::new()),

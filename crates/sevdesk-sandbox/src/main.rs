@@ -33,6 +33,11 @@ struct Args {
     /// Date the data is generated around, YYYY-MM-DD (default: today in Berlin).
     #[arg(long)]
     today: Option<chrono::NaiveDate>,
+    /// Serve only what sevdesk's official OpenAPI document (this openapi.yaml) gives as
+    /// examples, instead of generated data: no data of the sandbox, no quirks.
+    #[cfg(feature = "openapi")]
+    #[arg(long, value_name = "OPENAPI_YAML")]
+    official_examples: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -55,6 +60,30 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(d) = args.today {
         config.today = d;
+    }
+    #[cfg(feature = "openapi")]
+    if let Some(spec) = &args.official_examples {
+        use sevdesk_sandbox::official::{OfficialExamples, OfficialServer};
+        let examples = OfficialExamples::load(spec)?;
+        let server = OfficialServer::start_on(
+            examples,
+            config.token,
+            SocketAddr::new(args.host, args.port),
+        )
+        .await
+        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+        println!(
+            "sevdesk official-examples server running ({})",
+            spec.display()
+        );
+        println!("base URL: {}", server.base_url());
+        println!("token:    {}", server.token());
+        println!("Press Ctrl-C to stop.");
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot wait for Ctrl-C")?;
+        server.shutdown().await;
+        return Ok(());
     }
     let sandbox = Sandbox::start_on(config, SocketAddr::new(args.host, args.port))
         .await

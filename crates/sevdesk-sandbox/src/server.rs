@@ -18,6 +18,15 @@ use crate::model::{Dataset, Invoice};
 use crate::wire::{self, ListEnvelope};
 use crate::{API_PREFIX, FaultKind, RecordedRequest, Shared, lock};
 
+/// What the server answers GET requests with.
+pub(crate) enum Mode {
+    /// The generated data, with sevdesk's quirks (the sandbox proper).
+    Generated,
+    /// Only the bodies of sevdesk's official OpenAPI document.
+    #[cfg(feature = "openapi")]
+    Official(Arc<crate::official::OfficialExamples>),
+}
+
 /// The data plus per-contact indexes, so that `contact[id]` filters do not scan everything
 /// (a full read asks once per contact).
 pub(crate) struct Served {
@@ -214,6 +223,7 @@ fn fault_name(kind: &FaultKind) -> &'static str {
         FaultKind::HtmlErrorPage => "HtmlErrorPage",
         FaultKind::ErrorEnvelopeWith200 => "ErrorEnvelopeWith200",
         FaultKind::RejectToken => "RejectToken",
+        FaultKind::EndpointMissing => "EndpointMissing",
     }
 }
 
@@ -332,6 +342,13 @@ async fn respond(
     if auth.as_deref() != Some(s.token.as_str()) {
         return (unauthorized(s), None, name);
     }
+    if matches!(fault, Some(FaultKind::EndpointMissing)) {
+        return (
+            error_reply(s, StatusCode::NOT_FOUND, "Resource not found", None),
+            None,
+            name,
+        );
+    }
     if !path.starts_with(API_PREFIX) || !(rel.is_empty() || rel.starts_with('/')) {
         return (
             error_reply(s, StatusCode::NOT_FOUND, "Resource not found", None),
@@ -339,12 +356,16 @@ async fn respond(
             name,
         );
     }
-    let mut reply = {
-        let data = match s.data.read() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        route(s, &data, rel, &Params::parse(raw_query))
+    let mut reply = match &s.mode {
+        Mode::Generated => {
+            let data = match s.data.read() {
+                Ok(g) => g,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            route(s, &data, rel, &Params::parse(raw_query))
+        }
+        #[cfg(feature = "openapi")]
+        Mode::Official(examples) => official_reply(s, examples, rel),
     };
     if matches!(fault, Some(FaultKind::MalformedJson)) {
         reply = Reply::json(StatusCode::OK, MALFORMED.as_bytes().to_vec());
@@ -352,6 +373,23 @@ async fn respond(
     let body_fault =
         fault.filter(|f| matches!(f, FaultKind::SlowBody(_) | FaultKind::TruncatedBody));
     (reply, body_fault, name)
+}
+
+/// The document's body for this path, whatever the query; 404 for a path it does not have.
+#[cfg(feature = "openapi")]
+fn official_reply(s: &Shared, examples: &crate::official::OfficialExamples, rel: &str) -> Reply {
+    match examples.find(rel) {
+        Some(p) => Reply::json(
+            StatusCode::OK,
+            serde_json::to_vec(&p.body).unwrap_or_default(),
+        ),
+        None => error_reply(
+            s,
+            StatusCode::NOT_FOUND,
+            "Resource not found (GET of this path is not in sevdesk's official OpenAPI document)",
+            None,
+        ),
+    }
 }
 
 const MALFORMED: &str = r#"{"objects":[{"id":"135169163" "objectName":"Invoice","status":"200"}]}"#;

@@ -272,3 +272,32 @@ async fn latency_combines_with_another_fault_and_writes_are_never_faulted() {
     assert_eq!(sb.write_attempts(), 1);
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn endpoint_missing_answers_404_on_that_path_only_and_401_to_a_wrong_token() {
+    let sb = start(10).await;
+    sb.set_faults(vec![
+        Fault::always(FaultKind::EndpointMissing).on("/PaymentMethod"),
+    ]);
+    let (status, body) = get(&sb, "/PaymentMethod").await;
+    assert_eq!(status, 404);
+    assert_error_envelope(&body, 404);
+    assert_eq!(sb.requests()[0].fault.as_deref(), Some("EndpointMissing"));
+    let (status, _) = get(&sb, "/Invoice?limit=5").await;
+    assert_eq!(status, 200, "other paths answer normally");
+    let r = client()
+        .get(format!("{}/PaymentMethod", sb.base_url()))
+        .header("Authorization", "wrong")
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(
+        r.status().as_u16(),
+        401,
+        "the token is checked before the 404"
+    );
+    sb.clear_faults();
+    let (status, _) = get(&sb, "/PaymentMethod").await;
+    assert_eq!(status, 200);
+    sb.shutdown().await;
+}

@@ -553,3 +553,90 @@ async fn sandbox_serves_the_recorded_shapes() {
         problems.into_iter().collect::<Vec<_>>().join("\n")
     );
 }
+
+/// The server of the official examples (`sevdesk_sandbox::official`) over HTTP: the document's
+/// bodies whatever the query, 404 for paths the document lacks, the token checked, writes
+/// refused.
+#[tokio::test]
+async fn official_server_serves_only_the_documents_examples() {
+    use sevdesk_sandbox::official::{BodyOrigin, OfficialExamples, OfficialServer};
+    let path = ref_dir().join("openapi.yaml");
+    let examples = OfficialExamples::load(&path).unwrap_or_else(|e| {
+        panic!("{e}; set SEVDESK_REF_DIR to the directory holding openapi.yaml")
+    });
+    // Only one GET answer of the document has an example body of its own; every other body
+    // comes from the schemas' example values.
+    let literal: Vec<&str> = examples
+        .paths()
+        .iter()
+        .filter(|p| p.origin == BodyOrigin::Example)
+        .map(|p| p.template.as_str())
+        .collect();
+    assert!(
+        literal.contains(&"/Tools/bookkeepingSystemVersion"),
+        "{literal:?}"
+    );
+    let server = OfficialServer::start(examples.clone(), "tok-en")
+        .await
+        .expect("starts");
+    let http = common::client();
+    let get = |p: &str, token: &str| {
+        http.get(format!("{}{p}", server.base_url()))
+            .header("Authorization", token)
+            .send()
+    };
+    let version = get("/Tools/bookkeepingSystemVersion", "tok-en")
+        .await
+        .unwrap();
+    assert_eq!(version.status().as_u16(), 200);
+    let body: Value = version.json().await.unwrap();
+    assert_eq!(body, json!({"objects": {"version": "2.0"}}));
+
+    // Filters and paging are not applied: the same body for any query.
+    let spec_list = examples
+        .find("/Invoice")
+        .expect("/Invoice is in the document");
+    for q in [
+        "/Invoice",
+        "/Invoice?status=200&limit=1000&offset=0&countAll=true",
+    ] {
+        let r = get(q, "tok-en").await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{q}");
+        let served: Value = r.json().await.unwrap();
+        assert_eq!(served, spec_list.body, "{q}");
+        assert!(served.get("total").is_none());
+    }
+    let by_id: Value = get("/Invoice/135169163", "tok-en")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_id, examples.find("/Invoice/1").unwrap().body);
+
+    for missing in ["/PaymentMethod", "/Category", "/StaticCountry"] {
+        let r = get(missing, "tok-en").await.unwrap();
+        assert_eq!(r.status().as_u16(), 404, "{missing} is not in the document");
+        let body: Value = r.json().await.unwrap();
+        common::assert_error_envelope(&body, 404);
+    }
+    assert_eq!(
+        get("/Invoice", "wrong").await.unwrap().status().as_u16(),
+        401
+    );
+    let post = http
+        .post(format!("{}/Invoice", server.base_url()))
+        .header("Authorization", "tok-en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status().as_u16(), 405);
+    assert_eq!(server.write_attempts(), 1);
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| !r.query.contains("tok-en"))
+    );
+    server.shutdown().await;
+}

@@ -15,7 +15,8 @@ use tokio::sync::Semaphore;
 
 use crate::de::{self, Id, OneOrMany};
 use crate::endpoint::{
-    Endpoint, InvoiceQuery, List, MAX_PAGE_SIZE, Page, check_allowed, updated_at_or_after,
+    ApiEndpoint, Endpoint, InvoiceQuery, List, MAX_PAGE_SIZE, Page, check_allowed,
+    updated_at_or_after,
 };
 use crate::error::Error;
 use crate::log::{RequestLog, RequestRecord};
@@ -162,6 +163,41 @@ pub struct Snapshot {
     /// Full read: the open credit notes (status 200 and 750). Incremental read: every credit note changed
     /// since `updated_after`.
     pub credit_notes: Vec<CreditNote>,
+    /// Optional endpoints that sevdesk does not offer (HTTP 404, [`Error::EndpointUnavailable`])
+    /// and that the read went on without because its [`ReadOptions`] allowed it; their lists
+    /// above are empty. Always empty for [`Client::read_all`] and [`Client::read_changes`],
+    /// which fail instead.
+    pub unavailable: Vec<ApiEndpoint>,
+}
+
+/// What [`Client::read_all_with`] and [`Client::read_changes_with`] may go on without.
+/// The default is to go on without nothing, as [`Client::read_all`] does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReadOptions {
+    payment_methods_optional: bool,
+}
+
+impl ReadOptions {
+    /// Nothing optional: every endpoint must answer.
+    pub fn new() -> Self {
+        ReadOptions::default()
+    }
+
+    /// When sevdesk answers `GET /PaymentMethod` with 404 ([`Error::EndpointUnavailable`]),
+    /// read everything else, leave [`Snapshot::payment_methods`] empty and list
+    /// [`ApiEndpoint::PaymentMethods`] in [`Snapshot::unavailable`]. Only for a caller that
+    /// knows the direct-debit payment methods from elsewhere (its own settings). Any other
+    /// failure of that endpoint (401, 5xx, malformed data, …) still fails the read.
+    pub fn payment_methods_optional(mut self) -> Self {
+        self.payment_methods_optional = true;
+        self
+    }
+
+    /// Whether the read may go on without `endpoint` when sevdesk does not offer it.
+    pub fn allows_unavailable(&self, endpoint: ApiEndpoint) -> bool {
+        endpoint == ApiEndpoint::PaymentMethods && self.payment_methods_optional
+    }
 }
 
 /// The read-only sevdesk client. Cheap to clone; clones share the connection pool, the
@@ -297,7 +333,9 @@ impl Client {
             .and_then(|v| v.version)
             .ok_or_else(|| Error::Malformed {
                 path: ep.path(),
-                detail: "the answer holds no version".into(),
+                field: Some("version".into()),
+                record_id: None,
+                detail: "field version: the answer holds no version".into(),
             })
     }
 
@@ -345,7 +383,9 @@ impl Client {
             .and_then(|f| f.0)
             .ok_or_else(|| Error::Malformed {
                 path: ep.path(),
-                detail: "the answer holds no yes/no value".into(),
+                field: Some("objects".into()),
+                record_id: None,
+                detail: "field objects: the answer holds no yes/no value".into(),
             })
     }
 
@@ -463,18 +503,54 @@ impl Client {
     /// Everything the application needs, read in bulk and concurrently (within the client's
     /// concurrency limit): no request per contact or per invoice.
     pub async fn read_all(&self) -> Result<Snapshot, Error> {
-        self.read(None).await
+        self.read(None, &ReadOptions::new()).await
+    }
+
+    /// [`Client::read_all`], going on without the optional endpoints `options` allows when
+    /// sevdesk does not offer them (listed in [`Snapshot::unavailable`]).
+    pub async fn read_all_with(&self, options: &ReadOptions) -> Result<Snapshot, Error> {
+        self.read(None, options).await
     }
 
     /// What changed since `since` (sevdesk's `updateAfter`, whole seconds; re-checked on our
     /// side). The small lookup lists (payment methods, custom field settings, categories,
     /// countries) are always read whole.
     pub async fn read_changes(&self, since: DateTime<Utc>) -> Result<Snapshot, Error> {
-        self.read(Some(since)).await
+        self.read(Some(since), &ReadOptions::new()).await
     }
 
-    async fn read(&self, since: Option<DateTime<Utc>>) -> Result<Snapshot, Error> {
+    /// [`Client::read_changes`], going on without the optional endpoints `options` allows when
+    /// sevdesk does not offer them (listed in [`Snapshot::unavailable`]).
+    pub async fn read_changes_with(
+        &self,
+        since: DateTime<Utc>,
+        options: &ReadOptions,
+    ) -> Result<Snapshot, Error> {
+        self.read(Some(since), options).await
+    }
+
+    async fn read(
+        &self,
+        since: Option<DateTime<Utc>>,
+        options: &ReadOptions,
+    ) -> Result<Snapshot, Error> {
         let started_at = Utc::now();
+        let payment_methods = async {
+            match self.payment_methods().await {
+                Err(e)
+                    if e.is_endpoint_unavailable()
+                        && e.endpoint()
+                            .is_some_and(|ep| options.allows_unavailable(ep)) =>
+                {
+                    tracing::warn!(
+                        error = %e,
+                        "sevdesk does not offer the payment methods; going on without them"
+                    );
+                    Ok(None)
+                }
+                other => other.map(Some),
+            }
+        };
         let invoices = async {
             match since {
                 None => self.open_invoices(None).await,
@@ -507,7 +583,7 @@ impl Client {
             credit_notes,
         ) = tokio::try_join!(
             self.bookkeeping_system_version(),
-            self.payment_methods(),
+            payment_methods,
             invoices,
             self.contacts(since),
             self.contact_addresses(since),
@@ -518,11 +594,15 @@ impl Client {
             self.static_countries(),
             credit_notes,
         )?;
+        let mut unavailable = Vec::new();
+        if payment_methods.is_none() {
+            unavailable.push(ApiEndpoint::PaymentMethods);
+        }
         Ok(Snapshot {
             started_at,
             updated_after: since,
             bookkeeping_system_version,
-            payment_methods,
+            payment_methods: payment_methods.unwrap_or_default(),
             invoices,
             contacts,
             contact_addresses,
@@ -532,6 +612,7 @@ impl Client {
             address_categories,
             countries,
             credit_notes,
+            unavailable,
         })
     }
 
@@ -635,7 +716,7 @@ impl Client {
         loop {
             attempt += 1;
             let (started_at, duration, status, outcome) =
-                self.attempt::<T>(&path, url.clone()).await;
+                self.attempt::<T>(ep.api(), &path, url.clone()).await;
             let last = attempt > policy.max_retries;
             let summary = match &outcome {
                 Outcome::Done(Ok(_)) => "ok".to_owned(),
@@ -715,6 +796,7 @@ impl Client {
     /// how long it took (without the wait for the permit), the HTTP status and the outcome.
     async fn attempt<T: DeserializeOwned>(
         &self,
+        endpoint: ApiEndpoint,
         path: &str,
         url: Url,
     ) -> (SystemTime, Duration, Option<u16>, Outcome<T>) {
@@ -762,7 +844,7 @@ impl Client {
             ),
             Ok(Ok((status, content_type, retry_after, body))) => (
                 Some(status.as_u16()),
-                classify(path, status, &content_type, retry_after, body),
+                classify(endpoint, path, status, &content_type, retry_after, body),
             ),
         };
         (started_at, duration, status, outcome)
@@ -841,6 +923,7 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 pub(crate) fn classify<T: DeserializeOwned>(
+    endpoint: ApiEndpoint,
     path: &str,
     status: StatusCode,
     content_type: &str,
@@ -865,7 +948,14 @@ pub(crate) fn classify<T: DeserializeOwned>(
         let err = match code {
             401 => Error::Unauthorized { path: p() },
             403 => Error::Forbidden { path: p() },
-            404 => Error::NotFound {
+            // Only a read of one record can find "nothing": a 404 on a list (or on the version
+            // check) means the endpoint itself is not there for this account.
+            404 if endpoint.reads_one_record() => Error::NotFound {
+                path: p(),
+                status: code,
+            },
+            404 => Error::EndpointUnavailable {
+                endpoint,
                 path: p(),
                 status: code,
             },
@@ -906,6 +996,8 @@ pub(crate) fn classify<T: DeserializeOwned>(
         Err(e) => {
             return Outcome::Done(Err(Error::Malformed {
                 path: p(),
+                field: None,
+                record_id: None,
                 detail: e.to_string(),
             }));
         }
@@ -929,9 +1021,12 @@ pub(crate) fn classify<T: DeserializeOwned>(
         Some(raw) => match serde_json::from_str::<T>(raw.get()) {
             Ok(v) => Some(v),
             Err(e) => {
+                let located = locate_parse_error::<T>(raw.get(), e);
                 return Outcome::Done(Err(Error::Malformed {
                     path: p(),
-                    detail: describe_parse_error::<T>(raw.get(), e),
+                    field: located.field,
+                    record_id: located.record_id,
+                    detail: located.detail,
                 }));
             }
         },
@@ -942,47 +1037,89 @@ pub(crate) fn classify<T: DeserializeOwned>(
     }))
 }
 
-/// Names the record (position and id) and the field a parse error is about, e.g.
-/// `record 2 (id 135169163), field sumGross: "12,50" is not a decimal amount …`.
-fn describe_parse_error<T: DeserializeOwned>(text: &str, error: serde_json::Error) -> String {
+/// Where in an answer a parse error is.
+struct ParseErrorLocation {
+    /// Dotted field path inside the record, e.g. `sumGross` or `contact.id`.
+    field: Option<String>,
+    /// The id of the record, as sent, if it has one.
+    record_id: Option<String>,
+    /// For the log, e.g. `record 2 (id 135169163), field sumGross: "12,50" is not a decimal …`.
+    detail: String,
+}
+
+/// Names the record (position and id) and the field a parse error is about. A missing field
+/// is named too (serde reports it at the enclosing object: "missing field `id`").
+fn locate_parse_error<T: DeserializeOwned>(
+    text: &str,
+    error: serde_json::Error,
+) -> ParseErrorLocation {
+    let unlocated = |error: &serde_json::Error| ParseErrorLocation {
+        field: None,
+        record_id: None,
+        detail: error.to_string(),
+    };
     let mut de = serde_json::Deserializer::from_str(text);
     let Err(traced) = serde_path_to_error::deserialize::<_, T>(&mut de) else {
-        return error.to_string();
+        return unlocated(&error);
     };
     let mut segments = traced.path().iter();
-    let mut out = String::new();
+    let mut record = String::new();
+    let record_id;
     let mut first = segments.next();
     if let Some(serde_path_to_error::Segment::Seq { index }) = first {
-        let id = serde_json::from_str::<Vec<&RawValue>>(text)
+        record_id = serde_json::from_str::<Vec<&RawValue>>(text)
             .ok()
             .and_then(|items| items.get(*index).copied())
-            .and_then(|item| serde_json::from_str::<serde_json::Value>(item.get()).ok())
-            .and_then(|v| match v.get("id") {
-                Some(serde_json::Value::String(s)) => Some(s.clone()),
-                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-                _ => None,
-            });
-        out.push_str(&format!("record {}", index + 1));
-        if let Some(id) = id {
-            out.push_str(&format!(" (id {id})"));
+            .and_then(|item| id_of(item.get()));
+        record.push_str(&format!("record {}", index + 1));
+        if let Some(id) = &record_id {
+            record.push_str(&format!(" (id {id})"));
         }
         first = segments.next();
+    } else {
+        // The record is the top-level object (a single object instead of a list).
+        record_id = id_of(text);
     }
-    let field: Vec<String> = first
+    let mut field: Vec<String> = first
         .into_iter()
         .chain(segments)
+        .filter(|s| !matches!(s, serde_path_to_error::Segment::Unknown))
         .map(|s| s.to_string())
         .collect();
-    if !field.is_empty() {
-        if !out.is_empty() {
-            out.push_str(", ");
-        }
-        out.push_str(&format!("field {}", field.join(".")));
+    let message = traced.inner().to_string();
+    if let Some(missing) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        field.push(missing.to_owned());
     }
-    if out.is_empty() {
-        error.to_string()
-    } else {
-        format!("{out}: {}", traced.inner())
+    let field = (!field.is_empty()).then(|| field.join("."));
+    let mut detail = record;
+    if let Some(f) = &field {
+        if !detail.is_empty() {
+            detail.push_str(", ");
+        }
+        detail.push_str(&format!("field {f}"));
+    }
+    if detail.is_empty() {
+        return unlocated(&error);
+    }
+    ParseErrorLocation {
+        field,
+        record_id,
+        detail: format!("{detail}: {}", traced.inner()),
+    }
+}
+
+/// The `id` of a JSON object, as sent (string or number).
+fn id_of(object: &str) -> Option<String> {
+    match serde_json::from_str::<serde_json::Value>(object)
+        .ok()?
+        .get("id")?
+    {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
     }
 }
 
@@ -1115,12 +1252,105 @@ mod tests {
 
     fn classify_body(status: u16, ct: &str, body: &str) -> Outcome<OneOrMany<Invoice>> {
         classify(
+            ApiEndpoint::Invoices,
             "/Invoice",
             StatusCode::from_u16(status).unwrap(),
             ct,
             None,
             Ok(body.as_bytes().to_vec()),
         )
+    }
+
+    #[test]
+    fn a_404_is_a_missing_record_only_on_reads_of_one_record() {
+        let body =
+            r#"{"error":{"message":"not found","code":151,"responseCode":404},"objects":null}"#;
+        let outcome = |endpoint: ApiEndpoint, path: &str| -> Result<(), Error> {
+            match classify::<OneOrMany<Invoice>>(
+                endpoint,
+                path,
+                StatusCode::NOT_FOUND,
+                "application/json",
+                None,
+                Ok(body.as_bytes().to_vec()),
+            ) {
+                Outcome::Done(r) => r.map(|_| ()),
+                Outcome::Retry(_) => panic!("a 404 is never retried"),
+            }
+        };
+        for endpoint in ApiEndpoint::ALL {
+            let path = endpoint.path().replace("{id}", "135169163");
+            let err = outcome(endpoint, &path).expect_err("a 404 is an error");
+            assert_eq!(err.endpoint(), Some(endpoint), "{err:?}");
+            if endpoint.reads_one_record() {
+                assert!(
+                    matches!(err, Error::NotFound { status: 404, .. }),
+                    "{err:?}"
+                );
+                assert!(
+                    err.user_message().contains("deleted"),
+                    "{}",
+                    err.user_message()
+                );
+            } else {
+                assert!(
+                    matches!(&err, Error::EndpointUnavailable { endpoint: e, status: 404, .. } if *e == endpoint),
+                    "{err:?}"
+                );
+                assert!(err.is_endpoint_unavailable());
+                let msg = err.user_message();
+                assert!(msg.contains(endpoint.path()), "{msg}");
+                assert!(!msg.contains("deleted"), "{msg}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_field_is_named_with_its_record() {
+        // A ContactAddress as the official OpenAPI example gives it: no id, a contact without id.
+        match classify::<OneOrMany<ContactAddress>>(
+            ApiEndpoint::ContactAddresses,
+            "/ContactAddress",
+            StatusCode::OK,
+            "application/json",
+            None,
+            Ok(br#"{"objects":[{"id":"7","contact":{"id":"1"}},{"objectName":"ContactAddress","street":"South road 15"}]}"#.to_vec()),
+        ) {
+            Outcome::Done(Err(e @ Error::Malformed { .. })) => {
+                let Error::Malformed { field, record_id, detail, .. } = &e else { unreachable!() };
+                assert_eq!(field.as_deref(), Some("id"), "{detail}");
+                assert_eq!(record_id, &None);
+                assert!(detail.starts_with("record 2, field id: missing field"), "{detail}");
+                let msg = e.user_message();
+                assert!(msg.contains("/ContactAddress") && msg.contains("\u{201c}id\u{201d}"), "{msg}");
+            }
+            _ => panic!("a record without id must be Malformed"),
+        }
+        match classify::<OneOrMany<ContactAddress>>(
+            ApiEndpoint::ContactAddresses,
+            "/ContactAddress",
+            StatusCode::OK,
+            "application/json",
+            None,
+            Ok(br#"{"objects":[{"id":"7","contact":{"objectName":"Contact"}}]}"#.to_vec()),
+        ) {
+            Outcome::Done(Err(e @ Error::Malformed { .. })) => {
+                let Error::Malformed {
+                    field, record_id, ..
+                } = &e
+                else {
+                    unreachable!()
+                };
+                assert_eq!(field.as_deref(), Some("contact.id"));
+                assert_eq!(record_id.as_deref(), Some("7"));
+                let msg = e.user_message();
+                assert!(
+                    msg.contains("\u{201c}contact.id\u{201d} of the record with id 7"),
+                    "{msg}"
+                );
+            }
+            _ => panic!("a reference without id must be Malformed"),
+        }
     }
 
     #[test]
@@ -1162,10 +1392,26 @@ mod tests {
             r#"{"objects":[{"id":"1","sumGross":"1.00"},{"id":"135169163","sumGross":"12,50"}]}"#,
         );
         match bad_amount {
-            Outcome::Done(Err(Error::Malformed { detail, .. })) => {
+            Outcome::Done(Err(e @ Error::Malformed { .. })) => {
+                let msg = e.user_message();
+                let Error::Malformed {
+                    detail,
+                    field,
+                    record_id,
+                    ..
+                } = e
+                else {
+                    unreachable!()
+                };
                 assert!(detail.contains("record 2 (id 135169163)"), "{detail}");
                 assert!(detail.contains("field sumGross"), "{detail}");
                 assert!(detail.contains("12,50"), "{detail}");
+                assert_eq!(field.as_deref(), Some("sumGross"));
+                assert_eq!(record_id.as_deref(), Some("135169163"));
+                // The bookkeeper's sentence names the endpoint, the field and the record.
+                assert!(msg.contains("/Invoice"), "{msg}");
+                assert!(msg.contains("sumGross"), "{msg}");
+                assert!(msg.contains("135169163"), "{msg}");
             }
             _ => panic!("a bad amount must be Malformed"),
         }

@@ -12,6 +12,141 @@ use crate::de::Id;
 use crate::error::Error;
 use crate::model::{CommunicationWayType, CreditNoteStatus, InvoiceStatus, InvoiceType};
 
+/// The sevdesk endpoints this crate can read, for callers that need to know which endpoint a
+/// failure belongs to ([`Error::endpoint`]) or to go on without an optional one
+/// ([`ApiEndpoint::is_optional`], [`crate::ReadOptions`]).
+///
+/// `Display` shows the path template, e.g. `/PaymentMethod` or `/Invoice/{id}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ApiEndpoint {
+    /// `GET /Tools/bookkeepingSystemVersion`: the token check.
+    BookkeepingSystemVersion,
+    /// `GET /PaymentMethod` (undocumented in sevdesk's OpenAPI document).
+    PaymentMethods,
+    /// `GET /Invoice` (list).
+    Invoices,
+    /// `GET /Invoice/{id}` (one invoice).
+    Invoice,
+    /// `GET /Invoice/{id}/getIsPartiallyPaid` (one invoice).
+    InvoiceIsPartiallyPaid,
+    /// `GET /Contact` (list).
+    Contacts,
+    /// `GET /Contact/{id}` (one contact).
+    Contact,
+    /// `GET /ContactAddress` (list).
+    ContactAddresses,
+    /// `GET /CommunicationWay` (list).
+    CommunicationWays,
+    /// `GET /ContactCustomField` (list).
+    ContactCustomFields,
+    /// `GET /ContactCustomFieldSetting` (list).
+    ContactCustomFieldSettings,
+    /// `GET /Category?objectType=ContactAddress` (list, undocumented).
+    AddressCategories,
+    /// `GET /StaticCountry` (list, undocumented).
+    StaticCountries,
+    /// `GET /CreditNote` (list).
+    CreditNotes,
+}
+
+impl ApiEndpoint {
+    /// Every endpoint, in the order above.
+    pub const ALL: [ApiEndpoint; 14] = [
+        ApiEndpoint::BookkeepingSystemVersion,
+        ApiEndpoint::PaymentMethods,
+        ApiEndpoint::Invoices,
+        ApiEndpoint::Invoice,
+        ApiEndpoint::InvoiceIsPartiallyPaid,
+        ApiEndpoint::Contacts,
+        ApiEndpoint::Contact,
+        ApiEndpoint::ContactAddresses,
+        ApiEndpoint::CommunicationWays,
+        ApiEndpoint::ContactCustomFields,
+        ApiEndpoint::ContactCustomFieldSettings,
+        ApiEndpoint::AddressCategories,
+        ApiEndpoint::StaticCountries,
+        ApiEndpoint::CreditNotes,
+    ];
+
+    /// The path template relative to the base URL, e.g. `/PaymentMethod`, `/Invoice/{id}`.
+    pub fn path(self) -> &'static str {
+        match self {
+            ApiEndpoint::BookkeepingSystemVersion => "/Tools/bookkeepingSystemVersion",
+            ApiEndpoint::PaymentMethods => "/PaymentMethod",
+            ApiEndpoint::Invoices => "/Invoice",
+            ApiEndpoint::Invoice => "/Invoice/{id}",
+            ApiEndpoint::InvoiceIsPartiallyPaid => "/Invoice/{id}/getIsPartiallyPaid",
+            ApiEndpoint::Contacts => "/Contact",
+            ApiEndpoint::Contact => "/Contact/{id}",
+            ApiEndpoint::ContactAddresses => "/ContactAddress",
+            ApiEndpoint::CommunicationWays => "/CommunicationWay",
+            ApiEndpoint::ContactCustomFields => "/ContactCustomField",
+            ApiEndpoint::ContactCustomFieldSettings => "/ContactCustomFieldSetting",
+            ApiEndpoint::AddressCategories => "/Category",
+            ApiEndpoint::StaticCountries => "/StaticCountry",
+            ApiEndpoint::CreditNotes => "/CreditNote",
+        }
+    }
+
+    /// True for the reads of one record by its id (`/Invoice/{id}`, `/Contact/{id}`,
+    /// `/Invoice/{id}/getIsPartiallyPaid`): there a 404 means the record is gone
+    /// ([`Error::NotFound`]). Everywhere else a 404 means sevdesk does not offer the endpoint
+    /// ([`Error::EndpointUnavailable`]).
+    pub fn reads_one_record(self) -> bool {
+        matches!(
+            self,
+            ApiEndpoint::Invoice | ApiEndpoint::InvoiceIsPartiallyPaid | ApiEndpoint::Contact
+        )
+    }
+
+    /// True for the list (collection) endpoints, read page by page.
+    pub fn is_list(self) -> bool {
+        !self.reads_one_record() && self != ApiEndpoint::BookkeepingSystemVersion
+    }
+
+    /// True for an endpoint a caller may go on without, with a warning, when sevdesk does not
+    /// offer it ([`Error::EndpointUnavailable`]). Only `/PaymentMethod`: it is not in sevdesk's
+    /// OpenAPI document, and which payment methods mean direct debit can come from the
+    /// caller's own settings instead. (See [`crate::ReadOptions::payment_methods_optional`].)
+    pub fn is_optional(self) -> bool {
+        self == ApiEndpoint::PaymentMethods
+    }
+
+    /// The endpoint a concrete request path belongs to (`/Invoice/135169163` →
+    /// [`ApiEndpoint::Invoice`]); `None` for a path the client never requests.
+    pub fn from_path(path: &str) -> Option<ApiEndpoint> {
+        let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+        let is_id =
+            |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
+        Some(match segments.as_slice() {
+            ["Tools", "bookkeepingSystemVersion"] => ApiEndpoint::BookkeepingSystemVersion,
+            ["PaymentMethod"] => ApiEndpoint::PaymentMethods,
+            ["Invoice"] => ApiEndpoint::Invoices,
+            ["Invoice", id] if is_id(id) => ApiEndpoint::Invoice,
+            ["Invoice", id, "getIsPartiallyPaid"] if is_id(id) => {
+                ApiEndpoint::InvoiceIsPartiallyPaid
+            }
+            ["Contact"] => ApiEndpoint::Contacts,
+            ["Contact", id] if is_id(id) => ApiEndpoint::Contact,
+            ["ContactAddress"] => ApiEndpoint::ContactAddresses,
+            ["CommunicationWay"] => ApiEndpoint::CommunicationWays,
+            ["ContactCustomField"] => ApiEndpoint::ContactCustomFields,
+            ["ContactCustomFieldSetting"] => ApiEndpoint::ContactCustomFieldSettings,
+            ["Category"] => ApiEndpoint::AddressCategories,
+            ["StaticCountry"] => ApiEndpoint::StaticCountries,
+            ["CreditNote"] => ApiEndpoint::CreditNotes,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for ApiEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.path())
+    }
+}
+
 /// Largest page sevdesk allows.
 pub(crate) const MAX_PAGE_SIZE: u32 = 1000;
 
@@ -104,6 +239,21 @@ pub(crate) enum List {
 }
 
 impl List {
+    pub(crate) fn api(&self) -> ApiEndpoint {
+        match self {
+            List::PaymentMethods => ApiEndpoint::PaymentMethods,
+            List::Invoices(_) => ApiEndpoint::Invoices,
+            List::Contacts { .. } => ApiEndpoint::Contacts,
+            List::ContactAddresses { .. } => ApiEndpoint::ContactAddresses,
+            List::CommunicationWays { .. } => ApiEndpoint::CommunicationWays,
+            List::ContactCustomFields { .. } => ApiEndpoint::ContactCustomFields,
+            List::ContactCustomFieldSettings => ApiEndpoint::ContactCustomFieldSettings,
+            List::AddressCategories => ApiEndpoint::AddressCategories,
+            List::StaticCountries => ApiEndpoint::StaticCountries,
+            List::CreditNotes { .. } => ApiEndpoint::CreditNotes,
+        }
+    }
+
     pub(crate) fn path(&self) -> &'static str {
         match self {
             List::PaymentMethods => "/PaymentMethod",
@@ -186,6 +336,16 @@ pub(crate) enum Endpoint {
 }
 
 impl Endpoint {
+    pub(crate) fn api(&self) -> ApiEndpoint {
+        match self {
+            Endpoint::BookkeepingSystemVersion => ApiEndpoint::BookkeepingSystemVersion,
+            Endpoint::Invoice(_) => ApiEndpoint::Invoice,
+            Endpoint::InvoiceIsPartiallyPaid(_) => ApiEndpoint::InvoiceIsPartiallyPaid,
+            Endpoint::Contact(_) => ApiEndpoint::Contact,
+            Endpoint::List(list, _) => list.api(),
+        }
+    }
+
     pub(crate) fn path(&self) -> String {
         match self {
             Endpoint::BookkeepingSystemVersion => "/Tools/bookkeepingSystemVersion".into(),
@@ -331,6 +491,41 @@ mod tests {
             check_allowed("GET", &ep.path(), &ep.query())
                 .unwrap_or_else(|e| panic!("{ep:?} refused: {e}"));
         }
+    }
+
+    #[test]
+    fn every_endpoint_knows_its_public_name_and_back() {
+        let mut seen = std::collections::BTreeSet::new();
+        for ep in every_endpoint() {
+            let api = ep.api();
+            seen.insert(api);
+            assert_eq!(ApiEndpoint::from_path(&ep.path()), Some(api), "{ep:?}");
+            let path = ep.path();
+            let template: Vec<&str> = path
+                .split('/')
+                .map(|seg| {
+                    if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+                        "{id}"
+                    } else {
+                        seg
+                    }
+                })
+                .collect();
+            assert_eq!(template.join("/"), api.path(), "{ep:?}");
+            assert_eq!(api.is_list(), matches!(ep, Endpoint::List(..)), "{ep:?}");
+        }
+        assert_eq!(
+            seen.into_iter().collect::<Vec<_>>(),
+            ApiEndpoint::ALL.to_vec()
+        );
+        assert_eq!(ApiEndpoint::from_path("/Invoice/1/getPdf"), None);
+        assert_eq!(ApiEndpoint::from_path("/Invoice/abc"), None);
+        assert_eq!(ApiEndpoint::from_path("Invoice"), None);
+        let optional: Vec<ApiEndpoint> = ApiEndpoint::ALL
+            .into_iter()
+            .filter(|e| e.is_optional())
+            .collect();
+        assert_eq!(optional, [ApiEndpoint::PaymentMethods]);
     }
 
     #[test]

@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use crate::endpoint::ApiEndpoint;
+
 /// Everything that can go wrong reading sevdesk.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -18,9 +20,22 @@ pub enum Error {
     #[error("sevdesk denied access (HTTP 403) on GET {path}")]
     Forbidden { path: String },
 
-    /// HTTP 404, or a by-id read that returned no object.
+    /// HTTP 404 on a read of one record by its id (`/Invoice/{id}`, `/Contact/{id}`,
+    /// `/Invoice/{id}/getIsPartiallyPaid`), or such a read that returned no object (`status`
+    /// 200): the record is gone.
     #[error("sevdesk found nothing at GET {path} (HTTP {status})")]
     NotFound { path: String, status: u16 },
+
+    /// HTTP 404 on an endpoint that is not one record: a list such as `GET /PaymentMethod` or
+    /// `GET /Invoice`, or the version check. sevdesk does not offer the endpoint to this
+    /// account (plan, API changes) or the base URL is wrong; no record is missing. Never
+    /// retried. `path` is the path as requested, `endpoint` the endpoint it belongs to.
+    #[error("sevdesk does not offer GET {path} (HTTP {status}): endpoint {endpoint} unavailable")]
+    EndpointUnavailable {
+        endpoint: ApiEndpoint,
+        path: String,
+        status: u16,
+    },
 
     /// HTTP 400 or 422: sevdesk refused the request as such.
     #[error("sevdesk refused GET {path} (HTTP {status}){}", fmt_msg(message))]
@@ -102,9 +117,18 @@ pub enum Error {
         snippet: String,
     },
 
-    /// The answer is JSON but not in the shape we read (broken JSON, a field of the wrong type).
+    /// The answer is JSON but not in the shape we read (broken JSON, a field of the wrong type
+    /// or missing). `field` names the field that could not be read (`sumGross`, `contact.id`,
+    /// `version`; `None` when the JSON itself is broken), `record_id` the id of the record it
+    /// belongs to when that record has one; `detail` has everything for the log (record
+    /// position, field, value, parser message).
     #[error("the answer to GET {path} could not be read: {detail}")]
-    Malformed { path: String, detail: String },
+    Malformed {
+        path: String,
+        field: Option<String>,
+        record_id: Option<String>,
+        detail: String,
+    },
 
     /// Any other HTTP status.
     #[error("GET {path} answered with unexpected HTTP {status}")]
@@ -156,6 +180,12 @@ impl Error {
             Error::NotFound { .. } => "sevdesk no longer has this record: it was probably deleted \
                 in sevdesk. Read the data again."
                 .into(),
+            Error::EndpointUnavailable { endpoint, .. } => format!(
+                "sevdesk does not offer {endpoint} to this account (HTTP 404 for the whole \
+                 endpoint, not a missing record): check that the sevdesk address in the settings \
+                 is {} and that the account's sevdesk plan includes API access to it.",
+                crate::client::SEVDESK_BASE_URL
+            ),
             Error::Rejected { message, .. } | Error::Api { message, .. } => {
                 let mut s = String::from("sevdesk reported an error while we were reading data");
                 if let Some(m) = message {
@@ -188,10 +218,25 @@ impl Error {
                 or try again later."
                     .into()
             }
-            Error::Malformed { .. } => "sevdesk sent data in a form this program cannot read. \
-                Nothing was taken from it. Try again later; if it keeps happening, please report \
-                it."
-            .into(),
+            Error::Malformed {
+                path,
+                field,
+                record_id,
+                ..
+            } => {
+                let what = match (field, record_id) {
+                    (Some(f), Some(id)) => {
+                        format!("the field \u{201c}{f}\u{201d} of the record with id {id}")
+                    }
+                    (Some(f), None) => format!("the field \u{201c}{f}\u{201d}"),
+                    (None, _) => "the answer".to_owned(),
+                };
+                format!(
+                    "sevdesk sent data for {path} that this program cannot read ({what}); \
+                     nothing was taken from it. Try again later; if it keeps happening, please \
+                     report it."
+                )
+            }
             Error::UnexpectedStatus { .. } => {
                 "sevdesk gave an unexpected answer. Try again later.".into()
             }
@@ -212,12 +257,30 @@ impl Error {
         matches!(self, Error::Unauthorized { .. })
     }
 
-    /// The endpoint path the error concerns, if any.
+    /// True for [`Error::EndpointUnavailable`]: sevdesk does not offer this endpoint at all.
+    /// Whether the caller may go on without it: [`ApiEndpoint::is_optional`].
+    pub fn is_endpoint_unavailable(&self) -> bool {
+        matches!(self, Error::EndpointUnavailable { .. })
+    }
+
+    /// The endpoint the failed request belongs to, e.g. [`ApiEndpoint::PaymentMethods`];
+    /// `None` for configuration errors and for requests refused by the allow-list.
+    pub fn endpoint(&self) -> Option<ApiEndpoint> {
+        match self {
+            Error::EndpointUnavailable { endpoint, .. } => Some(*endpoint),
+            Error::InvalidConfig { .. } | Error::NotAllowed { .. } => None,
+            other => other.path().and_then(ApiEndpoint::from_path),
+        }
+    }
+
+    /// The request path the error concerns, if any (`/Invoice/135169163`; see
+    /// [`Error::endpoint`] for the endpoint it belongs to).
     pub fn path(&self) -> Option<&str> {
         match self {
             Error::Unauthorized { path }
             | Error::Forbidden { path }
             | Error::NotFound { path, .. }
+            | Error::EndpointUnavailable { path, .. }
             | Error::Rejected { path, .. }
             | Error::Api { path, .. }
             | Error::RateLimited { path, .. }

@@ -35,6 +35,15 @@
 //! technical `Display` for the log and [`Error::user_message`] for the bookkeeper; neither
 //! contains the token. Redirects are not followed (they could lead off the allow-list).
 //!
+//! A 404 means a deleted record ([`Error::NotFound`]) only on a read of one record by id; on a
+//! list or the version check it means sevdesk does not offer the endpoint
+//! ([`Error::EndpointUnavailable`], naming it). [`Error::endpoint`] tells which
+//! [`ApiEndpoint`] any failure belongs to. `/PaymentMethod` is the one endpoint a caller may go
+//! on without ([`ApiEndpoint::is_optional`]): [`Client::read_all_with`] with
+//! [`ReadOptions::payment_methods_optional`] then lists it in [`Snapshot::unavailable`].
+//! A parse error ([`Error::Malformed`]) names the endpoint, the field and the record's id, in
+//! the log and in the bookkeeper's sentence.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), sevdesk::Error> {
 //! use sevdesk::{ApiToken, Client, ClientConfig};
@@ -55,9 +64,9 @@ mod token;
 #[cfg(all(test, feature = "reference"))]
 mod reference;
 
-pub use client::{Client, ClientConfig, RetryPolicy, SEVDESK_BASE_URL, Snapshot};
+pub use client::{Client, ClientConfig, ReadOptions, RetryPolicy, SEVDESK_BASE_URL, Snapshot};
 pub use de::Id;
-pub use endpoint::InvoiceQuery;
+pub use endpoint::{ApiEndpoint, InvoiceQuery};
 pub use error::Error;
 pub use log::{RequestLog, RequestRecord};
 pub use model::{

@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::client::{Outcome, classify};
 use crate::de::{Id, OneOrMany};
+use crate::endpoint::ApiEndpoint;
 use crate::error::Error;
 use crate::model::*;
 
@@ -36,7 +37,17 @@ fn body(name: &str) -> Vec<u8> {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(name: &str, status: u16) -> Result<Option<T>, Error> {
+    parse_as(ApiEndpoint::Invoice, name, status)
+}
+
+/// The recorded body as the answer of `endpoint`.
+fn parse_as<T: serde::de::DeserializeOwned>(
+    endpoint: ApiEndpoint,
+    name: &str,
+    status: u16,
+) -> Result<Option<T>, Error> {
     match classify::<T>(
+        endpoint,
         "/reference",
         StatusCode::from_u16(status).unwrap(),
         "application/json",
@@ -224,6 +235,22 @@ fn error_envelopes() {
             message: Some(m), ..
         }) => assert!(m.contains("online checkaccounts")),
         other => panic!("422 body: {:?}", other.map(|o| o.map(|v| v.0.len()))),
+    }
+    // The same 404 body on a list endpoint: the endpoint is missing, not a record.
+    match parse_as::<OneOrMany<PaymentMethod>>(
+        ApiEndpoint::PaymentMethods,
+        "error_404_code_151.json",
+        404,
+    ) {
+        Err(Error::EndpointUnavailable {
+            endpoint: ApiEndpoint::PaymentMethods,
+            status: 404,
+            ..
+        }) => {}
+        other => panic!(
+            "404 body on a list: {:?}",
+            other.map(|o| o.map(|v| v.0.len()))
+        ),
     }
     // … and inside an HTTP 200.
     match parse::<OneOrMany<Invoice>>("error_404_code_151.json", 200) {
