@@ -44,6 +44,7 @@ mod ids;
 mod mandate;
 mod model;
 mod raw;
+mod registry;
 mod text;
 mod writer;
 
