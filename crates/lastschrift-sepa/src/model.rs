@@ -104,7 +104,8 @@ pub struct Creditor {
     pub name: Name,
     /// Account the money goes to.
     pub iban: Iban,
-    /// BIC of the creditor's bank; `NOTPROVIDED` is written when absent.
+    /// BIC of the creditor's bank; `NOTPROVIDED` is written when absent. Required when the
+    /// IBAN is from a SEPA country outside the EEA.
     pub bic: Option<Bic>,
     /// Creditor identifier (Gläubiger-ID).
     pub creditor_id: CreditorId,
@@ -119,7 +120,8 @@ pub struct Debtor {
     pub name: Name,
     /// Account to debit.
     pub iban: Iban,
-    /// BIC of the debtor's bank; `NOTPROVIDED` is written when absent.
+    /// BIC of the debtor's bank; `NOTPROVIDED` is written when absent. Required when the
+    /// debtor's or the creditor's IBAN is from a SEPA country outside the EEA.
     pub bic: Option<Bic>,
     /// Postal address; required when the debtor's bank is in a non-EEA SEPA country.
     pub address: Option<PostalAddress>,
@@ -165,7 +167,7 @@ pub struct MessageHeader {
 }
 
 /// Builds a [`ValidMessage`] from typed values, checking what involves several values (dates,
-/// addresses, scheme mixing, duplicate end-to-end ids, amendments). Every problem is collected;
+/// addresses and BICs outside the EEA, scheme mixing, duplicate end-to-end ids, amendments). Every problem is collected;
 /// [`MessageBuilder::build`] returns them all at once.
 ///
 /// ```
@@ -249,19 +251,53 @@ fn input_index(skipped: &[usize], pos: usize) -> usize {
     pos + lo
 }
 
-impl MessageBuilder {
-    /// Starts a message. `today` is the caller's date (the library has no clock).
-    pub fn new(header: MessageHeader, creditor: Creditor, today: NaiveDate) -> MessageBuilder {
+impl Creditor {
+    /// The creditor's own problems and warnings, as [`MessageBuilder::new`] reports them
+    /// (field `creditor.…`): a bank in a SEPA country outside the EEA must be named by its BIC
+    /// (IBAN-only is an EEA rule); a BIC of another country than the IBAN is a warning.
+    pub fn check(&self) -> (Vec<Problem>, Vec<Warning>) {
         let mut findings = Findings::default();
+        self.check_into(&mut findings);
+        (findings.problems, findings.warnings)
+    }
+
+    fn check_into(&self, findings: &mut Findings) {
         let place = Place {
             debit: None,
             e2e: None,
         };
-        if let Some(bic) = &creditor.bic
-            && let Some(w) = bic.country_mismatch(&creditor.iban)
-        {
-            findings.warning(place, "creditor.bic", w);
+        match &self.bic {
+            Some(bic) => {
+                if let Some(w) = bic.country_mismatch(&self.iban) {
+                    findings.warning(place, "creditor.bic", w);
+                }
+            }
+            None => {
+                let country = self.iban.country_code();
+                if is_non_eea_sepa(country) {
+                    findings.problem(
+                        place,
+                        "creditor.bic",
+                        format!(
+                            "the creditor's BIC is required because the creditor's bank is in {country} (a SEPA country outside the EEA); IBAN-only works only inside the EEA"
+                        ),
+                    );
+                }
+            }
         }
+    }
+}
+
+/// The first of `countries` that is a SEPA country outside the EEA.
+fn outside_eea<'a>(countries: impl IntoIterator<Item = Option<&'a str>>) -> Option<&'a str> {
+    countries.into_iter().flatten().find(|c| is_non_eea_sepa(c))
+}
+
+impl MessageBuilder {
+    /// Starts a message. `today` is the caller's date (the library has no clock).
+    pub fn new(header: MessageHeader, creditor: Creditor, today: NaiveDate) -> MessageBuilder {
+        let mut findings = Findings::default();
+        creditor.check_into(&mut findings);
         MessageBuilder {
             header,
             creditor,
@@ -388,23 +424,31 @@ impl MessageBuilder {
             ),
             Some(_) => {}
         }
-        if let Some(bic) = &d.debtor.bic
-            && let Some(w) = bic.country_mismatch(&d.debtor.iban)
-        {
-            f.warning(place, "debtor.bic", w);
+        let debtor_country = d.debtor.iban.country_code();
+        let creditor_country = self.creditor.iban.country_code();
+        match &d.debtor.bic {
+            Some(bic) => {
+                if let Some(w) = bic.country_mismatch(&d.debtor.iban) {
+                    f.warning(place, "debtor.bic", w);
+                }
+            }
+            None => {
+                // IBAN-only is an EEA rule (sepa-rules §12): once a bank outside it takes part,
+                // the debtor bank must be named.
+                if let Some(c) = outside_eea([Some(debtor_country), Some(creditor_country)]) {
+                    f.problem(
+                        place,
+                        "debtor.bic",
+                        format!(
+                            "the BIC of the debtor's bank is required because a bank in {c} (a SEPA country outside the EEA) takes part; IBAN-only works only inside the EEA"
+                        ),
+                    );
+                }
+            }
         }
         if d.debtor.address.is_none() {
-            let debtor_country = d.debtor.iban.country_code();
-            let bic_country = d.debtor.bic.as_ref().map(|b| b.country_code().to_string());
-            let creditor_country = self.creditor.iban.country_code();
-            let outside = [
-                Some(debtor_country),
-                bic_country.as_deref(),
-                Some(creditor_country),
-            ]
-            .into_iter()
-            .flatten()
-            .find(|c| is_non_eea_sepa(c));
+            let bic_country = d.debtor.bic.as_ref().map(|b| b.country_code());
+            let outside = outside_eea([Some(debtor_country), bic_country, Some(creditor_country)]);
             if let Some(c) = outside {
                 f.problem(
                     place,

@@ -538,3 +538,107 @@ fn many_repeats_of_one_end_to_end_id_are_all_reported() {
     ));
     assert!(!p.iter().any(|p| p.field == "debits[7].end_to_end_id"));
 }
+
+/// The same input through both doors: `validate` on the raw strings, and `MessageBuilder` on
+/// the typed values (taken from `valid`, the same input with BICs, then `edit`ed).
+fn both_paths(
+    raw: RawMessage,
+    valid: RawMessage,
+    edit: impl Fn(&mut lastschrift_sepa::Creditor, &mut [lastschrift_sepa::Debit]),
+) -> (Vec<Problem>, Vec<Problem>) {
+    use lastschrift_sepa::MessageBuilder;
+    let from_raw = problems(raw);
+    let (msg, _) = validate(valid, &opts(), today()).unwrap_or_else(|p| panic!("{}", show(&p)));
+    let mut creditor = msg.creditor().clone();
+    let mut debits = msg.debits().to_vec();
+    edit(&mut creditor, &mut debits);
+    let mut b = MessageBuilder::new(msg.header().clone(), creditor, today());
+    b.push_all(debits);
+    let from_typed = b.build().map(|_| ()).unwrap_err();
+    (from_raw, from_typed)
+}
+
+#[test]
+fn non_eea_debit_without_bic_is_refused() {
+    // A Swiss debtor bank cannot be reached with the IBAN alone; this debit used to be written
+    // with NOTPROVIDED (and the golden file approved it).
+    let mut raw = load_fixture("non_eea");
+    raw.debits[0].debtor.bic = None;
+    let (from_raw, from_typed) =
+        both_paths(raw, load_fixture("non_eea"), |_, d| d[0].debtor.bic = None);
+    assert_eq!(from_raw.len(), 1, "{}", show(&from_raw));
+    let p = &from_raw[0];
+    assert_eq!(p.field, "debits[0].debtor.bic");
+    assert_eq!(p.debit, Some(0));
+    assert_eq!(p.end_to_end_id.as_deref(), Some("CH-1"));
+    assert_eq!(
+        p.message,
+        "the BIC of the debtor's bank is required because a bank in CH (a SEPA country outside the EEA) takes part; IBAN-only works only inside the EEA"
+    );
+    assert_eq!(from_typed, from_raw, "both paths give the same problem");
+}
+
+#[test]
+fn creditor_bank_outside_the_eea_needs_its_bic_and_so_do_the_debtor_banks() {
+    let swiss = |raw: &mut RawMessage| {
+        raw.creditor.iban = "CH9300762011623852957".into();
+        for d in &mut raw.debits {
+            d.debtor.address = Some(RawAddress {
+                town: Some("Köln".into()),
+                country: Some("DE".into()),
+                ..RawAddress::default()
+            });
+        }
+    };
+    let mut raw = load_fixture("b2b");
+    swiss(&mut raw);
+    let mut valid = raw.clone();
+    valid.creditor.bic = Some("UBSWCHZH80A".into());
+    for d in &mut valid.debits {
+        d.debtor.bic = Some("COBADEFFXXX".into());
+    }
+    for d in &mut raw.debits {
+        d.debtor.bic = None;
+    }
+    let n = raw.debits.len();
+    let (from_raw, from_typed) = both_paths(raw, valid.clone(), |c, debits| {
+        c.bic = None;
+        for d in debits {
+            d.debtor.bic = None;
+        }
+    });
+    let s = show(&from_raw);
+    assert!(
+        has(&from_raw, "creditor.bic", "the creditor's bank is in CH"),
+        "{s}"
+    );
+    for i in 0..n {
+        assert!(
+            has(
+                &from_raw,
+                &format!("debits[{i}].debtor.bic"),
+                "a bank in CH"
+            ),
+            "{s}"
+        );
+    }
+    assert_eq!(from_raw.len(), n + 1, "{s}");
+    assert_eq!(from_typed, from_raw, "both paths give the same problems");
+    // The creditor alone, as a settings page checks it.
+    let (msg, _) = validate(valid, &opts(), today()).unwrap();
+    let mut creditor = msg.creditor().clone();
+    assert!(creditor.check().0.is_empty());
+    creditor.bic = None;
+    let (problems, _) = creditor.check();
+    assert_eq!(problems, from_raw[..1]);
+}
+
+#[test]
+fn inside_the_eea_the_bic_stays_optional() {
+    let mut raw = load_fixture("core_blocks");
+    raw.creditor.bic = None;
+    for d in &mut raw.debits {
+        d.debtor.bic = None;
+    }
+    assert!(validate(raw, &opts(), today()).is_ok());
+}
