@@ -79,6 +79,53 @@ pub const SEPA_COUNTRIES: &[SepaCountry] = &[
     c("VA", "Vatican", false),
 ];
 
+/// German adjectives in the form after "eine" ("eine deutsche IBAN"), in the order of
+/// [`SEPA_COUNTRIES`].
+const GERMAN_ADJECTIVES: [&str; 42] = [
+    "andorranische",
+    "albanische",
+    "österreichische",
+    "belgische",
+    "bulgarische",
+    "Schweizer",
+    "zyprische",
+    "tschechische",
+    "deutsche",
+    "dänische",
+    "estnische",
+    "spanische",
+    "finnische",
+    "französische",
+    "britische",
+    "gibraltarische",
+    "griechische",
+    "kroatische",
+    "ungarische",
+    "irische",
+    "isländische",
+    "italienische",
+    "liechtensteinische",
+    "litauische",
+    "luxemburgische",
+    "lettische",
+    "monegassische",
+    "moldauische",
+    "montenegrinische",
+    "nordmazedonische",
+    "maltesische",
+    "niederländische",
+    "norwegische",
+    "polnische",
+    "portugiesische",
+    "rumänische",
+    "serbische",
+    "schwedische",
+    "slowenische",
+    "slowakische",
+    "san-marinesische",
+    "vatikanische",
+];
+
 impl SepaCountry {
     /// The country's entry in the IBAN registry (length, BBAN structure, bank identifier).
     #[inline]
@@ -86,6 +133,24 @@ impl SepaCountry {
         // Every SEPA country is in the registry (checked when the table is built).
         iban_format(self.code).unwrap_or(&IBAN_REGISTRY[0])
     }
+
+    /// German adjective for messages, in the form after "eine": "deutsche", "Schweizer".
+    pub fn adjective_de(&self) -> &'static str {
+        let i = SEPA_COUNTRIES
+            .iter()
+            .position(|c| c.code == self.code)
+            .unwrap_or(0);
+        GERMAN_ADJECTIVES[i]
+    }
+}
+
+/// The German adjective for an English one of [`SEPA_COUNTRIES`] ("German" → "deutsche"), for
+/// errors that carry only the English adjective.
+pub(crate) fn german_adjective(english: &str) -> &'static str {
+    SEPA_COUNTRIES
+        .iter()
+        .position(|c| c.adjective == english)
+        .map_or("", |i| GERMAN_ADJECTIVES[i])
 }
 
 /// SEPA territories without an IBAN prefix of their own: (territory, parent whose IBANs they use, EEA).
@@ -150,6 +215,20 @@ pub fn is_non_eea_sepa(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn german_adjectives_fit_their_countries() {
+        assert_eq!(GERMAN_ADJECTIVES.len(), SEPA_COUNTRIES.len());
+        assert_eq!(sepa_country("DE").unwrap().adjective_de(), "deutsche");
+        assert_eq!(
+            sepa_country("AT").unwrap().adjective_de(),
+            "österreichische"
+        );
+        assert_eq!(sepa_country("CH").unwrap().adjective_de(), "Schweizer");
+        assert_eq!(sepa_country("VA").unwrap().adjective_de(), "vatikanische");
+        assert_eq!(german_adjective("Greek"), "griechische");
+        assert_eq!(german_adjective("Klingon"), "");
+    }
 
     #[test]
     fn table_is_sorted_and_lookups_work() {

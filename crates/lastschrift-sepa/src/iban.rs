@@ -76,6 +76,82 @@ pub enum IbanError {
     CheckDigits,
 }
 
+impl IbanError {
+    /// Stable code, e.g. `iban_length`, `iban_check_digits`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            IbanError::Empty => "iban_empty",
+            IbanError::BadCharacter(_) => "iban_character",
+            IbanError::BadCountry(_) => "iban_country",
+            IbanError::NotSepa(_) => "iban_not_sepa",
+            IbanError::BadCheckDigitFormat(_) => "iban_check_digit_format",
+            IbanError::WrongLength { .. } => "iban_length",
+            IbanError::LetterInNumericBban { .. } => "iban_letter_in_digits",
+            IbanError::BbanStructure { .. } => "iban_structure",
+            IbanError::CheckDigitsOutOfRange(_) => "iban_check_digits_range",
+            IbanError::CheckDigits => "iban_check_digits",
+        }
+    }
+
+    /// The message in German.
+    pub fn german(&self) -> String {
+        use crate::country::german_adjective as de;
+        use crate::explain::quoted;
+        match self {
+            IbanError::Empty => "Die IBAN ist leer".into(),
+            IbanError::BadCharacter(c) => {
+                format!("Eine IBAN enthält nur Buchstaben und Ziffern, diese enthält {c}")
+            }
+            IbanError::BadCountry(s) => format!(
+                "Eine IBAN beginnt mit einem Ländercode aus zwei Buchstaben, diese beginnt mit {}",
+                quoted(s)
+            ),
+            IbanError::NotSepa(c) => format!(
+                "{c} ist kein SEPA-Land; mit dieser IBAN ist keine SEPA-Lastschrift möglich"
+            ),
+            IbanError::BadCheckDigitFormat(s) => format!(
+                "Zeichen 3 und 4 einer IBAN sind die Prüfziffern, hier stehen dort {}",
+                quoted(s)
+            ),
+            IbanError::WrongLength {
+                adjective,
+                expected,
+                actual,
+            } => format!(
+                "Eine {} IBAN hat {expected} Zeichen, diese hat {actual}",
+                de(adjective)
+            ),
+            IbanError::LetterInNumericBban {
+                adjective,
+                letter,
+                position,
+            } => format!(
+                "Eine {} IBAN hat nach dem Ländercode nur Ziffern, diese hat „{letter}“ an Stelle {position}",
+                de(adjective)
+            ),
+            IbanError::BbanStructure {
+                adjective,
+                position,
+                found,
+                expected,
+                format,
+            } => format!(
+                "Eine {} IBAN hat an Stelle {position} {} (nach den Prüfziffern: {}), diese hat dort „{found}“",
+                de(adjective),
+                expected.describe_german(),
+                format.describe_german()
+            ),
+            IbanError::CheckDigitsOutOfRange(s) => format!(
+                "Die Prüfziffern einer IBAN liegen zwischen 02 und 98, hier sind es {} (Tippfehler in der IBAN?)",
+                quoted(s)
+            ),
+            IbanError::CheckDigits => {
+                "Die Prüfziffern stimmen nicht (Tippfehler in der IBAN?)".into()
+            }
+        }
+    }
+}
+
 /// A valid SEPA IBAN in electronic form (upper case, no spaces).
 ///
 /// `Display` prints the electronic form; [`Iban::grouped`] gives the form printed on paper.
@@ -436,6 +512,49 @@ mod tests {
                 Err(IbanError::CheckDigitsOutOfRange(alias[2..4].to_string()))
             );
         }
+    }
+
+    #[test]
+    fn every_error_has_a_code_and_a_german_sentence() {
+        let gb = crate::registry::iban_format("GB").unwrap();
+        crate::explain::tests::assert_explained(&[
+            IbanError::Empty,
+            IbanError::BadCharacter("'-'".into()),
+            IbanError::BadCountry("12".into()),
+            IbanError::NotSepa("US".into()),
+            IbanError::BadCheckDigitFormat("AB".into()),
+            IbanError::WrongLength {
+                adjective: "German",
+                expected: 22,
+                actual: 21,
+            },
+            IbanError::LetterInNumericBban {
+                adjective: "German",
+                letter: 'O',
+                position: 17,
+            },
+            IbanError::BbanStructure {
+                adjective: "British",
+                position: 8,
+                found: '1',
+                expected: CharClass::Letter,
+                format: gb,
+            },
+            IbanError::CheckDigitsOutOfRange("99".into()),
+            IbanError::CheckDigits,
+        ]);
+        assert_eq!(
+            Iban::parse("DE8937040044053201300").unwrap_err().german(),
+            "Eine deutsche IBAN hat 22 Zeichen, diese hat 21"
+        );
+        assert_eq!(
+            Iban::parse("GB42NWB160161331926819").unwrap_err().german(),
+            "Eine britische IBAN hat an Stelle 8 einen Buchstaben (nach den Prüfziffern: 4 Buchstaben, 6 Ziffern, 8 Ziffern), diese hat dort „1“"
+        );
+        assert_eq!(
+            Iban::parse("CH930076201162385295").unwrap_err().german(),
+            "Eine Schweizer IBAN hat 21 Zeichen, diese hat 20"
+        );
     }
 
     #[test]

@@ -243,6 +243,9 @@ fn arbitrary_input_gives_precise_problems_or_a_valid_file() {
                 for p in &problems {
                     prop_assert!(!p.message.trim().is_empty(), "empty message: {p:?}");
                     prop_assert!(!p.field.is_empty(), "no field: {p:?}");
+                    prop_assert!(!p.code.is_empty(), "no code: {p:?}");
+                    prop_assert!(!p.german.trim().is_empty(), "no German: {p:?}");
+                    prop_assert_ne!(&p.german, &p.message, "German missing: {:?}", p);
                     if let Some(i) = p.debit {
                         prop_assert!(i < n, "index out of range: {p:?}");
                         prop_assert!(p.field.starts_with(&format!("debits[{i}]")), "{p:?}");
@@ -252,6 +255,8 @@ fn arbitrary_input_gives_precise_problems_or_a_valid_file() {
             Ok((msg, warnings)) => {
                 for w in &warnings {
                     prop_assert!(!w.message.trim().is_empty());
+                    prop_assert!(!w.code.is_empty(), "no code: {w:?}");
+                    prop_assert_ne!(&w.german, &w.message, "German missing: {:?}", w);
                 }
                 let mut out = Vec::new();
                 msg.write(Format::Pain00800108, &mut out)

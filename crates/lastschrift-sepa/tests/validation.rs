@@ -642,3 +642,90 @@ fn inside_the_eea_the_bic_stays_optional() {
     }
     assert!(validate(raw, &opts(), today()).is_ok());
 }
+
+#[test]
+fn every_problem_has_a_stable_code_and_a_german_sentence() {
+    let mut raw = load_fixture("core_blocks");
+    raw.debits[0].debtor.iban = "DE0212030000000020205".into();
+    raw.debits[1].amount = "12.345".into();
+    raw.debits[2].collection_date = "2026-11-28".into();
+    raw.debits[3].remittance = Some("\u{301}".into());
+    raw.debits[4].scheme = Some("B2B".into());
+    let p = problems(raw);
+    let by_field = |f: &str| {
+        p.iter()
+            .find(|p| p.field == f)
+            .unwrap_or_else(|| panic!("{f}: {}", show(&p)))
+    };
+    let iban = by_field("debits[0].debtor.iban");
+    assert_eq!(iban.code, "iban_length");
+    assert_eq!(
+        iban.german,
+        "Eine deutsche IBAN hat 22 Zeichen, diese hat 21"
+    );
+    assert_eq!(by_field("debits[1].amount").code, "amount_decimals");
+    let date = by_field("debits[2].collection_date");
+    assert_eq!(date.code, "collection_date_not_after_today");
+    assert_eq!(
+        date.german,
+        "Das Einzugsdatum 28.11.2026 muss nach dem heutigen Tag (28.11.2026) liegen"
+    );
+    let text = by_field("debits[3].remittance");
+    assert_eq!(text.code, "text_empty_after_conversion");
+    assert!(
+        text.german.starts_with("Der Verwendungszweck enthält"),
+        "{}",
+        text.german
+    );
+    assert_eq!(by_field("debits[4].scheme").code, "schemes_mixed");
+    // Serialized: the keys the CLI's --json list had, plus code and message_de.
+    let json = serde_json::to_value(iban).unwrap();
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "code",
+            "debit",
+            "end_to_end_id",
+            "field",
+            "message",
+            "message_de"
+        ]
+    );
+    assert_eq!(json["code"], "iban_length");
+    assert_eq!(json["message_de"], iban.german);
+    assert_eq!(
+        json["message"],
+        "a German IBAN has 22 characters, this one has 21"
+    );
+    assert_eq!(
+        iban.to_german_string(),
+        "debits[0].debtor.iban (RE-2026-1001): Eine deutsche IBAN hat 22 Zeichen, diese hat 21"
+    );
+}
+
+#[test]
+fn write_errors_explain_themselves_in_german_too() {
+    let (msg, _) = validate(load_fixture("non_eea"), &opts(), today()).unwrap();
+    let err = msg
+        .write(Format::Pain00800102, &mut Vec::new())
+        .unwrap_err();
+    assert_eq!(err.code(), "write_unsupported");
+    assert!(
+        err.german()
+            .starts_with("Die Nachricht kann nicht als pain.008.001.02 geschrieben werden: debits[0].debtor.address (CH-1): pain.008.001.02 kann"),
+        "{}",
+        err.german()
+    );
+    let problems = msg.check_format(Format::Pain00800102);
+    assert!(
+        problems
+            .iter()
+            .all(|p| p.code == "address_not_in_pain_008_001_02")
+    );
+}
