@@ -5,7 +5,11 @@
 //! spaces; our verdict (accept or refuse) must be the independent one. A second property checks
 //! the registry table of every other country the same way.
 
+mod common;
+
 use std::str::FromStr;
+
+use common::{bban_strategy as bban, mod97, with_check_digits};
 
 use lastschrift_sepa::country::{
     CharClass, IBAN_REGISTRY, IbanFormat, SEPA_COUNTRIES, iban_format,
@@ -57,32 +61,6 @@ fn typing() -> impl Strategy<Value = Typing> {
         1 => (proptest::collection::vec(any::<bool>(), 35), proptest::option::of(1usize..8))
             .prop_map(|(lower, group)| Typing { lower, group }),
     ]
-}
-
-/// A BBAN that fits `format`, from the regular expression of its registry structure.
-fn bban(format: &'static IbanFormat) -> impl Strategy<Value = String> {
-    let pattern: String = format
-        .segments()
-        .iter()
-        .map(|&(n, class)| match class {
-            CharClass::Digit => format!("[0-9]{{{n}}}"),
-            CharClass::Letter => format!("[A-Z]{{{n}}}"),
-            CharClass::Alphanumeric => format!("[A-Z0-9]{{{n}}}"),
-        })
-        .collect();
-    proptest::string::string_regex(&pattern).expect("structure regex")
-}
-
-fn mod97(s: &str) -> u32 {
-    s.bytes().fold(0, |r, b| match b {
-        b'0'..=b'9' => (r * 10 + u32::from(b - b'0')) % 97,
-        _ => (r * 100 + u32::from(b - b'A' + 10)) % 97,
-    })
-}
-
-/// Check digits as ISO 13616 computes them: 98 − (BBAN + country + "00") mod 97.
-fn with_check_digits(cc: &str, bban: &str) -> String {
-    format!("{cc}{:02}{bban}", 98 - mod97(&format!("{bban}{cc}00")))
 }
 
 fn positions_of(format: &IbanFormat, class: CharClass) -> Vec<usize> {
