@@ -255,6 +255,22 @@ impl Iban {
         &self.as_str()[self.country().iban_format().bank_identifier()]
     }
 
+    /// True when both IBANs are at the same bank: same country and same bank identifier (see
+    /// [`Iban::bank_identifier`]). Where the registry's bank identifier includes the branch
+    /// (e.g. the Polish sort code), a move between branches counts as a change of bank, the
+    /// safe side for an amendment (SMNDA instead of the old IBAN).
+    ///
+    /// ```
+    /// use lastschrift_sepa::Iban;
+    /// let a = Iban::parse("IT60X0542811101000000123456").unwrap();
+    /// let b = Iban::parse("IT52K0542811101000000654321").unwrap();
+    /// assert!(a.same_bank(&b));
+    /// ```
+    pub fn same_bank(&self, other: &Iban) -> bool {
+        self.country_code() == other.country_code()
+            && self.bank_identifier() == other.bank_identifier()
+    }
+
     /// ISO country code of the IBAN, e.g. `DE`.
     pub fn country_code(&self) -> &str {
         &self.as_str()[..2]

@@ -548,15 +548,13 @@ impl MessageBuilder {
                         "mandate.amendment.original_iban",
                         Rule::AmendmentIbanOtherCountry,
                     );
-                } else if old.country_code() == "DE"
-                    && old.as_str()[4..12] != d.debtor.iban.as_str()[4..12]
-                {
+                } else if !old.same_bank(&d.debtor.iban) {
                     f.warning(
                         place,
                         "mandate.amendment.original_iban",
                         Rule::AmendmentIbanOtherBank {
-                            old: &old.as_str()[4..12],
-                            new: &d.debtor.iban.as_str()[4..12],
+                            old: old.bank_identifier(),
+                            new: d.debtor.iban.bank_identifier(),
                         },
                     );
                 }

@@ -297,7 +297,7 @@ impl Rule<'_> {
             }
             Rule::AmendmentIbanOtherCountry => "Die bisherige IBAN ist aus einem anderen Land, die Bank hat also gewechselt: stattdessen new_bank angeben".into(),
             Rule::AmendmentIbanOtherBank { old, new } => format!(
-                "Die bisherige IBAN hat die Bankleitzahl {old}, die neue {new}; wenn der Zahlungspflichtige die Bank gewechselt hat, stattdessen new_bank angeben"
+                "Die bisherige IBAN hat die Bankkennung {old}, die neue {new}; wenn der Zahlungspflichtige die Bank gewechselt hat, stattdessen new_bank angeben"
             ),
             Rule::AmendmentIbanAndNewBank => "Entweder original_iban (neues Konto bei derselben Bank) oder new_bank (andere Bank) angeben, nicht beides".into(),
             Rule::NoDebits => "Die Nachricht enthält keine Lastschriften".into(),

@@ -729,3 +729,32 @@ fn write_errors_explain_themselves_in_german_too() {
             .all(|p| p.code == "address_not_in_pain_008_001_02")
     );
 }
+
+#[test]
+fn original_iban_at_another_bank_is_a_warning_in_every_country() {
+    // Italy: the BBAN starts with the CIN check letter; the bank (ABI) follows it.
+    let mut raw = load_fixture("amendments");
+    raw.debits[4].debtor.iban = "IT60X0542811101000000123456".into();
+    raw.debits[4].mandate.amendment = Some(RawAmendment {
+        original_iban: Some("IT52K0542811101000000654321".into()),
+        ..RawAmendment::default()
+    });
+    let (_, warnings) = validate(raw.clone(), &opts(), today()).unwrap();
+    assert!(
+        !warnings
+            .iter()
+            .any(|w| w.code == "amendment_iban_other_bank"),
+        "same ABI, same bank: {warnings:?}"
+    );
+    raw.debits[4].mandate.amendment = Some(RawAmendment {
+        original_iban: Some("IT59X0306909606100000063015".into()),
+        ..RawAmendment::default()
+    });
+    let (_, warnings) = validate(raw, &opts(), today()).unwrap();
+    let w = warnings
+        .iter()
+        .find(|w| w.code == "amendment_iban_other_bank")
+        .unwrap_or_else(|| panic!("{warnings:?}"));
+    assert!(w.message.contains("bank code 03069"), "{}", w.message);
+    assert!(w.german.contains("Bankkennung 03069"), "{}", w.german);
+}
