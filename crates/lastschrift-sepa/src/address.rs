@@ -12,6 +12,24 @@ pub enum AddressError {
     TooManyLines(usize),
 }
 
+impl AddressError {
+    /// Stable code: `address_too_many_lines`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AddressError::TooManyLines(_) => "address_too_many_lines",
+        }
+    }
+
+    /// The message in German.
+    pub fn german(&self) -> String {
+        match self {
+            AddressError::TooManyLines(n) => {
+                format!("Eine Adresse hat höchstens 2 Adresszeilen, diese hat {n}")
+            }
+        }
+    }
+}
+
 /// A postal address: town and country always; street, building number and post code in their own
 /// fields (structured) and/or up to two address lines for the rest (hybrid).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +117,11 @@ impl PostalAddress {
 mod tests {
     use super::*;
     use crate::CharacterPolicy::German;
+
+    #[test]
+    fn every_error_has_a_code_and_a_german_sentence() {
+        crate::explain::tests::assert_explained(&[AddressError::TooManyLines(3)]);
+    }
 
     #[test]
     fn structured_and_hybrid() {

@@ -24,6 +24,39 @@ pub enum AmountError {
     TooLarge,
 }
 
+impl AmountError {
+    /// Stable code, e.g. `amount_decimals`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AmountError::Empty => "amount_empty",
+            AmountError::NotANumber(_) => "amount_not_a_number",
+            AmountError::TooManyDecimals(_) => "amount_decimals",
+            AmountError::TooSmall => "amount_too_small",
+            AmountError::TooLarge => "amount_too_large",
+        }
+    }
+
+    /// The message in German.
+    pub fn german(&self) -> String {
+        use crate::explain::quoted;
+        match self {
+            AmountError::Empty => "Der Betrag ist leer".into(),
+            AmountError::NotANumber(s) => format!(
+                "{} ist kein Betrag; bitte wie 12,34 oder 12.34 schreiben (ohne Tausendertrennzeichen, ohne Währung)",
+                quoted(s)
+            ),
+            AmountError::TooManyDecimals(s) => format!(
+                "Ein Betrag hat höchstens zwei Nachkommastellen, {} hat mehr",
+                quoted(s)
+            ),
+            AmountError::TooSmall => "Der Betrag muss mindestens 0,01 EUR sein".into(),
+            AmountError::TooLarge => {
+                "Eine SEPA-Lastschrift kann höchstens 999.999.999,99 EUR einziehen".into()
+            }
+        }
+    }
+}
+
 /// An amount of a single collection: 0.01 to 999 999 999.99 EUR, exact (integer cents).
 ///
 /// Parsing accepts a decimal point or a decimal comma (`12.34`, `12,34`), zero to two decimals
@@ -145,6 +178,17 @@ mod tests {
         }
         assert_eq!(Amount::parse("7.5").unwrap().to_string(), "7.50");
         assert_eq!(Amount::parse("1000").unwrap().to_string(), "1000.00");
+    }
+
+    #[test]
+    fn every_error_has_a_code_and_a_german_sentence() {
+        crate::explain::tests::assert_explained(&[
+            AmountError::Empty,
+            AmountError::NotANumber("1.234,56".into()),
+            AmountError::TooManyDecimals("12.345".into()),
+            AmountError::TooSmall,
+            AmountError::TooLarge,
+        ]);
     }
 
     #[test]

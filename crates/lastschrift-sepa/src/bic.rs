@@ -23,6 +23,33 @@ pub enum BicError {
     BadCountry(String),
 }
 
+impl BicError {
+    /// Stable code, e.g. `bic_length`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            BicError::Empty => "bic_empty",
+            BicError::WrongLength(_) => "bic_length",
+            BicError::BadCharacter(_) => "bic_character",
+            BicError::BadCountry(_) => "bic_country",
+        }
+    }
+
+    /// The message in German.
+    pub fn german(&self) -> String {
+        match self {
+            BicError::Empty => "Die BIC ist leer".into(),
+            BicError::WrongLength(n) => format!("Eine BIC hat 8 oder 11 Zeichen, diese hat {n}"),
+            BicError::BadCharacter(c) => {
+                format!("Eine BIC enthält nur Buchstaben und Ziffern, diese enthält {c}")
+            }
+            BicError::BadCountry(s) => format!(
+                "Zeichen 5 und 6 einer BIC sind ein Ländercode (zwei Buchstaben), hier stehen dort {}",
+                crate::explain::quoted(s)
+            ),
+        }
+    }
+}
+
 /// A BIC in the 2019 form `[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Bic(Ascii<11>);
@@ -77,17 +104,29 @@ impl Bic {
     /// A warning text when this BIC's country does not fit the IBAN's country, taking territories
     /// that use their parent's IBANs into account (an FR IBAN with an MQ BIC is fine).
     pub fn country_mismatch(&self, iban: &Iban) -> Option<String> {
+        self.country_mismatch_both(iban).map(|(english, _)| english)
+    }
+
+    /// [`Bic::country_mismatch`] in English and German.
+    pub(crate) fn country_mismatch_both(&self, iban: &Iban) -> Option<(String, String)> {
         let bic_country = self.country_code();
         if iban_parent(bic_country) == Some(iban.country_code()) {
-            None
-        } else {
-            Some(format!(
+            return None;
+        }
+        Some((
+            format!(
                 "the BIC {} belongs to country {}, but the IBAN is from {}; please check both",
                 self.as_str(),
                 bic_country,
                 iban.country_code()
-            ))
-        }
+            ),
+            format!(
+                "Die BIC {} gehört zum Land {}, die IBAN ist aber aus {}; bitte beide prüfen",
+                self.as_str(),
+                bic_country,
+                iban.country_code()
+            ),
+        ))
     }
 }
 
@@ -142,6 +181,16 @@ mod tests {
             Bic::parse("COBA-EFF"),
             Err(BicError::BadCharacter("'-'".into()))
         );
+    }
+
+    #[test]
+    fn every_error_has_a_code_and_a_german_sentence() {
+        crate::explain::tests::assert_explained(&[
+            BicError::Empty,
+            BicError::WrongLength(7),
+            BicError::BadCharacter("'-'".into()),
+            BicError::BadCountry("12".into()),
+        ]);
     }
 
     #[test]

@@ -37,6 +37,21 @@ impl std::fmt::Display for ClosingDay {
     }
 }
 
+impl ClosingDay {
+    /// The day in German, as in "Der 25.12.2026 ist der 1. Weihnachtstag".
+    pub fn german(&self) -> &'static str {
+        match self {
+            ClosingDay::Weekend => "ein Wochenendtag",
+            ClosingDay::NewYear => "Neujahr",
+            ClosingDay::GoodFriday => "Karfreitag",
+            ClosingDay::EasterMonday => "Ostermontag",
+            ClosingDay::LabourDay => "der 1. Mai",
+            ClosingDay::ChristmasDay => "der 1. Weihnachtstag",
+            ClosingDay::BoxingDay => "der 2. Weihnachtstag",
+        }
+    }
+}
+
 /// Easter Sunday of `year` (Gregorian calendar, anonymous algorithm).
 pub fn easter_sunday(year: i32) -> NaiveDate {
     let a = year.rem_euclid(19);

@@ -31,6 +31,47 @@ pub enum CodeError {
     CreationTime(String),
 }
 
+impl CodeError {
+    /// Stable code, e.g. `code_sequence_type`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CodeError::SequenceType(_) => "code_sequence_type",
+            CodeError::Cor1 => "code_cor1",
+            CodeError::LocalInstrument(_) => "code_scheme",
+            CodeError::Purpose(_) => "code_purpose",
+            CodeError::Country(_) => "code_country",
+            CodeError::CreationTime(_) => "code_creation_time",
+        }
+    }
+
+    /// The message in German.
+    pub fn german(&self) -> String {
+        use crate::explain::quoted;
+        match self {
+            CodeError::SequenceType(s) => format!(
+                "Der Sequenztyp ist FRST, RCUR, OOFF oder FNAL, nicht {}",
+                quoted(s)
+            ),
+            CodeError::Cor1 => "COR1 wird nicht mehr angenommen: Das Verfahren wurde im November 2016 abgeschafft, als CORE die eintägige Vorlaufzeit übernahm; bitte CORE verwenden".into(),
+            CodeError::LocalInstrument(s) => {
+                format!("Das Verfahren ist CORE oder B2B, nicht {}", quoted(s))
+            }
+            CodeError::Purpose(s) => format!(
+                "Ein Purpose-Code hat 4 Buchstaben (z. B. GDSV, SALA), nicht {}",
+                quoted(s)
+            ),
+            CodeError::Country(s) => format!(
+                "Ein Land wird als ISO-Code aus zwei Buchstaben angegeben (z. B. DE), nicht {}",
+                quoted(s)
+            ),
+            CodeError::CreationTime(s) => format!(
+                "Der Erstellungszeitpunkt muss wie 2026-11-28T14:05:00 oder 2026-11-28T14:05:00+01:00 aussehen, nicht {}",
+                quoted(s)
+            ),
+        }
+    }
+}
+
 /// Position of a debit in the life of its mandate (AT-M006).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SequenceType {
@@ -244,6 +285,18 @@ mod tests {
         assert!(PurposeCode::parse("GDS1").is_err());
         assert_eq!(CountryCode::parse("de").unwrap().as_str(), "DE");
         assert!(CountryCode::parse("DEU").is_err());
+    }
+
+    #[test]
+    fn every_error_has_a_code_and_a_german_sentence() {
+        crate::explain::tests::assert_explained(&[
+            CodeError::SequenceType("RPRE".into()),
+            CodeError::Cor1,
+            CodeError::LocalInstrument("SDD".into()),
+            CodeError::Purpose("GDS1".into()),
+            CodeError::Country("DEU".into()),
+            CodeError::CreationTime("2026-11-28".into()),
+        ]);
     }
 
     #[test]

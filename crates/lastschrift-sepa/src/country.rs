@@ -1,4 +1,7 @@
-//! SEPA countries and territories: IBAN lengths, EEA membership, names for messages.
+//! SEPA countries and territories: IBAN lengths, EEA membership, names for messages; the
+//! national IBAN formats of every country in the IBAN registry.
+
+pub use crate::registry::{CharClass, IBAN_REGISTRY, IbanFormat, iban_format};
 
 /// One SEPA country that issues its own IBANs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,71 +14,144 @@ pub struct SepaCountry {
     pub iban_length: usize,
     /// True for EEA members; a debtor in a non-EEA SEPA country needs a postal address.
     pub eea: bool,
-    /// True when the BBAN (everything after the check digits) is digits only.
+    /// True when the BBAN (everything after the check digits) is digits only; the full
+    /// structure is in [`SepaCountry::iban_format`].
     pub numeric_bban: bool,
 }
 
-const fn c(
-    code: &'static str,
-    adjective: &'static str,
-    iban_length: usize,
-    eea: bool,
-    numeric_bban: bool,
-) -> SepaCountry {
+const fn c(code: &'static str, adjective: &'static str, eea: bool) -> SepaCountry {
+    // Length and structure come from the IBAN registry, so the two tables cannot disagree.
+    let format = crate::registry::const_format(code);
+    let numeric_bban = format.is_numeric_const();
     SepaCountry {
         code,
         adjective,
-        iban_length,
+        iban_length: format.iban_length,
         eea,
         numeric_bban,
     }
 }
 
-/// Every SEPA country with its own IBAN prefix (EPC409-09 list; lengths from the IBAN registry).
+/// Every SEPA country with its own IBAN prefix (EPC409-09 list; lengths and structures from the
+/// IBAN registry, see [`IBAN_REGISTRY`]).
 pub const SEPA_COUNTRIES: &[SepaCountry] = &[
-    c("AD", "Andorran", 24, false, false),
-    c("AL", "Albanian", 28, false, false),
-    c("AT", "Austrian", 20, true, true),
-    c("BE", "Belgian", 16, true, true),
-    c("BG", "Bulgarian", 22, true, false),
-    c("CH", "Swiss", 21, false, false),
-    c("CY", "Cypriot", 28, true, false),
-    c("CZ", "Czech", 24, true, true),
-    c("DE", "German", 22, true, true),
-    c("DK", "Danish", 18, true, true),
-    c("EE", "Estonian", 20, true, true),
-    c("ES", "Spanish", 24, true, true),
-    c("FI", "Finnish", 18, true, true),
-    c("FR", "French", 27, true, false),
-    c("GB", "British", 22, false, false),
-    c("GI", "Gibraltar", 23, false, false),
-    c("GR", "Greek", 27, true, true),
-    c("HR", "Croatian", 21, true, true),
-    c("HU", "Hungarian", 28, true, true),
-    c("IE", "Irish", 22, true, false),
-    c("IS", "Icelandic", 26, true, true),
-    c("IT", "Italian", 27, true, false),
-    c("LI", "Liechtenstein", 21, true, false),
-    c("LT", "Lithuanian", 20, true, true),
-    c("LU", "Luxembourg", 20, true, false),
-    c("LV", "Latvian", 21, true, false),
-    c("MC", "Monegasque", 27, false, false),
-    c("MD", "Moldovan", 24, false, false),
-    c("ME", "Montenegrin", 22, false, true),
-    c("MK", "North Macedonian", 19, false, false),
-    c("MT", "Maltese", 31, true, false),
-    c("NL", "Dutch", 18, true, false),
-    c("NO", "Norwegian", 15, true, true),
-    c("PL", "Polish", 28, true, true),
-    c("PT", "Portuguese", 25, true, true),
-    c("RO", "Romanian", 24, true, false),
-    c("RS", "Serbian", 22, false, true),
-    c("SE", "Swedish", 24, true, true),
-    c("SI", "Slovenian", 19, true, true),
-    c("SK", "Slovak", 24, true, true),
-    c("SM", "Sammarinese", 27, false, false),
-    c("VA", "Vatican", 22, false, true),
+    c("AD", "Andorran", false),
+    c("AL", "Albanian", false),
+    c("AT", "Austrian", true),
+    c("BE", "Belgian", true),
+    c("BG", "Bulgarian", true),
+    c("CH", "Swiss", false),
+    c("CY", "Cypriot", true),
+    c("CZ", "Czech", true),
+    c("DE", "German", true),
+    c("DK", "Danish", true),
+    c("EE", "Estonian", true),
+    c("ES", "Spanish", true),
+    c("FI", "Finnish", true),
+    c("FR", "French", true),
+    c("GB", "British", false),
+    c("GI", "Gibraltar", false),
+    c("GR", "Greek", true),
+    c("HR", "Croatian", true),
+    c("HU", "Hungarian", true),
+    c("IE", "Irish", true),
+    c("IS", "Icelandic", true),
+    c("IT", "Italian", true),
+    c("LI", "Liechtenstein", true),
+    c("LT", "Lithuanian", true),
+    c("LU", "Luxembourg", true),
+    c("LV", "Latvian", true),
+    c("MC", "Monegasque", false),
+    c("MD", "Moldovan", false),
+    c("ME", "Montenegrin", false),
+    c("MK", "North Macedonian", false),
+    c("MT", "Maltese", true),
+    c("NL", "Dutch", true),
+    c("NO", "Norwegian", true),
+    c("PL", "Polish", true),
+    c("PT", "Portuguese", true),
+    c("RO", "Romanian", true),
+    c("RS", "Serbian", false),
+    c("SE", "Swedish", true),
+    c("SI", "Slovenian", true),
+    c("SK", "Slovak", true),
+    c("SM", "Sammarinese", false),
+    c("VA", "Vatican", false),
 ];
+
+/// German adjectives in the form after "eine" ("eine deutsche IBAN"), in the order of
+/// [`SEPA_COUNTRIES`].
+const GERMAN_ADJECTIVES: [&str; 42] = [
+    "andorranische",
+    "albanische",
+    "österreichische",
+    "belgische",
+    "bulgarische",
+    "Schweizer",
+    "zyprische",
+    "tschechische",
+    "deutsche",
+    "dänische",
+    "estnische",
+    "spanische",
+    "finnische",
+    "französische",
+    "britische",
+    "gibraltarische",
+    "griechische",
+    "kroatische",
+    "ungarische",
+    "irische",
+    "isländische",
+    "italienische",
+    "liechtensteinische",
+    "litauische",
+    "luxemburgische",
+    "lettische",
+    "monegassische",
+    "moldauische",
+    "montenegrinische",
+    "nordmazedonische",
+    "maltesische",
+    "niederländische",
+    "norwegische",
+    "polnische",
+    "portugiesische",
+    "rumänische",
+    "serbische",
+    "schwedische",
+    "slowenische",
+    "slowakische",
+    "san-marinesische",
+    "vatikanische",
+];
+
+impl SepaCountry {
+    /// The country's entry in the IBAN registry (length, BBAN structure, bank identifier).
+    #[inline]
+    pub fn iban_format(&self) -> &'static IbanFormat {
+        // Every SEPA country is in the registry (checked when the table is built).
+        iban_format(self.code).unwrap_or(&IBAN_REGISTRY[0])
+    }
+
+    /// German adjective for messages, in the form after "eine": "deutsche", "Schweizer".
+    pub fn adjective_de(&self) -> &'static str {
+        let i = SEPA_COUNTRIES
+            .iter()
+            .position(|c| c.code == self.code)
+            .unwrap_or(0);
+        GERMAN_ADJECTIVES[i]
+    }
+}
+
+/// The German adjective for an English one of [`SEPA_COUNTRIES`] ("German" → "deutsche"), for
+/// errors that carry only the English adjective.
+pub(crate) fn german_adjective(english: &str) -> &'static str {
+    SEPA_COUNTRIES
+        .iter()
+        .position(|c| c.adjective == english)
+        .map_or("", |i| GERMAN_ADJECTIVES[i])
+}
 
 /// SEPA territories without an IBAN prefix of their own: (territory, parent whose IBANs they use, EEA).
 pub const SEPA_TERRITORIES: &[(&str, &str, bool)] = &[
@@ -139,6 +215,20 @@ pub fn is_non_eea_sepa(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn german_adjectives_fit_their_countries() {
+        assert_eq!(GERMAN_ADJECTIVES.len(), SEPA_COUNTRIES.len());
+        assert_eq!(sepa_country("DE").unwrap().adjective_de(), "deutsche");
+        assert_eq!(
+            sepa_country("AT").unwrap().adjective_de(),
+            "österreichische"
+        );
+        assert_eq!(sepa_country("CH").unwrap().adjective_de(), "Schweizer");
+        assert_eq!(sepa_country("VA").unwrap().adjective_de(), "vatikanische");
+        assert_eq!(german_adjective("Greek"), "griechische");
+        assert_eq!(german_adjective("Klingon"), "");
+    }
 
     #[test]
     fn table_is_sorted_and_lookups_work() {

@@ -36,6 +36,54 @@ pub enum CreditorIdError {
     CheckDigits,
 }
 
+impl CreditorIdError {
+    /// Stable code, e.g. `creditor_id_check_digits`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CreditorIdError::Empty => "creditor_id_empty",
+            CreditorIdError::BadCharacter(_) => "creditor_id_character",
+            CreditorIdError::WrongLength(_) => "creditor_id_length",
+            CreditorIdError::WrongGermanLength(_) => "creditor_id_german_length",
+            CreditorIdError::GermanNationalPart(_) => "creditor_id_german_national_part",
+            CreditorIdError::BadCountry(_) => "creditor_id_country",
+            CreditorIdError::BadCheckDigitFormat(_) => "creditor_id_check_digit_format",
+            CreditorIdError::CheckDigits => "creditor_id_check_digits",
+        }
+    }
+
+    /// The message in German.
+    pub fn german(&self) -> String {
+        use crate::explain::quoted;
+        match self {
+            CreditorIdError::Empty => "Die Gläubiger-ID ist leer".into(),
+            CreditorIdError::BadCharacter(c) => {
+                format!("Eine Gläubiger-ID enthält nur Buchstaben und Ziffern, diese enthält {c}")
+            }
+            CreditorIdError::WrongLength(n) => {
+                format!("Eine Gläubiger-ID hat 8 bis 35 Zeichen, diese hat {n}")
+            }
+            CreditorIdError::WrongGermanLength(n) => {
+                format!("Eine deutsche Gläubiger-ID hat 18 Zeichen, diese hat {n}")
+            }
+            CreditorIdError::GermanNationalPart(s) => format!(
+                "Eine deutsche Gläubiger-ID endet nach der Geschäftsbereichskennung mit 11 Ziffern, nicht mit {}",
+                quoted(s)
+            ),
+            CreditorIdError::BadCountry(s) => format!(
+                "Eine Gläubiger-ID beginnt mit dem Code eines SEPA-Landes, nicht mit {}",
+                quoted(s)
+            ),
+            CreditorIdError::BadCheckDigitFormat(s) => format!(
+                "Zeichen 3 und 4 einer Gläubiger-ID sind die Prüfziffern, hier stehen dort {}",
+                quoted(s)
+            ),
+            CreditorIdError::CheckDigits => {
+                "Die Prüfziffern stimmen nicht (Tippfehler in der Gläubiger-ID?)".into()
+            }
+        }
+    }
+}
+
 /// A creditor identifier such as `DE98ZZZ09999999999`: country, two check digits, a three-character
 /// business code (not covered by the check digits) and the national identifier.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -130,6 +178,20 @@ mod tests {
                 Ok(id.to_string())
             );
         }
+    }
+
+    #[test]
+    fn every_error_has_a_code_and_a_german_sentence() {
+        crate::explain::tests::assert_explained(&[
+            CreditorIdError::Empty,
+            CreditorIdError::BadCharacter("'-'".into()),
+            CreditorIdError::WrongLength(6),
+            CreditorIdError::WrongGermanLength(17),
+            CreditorIdError::GermanNationalPart("0999999999X".into()),
+            CreditorIdError::BadCountry("US".into()),
+            CreditorIdError::BadCheckDigitFormat("XX".into()),
+            CreditorIdError::CheckDigits,
+        ]);
     }
 
     #[test]

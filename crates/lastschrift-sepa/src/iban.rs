@@ -1,9 +1,11 @@
-//! International Bank Account Number (ISO 13616), restricted to SEPA countries.
+//! International Bank Account Number (ISO 13616), restricted to SEPA countries, checked against
+//! the national structure of the SWIFT IBAN registry.
 
 use std::fmt;
 
 use crate::ascii::{Ascii, compact_upper, describe_char, mod97};
 use crate::country::{SepaCountry, sepa_country};
+use crate::registry::{CharClass, IbanFormat};
 
 /// Why a text is not a usable SEPA IBAN. The `Display` text is meant for the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,9 +47,109 @@ pub enum IbanError {
         /// 1-based position in the electronic form.
         position: usize,
     },
+    /// A character of the wrong kind for the country's BBAN structure (IBAN registry), in a
+    /// country whose BBAN is not digits only (those report [`IbanError::LetterInNumericBban`]).
+    #[error(
+        "a {adjective} IBAN has {} at position {position} (after the check digits: {}), this one has '{found}'",
+        .expected.describe(),
+        .format.describe()
+    )]
+    BbanStructure {
+        /// Country adjective.
+        adjective: &'static str,
+        /// 1-based position in the electronic form.
+        position: usize,
+        /// The character found there.
+        found: char,
+        /// What the registry puts there.
+        expected: CharClass,
+        /// The country's registry entry.
+        format: &'static IbanFormat,
+    },
+    /// Check digits 00, 01 or 99: ISO 7064 MOD 97-10 only gives 02 to 98.
+    #[error(
+        "the check digits of an IBAN are 02 to 98, here they are \"{0}\" (typing error in the IBAN?)"
+    )]
+    CheckDigitsOutOfRange(String),
     /// The mod-97 check failed.
     #[error("check digits do not match (typing error in the IBAN?)")]
     CheckDigits,
+}
+
+impl IbanError {
+    /// Stable code, e.g. `iban_length`, `iban_check_digits`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            IbanError::Empty => "iban_empty",
+            IbanError::BadCharacter(_) => "iban_character",
+            IbanError::BadCountry(_) => "iban_country",
+            IbanError::NotSepa(_) => "iban_not_sepa",
+            IbanError::BadCheckDigitFormat(_) => "iban_check_digit_format",
+            IbanError::WrongLength { .. } => "iban_length",
+            IbanError::LetterInNumericBban { .. } => "iban_letter_in_digits",
+            IbanError::BbanStructure { .. } => "iban_structure",
+            IbanError::CheckDigitsOutOfRange(_) => "iban_check_digits_range",
+            IbanError::CheckDigits => "iban_check_digits",
+        }
+    }
+
+    /// The message in German.
+    pub fn german(&self) -> String {
+        use crate::country::german_adjective as de;
+        use crate::explain::quoted;
+        match self {
+            IbanError::Empty => "Die IBAN ist leer".into(),
+            IbanError::BadCharacter(c) => {
+                format!("Eine IBAN enthält nur Buchstaben und Ziffern, diese enthält {c}")
+            }
+            IbanError::BadCountry(s) => format!(
+                "Eine IBAN beginnt mit einem Ländercode aus zwei Buchstaben, diese beginnt mit {}",
+                quoted(s)
+            ),
+            IbanError::NotSepa(c) => format!(
+                "{c} ist kein SEPA-Land; mit dieser IBAN ist keine SEPA-Lastschrift möglich"
+            ),
+            IbanError::BadCheckDigitFormat(s) => format!(
+                "Zeichen 3 und 4 einer IBAN sind die Prüfziffern, hier stehen dort {}",
+                quoted(s)
+            ),
+            IbanError::WrongLength {
+                adjective,
+                expected,
+                actual,
+            } => format!(
+                "Eine {} IBAN hat {expected} Zeichen, diese hat {actual}",
+                de(adjective)
+            ),
+            IbanError::LetterInNumericBban {
+                adjective,
+                letter,
+                position,
+            } => format!(
+                "Eine {} IBAN hat nach dem Ländercode nur Ziffern, diese hat „{letter}“ an Stelle {position}",
+                de(adjective)
+            ),
+            IbanError::BbanStructure {
+                adjective,
+                position,
+                found,
+                expected,
+                format,
+            } => format!(
+                "Eine {} IBAN hat an Stelle {position} {} (nach den Prüfziffern: {}), diese hat dort „{found}“",
+                de(adjective),
+                expected.describe_german(),
+                format.describe_german()
+            ),
+            IbanError::CheckDigitsOutOfRange(s) => format!(
+                "Die Prüfziffern einer IBAN liegen zwischen 02 und 98, hier sind es {} (Tippfehler in der IBAN?)",
+                quoted(s)
+            ),
+            IbanError::CheckDigits => {
+                "Die Prüfziffern stimmen nicht (Tippfehler in der IBAN?)".into()
+            }
+        }
+    }
 }
 
 /// A valid SEPA IBAN in electronic form (upper case, no spaces).
@@ -90,18 +192,29 @@ impl Iban {
                 actual: s.len(),
             });
         }
-        if country.numeric_bban
-            && let Some((i, letter)) = s
-                .chars()
-                .enumerate()
-                .skip(4)
-                .find(|(_, c)| !c.is_ascii_digit())
-        {
-            return Err(IbanError::LetterInNumericBban {
-                adjective: country.adjective,
-                letter,
-                position: i + 1,
+        let format = country.iban_format();
+        if let Some((i, expected)) = format.first_mismatch(&s.as_bytes()[4..]) {
+            let found = char::from(s.as_bytes()[4 + i]);
+            return Err(if country.numeric_bban {
+                IbanError::LetterInNumericBban {
+                    adjective: country.adjective,
+                    letter: found,
+                    position: i + 5,
+                }
+            } else {
+                IbanError::BbanStructure {
+                    adjective: country.adjective,
+                    position: i + 5,
+                    found,
+                    expected,
+                    format,
+                }
             });
+        }
+        // The check digits are 98 - (n mod 97), so 00, 01 and 99 are never issued even though
+        // 97, 98 and 02 give the same remainder.
+        if matches!(check, "00" | "01" | "99") {
+            return Err(IbanError::CheckDigitsOutOfRange(check.to_string()));
         }
         let rearranged = s.bytes().skip(4).chain(s.bytes().take(4));
         if mod97(rearranged) != 1 {
@@ -129,6 +242,33 @@ impl Iban {
             out.push(c);
         }
         out
+    }
+
+    /// The national bank identifier as the IBAN registry places it in the BBAN, e.g. the
+    /// Bankleitzahl `37040044` of `DE89370400440532013000`, `NWBK` of a British IBAN.
+    ///
+    /// ```
+    /// let iban = lastschrift_sepa::Iban::parse("IT60X0542811101000000123456").unwrap();
+    /// assert_eq!(iban.bank_identifier(), "05428");
+    /// ```
+    pub fn bank_identifier(&self) -> &str {
+        &self.as_str()[self.country().iban_format().bank_identifier()]
+    }
+
+    /// True when both IBANs are at the same bank: same country and same bank identifier (see
+    /// [`Iban::bank_identifier`]). Where the registry's bank identifier includes the branch
+    /// (e.g. the Polish sort code), a move between branches counts as a change of bank, the
+    /// safe side for an amendment (SMNDA instead of the old IBAN).
+    ///
+    /// ```
+    /// use lastschrift_sepa::Iban;
+    /// let a = Iban::parse("IT60X0542811101000000123456").unwrap();
+    /// let b = Iban::parse("IT52K0542811101000000654321").unwrap();
+    /// assert!(a.same_bank(&b));
+    /// ```
+    pub fn same_bank(&self, other: &Iban) -> bool {
+        self.country_code() == other.country_code()
+            && self.bank_identifier() == other.bank_identifier()
     }
 
     /// ISO country code of the IBAN, e.g. `DE`.
@@ -303,6 +443,134 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn valid_greek_iban_with_letters_in_the_account_is_accepted() {
+        // Registry: GR 3!n4!n16!c, the account number may hold letters; until the registry
+        // structure was checked, Greece counted as digits only and this IBAN was refused.
+        let iban = Iban::parse("GR9201101250000000012300ABC").unwrap();
+        assert_eq!(iban.bank_identifier(), "011");
+        assert!(!iban.country().numeric_bban);
+        assert!(Iban::parse("GR160110125000000001230069X").is_ok());
+        // Letters still do not belong in the bank and branch codes.
+        assert!(matches!(
+            Iban::parse("GR16A1101250000000012300695"),
+            Err(IbanError::BbanStructure {
+                position: 5,
+                found: 'A',
+                expected: CharClass::Digit,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn structure_violations_name_the_position_and_what_belongs_there() {
+        // Valid check digits, but a digit where the British bank code has letters.
+        let e = Iban::parse("GB42NWB160161331926819").unwrap_err();
+        assert!(matches!(
+            e,
+            IbanError::BbanStructure {
+                position: 8,
+                found: '1',
+                expected: CharClass::Letter,
+                ..
+            }
+        ));
+        assert_eq!(
+            e.to_string(),
+            "a British IBAN has a letter at position 8 (after the check digits: 4 letters, 6 digits, 8 digits), this one has '1'"
+        );
+        // Every SEPA country: a letter in the first digit position of its structure is refused
+        // even when the check digits are recomputed to fit.
+        for c in SEPA_COUNTRIES {
+            let format = c.iban_format();
+            let Some(first_digit) =
+                (0..format.bban_length()).find(|&i| format.class_at(i) == Some(CharClass::Digit))
+            else {
+                continue;
+            };
+            let example = EXAMPLES.iter().find(|e| e.starts_with(c.code)).unwrap();
+            let mut bban = example.as_bytes()[4..].to_vec();
+            bban[first_digit] = b'X';
+            let bad = with_check_digits(c.code, std::str::from_utf8(&bban).unwrap());
+            match Iban::parse(&bad) {
+                Err(IbanError::BbanStructure { position, .. })
+                | Err(IbanError::LetterInNumericBban { position, .. }) => {
+                    assert_eq!(position, first_digit + 5, "{bad}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+
+    /// `cc` + check digits + `bban`, the check digits computed as ISO 13616 prescribes.
+    fn with_check_digits(cc: &str, bban: &str) -> String {
+        let r = mod97(bban.bytes().chain(cc.bytes()).chain(*b"00"));
+        format!("{cc}{:02}{bban}", 98 - r)
+    }
+
+    #[test]
+    fn check_digits_00_01_and_99_are_refused_although_mod_97_fits() {
+        // 99 ≡ 02, 00 ≡ 97, 01 ≡ 98 (mod 97): each pair passes the remainder test, but only the
+        // second was issued.
+        for (issued, alias) in [
+            ("DE02370400440532013014", "DE99370400440532013014"),
+            ("DE97370400440532013050", "DE00370400440532013050"),
+            ("DE98370400440532013032", "DE01370400440532013032"),
+        ] {
+            assert!(Iban::parse(issued).is_ok(), "{issued}");
+            let rearranged = alias.bytes().skip(4).chain(alias.bytes().take(4));
+            assert_eq!(mod97(rearranged), 1, "{alias} passes the remainder test");
+            assert_eq!(
+                Iban::parse(alias),
+                Err(IbanError::CheckDigitsOutOfRange(alias[2..4].to_string()))
+            );
+        }
+    }
+
+    #[test]
+    fn every_error_has_a_code_and_a_german_sentence() {
+        let gb = crate::registry::iban_format("GB").unwrap();
+        crate::explain::tests::assert_explained(&[
+            IbanError::Empty,
+            IbanError::BadCharacter("'-'".into()),
+            IbanError::BadCountry("12".into()),
+            IbanError::NotSepa("US".into()),
+            IbanError::BadCheckDigitFormat("AB".into()),
+            IbanError::WrongLength {
+                adjective: "German",
+                expected: 22,
+                actual: 21,
+            },
+            IbanError::LetterInNumericBban {
+                adjective: "German",
+                letter: 'O',
+                position: 17,
+            },
+            IbanError::BbanStructure {
+                adjective: "British",
+                position: 8,
+                found: '1',
+                expected: CharClass::Letter,
+                format: gb,
+            },
+            IbanError::CheckDigitsOutOfRange("99".into()),
+            IbanError::CheckDigits,
+        ]);
+        assert_eq!(
+            Iban::parse("DE8937040044053201300").unwrap_err().german(),
+            "Eine deutsche IBAN hat 22 Zeichen, diese hat 21"
+        );
+        assert_eq!(
+            Iban::parse("GB42NWB160161331926819").unwrap_err().german(),
+            "Eine britische IBAN hat an Stelle 8 einen Buchstaben (nach den Prüfziffern: 4 Buchstaben, 6 Ziffern, 8 Ziffern), diese hat dort „1“"
+        );
+        assert_eq!(
+            Iban::parse("CH930076201162385295").unwrap_err().german(),
+            "Eine Schweizer IBAN hat 21 Zeichen, diese hat 20"
+        );
     }
 
     #[test]

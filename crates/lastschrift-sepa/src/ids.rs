@@ -39,6 +39,57 @@ pub enum IdError {
     DoubleSlash(&'static str),
 }
 
+/// The German name of an identifier ("end-to-end id" → "Ende-zu-Ende-Referenz"); all feminine.
+fn german_what(what: &str) -> &'static str {
+    match what {
+        "message id" => "Nachrichtenreferenz",
+        "payment-information id" => "Sammlerreferenz",
+        "end-to-end id" => "Ende-zu-Ende-Referenz",
+        "mandate id" => "Mandatsreferenz",
+        _ => "Referenz",
+    }
+}
+
+impl IdError {
+    /// Stable code, e.g. `id_character`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            IdError::Empty(_) => "id_empty",
+            IdError::TooLong { .. } => "id_too_long",
+            IdError::BadCharacter { .. } => "id_character",
+            IdError::EdgeSlash(_) => "id_edge_slash",
+            IdError::DoubleSlash(_) => "id_double_slash",
+        }
+    }
+
+    /// The message in German.
+    pub fn german(&self) -> String {
+        match self {
+            IdError::Empty(what) => format!("Die {} ist leer", german_what(what)),
+            IdError::TooLong { what, len } => format!(
+                "Eine {} hat höchstens 35 Zeichen, diese hat {len}",
+                german_what(what)
+            ),
+            IdError::BadCharacter { what, ch, space } => format!(
+                "Eine {} darf nur A-Z a-z 0-9 und / - ? : ( ) . , ' +{} enthalten; diese enthält {ch}",
+                german_what(what),
+                if space.is_empty() {
+                    ""
+                } else {
+                    " sowie Leerzeichen"
+                }
+            ),
+            IdError::EdgeSlash(what) => format!(
+                "Eine {} darf nicht mit „/“ beginnen oder enden",
+                german_what(what)
+            ),
+            IdError::DoubleSlash(what) => {
+                format!("Eine {} darf „//“ nicht enthalten", german_what(what))
+            }
+        }
+    }
+}
+
 fn is_basic_id_char(c: char) -> bool {
     matches!(c, 'a'..='z' | 'A'..='Z' | '0'..='9' | '/' | '-' | '?' | ':' | '(' | ')' | '.' | ',' | '\'' | '+')
 }
@@ -218,6 +269,36 @@ mod tests {
         ));
         let e = MandateId::parse("M_1").unwrap_err().to_string();
         assert!(e.contains("'_'") && e.contains("and space"), "{e}");
+    }
+
+    #[test]
+    fn every_error_has_a_code_and_a_german_sentence() {
+        crate::explain::tests::assert_explained(&[
+            IdError::Empty("end-to-end id"),
+            IdError::TooLong {
+                what: "message id",
+                len: 36,
+            },
+            IdError::BadCharacter {
+                what: "mandate id",
+                ch: "'_'".into(),
+                space: " and space",
+            },
+            IdError::EdgeSlash("end-to-end id"),
+            IdError::DoubleSlash("mandate id"),
+        ]);
+        assert_eq!(
+            MandateId::parse("M_1").unwrap_err().german(),
+            "Eine Mandatsreferenz darf nur A-Z a-z 0-9 und / - ? : ( ) . , ' + sowie Leerzeichen enthalten; diese enthält '_'"
+        );
+        for what in [
+            "message id",
+            "payment-information id",
+            "end-to-end id",
+            "mandate id",
+        ] {
+            assert_ne!(german_what(what), "Referenz", "{what}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::creditor_id::CreditorId;
 use crate::iban::Iban;
 use crate::ids::{EndToEndId, MessageId, PaymentInformationId};
 use crate::mandate::{Mandate, OriginalAccount};
+use crate::rules::Rule;
 use crate::text::{Name, RemittanceText};
 
 macro_rules! finding {
@@ -31,6 +32,42 @@ macro_rules! finding {
             pub field: String,
             /// Plain sentence for the person who fixes the input.
             pub message: String,
+            /// Stable machine code of the rule, e.g. `iban_length`, `schemes_mixed`; the same
+            /// for every occurrence, whatever the details in the sentence.
+            pub code: &'static str,
+            /// `message` in German (serialized as `message_de`).
+            #[serde(rename = "message_de")]
+            pub german: String,
+        }
+
+        impl $name {
+            /// A finding made outside this crate (e.g. unreadable input), with its code and
+            /// both sentences.
+            pub fn new(
+                debit: Option<usize>,
+                end_to_end_id: Option<String>,
+                field: impl Into<String>,
+                code: &'static str,
+                message: impl Into<String>,
+                german: impl Into<String>,
+            ) -> $name {
+                $name {
+                    debit,
+                    end_to_end_id,
+                    field: field.into(),
+                    message: message.into(),
+                    code,
+                    german: german.into(),
+                }
+            }
+
+            /// Like `Display`, in German: `field (end-to-end id): German sentence`.
+            pub fn to_german_string(&self) -> String {
+                match &self.end_to_end_id {
+                    Some(e) => format!("{} ({}): {}", self.field, e, self.german),
+                    None => format!("{}: {}", self.field, self.german),
+                }
+            }
         }
 
         impl fmt::Display for $name {
@@ -78,21 +115,48 @@ impl Place<'_> {
 }
 
 impl Findings {
-    pub(crate) fn problem(&mut self, place: Place<'_>, field: &str, message: impl Into<String>) {
+    pub(crate) fn problem(&mut self, place: Place<'_>, field: &str, rule: Rule<'_>) {
+        self.problem_said(place, field, rule.code(), rule.english(), rule.german());
+    }
+
+    /// A problem whose sentences come from an error type of the crate.
+    pub(crate) fn problem_said(
+        &mut self,
+        place: Place<'_>,
+        field: &str,
+        code: &'static str,
+        message: String,
+        german: String,
+    ) {
         self.problems.push(Problem {
             debit: place.debit,
             end_to_end_id: place.e2e.map(str::to_string),
             field: place.path(field),
-            message: message.into(),
+            message,
+            code,
+            german,
         });
     }
 
-    pub(crate) fn warning(&mut self, place: Place<'_>, field: &str, message: impl Into<String>) {
+    pub(crate) fn warning(&mut self, place: Place<'_>, field: &str, rule: Rule<'_>) {
+        self.warning_said(place, field, rule.code(), rule.english(), rule.german());
+    }
+
+    pub(crate) fn warning_said(
+        &mut self,
+        place: Place<'_>,
+        field: &str,
+        code: &'static str,
+        message: String,
+        german: String,
+    ) {
         self.warnings.push(Warning {
             debit: place.debit,
             end_to_end_id: place.e2e.map(str::to_string),
             field: place.path(field),
-            message: message.into(),
+            message,
+            code,
+            german,
         });
     }
 }
@@ -104,7 +168,8 @@ pub struct Creditor {
     pub name: Name,
     /// Account the money goes to.
     pub iban: Iban,
-    /// BIC of the creditor's bank; `NOTPROVIDED` is written when absent.
+    /// BIC of the creditor's bank; `NOTPROVIDED` is written when absent. Required when the
+    /// IBAN is from a SEPA country outside the EEA.
     pub bic: Option<Bic>,
     /// Creditor identifier (Gläubiger-ID).
     pub creditor_id: CreditorId,
@@ -119,7 +184,8 @@ pub struct Debtor {
     pub name: Name,
     /// Account to debit.
     pub iban: Iban,
-    /// BIC of the debtor's bank; `NOTPROVIDED` is written when absent.
+    /// BIC of the debtor's bank; `NOTPROVIDED` is written when absent. Required when the
+    /// debtor's or the creditor's IBAN is from a SEPA country outside the EEA.
     pub bic: Option<Bic>,
     /// Postal address; required when the debtor's bank is in a non-EEA SEPA country.
     pub address: Option<PostalAddress>,
@@ -165,7 +231,7 @@ pub struct MessageHeader {
 }
 
 /// Builds a [`ValidMessage`] from typed values, checking what involves several values (dates,
-/// addresses, scheme mixing, duplicate end-to-end ids, amendments). Every problem is collected;
+/// addresses and BICs outside the EEA, scheme mixing, duplicate end-to-end ids, amendments). Every problem is collected;
 /// [`MessageBuilder::build`] returns them all at once.
 ///
 /// ```
@@ -249,19 +315,51 @@ fn input_index(skipped: &[usize], pos: usize) -> usize {
     pos + lo
 }
 
-impl MessageBuilder {
-    /// Starts a message. `today` is the caller's date (the library has no clock).
-    pub fn new(header: MessageHeader, creditor: Creditor, today: NaiveDate) -> MessageBuilder {
+impl Creditor {
+    /// The creditor's own problems and warnings, as [`MessageBuilder::new`] reports them
+    /// (field `creditor.…`): a bank in a SEPA country outside the EEA must be named by its BIC
+    /// (IBAN-only is an EEA rule); a BIC of another country than the IBAN is a warning.
+    pub fn check(&self) -> (Vec<Problem>, Vec<Warning>) {
         let mut findings = Findings::default();
+        self.check_into(&mut findings);
+        (findings.problems, findings.warnings)
+    }
+
+    fn check_into(&self, findings: &mut Findings) {
         let place = Place {
             debit: None,
             e2e: None,
         };
-        if let Some(bic) = &creditor.bic
-            && let Some(w) = bic.country_mismatch(&creditor.iban)
-        {
-            findings.warning(place, "creditor.bic", w);
+        match &self.bic {
+            Some(bic) => {
+                if let Some((english, german)) = bic.country_mismatch_both(&self.iban) {
+                    findings.warning(
+                        place,
+                        "creditor.bic",
+                        Rule::BicCountryMismatch { english, german },
+                    );
+                }
+            }
+            None => {
+                let country = self.iban.country_code();
+                if is_non_eea_sepa(country) {
+                    findings.problem(place, "creditor.bic", Rule::CreditorBicRequired { country });
+                }
+            }
         }
+    }
+}
+
+/// The first of `countries` that is a SEPA country outside the EEA.
+fn outside_eea<'a>(countries: impl IntoIterator<Item = Option<&'a str>>) -> Option<&'a str> {
+    countries.into_iter().flatten().find(|c| is_non_eea_sepa(c))
+}
+
+impl MessageBuilder {
+    /// Starts a message. `today` is the caller's date (the library has no clock).
+    pub fn new(header: MessageHeader, creditor: Creditor, today: NaiveDate) -> MessageBuilder {
+        let mut findings = Findings::default();
+        creditor.check_into(&mut findings);
         MessageBuilder {
             header,
             creditor,
@@ -341,39 +439,37 @@ impl MessageBuilder {
             f.problem(
                 place,
                 "collection_date",
-                format!(
-                    "the collection date {} must be after today ({})",
-                    d.collection_date, self.today
-                ),
+                Rule::CollectionDateNotAfterToday {
+                    date: d.collection_date,
+                    today: self.today,
+                },
             );
         } else if let Some(day) = calendar::closing_day(d.collection_date) {
             f.warning(
                 place,
                 "collection_date",
-                format!(
-                    "{} is {day}, not a TARGET2 business day; the bank will collect on {}",
-                    d.collection_date,
-                    calendar::next_business_day_from(d.collection_date)
-                ),
+                Rule::CollectionOnClosingDay {
+                    date: d.collection_date,
+                    day,
+                },
             );
         }
         if d.mandate.signed_on > self.today {
             f.problem(
                 place,
                 "mandate.signed_on",
-                format!(
-                    "the mandate signature date {} is in the future",
-                    d.mandate.signed_on
-                ),
+                Rule::MandateSignedInFuture {
+                    signed: d.mandate.signed_on,
+                },
             );
         } else if d.mandate.signed_on > d.collection_date {
             f.problem(
                 place,
                 "mandate.signed_on",
-                format!(
-                    "the mandate was signed on {}, after the collection date {}",
-                    d.mandate.signed_on, d.collection_date
-                ),
+                Rule::MandateSignedAfterCollection {
+                    signed: d.mandate.signed_on,
+                    collection: d.collection_date,
+                },
             );
         }
         match self.instrument {
@@ -381,51 +477,53 @@ impl MessageBuilder {
             Some(first) if first != d.mandate.scheme => f.problem(
                 place,
                 "scheme",
-                format!(
-                    "this debit is {} but the message already holds {} debits; CORE and B2B cannot be mixed in one message (write one message per scheme)",
-                    d.mandate.scheme, first
-                ),
+                Rule::SchemesMixed {
+                    this: d.mandate.scheme,
+                    first,
+                },
             ),
             Some(_) => {}
         }
-        if let Some(bic) = &d.debtor.bic
-            && let Some(w) = bic.country_mismatch(&d.debtor.iban)
-        {
-            f.warning(place, "debtor.bic", w);
+        let debtor_country = d.debtor.iban.country_code();
+        let creditor_country = self.creditor.iban.country_code();
+        match &d.debtor.bic {
+            Some(bic) => {
+                if let Some((english, german)) = bic.country_mismatch_both(&d.debtor.iban) {
+                    f.warning(
+                        place,
+                        "debtor.bic",
+                        Rule::BicCountryMismatch { english, german },
+                    );
+                }
+            }
+            None => {
+                // IBAN-only is an EEA rule (sepa-rules §12): once a bank outside it takes part,
+                // the debtor bank must be named.
+                if let Some(country) = outside_eea([Some(debtor_country), Some(creditor_country)]) {
+                    f.problem(place, "debtor.bic", Rule::DebtorBicRequired { country });
+                }
+            }
         }
         if d.debtor.address.is_none() {
-            let debtor_country = d.debtor.iban.country_code();
-            let bic_country = d.debtor.bic.as_ref().map(|b| b.country_code().to_string());
-            let creditor_country = self.creditor.iban.country_code();
-            let outside = [
-                Some(debtor_country),
-                bic_country.as_deref(),
-                Some(creditor_country),
-            ]
-            .into_iter()
-            .flatten()
-            .find(|c| is_non_eea_sepa(c));
-            if let Some(c) = outside {
+            let bic_country = d.debtor.bic.as_ref().map(|b| b.country_code());
+            let outside = outside_eea([Some(debtor_country), bic_country, Some(creditor_country)]);
+            if let Some(country) = outside {
                 f.problem(
                     place,
                     "debtor.address",
-                    format!("the debtor's address is required because a bank in {c} (a SEPA country outside the EEA) takes part"),
+                    Rule::DebtorAddressRequired { country },
                 );
             }
         }
         if let Some(a) = &d.mandate.amendment {
             if a.is_empty() {
-                f.problem(
-                    place,
-                    "mandate.amendment",
-                    "an amendment must say what changed: original mandate id, original creditor id or name, original IBAN, or new bank",
-                );
+                f.problem(place, "mandate.amendment", Rule::AmendmentEmpty);
             }
             if a.original_mandate_id.as_ref() == Some(&d.mandate.id) {
                 f.problem(
                     place,
                     "mandate.amendment.original_mandate_id",
-                    "the original mandate id is the same as the current one",
+                    Rule::AmendmentSameMandateId,
                 );
             }
             if a.original_creditor_id.as_ref() == Some(&self.creditor.creditor_id)
@@ -434,7 +532,7 @@ impl MessageBuilder {
                 f.problem(
                     place,
                     "mandate.amendment.original_creditor_id",
-                    "the original creditor id is the same as the current one",
+                    Rule::AmendmentSameCreditorId,
                 );
             }
             if let Some(OriginalAccount::SameBank(old)) = &a.original_account {
@@ -442,25 +540,22 @@ impl MessageBuilder {
                     f.problem(
                         place,
                         "mandate.amendment.original_iban",
-                        "the original IBAN is the same as the debtor's current IBAN",
+                        Rule::AmendmentSameIban,
                     );
                 } else if old.country_code() != d.debtor.iban.country_code() {
                     f.problem(
                         place,
                         "mandate.amendment.original_iban",
-                        "the original IBAN is from another country, so the bank changed: use new_bank instead",
+                        Rule::AmendmentIbanOtherCountry,
                     );
-                } else if old.country_code() == "DE"
-                    && old.as_str()[4..12] != d.debtor.iban.as_str()[4..12]
-                {
+                } else if !old.same_bank(&d.debtor.iban) {
                     f.warning(
                         place,
                         "mandate.amendment.original_iban",
-                        format!(
-                            "the original IBAN has bank code {}, the new one {}; if the debtor changed banks, use new_bank instead",
-                            &old.as_str()[4..12],
-                            &d.debtor.iban.as_str()[4..12]
-                        ),
+                        Rule::AmendmentIbanOtherBank {
+                            old: old.bank_identifier(),
+                            new: d.debtor.iban.bank_identifier(),
+                        },
                     );
                 }
             }
@@ -485,7 +580,7 @@ impl MessageBuilder {
             e2e: None,
         };
         if debits.is_empty() && skipped.is_empty() {
-            findings.problem(none, "debits", "the message has no debits");
+            findings.problem(none, "debits", Rule::NoDebits);
         }
         // Duplicate end-to-end ids: sort (hash, index) pairs, a small contiguous array, instead
         // of jumping through the debits; equal hashes are then compared for real.
@@ -526,12 +621,15 @@ impl MessageBuilder {
                     }
                     let e2e = debits[i].end_to_end_id.as_str();
                     findings.problem(
-                        Place { debit: Some(input_index(&skipped, i)), e2e: Some(e2e) },
+                        Place {
+                            debit: Some(input_index(&skipped, i)),
+                            e2e: Some(e2e),
+                        },
                         "end_to_end_id",
-                        format!(
-                            "the end-to-end id {e2e} is already used by debit {}; every collection needs its own",
-                            input_index(&skipped, first)
-                        ),
+                        Rule::EndToEndIdDuplicate {
+                            id: e2e,
+                            first: input_index(&skipped, first),
+                        },
                     );
                 }
             }
@@ -539,11 +637,7 @@ impl MessageBuilder {
         }
         drop(by_hash);
         if total >= 10u128.pow(18) {
-            findings.problem(
-                none,
-                "debits",
-                "the sum of all amounts is too large for one file (18 digits)",
-            );
+            findings.problem(none, "debits", Rule::TotalTooLarge);
         }
         if !findings.problems.is_empty() {
             findings

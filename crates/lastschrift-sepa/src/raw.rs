@@ -9,6 +9,7 @@ use crate::amount::Amount;
 use crate::bic::Bic;
 use crate::codes::{CountryCode, CreationTime, LocalInstrument, PurposeCode, SequenceType};
 use crate::creditor_id::CreditorId;
+use crate::explain::Explain;
 use crate::iban::Iban;
 use crate::ids::{EndToEndId, MandateId, MessageId};
 use crate::mandate::{Amendment, Mandate, OriginalAccount};
@@ -16,6 +17,7 @@ use crate::model::{
     Creditor, Debit, Debtor, Findings, MessageBuilder, MessageHeader, Place, Problem, ValidMessage,
     Warning,
 };
+use crate::rules::{Rule, What};
 use crate::text::{CharacterPolicy, Text};
 
 /// A message description as plain strings. Deserializes from the documented JSON input.
@@ -312,16 +314,23 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn text<const N: usize>(&mut self, field: &str, value: String, what: &str) -> Option<Text<N>> {
+    fn text<const N: usize>(&mut self, field: &str, value: String, what: What) -> Option<Text<N>> {
         match Text::<N>::parse_owned(value, self.policy) {
             Ok((t, changes)) => {
                 for c in changes {
-                    self.f.warning(self.place, field, c.to_string());
+                    self.f
+                        .warning_said(self.place, field, c.code(), c.to_string(), c.german());
                 }
                 Some(t)
             }
             Err(e) => {
-                self.f.problem(self.place, field, format!("the {what} {e}"));
+                self.f.problem_said(
+                    self.place,
+                    field,
+                    e.code(),
+                    format!("the {} {e}", what.en),
+                    format!("{} {}", what.de, e.german()),
+                );
                 None
             }
         }
@@ -331,7 +340,7 @@ impl Ctx<'_> {
         &mut self,
         field: &str,
         value: Option<String>,
-        what: &str,
+        what: What,
     ) -> Option<Option<Text<N>>> {
         match value {
             None => Some(None),
@@ -340,26 +349,26 @@ impl Ctx<'_> {
         }
     }
 
-    fn parse<T, E: std::fmt::Display>(&mut self, field: &str, r: Result<T, E>) -> Option<T> {
-        r.map_err(|e| self.f.problem(self.place, field, e.to_string()))
-            .ok()
+    fn parse<T, E: Explain>(&mut self, field: &str, r: Result<T, E>) -> Option<T> {
+        r.map_err(|e| {
+            self.f
+                .problem_said(self.place, field, e.code(), e.to_string(), e.german())
+        })
+        .ok()
     }
 
-    fn date(&mut self, field: &str, value: &str, what: &str) -> Option<NaiveDate> {
+    fn date(&mut self, field: &str, value: &str, what: What) -> Option<NaiveDate> {
         let v = value.trim();
         if v.is_empty() {
             self.f
-                .problem(self.place, field, format!("the {what} is missing"));
+                .problem(self.place, field, Rule::DateMissing { what });
             return None;
         }
         match parse_iso_date(v) {
             Ok(d) => Some(d),
             Err(_) => {
-                self.f.problem(
-                    self.place,
-                    field,
-                    format!("the {what} must be a date like 2026-12-14, not \"{v}\""),
-                );
+                self.f
+                    .problem(self.place, field, Rule::DateFormat { what, value: v });
                 None
             }
         }
@@ -367,17 +376,14 @@ impl Ctx<'_> {
 
     fn address(&mut self, prefix: &str, a: RawAddress) -> Option<PostalAddress> {
         let field = |f: &str| format!("{prefix}.{f}");
-        let street = self.opt_text::<70>(&field("street"), a.street, "street");
-        let building = self.opt_text::<16>(&field("building"), a.building, "building number");
-        let postcode = self.opt_text::<16>(&field("postcode"), a.postcode, "post code");
+        let street = self.opt_text::<70>(&field("street"), a.street, What::STREET);
+        let building = self.opt_text::<16>(&field("building"), a.building, What::BUILDING);
+        let postcode = self.opt_text::<16>(&field("postcode"), a.postcode, What::POSTCODE);
         let town = match a.town {
-            Some(t) if !t.trim().is_empty() => self.text::<35>(&field("town"), t, "town"),
+            Some(t) if !t.trim().is_empty() => self.text::<35>(&field("town"), t, What::TOWN),
             _ => {
-                self.f.problem(
-                    self.place,
-                    &field("town"),
-                    "the town is required in every address",
-                );
+                self.f
+                    .problem(self.place, &field("town"), Rule::AddressTownMissing);
                 None
             }
         };
@@ -386,18 +392,16 @@ impl Ctx<'_> {
                 self.parse(&field("country"), CountryCode::parse(&c))
             }
             _ => {
-                self.f.problem(
-                    self.place,
-                    &field("country"),
-                    "the country is required in every address",
-                );
+                self.f
+                    .problem(self.place, &field("country"), Rule::AddressCountryMissing);
                 None
             }
         };
         let n = a.lines.len();
         let mut lines = Vec::new();
         for (i, l) in a.lines.into_iter().enumerate() {
-            if let Some(t) = self.text::<70>(&format!("{prefix}.lines[{i}]"), l, "address line") {
+            if let Some(t) = self.text::<70>(&format!("{prefix}.lines[{i}]"), l, What::ADDRESS_LINE)
+            {
                 lines.push(t);
             }
         }
@@ -405,7 +409,7 @@ impl Ctx<'_> {
             self.f.problem(
                 self.place,
                 &field("lines"),
-                format!("an address has at most 2 lines, this one has {n}"),
+                Rule::AddressTooManyLines { lines: n },
             );
             return None;
         }
@@ -475,7 +479,7 @@ pub fn validate(
             None => match options.created_at {
                 Some(t) => Some(t),
                 None => {
-                    cx.f.problem(top, "created_at", "the creation time is missing");
+                    cx.f.problem(top, "created_at", Rule::CreatedAtMissing);
                     None
                 }
             },
@@ -491,12 +495,9 @@ pub fn validate(
                 created_at.map(|t| MessageId::derived(&t, scheme))
             }
         };
-        let initiating_party = cx.opt_text::<70>(
-            "initiating_party",
-            initiating_party,
-            "initiating party name",
-        );
-        let name = cx.text::<70>("creditor.name", creditor.name, "creditor name");
+        let initiating_party =
+            cx.opt_text::<70>("initiating_party", initiating_party, What::INITIATING_PARTY);
+        let name = cx.text::<70>("creditor.name", creditor.name, What::CREDITOR_NAME);
         let iban = cx.parse("creditor.iban", Iban::parse(&creditor.iban));
         let bic = match opt_nonempty(creditor.bic) {
             Some(b) => cx.parse("creditor.bic", Bic::parse(&b)).map(Some),
@@ -589,13 +590,9 @@ pub fn validate(
 fn parse_debit(cx: &mut Ctx<'_>, e2e: &str, d: RawDebit) -> Option<Debit> {
     let end_to_end_id = cx.parse("end_to_end_id", EndToEndId::parse(e2e));
     let amount = cx.parse("amount", Amount::parse(&d.amount));
-    let collection_date = cx.date("collection_date", &d.collection_date, "collection date");
+    let collection_date = cx.date("collection_date", &d.collection_date, What::COLLECTION_DATE);
     let sequence = if d.sequence.trim().is_empty() {
-        cx.f.problem(
-            cx.place,
-            "sequence",
-            "the sequence type (FRST, RCUR, OOFF or FNAL) is missing",
-        );
+        cx.f.problem(cx.place, "sequence", Rule::SequenceMissing);
         None
     } else {
         cx.parse("sequence", SequenceType::parse(&d.sequence))
@@ -604,12 +601,12 @@ fn parse_debit(cx: &mut Ctx<'_>, e2e: &str, d: RawDebit) -> Option<Debit> {
         Some(s) => cx.parse("scheme", LocalInstrument::parse(&s)),
         None => Some(LocalInstrument::Core),
     };
-    let remittance = cx.opt_text::<140>("remittance", d.remittance, "remittance information");
+    let remittance = cx.opt_text::<140>("remittance", d.remittance, What::REMITTANCE);
     let purpose = match opt_nonempty(d.purpose) {
         Some(p) => cx.parse("purpose", PurposeCode::parse(&p)).map(Some),
         None => Some(None),
     };
-    let debtor_name = cx.text::<70>("debtor.name", d.debtor.name, "debtor name");
+    let debtor_name = cx.text::<70>("debtor.name", d.debtor.name, What::DEBTOR_NAME);
     let debtor_iban = cx.parse("debtor.iban", Iban::parse(&d.debtor.iban));
     let debtor_bic = match opt_nonempty(d.debtor.bic) {
         Some(b) => cx.parse("debtor.bic", Bic::parse(&b)).map(Some),
@@ -624,7 +621,7 @@ fn parse_debit(cx: &mut Ctx<'_>, e2e: &str, d: RawDebit) -> Option<Debit> {
     let signed_on = cx.date(
         "mandate.signed_on",
         &d.mandate.signed_on,
-        "mandate signature date",
+        What::SIGNATURE_DATE,
     );
     let amendment = match d.mandate.amendment {
         None => Some(None),
@@ -632,11 +629,11 @@ fn parse_debit(cx: &mut Ctx<'_>, e2e: &str, d: RawDebit) -> Option<Debit> {
         Some(_) => Some(None),
     };
     let ultimate_debtor =
-        cx.opt_text::<70>("ultimate_debtor", d.ultimate_debtor, "ultimate debtor name");
+        cx.opt_text::<70>("ultimate_debtor", d.ultimate_debtor, What::ULTIMATE_DEBTOR);
     let ultimate_creditor = cx.opt_text::<70>(
         "ultimate_creditor",
         d.ultimate_creditor,
-        "ultimate creditor name",
+        What::ULTIMATE_CREDITOR,
     );
     Some(Debit {
         end_to_end_id: end_to_end_id?,
@@ -679,16 +676,12 @@ fn parse_amendment(cx: &mut Ctx<'_>, a: RawAmendment) -> Option<Amendment> {
     let original_creditor_name = cx.opt_text::<70>(
         &format!("{p}.original_creditor_name"),
         a.original_creditor_name,
-        "original creditor name",
+        What::ORIGINAL_CREDITOR_NAME,
     );
     let new_bank = a.new_bank.unwrap_or(false);
     let original_account = match (opt_nonempty(a.original_iban), new_bank) {
         (Some(_), true) => {
-            cx.f.problem(
-                cx.place,
-                p,
-                "give either original_iban (new account at the same bank) or new_bank (another bank), not both",
-            );
+            cx.f.problem(cx.place, p, Rule::AmendmentIbanAndNewBank);
             None
         }
         (Some(i), false) => cx

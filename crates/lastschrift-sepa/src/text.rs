@@ -63,6 +63,28 @@ pub enum TextError {
     EmptyAfterConversion,
 }
 
+impl TextError {
+    /// Stable code: `text_empty`, `text_empty_after_conversion`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TextError::Empty => "text_empty",
+            TextError::EmptyAfterConversion => "text_empty_after_conversion",
+        }
+    }
+
+    /// The German fragment that follows the field's name, like the English `Display`
+    /// ("Der Verwendungszweck " + "ist leer").
+    pub fn german(&self) -> String {
+        match self {
+            TextError::Empty => "ist leer".into(),
+            TextError::EmptyAfterConversion => {
+                "enthält nach dem Ersetzen der Zeichen, die Banken nicht annehmen, nichts Verwendbares"
+                    .into()
+            }
+        }
+    }
+}
+
 /// A change made to a text so a bank accepts it. Reported as a warning, never silent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TextChange {
@@ -99,6 +121,40 @@ impl fmt::Display for TextChange {
             }
             TextChange::Shortened { max, from, result } => {
                 write!(f, "shortened from {from} to {max} characters: \"{result}\"")
+            }
+        }
+    }
+}
+
+impl TextChange {
+    /// Stable code: `text_replaced`, `text_shortened`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            TextChange::Replaced(_) => "text_replaced",
+            TextChange::Shortened { .. } => "text_shortened",
+        }
+    }
+
+    /// The change in German.
+    pub fn german(&self) -> String {
+        match self {
+            TextChange::Replaced(pairs) => {
+                let mut out = String::from("Zeichen ersetzt, die Banken nicht annehmen: ");
+                for (i, (from, to)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    let from = crate::ascii::describe_char(*from);
+                    if to.is_empty() {
+                        out.push_str(&format!("{from} entfernt"));
+                    } else {
+                        out.push_str(&format!("{from} → „{to}“"));
+                    }
+                }
+                out
+            }
+            TextChange::Shortened { max, from, result } => {
+                format!("von {from} auf {max} Zeichen gekürzt: „{result}“")
             }
         }
     }
@@ -365,6 +421,27 @@ mod tests {
         let (t, ch) = RemittanceText::parse_owned("ß".repeat(141), German).unwrap();
         assert_eq!(t.as_str().chars().count(), 140);
         assert_eq!(ch.len(), 1);
+    }
+
+    #[test]
+    fn every_error_and_change_has_a_code_and_german() {
+        crate::explain::tests::assert_explained(&[
+            TextError::Empty,
+            TextError::EmptyAfterConversion,
+        ]);
+        crate::explain::tests::assert_explained(&[
+            TextChange::Replaced(vec![('é', "e".into()), ('\u{301}', String::new())]),
+            TextChange::Shortened {
+                max: 70,
+                from: 75,
+                result: "A".repeat(70),
+            },
+        ]);
+        let (_, ch) = Name::parse("Café", German).unwrap();
+        assert_eq!(
+            ch[0].german(),
+            "Zeichen ersetzt, die Banken nicht annehmen: 'é' → „e“"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::bic::Bic;
 use crate::iban::Iban;
 use crate::mandate::OriginalAccount;
 use crate::model::{Problem, ValidMessage};
+use crate::rules::Rule;
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -58,6 +59,31 @@ pub enum WriteError {
     /// The output failed.
     #[error("could not write the file")]
     Io(#[from] io::Error),
+}
+
+impl WriteError {
+    /// Stable code: `write_unsupported`, `write_io`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WriteError::Unsupported { .. } => "write_unsupported",
+            WriteError::Io(_) => "write_io",
+        }
+    }
+
+    /// The message in German (the first reason, as in `Display`; every reason is in
+    /// `problems`, each with its German sentence).
+    pub fn german(&self) -> String {
+        match self {
+            WriteError::Unsupported { format, problems } => format!(
+                "Die Nachricht kann nicht als {format} geschrieben werden: {}",
+                problems
+                    .first()
+                    .map(|p| p.to_german_string())
+                    .unwrap_or_default()
+            ),
+            WriteError::Io(_) => "Die Datei konnte nicht geschrieben werden".into(),
+        }
+    }
 }
 
 /// The XML output. One element per line without indentation: readable and diffable, while
@@ -276,14 +302,15 @@ impl ValidMessage {
         }
         let creditor_outside = crate::country::is_non_eea_sepa(self.creditor().iban.country_code());
         let bic_problem = |field: String, debit: Option<usize>, e2e: Option<String>, b: &Bic| {
-            Problem {
+            let rule = Rule::BicNot2009Pattern { bic: b.as_str() };
+            Problem::new(
                 debit,
-                end_to_end_id: e2e,
+                e2e,
                 field,
-                message: format!(
-                    "the BIC {b} does not fit the 2009 pattern of pain.008.001.02; use pain.008.001.08"
-                ),
-            }
+                rule.code(),
+                rule.english(),
+                rule.german(),
+            )
         };
         if let Some(b) = &self.creditor().bic
             && !b.fits_2009_pattern()
@@ -299,12 +326,15 @@ impl ValidMessage {
                     .as_ref()
                     .is_some_and(|b| crate::country::is_non_eea_sepa(b.country_code()));
             if outside {
-                problems.push(Problem {
-                    debit: Some(i),
-                    end_to_end_id: e2e.clone(),
-                    field: format!("debits[{i}].debtor.address"),
-                    message: "pain.008.001.02 cannot carry the structured address this debtor needs; use pain.008.001.08".into(),
-                });
+                let rule = Rule::AddressNotIn02;
+                problems.push(Problem::new(
+                    Some(i),
+                    e2e.clone(),
+                    format!("debits[{i}].debtor.address"),
+                    rule.code(),
+                    rule.english(),
+                    rule.german(),
+                ));
             }
             if let Some(b) = &d.debtor.bic
                 && !b.fits_2009_pattern()

@@ -1,13 +1,17 @@
-//! Property tests: arbitrary Unicode names, remittance texts, addresses, amounts and dates give
-//! either precise problems or a file that (with feature `xsd`) validates against ISO
-//! pain.008.001.08 and DK GBIC_5. Case count from PROPTEST_CASES (CI: 3000). The written files
-//! are checked in a few batched xmllint calls after all cases ran.
+//! Property tests: arbitrary Unicode names, remittance texts, addresses, amounts, dates and
+//! amendments, both schemes, debtors and creditors inside and outside the EEA with IBANs of every
+//! SEPA country, give either precise problems or a file that (with feature `xsd`) validates
+//! against ISO pain.008.001.08 and DK GBIC_5, and, where the legacy format can carry it, ISO
+//! pain.008.001.02 and DK GBIC_3: what the crate accepts, banks accept. Case count from
+//! PROPTEST_CASES (CI: 3000). The written files are checked in a few batched xmllint calls after
+//! all cases ran.
 
 mod common;
 
 use std::path::PathBuf;
 
-use common::{scratch_dir, today, write_file};
+use common::{iban_strategy, scratch_dir, today, write_file};
+use lastschrift_sepa::country::{SEPA_COUNTRIES, is_non_eea_sepa};
 use lastschrift_sepa::{
     CharacterPolicy, Format, RawAddress, RawAmendment, RawCreditor, RawDebit, RawDebtor,
     RawMandate, RawMessage, ValidationOptions,
@@ -46,6 +50,32 @@ fn iban() -> impl Strategy<Value = String> {
         1 => any::<String>(),
         1 => "[A-Z]{2}[0-9]{2}[A-Z0-9 ]{10,30}",
     ]
+}
+
+/// An account: an IBAN (mostly valid, of any SEPA country), a BIC that fits its country or
+/// not (or none), and a second IBAN of the same country (for an amendment at the same bank).
+fn account() -> impl Strategy<Value = (String, Option<String>, String)> {
+    prop_oneof![
+        4 => (0..SEPA_COUNTRIES.len()).prop_flat_map(|i| {
+            let format = SEPA_COUNTRIES[i].iban_format();
+            (iban_strategy(format), bic_for(format.code), iban_strategy(format))
+        }),
+        1 => (iban(), bic(), iban()),
+    ]
+}
+
+/// A BIC of country `cc`: in the 2009 pattern (pain.008.001.02 takes it), in the 2019 one only
+/// (a digit in the bank code), or none.
+fn bic_for(cc: &'static str) -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        2 => Just(None),
+        4 => regex(&format!("[A-Z]{{4}}{cc}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{{3}})?")).prop_map(Some),
+        1 => regex(&format!("[0-9][A-Z0-9]{{3}}{cc}[A-Z0-9]{{2}}")).prop_map(Some),
+    ]
+}
+
+fn regex(pattern: &str) -> impl Strategy<Value = String> + use<> {
+    proptest::string::string_regex(pattern).expect("test regex")
 }
 
 fn amount() -> impl Strategy<Value = String> {
@@ -96,14 +126,18 @@ fn address() -> impl Strategy<Value = Option<RawAddress>> {
     ]
 }
 
-fn amendment() -> impl Strategy<Value = Option<RawAmendment>> {
+fn amendment(same_country: String) -> impl Strategy<Value = Option<RawAmendment>> {
+    let original_iban = prop_oneof![
+        3 => Just(same_country),
+        1 => iban(),
+    ];
     prop_oneof![
-        12 => Just(None),
-        1 => (
+        10 => Just(None),
+        2 => (
             proptest::option::of("[A-Za-z0-9/ -]{1,36}"),
             proptest::option::of(proptest::sample::select(&["NL53ZZZ091734220000", "DE98ABC09999999999", "XX"][..])),
             opt_text(),
-            proptest::option::of(iban()),
+            proptest::option::of(original_iban),
             proptest::option::of(any::<bool>()),
         )
             .prop_map(|(m, c, n, i, b)| Some(RawAmendment {
@@ -139,17 +173,20 @@ fn mandate_id() -> impl Strategy<Value = String> {
 fn debit() -> impl Strategy<Value = RawDebit> {
     (
         (amount(), date(1..400), sequence()),
-        (text(), iban(), bic()),
+        (
+            text(),
+            account().prop_flat_map(|(iban, bic, same)| (Just(iban), Just(bic), amendment(same))),
+        ),
         address(),
-        (mandate_id(), date(-3000..0), amendment()),
+        (mandate_id(), date(-3000..0)),
         (opt_text(), opt_text(), opt_text(), purpose()),
     )
         .prop_map(
             |(
                 (amount, collection_date, seq),
-                (name, iban, bic),
+                (name, (iban, bic, am)),
                 address,
-                (mid, signed, am),
+                (mid, signed),
                 (r, ud, uc, purpose),
             )| {
                 RawDebit {
@@ -178,17 +215,62 @@ fn debit() -> impl Strategy<Value = RawDebit> {
         )
 }
 
+/// The creditor's account: mostly the German one without BIC, sometimes one of any SEPA country
+/// (outside the EEA it needs its BIC).
+fn creditor_account() -> impl Strategy<Value = (String, Option<String>)> {
+    prop_oneof![
+        5 => Just(("DE89370400440532013000".to_string(), None)),
+        2 => account().prop_map(|(iban, bic, _)| (iban, bic)),
+    ]
+}
+
+/// A creditor whose bank is in a SEPA country outside the EEA, with the BIC it then needs.
+fn creditor_outside_eea() -> impl Strategy<Value = (String, Option<String>)> {
+    let outside: Vec<usize> = (0..SEPA_COUNTRIES.len())
+        .filter(|&i| !SEPA_COUNTRIES[i].eea)
+        .collect();
+    proptest::sample::select(outside).prop_flat_map(|i| {
+        let format = SEPA_COUNTRIES[i].iban_format();
+        (
+            iban_strategy(format),
+            regex(&format!("[A-Z]{{4}}{}[A-Z2-9][A-NP-Z0-9]", format.code)).prop_map(Some),
+        )
+    })
+}
+
 fn message() -> impl Strategy<Value = (RawMessage, bool)> {
     (
-        text(),
+        (
+            text(),
+            prop_oneof![
+                4 => creditor_account().prop_map(|a| (a, false)),
+                1 => creditor_outside_eea().prop_map(|a| (a, true)),
+            ],
+        ),
         address(),
         proptest::collection::vec(debit(), 1..4),
         any::<bool>(),
         any::<bool>(),
     )
         .prop_map(
-            |(creditor_name, creditor_address, mut debits, b2b, basic)| {
+            |(
+                (creditor_name, ((creditor_iban, creditor_bic), outside)),
+                creditor_address,
+                mut debits,
+                b2b,
+                basic,
+            )| {
                 for (i, d) in debits.iter_mut().enumerate() {
+                    if outside {
+                        // With the creditor bank outside the EEA every debtor needs a BIC and an
+                        // address; without them such a message would hardly ever be accepted.
+                        d.debtor.bic.get_or_insert_with(|| "NWBKGB2L".into());
+                        d.debtor.address.get_or_insert_with(|| RawAddress {
+                            town: Some("Bern".into()),
+                            country: Some("CH".into()),
+                            ..RawAddress::default()
+                        });
+                    }
                     d.end_to_end_id = format!("E2E-{i}");
                     d.scheme = Some(if b2b { "B2B" } else { "CORE" }.to_string());
                 }
@@ -199,8 +281,8 @@ fn message() -> impl Strategy<Value = (RawMessage, bool)> {
                     initiating_party: None,
                     creditor: RawCreditor {
                         name: creditor_name,
-                        iban: "DE89370400440532013000".into(),
-                        bic: None,
+                        iban: creditor_iban,
+                        bic: creditor_bic,
                         creditor_id: "DE98ZZZ09999999999".into(),
                         address: creditor_address,
                     },
@@ -221,6 +303,7 @@ fn arbitrary_input_gives_precise_problems_or_a_valid_file() {
         ..Config::default()
     });
     let case = std::cell::Cell::new(0usize);
+    let seen = std::cell::RefCell::new(Coverage::default());
     let result = runner.run(&message(), |(raw, basic)| {
         case.set(case.get() + 1);
         let case = case.get();
@@ -243,6 +326,9 @@ fn arbitrary_input_gives_precise_problems_or_a_valid_file() {
                 for p in &problems {
                     prop_assert!(!p.message.trim().is_empty(), "empty message: {p:?}");
                     prop_assert!(!p.field.is_empty(), "no field: {p:?}");
+                    prop_assert!(!p.code.is_empty(), "no code: {p:?}");
+                    prop_assert!(!p.german.trim().is_empty(), "no German: {p:?}");
+                    prop_assert_ne!(&p.german, &p.message, "German missing: {:?}", p);
                     if let Some(i) = p.debit {
                         prop_assert!(i < n, "index out of range: {p:?}");
                         prop_assert!(p.field.starts_with(&format!("debits[{i}]")), "{p:?}");
@@ -250,8 +336,22 @@ fn arbitrary_input_gives_precise_problems_or_a_valid_file() {
                 }
             }
             Ok((msg, warnings)) => {
+                seen.borrow_mut().add(&msg, basic);
+                // The bank rules the schemas cannot see: outside the EEA, BICs and the debtor's
+                // address are there.
+                let outside = |iban: &lastschrift_sepa::Iban| is_non_eea_sepa(iban.country_code());
+                let creditor_outside = outside(&msg.creditor().iban);
+                prop_assert!(!creditor_outside || msg.creditor().bic.is_some());
+                for d in msg.debits() {
+                    if creditor_outside || outside(&d.debtor.iban) {
+                        prop_assert!(d.debtor.bic.is_some(), "{:?}", d.debtor);
+                        prop_assert!(d.debtor.address.is_some(), "{:?}", d.debtor);
+                    }
+                }
                 for w in &warnings {
                     prop_assert!(!w.message.trim().is_empty());
+                    prop_assert!(!w.code.is_empty(), "no code: {w:?}");
+                    prop_assert_ne!(&w.german, &w.message, "German missing: {:?}", w);
                 }
                 let mut out = Vec::new();
                 msg.write(Format::Pain00800108, &mut out)
@@ -291,6 +391,13 @@ fn arbitrary_input_gives_precise_problems_or_a_valid_file() {
     let written = written.into_inner();
     let written_02 = written_02.into_inner();
     let case = case.get();
+    let seen = seen.into_inner();
+    eprintln!("accepted messages had: {seen:?}");
+    // With a default-sized run every kind of accepted message must have been written (and so
+    // schema-checked); a generator that stops producing one of them fails here.
+    if case >= 256 {
+        seen.assert_complete();
+    }
     // Enough valid cases for the schema check to mean something.
     assert!(
         !written.is_empty(),
@@ -308,6 +415,92 @@ fn arbitrary_input_gives_precise_problems_or_a_valid_file() {
     }
     #[cfg(not(feature = "xsd"))]
     let _ = written_02;
+}
+
+/// What the accepted (written) messages contained, so the schema check is known to have seen it.
+#[derive(Debug, Default)]
+struct Coverage {
+    debtor_outside_eea: usize,
+    creditor_outside_eea: usize,
+    debtor_countries: std::collections::BTreeSet<String>,
+    addresses: usize,
+    hybrid_addresses: usize,
+    amendments: usize,
+    new_bank: usize,
+    b2b: usize,
+    core: usize,
+    basic: usize,
+    german: usize,
+    bics: usize,
+    ultimate_parties: usize,
+}
+
+impl Coverage {
+    fn add(&mut self, msg: &lastschrift_sepa::ValidMessage, basic: bool) {
+        let outside = |iban: &lastschrift_sepa::Iban| is_non_eea_sepa(iban.country_code());
+        let debits = msg.debits();
+        self.creditor_outside_eea += usize::from(outside(&msg.creditor().iban));
+        self.debtor_outside_eea += debits.iter().filter(|d| outside(&d.debtor.iban)).count();
+        self.debtor_countries.extend(
+            debits
+                .iter()
+                .map(|d| d.debtor.iban.country_code().to_string()),
+        );
+        let addresses = debits.iter().filter_map(|d| d.debtor.address.as_ref());
+        self.addresses += addresses.clone().count();
+        self.hybrid_addresses += addresses.filter(|a| !a.lines().is_empty()).count();
+        self.amendments += debits
+            .iter()
+            .filter(|d| d.mandate.amendment.is_some())
+            .count();
+        self.new_bank += debits
+            .iter()
+            .filter(|d| {
+                d.mandate.amendment.as_ref().is_some_and(|a| {
+                    a.original_account == Some(lastschrift_sepa::OriginalAccount::NewBank)
+                })
+            })
+            .count();
+        match msg.instrument() {
+            lastschrift_sepa::LocalInstrument::B2b => self.b2b += 1,
+            lastschrift_sepa::LocalInstrument::Core => self.core += 1,
+        }
+        if basic {
+            self.basic += 1;
+        } else {
+            self.german += 1;
+        }
+        self.bics += debits.iter().filter(|d| d.debtor.bic.is_some()).count();
+        self.ultimate_parties += debits
+            .iter()
+            .filter(|d| d.ultimate_debtor.is_some() || d.ultimate_creditor.is_some())
+            .count();
+    }
+
+    fn assert_complete(&self) {
+        let counts = [
+            ("debtor outside the EEA", self.debtor_outside_eea),
+            ("creditor outside the EEA", self.creditor_outside_eea),
+            ("address", self.addresses),
+            ("hybrid address", self.hybrid_addresses),
+            ("amendment", self.amendments),
+            ("amendment to a new bank", self.new_bank),
+            ("B2B", self.b2b),
+            ("CORE", self.core),
+            ("basic character set", self.basic),
+            ("German character set", self.german),
+            ("BIC", self.bics),
+            ("ultimate party", self.ultimate_parties),
+        ];
+        for (what, n) in counts {
+            assert!(n > 0, "no accepted message had a {what}: {self:?}");
+        }
+        assert!(
+            self.debtor_countries.len() >= 20,
+            "accepted debtors came from only {} countries: {self:?}",
+            self.debtor_countries.len()
+        );
+    }
 }
 
 proptest! {

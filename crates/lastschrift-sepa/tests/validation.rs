@@ -538,3 +538,223 @@ fn many_repeats_of_one_end_to_end_id_are_all_reported() {
     ));
     assert!(!p.iter().any(|p| p.field == "debits[7].end_to_end_id"));
 }
+
+/// The same input through both doors: `validate` on the raw strings, and `MessageBuilder` on
+/// the typed values (taken from `valid`, the same input with BICs, then `edit`ed).
+fn both_paths(
+    raw: RawMessage,
+    valid: RawMessage,
+    edit: impl Fn(&mut lastschrift_sepa::Creditor, &mut [lastschrift_sepa::Debit]),
+) -> (Vec<Problem>, Vec<Problem>) {
+    use lastschrift_sepa::MessageBuilder;
+    let from_raw = problems(raw);
+    let (msg, _) = validate(valid, &opts(), today()).unwrap_or_else(|p| panic!("{}", show(&p)));
+    let mut creditor = msg.creditor().clone();
+    let mut debits = msg.debits().to_vec();
+    edit(&mut creditor, &mut debits);
+    let mut b = MessageBuilder::new(msg.header().clone(), creditor, today());
+    b.push_all(debits);
+    let from_typed = b.build().map(|_| ()).unwrap_err();
+    (from_raw, from_typed)
+}
+
+#[test]
+fn non_eea_debit_without_bic_is_refused() {
+    // A Swiss debtor bank cannot be reached with the IBAN alone; this debit used to be written
+    // with NOTPROVIDED (and the golden file approved it).
+    let mut raw = load_fixture("non_eea");
+    raw.debits[0].debtor.bic = None;
+    let (from_raw, from_typed) =
+        both_paths(raw, load_fixture("non_eea"), |_, d| d[0].debtor.bic = None);
+    assert_eq!(from_raw.len(), 1, "{}", show(&from_raw));
+    let p = &from_raw[0];
+    assert_eq!(p.field, "debits[0].debtor.bic");
+    assert_eq!(p.debit, Some(0));
+    assert_eq!(p.end_to_end_id.as_deref(), Some("CH-1"));
+    assert_eq!(
+        p.message,
+        "the BIC of the debtor's bank is required because a bank in CH (a SEPA country outside the EEA) takes part; IBAN-only works only inside the EEA"
+    );
+    assert_eq!(from_typed, from_raw, "both paths give the same problem");
+}
+
+#[test]
+fn creditor_bank_outside_the_eea_needs_its_bic_and_so_do_the_debtor_banks() {
+    let swiss = |raw: &mut RawMessage| {
+        raw.creditor.iban = "CH9300762011623852957".into();
+        for d in &mut raw.debits {
+            d.debtor.address = Some(RawAddress {
+                town: Some("Köln".into()),
+                country: Some("DE".into()),
+                ..RawAddress::default()
+            });
+        }
+    };
+    let mut raw = load_fixture("b2b");
+    swiss(&mut raw);
+    let mut valid = raw.clone();
+    valid.creditor.bic = Some("UBSWCHZH80A".into());
+    for d in &mut valid.debits {
+        d.debtor.bic = Some("COBADEFFXXX".into());
+    }
+    for d in &mut raw.debits {
+        d.debtor.bic = None;
+    }
+    let n = raw.debits.len();
+    let (from_raw, from_typed) = both_paths(raw, valid.clone(), |c, debits| {
+        c.bic = None;
+        for d in debits {
+            d.debtor.bic = None;
+        }
+    });
+    let s = show(&from_raw);
+    assert!(
+        has(&from_raw, "creditor.bic", "the creditor's bank is in CH"),
+        "{s}"
+    );
+    for i in 0..n {
+        assert!(
+            has(
+                &from_raw,
+                &format!("debits[{i}].debtor.bic"),
+                "a bank in CH"
+            ),
+            "{s}"
+        );
+    }
+    assert_eq!(from_raw.len(), n + 1, "{s}");
+    assert_eq!(from_typed, from_raw, "both paths give the same problems");
+    // The creditor alone, as a settings page checks it.
+    let (msg, _) = validate(valid, &opts(), today()).unwrap();
+    let mut creditor = msg.creditor().clone();
+    assert!(creditor.check().0.is_empty());
+    creditor.bic = None;
+    let (problems, _) = creditor.check();
+    assert_eq!(problems, from_raw[..1]);
+}
+
+#[test]
+fn inside_the_eea_the_bic_stays_optional() {
+    let mut raw = load_fixture("core_blocks");
+    raw.creditor.bic = None;
+    for d in &mut raw.debits {
+        d.debtor.bic = None;
+    }
+    assert!(validate(raw, &opts(), today()).is_ok());
+}
+
+#[test]
+fn every_problem_has_a_stable_code_and_a_german_sentence() {
+    let mut raw = load_fixture("core_blocks");
+    raw.debits[0].debtor.iban = "DE0212030000000020205".into();
+    raw.debits[1].amount = "12.345".into();
+    raw.debits[2].collection_date = "2026-11-28".into();
+    raw.debits[3].remittance = Some("\u{301}".into());
+    raw.debits[4].scheme = Some("B2B".into());
+    let p = problems(raw);
+    let by_field = |f: &str| {
+        p.iter()
+            .find(|p| p.field == f)
+            .unwrap_or_else(|| panic!("{f}: {}", show(&p)))
+    };
+    let iban = by_field("debits[0].debtor.iban");
+    assert_eq!(iban.code, "iban_length");
+    assert_eq!(
+        iban.german,
+        "Eine deutsche IBAN hat 22 Zeichen, diese hat 21"
+    );
+    assert_eq!(by_field("debits[1].amount").code, "amount_decimals");
+    let date = by_field("debits[2].collection_date");
+    assert_eq!(date.code, "collection_date_not_after_today");
+    assert_eq!(
+        date.german,
+        "Das Einzugsdatum 28.11.2026 muss nach dem heutigen Tag (28.11.2026) liegen"
+    );
+    let text = by_field("debits[3].remittance");
+    assert_eq!(text.code, "text_empty_after_conversion");
+    assert!(
+        text.german.starts_with("Der Verwendungszweck enthält"),
+        "{}",
+        text.german
+    );
+    assert_eq!(by_field("debits[4].scheme").code, "schemes_mixed");
+    // Serialized: the keys the CLI's --json list had, plus code and message_de.
+    let json = serde_json::to_value(iban).unwrap();
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "code",
+            "debit",
+            "end_to_end_id",
+            "field",
+            "message",
+            "message_de"
+        ]
+    );
+    assert_eq!(json["code"], "iban_length");
+    assert_eq!(json["message_de"], iban.german);
+    assert_eq!(
+        json["message"],
+        "a German IBAN has 22 characters, this one has 21"
+    );
+    assert_eq!(
+        iban.to_german_string(),
+        "debits[0].debtor.iban (RE-2026-1001): Eine deutsche IBAN hat 22 Zeichen, diese hat 21"
+    );
+}
+
+#[test]
+fn write_errors_explain_themselves_in_german_too() {
+    let (msg, _) = validate(load_fixture("non_eea"), &opts(), today()).unwrap();
+    let err = msg
+        .write(Format::Pain00800102, &mut Vec::new())
+        .unwrap_err();
+    assert_eq!(err.code(), "write_unsupported");
+    assert!(
+        err.german()
+            .starts_with("Die Nachricht kann nicht als pain.008.001.02 geschrieben werden: debits[0].debtor.address (CH-1): pain.008.001.02 kann"),
+        "{}",
+        err.german()
+    );
+    let problems = msg.check_format(Format::Pain00800102);
+    assert!(
+        problems
+            .iter()
+            .all(|p| p.code == "address_not_in_pain_008_001_02")
+    );
+}
+
+#[test]
+fn original_iban_at_another_bank_is_a_warning_in_every_country() {
+    // Italy: the BBAN starts with the CIN check letter; the bank (ABI) follows it.
+    let mut raw = load_fixture("amendments");
+    raw.debits[4].debtor.iban = "IT60X0542811101000000123456".into();
+    raw.debits[4].mandate.amendment = Some(RawAmendment {
+        original_iban: Some("IT52K0542811101000000654321".into()),
+        ..RawAmendment::default()
+    });
+    let (_, warnings) = validate(raw.clone(), &opts(), today()).unwrap();
+    assert!(
+        !warnings
+            .iter()
+            .any(|w| w.code == "amendment_iban_other_bank"),
+        "same ABI, same bank: {warnings:?}"
+    );
+    raw.debits[4].mandate.amendment = Some(RawAmendment {
+        original_iban: Some("IT59X0306909606100000063015".into()),
+        ..RawAmendment::default()
+    });
+    let (_, warnings) = validate(raw, &opts(), today()).unwrap();
+    let w = warnings
+        .iter()
+        .find(|w| w.code == "amendment_iban_other_bank")
+        .unwrap_or_else(|| panic!("{warnings:?}"));
+    assert!(w.message.contains("bank code 03069"), "{}", w.message);
+    assert!(w.german.contains("Bankkennung 03069"), "{}", w.german);
+}

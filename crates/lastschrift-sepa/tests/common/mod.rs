@@ -1,4 +1,5 @@
-//! Shared test harness: the golden cases, fixture loading, and the xmllint schema check.
+//! Shared test harness: the golden cases, fixture loading, the xmllint schema check, and IBANs
+//! generated from the registry structure.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -160,4 +161,42 @@ pub fn scratch_dir(name: &str) -> PathBuf {
 
 pub fn write_file(path: &Path, bytes: &[u8]) {
     std::fs::write(path, bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// A BBAN that fits `format`, from the regular expression of its registry structure.
+pub fn bban_strategy(
+    format: &'static lastschrift_sepa::country::IbanFormat,
+) -> impl proptest::strategy::Strategy<Value = String> {
+    use lastschrift_sepa::country::CharClass;
+    let pattern: String = format
+        .segments()
+        .iter()
+        .map(|&(n, class)| match class {
+            CharClass::Digit => format!("[0-9]{{{n}}}"),
+            CharClass::Letter => format!("[A-Z]{{{n}}}"),
+            CharClass::Alphanumeric => format!("[A-Z0-9]{{{n}}}"),
+        })
+        .collect();
+    proptest::string::string_regex(&pattern).expect("structure regex")
+}
+
+/// A valid IBAN of `format`'s country: a generated BBAN with its check digits.
+pub fn iban_strategy(
+    format: &'static lastschrift_sepa::country::IbanFormat,
+) -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::strategy::Strategy;
+    bban_strategy(format).prop_map(move |bban| with_check_digits(format.code, &bban))
+}
+
+/// Remainder mod 97 of an upper-case alphanumeric text, letters as 10..35 (ISO 7064).
+pub fn mod97(s: &str) -> u32 {
+    s.bytes().fold(0, |r, b| match b {
+        b'0'..=b'9' => (r * 10 + u32::from(b - b'0')) % 97,
+        _ => (r * 100 + u32::from(b - b'A' + 10)) % 97,
+    })
+}
+
+/// Check digits as ISO 13616 computes them: 98 − (BBAN + country + "00") mod 97.
+pub fn with_check_digits(cc: &str, bban: &str) -> String {
+    format!("{cc}{:02}{bban}", 98 - mod97(&format!("{bban}{cc}00")))
 }
