@@ -236,3 +236,31 @@ fn written_files_validate_against_the_schemas() {
         }
     }
 }
+
+/// Regression: `pain008` wrote a debit from a Swiss bank without its BIC (IBAN-only is an EEA
+/// rule); the SEPA crate now refuses it, and the CLI says which field.
+#[test]
+fn pain008_refuses_a_swiss_debit_without_bic() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(examples().join("debits.json")).unwrap();
+    let without_bic = example.replace("\"bic\": \"UBSWCHZH80A\",", "");
+    assert_ne!(without_bic, example, "the example carries the Swiss BIC");
+    let input = dir.path().join("debits.json");
+    std::fs::write(&input, without_bic).unwrap();
+    let output = dir.path().join("out.xml");
+    let (code, out, err) = run(bin()
+        .args(["pain008", "--today", TODAY, "--json", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&output));
+    assert_eq!(code, 1, "stdout: {out}\nstderr: {err}");
+    let problems: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let problem = &problems[0];
+    assert_eq!(problem["field"], "debits[1].debtor.bic", "{problems}");
+    assert_eq!(problem["code"], "bic_required_outside_eea", "{problems}");
+    assert!(
+        problem["message_de"].as_str().unwrap().contains("BIC"),
+        "{problems}"
+    );
+    assert!(!output.exists(), "nothing is written");
+}

@@ -34,6 +34,29 @@ pub enum CsvInputError {
     },
 }
 
+impl CsvInputError {
+    pub fn german(&self) -> String {
+        match self {
+            CsvInputError::Read(_) => "die Datei ist kein lesbares CSV".into(),
+            CsvInputError::NoHeader => "die Datei hat keine Kopfzeile".into(),
+            CsvInputError::UnknownColumn { column, header } => format!(
+                "Spalte {column} („{header}“) ist unbekannt; bekannte Spalten: {}",
+                known_columns()
+            ),
+            CsvInputError::DuplicateColumn {
+                field,
+                first,
+                second,
+            } => format!("die Spalte „{field}“ kommt doppelt vor (Spalten {first} und {second})"),
+            CsvInputError::RaggedRow {
+                row,
+                found,
+                expected,
+            } => format!("Zeile {row} hat {found} Zellen, die Kopfzeile {expected}"),
+        }
+    }
+}
+
 /// Where a column's value goes in the message description, and the names people give it.
 struct Column {
     path: &'static [&'static str],

@@ -205,13 +205,15 @@ enum InputError {
     Problems(Vec<Problem>),
 }
 
-fn input_problem(field: impl Into<String>, message: impl Into<String>) -> InputError {
-    InputError::Problems(vec![Problem {
-        debit: None,
-        end_to_end_id: None,
-        field: field.into(),
-        message: message.into(),
-    }])
+fn input_problem(message: impl Into<String>, german: impl Into<String>) -> InputError {
+    InputError::Problems(vec![Problem::new(
+        None,
+        None,
+        "input",
+        "input_unreadable",
+        message,
+        german,
+    )])
 }
 
 fn read_source(path: &Path) -> Result<String, InputError> {
@@ -246,17 +248,25 @@ fn read_message(args: &Pain008Args) -> Result<RawMessage, InputError> {
     if !is_csv {
         return serde_json::from_str(&text).map_err(|e| {
             input_problem(
-                "input",
                 format!(
                     "the JSON input cannot be read at line {}, column {}: {e}",
+                    e.line(),
+                    e.column()
+                ),
+                format!(
+                    "Die JSON-Eingabe lässt sich in Zeile {}, Spalte {} nicht lesen.",
                     e.line(),
                     e.column()
                 ),
             )
         });
     }
-    let rows = debit_csv::read_debits(text.as_bytes())
-        .map_err(|e| input_problem("input", format!("the CSV input cannot be read: {e}")))?;
+    let rows = debit_csv::read_debits(text.as_bytes()).map_err(|e| {
+        input_problem(
+            format!("the CSV input cannot be read: {e}"),
+            format!("Die CSV-Eingabe lässt sich nicht lesen: {}", e.german()),
+        )
+    })?;
     let mut problems = Vec::new();
     let mut debits = Vec::with_capacity(rows.len());
     for (index, row) in rows.into_iter().enumerate() {
@@ -268,12 +278,14 @@ fn read_message(args: &Pain008Args) -> Result<RawMessage, InputError> {
                 }
                 debits.push(debit);
             }
-            Err(e) => problems.push(Problem {
-                debit: Some(index),
-                end_to_end_id: None,
-                field: format!("debits[{index}]"),
-                message: format!("row {} cannot be read: {e}", index + 2),
-            }),
+            Err(e) => problems.push(Problem::new(
+                Some(index),
+                None,
+                format!("debits[{index}]"),
+                "row_unreadable",
+                format!("row {} cannot be read: {e}", index + 2),
+                format!("Zeile {} lässt sich nicht lesen ({e}).", index + 2),
+            )),
         }
     }
     if !problems.is_empty() {
