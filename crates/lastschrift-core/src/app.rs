@@ -259,7 +259,7 @@ impl App {
         &self,
         creditor: &CreditorSettings,
         policies: &Policies,
-    ) -> Result<(), Vec<String>> {
+    ) -> Result<(), Vec<collect::FieldProblem>> {
         let settings = Settings {
             creditor: Some(creditor.clone()),
             policies: policies.clone(),
@@ -268,7 +268,12 @@ impl App {
         match collect::build::creditor(&settings) {
             Ok(_) => Ok(()),
             Err(CollectError::InvalidCreditor(problems)) => Err(problems),
-            Err(other) => Err(vec![other.to_string()]),
+            Err(other) => Err(vec![collect::FieldProblem {
+                field: "creditor".into(),
+                code: other.code(),
+                english: other.to_string(),
+                german: other.german(),
+            }]),
         }
     }
 

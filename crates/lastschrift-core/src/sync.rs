@@ -542,7 +542,7 @@ fn sevdesk_id(id: sevdesk::Id) -> Option<SevdeskId> {
     SevdeskId::try_from(id.0).ok()
 }
 
-fn contact_problem(c: &sevdesk::Contact, message: String) -> SyncProblem {
+fn contact_problem(c: &sevdesk::Contact, message: String, message_de: String) -> SyncProblem {
     SyncProblem {
         object: "Contact".into(),
         id: Some(
@@ -551,6 +551,7 @@ fn contact_problem(c: &sevdesk::Contact, message: String) -> SyncProblem {
                 .unwrap_or_else(|| format!("id {}", c.id)),
         ),
         message,
+        message_de,
     }
 }
 
@@ -560,6 +561,7 @@ fn map_contact(c: &sevdesk::Contact, lookups: &Lookups) -> Result<Contact, SyncP
         contact_problem(
             c,
             format!("contact {}: the id {} is too large", name("?"), c.id),
+            format!("Kontakt {}: die ID {} ist zu groß", name("?"), c.id),
         )
     })?;
     let display_name = c.display_name().ok_or_else(|| {
@@ -568,6 +570,11 @@ fn map_contact(c: &sevdesk::Contact, lookups: &Lookups) -> Result<Contact, SyncP
             format!(
                 "contact {} (id {}): field `name` (or `surename`/`familyname`) is empty; give the contact a name in sevdesk",
                 name("without customer number"),
+                c.id
+            ),
+            format!(
+                "Kontakt {} (ID {}): das Feld `name` (oder `surename`/`familyname`) ist leer; bitte dem Kontakt in sevdesk einen Namen geben",
+                name("ohne Kundennummer"),
                 c.id
             ),
         )
@@ -594,7 +601,10 @@ fn map_contact(c: &sevdesk::Contact, lookups: &Lookups) -> Result<Contact, SyncP
     Ok(contact)
 }
 
-fn invoice_problem(inv: &sevdesk::Invoice, field: &str, what: &str) -> SyncProblem {
+/// What is wrong with a field, in English and German (`is missing`, `fehlt`).
+type What<'a> = (&'a str, &'a str);
+
+fn invoice_problem(inv: &sevdesk::Invoice, field: &str, (what, was): What<'_>) -> SyncProblem {
     let label = inv
         .invoice_number
         .clone()
@@ -603,8 +613,15 @@ fn invoice_problem(inv: &sevdesk::Invoice, field: &str, what: &str) -> SyncProbl
         object: "Invoice".into(),
         id: Some(label.clone()),
         message: format!("invoice {label}: field `{field}` {what}; the invoice was skipped"),
+        message_de: format!(
+            "Rechnung {label}: das Feld `{field}` {was}; die Rechnung wurde übersprungen"
+        ),
     }
 }
+
+const MISSING: What<'static> = ("is missing", "fehlt");
+const TOO_LARGE: What<'static> = ("is too large", "ist zu groß");
+const NOT_A_NUMBER: What<'static> = ("is missing or not a number", "fehlt oder ist keine Zahl");
 
 /// Exact euro cents; sevdesk amounts with fractions of a cent are refused, never rounded.
 fn cents(amount: Decimal) -> Option<i64> {
@@ -626,7 +643,10 @@ fn amount_cents(
             invoice_problem(
                 inv,
                 field,
-                &format!("holds {a}, which is not a whole number of cents"),
+                (
+                    &format!("holds {a}, which is not a whole number of cents"),
+                    &format!("enthält {a}, keinen ganzen Centbetrag"),
+                ),
             )
         }),
     }
@@ -637,18 +657,24 @@ pub(crate) fn map_invoice(
     known_contacts: &HashSet<SevdeskId>,
     skipped_contacts: &HashSet<u64>,
 ) -> Result<Invoice, SyncProblem> {
-    let id = sevdesk_id(inv.id).ok_or_else(|| invoice_problem(inv, "id", "is too large"))?;
+    let id = sevdesk_id(inv.id).ok_or_else(|| invoice_problem(inv, "id", TOO_LARGE))?;
     let contact = inv
         .contact
         .as_ref()
-        .ok_or_else(|| invoice_problem(inv, "contact", "is missing"))?;
+        .ok_or_else(|| invoice_problem(inv, "contact", MISSING))?;
     if skipped_contacts.contains(&contact.id.0) {
         return Err(invoice_problem(
             inv,
             "contact",
-            &format!(
-                "names contact {}, which was skipped (see that contact's problem)",
-                contact.id
+            (
+                &format!(
+                    "names contact {}, which was skipped (see that contact's problem)",
+                    contact.id
+                ),
+                &format!(
+                    "nennt den Kontakt {}, der übersprungen wurde (siehe dessen Problem)",
+                    contact.id
+                ),
             ),
         ));
     }
@@ -658,26 +684,29 @@ pub(crate) fn map_invoice(
             invoice_problem(
                 inv,
                 "contact",
-                &format!("names contact {}, which sevdesk does not list", contact.id),
+                (
+                    &format!("names contact {}, which sevdesk does not list", contact.id),
+                    &format!("nennt den Kontakt {}, den sevdesk nicht führt", contact.id),
+                ),
             )
         })?;
     let status = inv
         .status
         .as_ref()
         .and_then(|s| s.code().parse::<i32>().ok())
-        .ok_or_else(|| invoice_problem(inv, "status", "is missing or not a number"))?;
+        .ok_or_else(|| invoice_problem(inv, "status", NOT_A_NUMBER))?;
     let invoice_type = inv
         .invoice_type
         .as_ref()
         .map(|t| t.code().to_owned())
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| invoice_problem(inv, "invoiceType", "is missing"))?;
+        .ok_or_else(|| invoice_problem(inv, "invoiceType", MISSING))?;
     let currency = inv
         .currency
         .clone()
-        .ok_or_else(|| invoice_problem(inv, "currency", "is missing"))?;
+        .ok_or_else(|| invoice_problem(inv, "currency", MISSING))?;
     let sum_gross_cents = amount_cents(inv, "sumGross", inv.sum_gross)?
-        .ok_or_else(|| invoice_problem(inv, "sumGross", "is missing"))?;
+        .ok_or_else(|| invoice_problem(inv, "sumGross", MISSING))?;
     let paid_cents = amount_cents(inv, "paidAmount", inv.paid_amount)?.unwrap_or(0);
     Ok(Invoice {
         id,
@@ -701,32 +730,41 @@ fn map_credit_note(note: &sevdesk::CreditNote) -> Result<CreditNote, SyncProblem
         .credit_note_number
         .clone()
         .unwrap_or_else(|| format!("id {}", note.id));
-    let problem = |field: &str, what: &str| SyncProblem {
+    let problem = |field: &str, (what, was): What<'_>| SyncProblem {
         object: "CreditNote".into(),
         id: Some(label.clone()),
         message: format!(
             "credit note {label}: field `{field}` {what}; the credit note was skipped"
         ),
+        message_de: format!(
+            "Gutschrift {label}: das Feld `{field}` {was}; die Gutschrift wurde übersprungen"
+        ),
     };
-    let id = sevdesk_id(note.id).ok_or_else(|| problem("id", "is too large"))?;
+    let id = sevdesk_id(note.id).ok_or_else(|| problem("id", TOO_LARGE))?;
     let contact_id = note
         .contact
         .as_ref()
         .and_then(|c| sevdesk_id(c.id))
-        .ok_or_else(|| problem("contact", "is missing"))?;
-    let gross = note
-        .sum_gross
-        .ok_or_else(|| problem("sumGross", "is missing"))?;
+        .ok_or_else(|| problem("contact", MISSING))?;
+    let gross = note.sum_gross.ok_or_else(|| problem("sumGross", MISSING))?;
     // What is still owed to the customer: gross minus what was already paid out.
     let open = gross
         .checked_sub(note.paid_amount.unwrap_or(Decimal::ZERO))
         .and_then(cents)
-        .ok_or_else(|| problem("sumGross", "is not a whole number of cents"))?;
+        .ok_or_else(|| {
+            problem(
+                "sumGross",
+                (
+                    "is not a whole number of cents",
+                    "ist kein ganzer Centbetrag",
+                ),
+            )
+        })?;
     let status = note
         .status
         .as_ref()
         .and_then(|s| s.code().parse::<i32>().ok())
-        .ok_or_else(|| problem("status", "is missing or not a number"))?;
+        .ok_or_else(|| problem("status", NOT_A_NUMBER))?;
     Ok(CreditNote {
         id,
         contact_id,

@@ -625,4 +625,23 @@ mod tests {
         );
         assert!(Iban::parse("DE89370400440532013000").is_ok());
     }
+
+    #[test]
+    fn italian_and_san_marino_bank_codes_follow_the_cin() {
+        // BBAN = CIN (a check letter of the whole account) + ABI (bank) + CAB (branch) + account.
+        // Two accounts at one bank have different CINs; the ABI decides (moved here from the
+        // application, which compared the CIN letter and called every Italian change a new bank).
+        let iban = |s| Iban::parse(s).unwrap();
+        let same_bank_1 = iban("IT60X0542811101000000123456");
+        let same_bank_2 = iban("IT52K0542811101000000654321");
+        let other_bank = iban("IT59X0306909606100000063015");
+        assert!(same_bank_1.same_bank(&same_bank_2));
+        assert!(!same_bank_1.same_bank(&other_bank));
+        assert!(
+            iban("SM24A0854009803000030174419").same_bank(&iban("SM65B0854009803000030999999"))
+        );
+        let de = iban("DE02120300000000202051");
+        assert!(de.same_bank(&de));
+        assert!(!de.same_bank(&iban("DE89370400440532013000")));
+    }
 }

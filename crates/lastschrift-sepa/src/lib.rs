@@ -71,3 +71,26 @@ pub use text::{
     TextChange, TextError, TownName,
 };
 pub use writer::{Format, WriteError};
+
+/// Validated values serialize as the text they stand for (an IBAN as `DE89…`, an amount as
+/// `12.34`), so a plan or report that carries them prints what the file will say. Deserializing
+/// goes through the raw input types ([`RawMessage`]), never around the checks.
+macro_rules! serialize_as_text {
+    ($($ty:ty),* $(,)?) => {$(
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+    )*};
+}
+
+serialize_as_text!(
+    Iban, Bic, CreditorId, Amount, EndToEndId, MandateId, MessageId
+);
+
+impl<const MAX: usize> serde::Serialize for Text<MAX> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}

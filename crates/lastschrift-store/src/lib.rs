@@ -206,6 +206,11 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn debits_for_invoice(&self, invoice_id: SevdeskId) -> Result<Vec<Debit>>;
     /// Every debit ever collected under the mandate reference, oldest first.
     async fn debits_for_mandate(&self, reference: &str) -> Result<Vec<Debit>>;
+    /// Every debit of the ledger with its mandate, status, IBAN and amended-from IBAN, by id (the
+    /// planner's view of which account the bank saw last).
+    async fn mandate_ledger(&self) -> Result<Vec<LedgerDebit>>;
+    /// The id of the newest collection run, if any.
+    async fn newest_run_id(&self) -> Result<Option<i64>>;
     /// Invoices with a debit that is pending or collected: these must not be collected again.
     async fn active_debit_invoice_ids(&self) -> Result<HashSet<SevdeskId>>;
     /// pending → collected. Each status change is one conditional update: of two changes at the

@@ -110,6 +110,9 @@ pub struct SyncProblem {
     pub object: String,
     pub id: Option<String>,
     pub message: String,
+    /// `message` in German (empty in reports saved by versions before it existed).
+    #[serde(default)]
+    pub message_de: String,
 }
 
 /// The summary of one sync, as saved.
@@ -222,6 +225,17 @@ pub struct Mandate {
     /// Reference used at the last collection (amendment detection when the source changes).
     pub last_reference: Option<String>,
     pub source: MandateSource,
+}
+
+/// What the planner needs of one debit to know which account the bank saw last for a mandate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerDebit {
+    pub id: i64,
+    pub mandate_reference: String,
+    pub status: DebitStatus,
+    pub iban: String,
+    /// The account before an amendment this debit carried.
+    pub original_iban: Option<String>,
 }
 
 /// A change to the registry fields of one mandate; `None` leaves a field as it is, so two people

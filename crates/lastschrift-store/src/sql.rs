@@ -989,6 +989,35 @@ macro_rules! impl_store {
                 Ok(ids.into_iter().collect())
             }
 
+            async fn mandate_ledger(&self) -> Result<Vec<LedgerDebit>> {
+                let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
+                    "SELECT d.id, d.mandate_reference, d.status, d.iban, a.original_iban \
+                     FROM debits d LEFT JOIN mandate_amendments a ON a.debit_id = d.id \
+                     ORDER BY d.id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(id, mandate_reference, status, iban, original_iban)| {
+                        Ok(LedgerDebit {
+                            id,
+                            mandate_reference,
+                            status: status.parse().map_err(StoreError::Corrupt)?,
+                            iban,
+                            original_iban,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn newest_run_id(&self) -> Result<Option<i64>> {
+                Ok(
+                    sqlx::query_scalar::<$db, Option<i64>>("SELECT MAX(id) FROM collection_runs")
+                        .fetch_one(&self.pool)
+                        .await?,
+                )
+            }
+
             async fn mark_debit_collected(&self, debit_id: i64) -> Result<Debit> {
                 self.change_debit_status(
                     debit_id,

@@ -393,6 +393,7 @@ mod tests {
                 object: "Invoice".into(),
                 id: Some("42".into()),
                 message: "sumGross `abc` is not an amount".into(),
+                message_de: "sumGross `abc` ist kein Betrag".into(),
             }],
         };
         let mut ids = Vec::new();

@@ -5,11 +5,58 @@
 use chrono::NaiveDateTime;
 
 use super::plan::{CollectionPlan, PlannedDebit, sepa_policy};
-use super::{CollectError, ExclusionReason};
+use super::{CollectError, ExclusionReason, Explanation};
 use crate::settings::{OutputFormat, Settings};
 use crate::store::{NewCollectionFile, NewDebit, Scheme, SequenceType};
 
-/// The creditor as the settings give it, with every problem at once.
+/// One problem with one field of the creditor data or of the message, in both languages.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FieldProblem {
+    /// `creditor.iban`, `creditor.address.town`, …
+    pub field: String,
+    /// The SEPA crate's rule code, e.g. `iban_check_digits`.
+    pub code: &'static str,
+    pub english: String,
+    pub german: String,
+}
+
+impl FieldProblem {
+    fn of(field: impl Into<String>, error: &impl sepa::Explain) -> FieldProblem {
+        FieldProblem {
+            field: field.into(),
+            code: error.code(),
+            english: error.to_string(),
+            german: error.german(),
+        }
+    }
+
+    fn of_problem(problem: &sepa::Problem) -> FieldProblem {
+        FieldProblem {
+            field: problem.field.clone(),
+            code: problem.code,
+            english: problem.message.clone(),
+            german: problem.german.clone(),
+        }
+    }
+
+    /// `field: sentence` in the chosen language.
+    pub fn describe(&self, german: bool) -> String {
+        format!(
+            "{}: {}",
+            self.field,
+            if german { &self.german } else { &self.english }
+        )
+    }
+}
+
+impl std::fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.english)
+    }
+}
+
+/// The creditor as the settings give it, with every problem at once — the one creditor check of
+/// the application: a collection run, the settings page and its live check all use it.
 pub fn creditor(settings: &Settings) -> Result<sepa::Creditor, CollectError> {
     let Some(c) = &settings.creditor else {
         return Err(CollectError::NoCreditor);
@@ -18,30 +65,19 @@ pub fn creditor(settings: &Settings) -> Result<sepa::Creditor, CollectError> {
     let mut problems = Vec::new();
     let name = sepa::Name::parse(&c.name, policy)
         .map(|(n, _)| n)
-        .map_err(|e| problems.push(format!("creditor.name: {e}")))
+        .map_err(|e| problems.push(FieldProblem::of("creditor.name", &e)))
         .ok();
     let iban = sepa::Iban::parse(&c.iban)
-        .map_err(|e| problems.push(format!("creditor.iban: {e}")))
+        .map_err(|e| problems.push(FieldProblem::of("creditor.iban", &e)))
         .ok();
     let bic = match c.bic.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
         None => None,
         Some(raw) => sepa::Bic::parse(raw)
-            .map_err(|e| problems.push(format!("creditor.bic: {e}")))
+            .map_err(|e| problems.push(FieldProblem::of("creditor.bic", &e)))
             .ok(),
     };
-    // IBAN-only is an EEA rule; a creditor bank in a SEPA country outside it (CH, GB, …) must be
-    // named by its BIC.
-    if c.bic.as_deref().is_none_or(|b| b.trim().is_empty())
-        && let Some(iban) = &iban
-        && sepa::country::is_non_eea_sepa(iban.country_code())
-    {
-        problems.push(format!(
-            "creditor.bic: your bank is in {} (a SEPA country outside the EEA), so its BIC is required",
-            iban.country_code()
-        ));
-    }
     let creditor_id = sepa::CreditorId::parse(&c.creditor_id)
-        .map_err(|e| problems.push(format!("creditor.creditor_id: {e}")))
+        .map_err(|e| problems.push(FieldProblem::of("creditor.creditor_id", &e)))
         .ok();
     let address = match &c.address {
         Some(a) if a.town.is_some() || a.country.is_some() => {
@@ -54,8 +90,8 @@ pub fn creditor(settings: &Settings) -> Result<sepa::Creditor, CollectError> {
                 policy,
             ) {
                 Ok(address) => Some(address),
-                Err(e) => {
-                    problems.push(format!("creditor.address: {e}"));
+                Err(problem) => {
+                    problems.push(problem);
                     None
                 }
             }
@@ -63,44 +99,60 @@ pub fn creditor(settings: &Settings) -> Result<sepa::Creditor, CollectError> {
         _ => None,
     };
     match (name, iban, creditor_id) {
-        (Some(name), Some(iban), Some(creditor_id)) if problems.is_empty() => Ok(sepa::Creditor {
-            name,
-            iban,
-            bic,
-            creditor_id,
-            address,
-        }),
+        (Some(name), Some(iban), Some(creditor_id)) if problems.is_empty() => {
+            let creditor = sepa::Creditor {
+                name,
+                iban,
+                bic,
+                creditor_id,
+                address,
+            };
+            // The bank rules on the creditor as a whole (a bank outside the EEA needs its BIC)
+            // are the SEPA crate's.
+            let (rules, _) = creditor.check();
+            if rules.is_empty() {
+                Ok(creditor)
+            } else {
+                Err(CollectError::InvalidCreditor(
+                    rules.iter().map(FieldProblem::of_problem).collect(),
+                ))
+            }
+        }
         _ => Err(CollectError::InvalidCreditor(problems)),
     }
 }
 
-fn structured_address(
+/// A structured address from its parts; the first part the SEPA types refuse is the problem
+/// (`creditor.address.street`, …).
+pub(crate) fn structured_address(
     street: Option<&str>,
     building: Option<&str>,
     postcode: Option<&str>,
     town: &str,
     country: &str,
     policy: sepa::CharacterPolicy,
-) -> Result<sepa::PostalAddress, String> {
+) -> Result<sepa::PostalAddress, FieldProblem> {
     fn opt(v: Option<&str>) -> Option<&str> {
         v.map(str::trim).filter(|v| !v.is_empty())
     }
+    let field = |part: &str| format!("creditor.address.{part}");
     let street = opt(street)
         .map(|s| sepa::StreetName::parse(s, policy).map(|(t, _)| t))
         .transpose()
-        .map_err(|e| format!("street: {e}"))?;
+        .map_err(|e| FieldProblem::of(field("street"), &e))?;
     let building = opt(building)
         .map(|s| sepa::BuildingNumber::parse(s, policy).map(|(t, _)| t))
         .transpose()
-        .map_err(|e| format!("building: {e}"))?;
+        .map_err(|e| FieldProblem::of(field("building"), &e))?;
     let postcode = opt(postcode)
         .map(|s| sepa::PostCode::parse(s, policy).map(|(t, _)| t))
         .transpose()
-        .map_err(|e| format!("postcode: {e}"))?;
+        .map_err(|e| FieldProblem::of(field("postcode"), &e))?;
     let town = sepa::TownName::parse(town, policy)
         .map(|(t, _)| t)
-        .map_err(|e| format!("town: {e}"))?;
-    let country = sepa::CountryCode::parse(country).map_err(|e| format!("country: {e}"))?;
+        .map_err(|e| FieldProblem::of(field("town"), &e))?;
+    let country =
+        sepa::CountryCode::parse(country).map_err(|e| FieldProblem::of(field("country"), &e))?;
     Ok(sepa::PostalAddress::structured(
         street, building, postcode, town, country,
     ))
@@ -113,72 +165,18 @@ fn sepa_format(format: OutputFormat) -> sepa::Format {
     }
 }
 
-/// The typed debit; a value the SEPA types refuse comes back as the exclusion reason.
-fn sepa_debit(
-    d: &PlannedDebit,
-    end_to_end_id: &str,
-    policy: sepa::CharacterPolicy,
-) -> Result<sepa::Debit, ExclusionReason> {
-    let rejected = |field: &str, message: String| ExclusionReason::Rejected {
-        field: field.into(),
-        message,
-    };
-    let amount = u64::try_from(d.amount_cents)
-        .map_err(|_| rejected("amount", "is negative".into()))
-        .and_then(|c| sepa::Amount::from_cents(c).map_err(|e| rejected("amount", e.to_string())))?;
-    let iban = sepa::Iban::parse(&d.iban).map_err(|e| rejected("debtor.iban", e.to_string()))?;
-    let bic = d
-        .bic
-        .as_deref()
-        .map(sepa::Bic::parse)
-        .transpose()
-        .map_err(|e| rejected("debtor.bic", e.to_string()))?;
-    let name = sepa::Name::parse(&d.debtor_name, policy)
-        .map_err(|e| rejected("debtor.name", e.to_string()))?
-        .0;
-    let address = match &d.debtor_address {
-        None => None,
-        // An address sevdesk holds in a shape the rules refuse is left out; the builder then says
-        // whether this debtor needs one (only outside the EEA).
-        Some(a) => structured_address(
-            a.street.as_deref(),
-            None,
-            a.postcode.as_deref(),
-            &a.town,
-            &a.country,
-            policy,
-        )
-        .ok(),
-    };
-    let amendment = match &d.amendment {
-        None => None,
-        Some(a) => {
-            let original_mandate_id = a
-                .original_reference
-                .as_deref()
-                .map(sepa::MandateId::parse)
-                .transpose()
-                .map_err(|e| rejected("mandate.amendment.original_mandate_id", e.to_string()))?;
-            let original_account = match a.original_iban.as_deref() {
-                None => None,
-                Some(_) if d.amendment_new_bank => Some(sepa::OriginalAccount::NewBank),
-                Some(raw) => Some(sepa::OriginalAccount::SameBank(
-                    sepa::Iban::parse(raw)
-                        .map_err(|e| rejected("mandate.amendment.original_iban", e.to_string()))?,
-                )),
-            };
-            Some(Box::new(sepa::Amendment {
-                original_mandate_id,
-                original_creditor_id: None,
-                original_creditor_name: None,
-                original_account,
-            }))
-        }
-    };
+/// The typed debit: every value is validated already (the plan carries SEPA types); only the
+/// end-to-end id of this run is new.
+fn sepa_debit(d: &PlannedDebit, end_to_end_id: &str) -> Result<sepa::Debit, ExclusionReason> {
+    let end_to_end_id =
+        sepa::EndToEndId::parse(end_to_end_id).map_err(|e| ExclusionReason::Rejected {
+            field: "end_to_end_id".into(),
+            rule: sepa::Explain::code(&e),
+            reason: Explanation::of(&e),
+        })?;
     Ok(sepa::Debit {
-        end_to_end_id: sepa::EndToEndId::parse(end_to_end_id)
-            .map_err(|e| rejected("end_to_end_id", e.to_string()))?,
-        amount,
+        end_to_end_id,
+        amount: d.amount,
         collection_date: d.collection_date,
         sequence: match d.sequence_type {
             SequenceType::Frst => sepa::SequenceType::First,
@@ -187,26 +185,21 @@ fn sepa_debit(
             SequenceType::Fnal => sepa::SequenceType::Final,
         },
         mandate: sepa::Mandate {
-            id: sepa::MandateId::parse(&d.mandate_reference)
-                .map_err(|e| rejected("mandate.id", e.to_string()))?,
+            id: d.mandate_reference,
             signed_on: d.signature_date,
             scheme: match d.scheme {
                 Scheme::Core => sepa::LocalInstrument::Core,
                 Scheme::B2b => sepa::LocalInstrument::B2b,
             },
-            amendment,
+            amendment: d.amendment.as_ref().map(|a| Box::new(a.to_sepa())),
         },
         debtor: sepa::Debtor {
-            name,
-            iban,
-            bic,
-            address,
+            name: d.debtor_name.clone(),
+            iban: d.iban,
+            bic: d.bic,
+            address: d.debtor_address.clone(),
         },
-        remittance: Some(
-            sepa::RemittanceText::parse(&d.remittance, policy)
-                .map_err(|e| rejected("remittance", e.to_string()))?
-                .0,
-        ),
+        remittance: Some(d.remittance.clone()),
         purpose: None,
         ultimate_debtor: None,
         ultimate_creditor: None,
@@ -240,17 +233,17 @@ fn file_groups<'a>(plan: &'a CollectionPlan, settings: &Settings) -> Vec<Vec<&'a
 /// One file of a run, ready to record.
 pub struct BuiltFile {
     pub file: NewCollectionFile,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Explanation>,
 }
 
 enum BuildFailure {
     /// These invoices' debits break a rule; exclude them and build again.
     Debits(Vec<(i64, ExclusionReason)>),
-    Message(Vec<String>),
+    Message(Vec<FieldProblem>),
 }
 
 /// Bytes, ledger debits and warnings of one built file.
-type BuiltOne = (Vec<u8>, Vec<NewDebit>, Vec<String>);
+type BuiltOne = (Vec<u8>, Vec<NewDebit>, Vec<Explanation>);
 
 fn build_one(
     group: &[&PlannedDebit],
@@ -260,10 +253,9 @@ fn build_one(
     message_id: &str,
     run_token: &str,
 ) -> Result<BuiltOne, BuildFailure> {
-    let policy = sepa_policy(settings.policies.character_policy);
     let header = sepa::MessageHeader {
         message_id: sepa::MessageId::parse(message_id)
-            .map_err(|e| BuildFailure::Message(vec![format!("message id: {e}")]))?,
+            .map_err(|e| BuildFailure::Message(vec![FieldProblem::of("message_id", &e)]))?,
         created_at: sepa::CreationTime::Local(
             chrono::Timelike::with_nanosecond(&now, 0).unwrap_or(now),
         ),
@@ -274,7 +266,7 @@ fn build_one(
     let mut rejected = Vec::new();
     let mut pushed = Vec::new();
     for d in group {
-        match sepa_debit(d, &end_to_end_id(d.invoice_id, run_token), policy) {
+        match sepa_debit(d, &end_to_end_id(d.invoice_id, run_token)) {
             Ok(debit) => {
                 builder.push(debit);
                 pushed.push(*d);
@@ -294,10 +286,11 @@ fn build_one(
                             .field
                             .split_once('.')
                             .map_or(p.field.clone(), |(_, f)| f.into()),
-                        message: p.message,
+                        rule: p.code,
+                        reason: Explanation::new(p.message, p.german),
                     },
                 )),
-                None => message_level.push(p.to_string()),
+                None => message_level.push(FieldProblem::of_problem(&p)),
             }
         }
         (by_debit, message_level)
@@ -327,25 +320,28 @@ fn build_one(
     let mut bytes = Vec::new();
     message
         .write(format, &mut bytes)
-        .map_err(|e| BuildFailure::Message(vec![e.to_string()]))?;
+        .map_err(|e| BuildFailure::Message(vec![FieldProblem::of("message", &e)]))?;
     let debits = pushed
         .iter()
         .map(|d| NewDebit {
             invoice_id: d.invoice_id,
             contact_id: d.contact_id,
-            mandate_reference: d.mandate_reference.clone(),
-            iban: d.iban.clone(),
+            mandate_reference: d.mandate_reference.as_str().to_owned(),
+            iban: d.iban.as_str().to_owned(),
             amount_cents: d.amount_cents,
             sequence_type: d.sequence_type,
             end_to_end_id: end_to_end_id(d.invoice_id, run_token),
             collection_date: d.collection_date,
-            amendment: d.amendment.clone(),
+            amendment: d.amendment.as_ref().map(|a| a.to_ledger()),
         })
         .collect();
     Ok((
         bytes,
         debits,
-        warnings.into_iter().map(|w| w.to_string()).collect(),
+        warnings
+            .into_iter()
+            .map(|w| Explanation::new(w.to_string(), w.to_german_string()))
+            .collect(),
     ))
 }
 
@@ -429,7 +425,8 @@ mod tests {
         match creditor(&settings("CH9300762011623852957", None)) {
             Err(CollectError::InvalidCreditor(problems)) => {
                 assert!(
-                    problems.iter().any(|p| p.starts_with("creditor.bic")),
+                    problems.iter().any(|p| p.field == "creditor.bic"
+                        && p.code == "creditor_bic_required_outside_eea"),
                     "{problems:?}"
                 );
             }

@@ -4,8 +4,35 @@
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
+use serde::Serialize;
 
 use crate::store::{Invoice, SevdeskId, invoice_status};
+
+/// One sentence in both UI languages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    pub english: String,
+    pub german: String,
+}
+
+impl Explanation {
+    pub fn new(english: impl Into<String>, german: impl Into<String>) -> Explanation {
+        Explanation {
+            english: english.into(),
+            german: german.into(),
+        }
+    }
+
+    /// The sentences of a SEPA error (its `Display` and its German).
+    pub fn of(error: &impl sepa::Explain) -> Explanation {
+        Explanation::new(error.to_string(), error.german())
+    }
+
+    /// The sentence in the language of `german`.
+    pub fn in_language(&self, german: bool) -> &str {
+        if german { &self.german } else { &self.english }
+    }
+}
 
 /// Why an open invoice is not collected. Each reason has a stable [`ExclusionReason::code`] (for
 /// filters and `--json`), a German and an English sentence.
@@ -37,7 +64,7 @@ pub enum ExclusionReason {
     NoMandateReference,
     InvalidMandateReference {
         reference: String,
-        reason: String,
+        reason: Explanation,
     },
     /// The registry holds this reference for another contact.
     MandateOfOtherContact {
@@ -69,10 +96,10 @@ pub enum ExclusionReason {
     },
     NoIban,
     InvalidIban {
-        reason: String,
+        reason: Explanation,
     },
     InvalidDebtorName {
-        reason: String,
+        reason: Explanation,
     },
     /// FRST-on-first-use: another invoice of the same new mandate carries the first debit; this
     /// one follows as RCUR in a later run.
@@ -81,16 +108,19 @@ pub enum ExclusionReason {
     },
     /// The SEPA rules refuse a value of this debit (e.g. a debtor outside the EEA without address).
     Rejected {
+        /// The field of the debit, e.g. `debtor.bic`.
         field: String,
-        message: String,
+        /// The SEPA crate's rule code, e.g. `bic_required_outside_eea`.
+        rule: &'static str,
+        reason: Explanation,
     },
     /// Re-read just before writing: the invoice changed in sevdesk since the last sync.
     ChangedInSevdesk {
-        what: String,
+        what: Explanation,
     },
     /// Re-read just before writing failed; not collected rather than collected blind.
     NotRereadable {
-        message: String,
+        message: Explanation,
     },
     /// sevdesk's own SEPA field on the invoice (`sepaPayerIban`, `sepaMandateReference`,
     /// `sepaCreditorId`: what the invoice told the customer) disagrees with the debit.
@@ -257,9 +287,10 @@ impl ExclusionReason {
             Self::NoMandateReference => {
                 "the contact has no mandate reference (custom field, sevdesk mandate reference or customer number)".into()
             }
-            Self::InvalidMandateReference { reference, reason } => {
-                format!("the mandate reference `{reference}` is not usable: {reason}")
-            }
+            Self::InvalidMandateReference { reference, reason } => format!(
+                "the mandate reference `{reference}` is not usable: {}",
+                reason.english
+            ),
             Self::MandateOfOtherContact {
                 reference,
                 contact_id,
@@ -287,20 +318,34 @@ impl ExclusionReason {
                 "mandate {reference} expired: not used for 36 months (last use or signature {since})"
             ),
             Self::NoIban => "the contact has no IBAN".into(),
-            Self::InvalidIban { reason } => format!("the contact's IBAN is invalid: {reason}"),
+            Self::InvalidIban { reason } => {
+                format!("the contact's IBAN is invalid: {}", reason.english)
+            }
             Self::InvalidDebtorName { reason } => {
-                format!("the contact's name cannot be used: {reason}")
+                format!("the contact's name cannot be used: {}", reason.english)
             }
             Self::WaitsForFirstDebit { reference } => format!(
                 "mandate {reference} is used for the first time by another invoice of this run (FRST); this one follows in a later run"
             ),
-            Self::Rejected { field, message } => format!("{field}: {message}"),
+            Self::Rejected {
+                field,
+                rule,
+                reason,
+            } => {
+                let hint = if *rule == "bic_required_outside_eea" {
+                    "; enter it with the contact's bank details in sevdesk"
+                } else {
+                    ""
+                };
+                format!("{field}: {}{hint}", reason.english)
+            }
             Self::ChangedInSevdesk { what } => {
-                format!("changed in sevdesk since the last sync: {what}")
+                format!("changed in sevdesk since the last sync: {}", what.english)
             }
-            Self::NotRereadable { message } => {
-                format!("could not be re-read from sevdesk before writing: {message}")
-            }
+            Self::NotRereadable { message } => format!(
+                "could not be re-read from sevdesk before writing: {}",
+                message.english
+            ),
             Self::SevdeskSepaFieldMismatch {
                 field,
                 on_invoice,
@@ -341,9 +386,10 @@ impl ExclusionReason {
                 "Der Kontakt {contact_id} wurde nicht synchronisiert (siehe Probleme der Synchronisation)."
             ),
             Self::NoMandateReference => "Der Kontakt hat keine Mandatsreferenz.".into(),
-            Self::InvalidMandateReference { reference, reason } => {
-                format!("Die Mandatsreferenz „{reference}“ ist ungültig: {reason}")
-            }
+            Self::InvalidMandateReference { reference, reason } => format!(
+                "Die Mandatsreferenz „{reference}“ ist ungültig: {}",
+                reason.german
+            ),
             Self::MandateOfOtherContact {
                 reference,
                 contact_id,
@@ -373,22 +419,38 @@ impl ExclusionReason {
                 since.format("%d.%m.%Y")
             ),
             Self::NoIban => "Der Kontakt hat keine IBAN.".into(),
-            Self::InvalidIban { reason } => format!("Die IBAN des Kontakts ist ungültig: {reason}"),
+            Self::InvalidIban { reason } => {
+                format!("Die IBAN des Kontakts ist ungültig: {}", reason.german)
+            }
             Self::InvalidDebtorName { reason } => {
-                format!("Der Name des Kontakts ist nicht verwendbar: {reason}")
+                format!("Der Name des Kontakts ist nicht verwendbar: {}", reason.german)
             }
             Self::WaitsForFirstDebit { reference } => format!(
                 "Das Mandat {reference} wird in diesem Einzug erstmals genutzt (FRST); diese Rechnung folgt im nächsten Einzug."
             ),
-            Self::Rejected { field, message } => {
-                format!("Nach den SEPA-Regeln unzulässig ({field}): {message}")
+            Self::Rejected {
+                field,
+                rule,
+                reason,
+            } => {
+                let hint = if *rule == "bic_required_outside_eea" {
+                    " Bitte die BIC bei den Bankdaten des Kontakts in sevdesk eintragen."
+                } else {
+                    ""
+                };
+                format!(
+                    "Nach den SEPA-Regeln unzulässig ({field}): {}{hint}",
+                    reason.german
+                )
             }
-            Self::ChangedInSevdesk { what } => {
-                format!("Seit der letzten Synchronisation in sevdesk geändert: {what}")
-            }
-            Self::NotRereadable { message } => {
-                format!("Konnte vor dem Schreiben nicht erneut aus sevdesk gelesen werden: {message}")
-            }
+            Self::ChangedInSevdesk { what } => format!(
+                "Seit der letzten Synchronisation in sevdesk geändert: {}",
+                what.german
+            ),
+            Self::NotRereadable { message } => format!(
+                "Konnte vor dem Schreiben nicht erneut aus sevdesk gelesen werden: {}",
+                message.german
+            ),
             Self::SevdeskSepaFieldMismatch {
                 field,
                 on_invoice,

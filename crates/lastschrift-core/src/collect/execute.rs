@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use super::build::{self, BuiltFile};
 use super::plan::{CollectionPlan, PlannedDebit, plan_collection};
-use super::{CollectError, ExclusionReason, invoice_exclusion};
+use super::{CollectError, ExclusionReason, Explanation, invoice_exclusion};
 use crate::settings::Settings;
 use crate::store::{
     CollectionRun, Invoice, NewCollectionRun, RunStatus, SevdeskId, Store, StoreError,
@@ -53,7 +53,7 @@ pub struct CollectionOutcome {
     pub dropped_on_reread: usize,
     /// Requests sent to sevdesk for the re-read (all GET).
     pub requests: usize,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Explanation>,
     /// The confirmed preview had already been made into [`CollectionOutcome::run`] (a second
     /// confirmation of it); nothing new was recorded.
     pub already_confirmed: bool,
@@ -118,10 +118,11 @@ pub async fn execute_collection(
         return Ok(outcome);
     }
     for d in &outcome.plan.debits {
+        let number = d.invoice_number.as_deref().unwrap_or("?");
         outcome.warnings.extend(d.notes.iter().map(|n| {
-            format!(
-                "invoice {}: {n}",
-                d.invoice_number.as_deref().unwrap_or("?")
+            Explanation::new(
+                format!("invoice {number}: {}", n.english),
+                format!("Rechnung {number}: {}", n.german),
             )
         }));
     }
@@ -224,16 +225,18 @@ async fn reread(
     }
     let methods =
         super::plan::direct_debit_methods(&settings.policies, &store.payment_methods().await?);
-    let mut fresh: HashMap<SevdeskId, Result<sevdesk::Invoice, String>> = HashMap::new();
+    let mut fresh: HashMap<SevdeskId, Result<sevdesk::Invoice, Explanation>> = HashMap::new();
     if ids.len() <= REREAD_ONE_BY_ONE_MAX {
         let results: Vec<_> = futures_util::stream::iter(ids.iter().copied())
             .map(|id| async move {
                 let answer = match u64::try_from(id) {
-                    Ok(raw) => client
-                        .invoice(sevdesk::Id(raw))
-                        .await
-                        .map_err(|e| e.user_message()),
-                    Err(_) => Err("the id is not a sevdesk id".into()),
+                    Ok(raw) => client.invoice(sevdesk::Id(raw)).await.map_err(|e| {
+                        Explanation::new(e.user_message(), crate::error::sevdesk_german(&e))
+                    }),
+                    Err(_) => Err(Explanation::new(
+                        "the id is not a sevdesk id",
+                        "die ID ist keine sevdesk-ID",
+                    )),
                 };
                 (id, answer)
             })
@@ -261,14 +264,17 @@ async fn reread(
         let contact_id = planned.contact_id;
         let reason = match fresh.remove(&id) {
             None => Some(ExclusionReason::ChangedInSevdesk {
-                what: "it is no longer open (paid, cancelled or deleted)".into(),
+                what: Explanation::new(
+                    "it is no longer open (paid, cancelled or deleted)",
+                    "sie ist nicht mehr offen (bezahlt, storniert oder gelöscht)",
+                ),
             }),
             Some(Err(message)) => Some(ExclusionReason::NotRereadable { message }),
             Some(Ok(raw)) => {
                 match crate::sync::map_invoice(&raw, &HashSet::from([contact_id]), &HashSet::new())
                 {
                     Err(problem) => Some(ExclusionReason::NotRereadable {
-                        message: problem.message,
+                        message: Explanation::new(problem.message, problem.message_de),
                     }),
                     Ok(now) => {
                         let reason = change(&now, planned, &methods);
@@ -303,9 +309,15 @@ fn change(
     let planned_cents = planned.amount_cents;
     let what = if now.status != invoice_status::OPEN && now.status != invoice_status::PARTIALLY_PAID
     {
-        format!("its status is now {}", now.status)
+        Explanation::new(
+            format!("its status is now {}", now.status),
+            format!("ihr Status ist jetzt {}", now.status),
+        )
     } else if now.contact_id != planned.contact_id {
-        format!("its contact is now {}", now.contact_id)
+        Explanation::new(
+            format!("its contact is now {}", now.contact_id),
+            format!("ihr Kontakt ist jetzt {}", now.contact_id),
+        )
     } else if let Some(reason) = invoice_exclusion(
         now,
         direct_debit_methods,
@@ -318,10 +330,17 @@ fn change(
         // switched to transfer, type or currency changed, status 750 without a paid amount).
         return Some(reason);
     } else if now.open_cents() != planned_cents {
-        format!(
-            "the open amount is now {} instead of {}",
-            super::format_euro(now.open_cents()),
-            super::format_euro(planned_cents)
+        Explanation::new(
+            format!(
+                "the open amount is now {} instead of {}",
+                super::format_euro(now.open_cents()),
+                super::format_euro(planned_cents)
+            ),
+            format!(
+                "der offene Betrag ist jetzt {} statt {}",
+                super::format_euro(now.open_cents()),
+                super::format_euro(planned_cents)
+            ),
         )
     } else {
         return None;
@@ -421,18 +440,18 @@ fn control_list(plan: &CollectionPlan, files: &[BuiltFile]) -> Result<Vec<u8>, C
             file_of.get(&d.invoice_id).copied().unwrap_or_default(),
             d.invoice_number.as_deref().unwrap_or_default(),
             &d.invoice_id.to_string(),
-            &d.debtor_name,
+            d.debtor_name.as_str(),
             d.customer_number.as_deref().unwrap_or_default(),
-            &d.mandate_reference,
+            d.mandate_reference.as_str(),
             &d.signature_date.format("%d.%m.%Y").to_string(),
             d.scheme.as_str(),
             d.sequence_type.as_str(),
-            &d.iban,
-            d.bic.as_deref().unwrap_or_default(),
+            d.iban.as_str(),
+            d.bic.as_ref().map(|b| b.as_str()).unwrap_or_default(),
             &super::format_euro_plain(d.amount_cents),
             &d.collection_date.format("%d.%m.%Y").to_string(),
             e2e_of.get(&d.invoice_id).copied().unwrap_or_default(),
-            &d.remittance,
+            d.remittance.as_str(),
         ])
         .map_err(io)?;
     }

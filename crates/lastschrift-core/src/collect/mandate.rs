@@ -7,7 +7,7 @@
 
 use chrono::NaiveDate;
 
-use super::ExclusionReason;
+use super::{ExclusionReason, Explanation};
 use crate::settings::{MandateReferenceSource, Policies};
 use crate::store::{Contact, Mandate, MandateSource, MandateStatus, Scheme};
 
@@ -23,7 +23,7 @@ pub struct UsableMandate {
     pub iban: sepa::Iban,
     /// A BIC entered in sevdesk that is not valid is left out (IBAN-only is allowed), with a note.
     pub bic: Option<sepa::Bic>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Explanation>,
 }
 
 /// The mandate reference of `contact`, from the first configured source that has one.
@@ -66,7 +66,7 @@ pub fn usable_mandate(
     if let Err(error) = sepa::MandateId::parse(&reference) {
         return Err(ExclusionReason::InvalidMandateReference {
             reference,
-            reason: error.to_string(),
+            reason: Explanation::of(&error),
         });
     }
     if let Some(m) = registered
@@ -132,7 +132,7 @@ pub fn usable_mandate(
         .filter(|v| !v.is_empty())
         .ok_or(ExclusionReason::NoIban)?;
     let iban = sepa::Iban::parse(raw_iban).map_err(|e| ExclusionReason::InvalidIban {
-        reason: e.to_string(),
+        reason: Explanation::of(&e),
     })?;
     let mut notes = Vec::new();
     let bic = match contact
@@ -145,8 +145,14 @@ pub fn usable_mandate(
         Some(raw) => match sepa::Bic::parse(raw) {
             Ok(bic) => Some(bic),
             Err(error) => {
-                notes.push(format!(
-                    "the BIC `{raw}` of the contact is invalid ({error}); the debit is sent with the IBAN only"
+                notes.push(Explanation::new(
+                    format!(
+                        "the BIC `{raw}` of the contact is invalid ({error}); the debit is sent with the IBAN only"
+                    ),
+                    format!(
+                        "Die BIC „{raw}“ des Kontakts ist ungültig ({}); die Lastschrift geht nur mit der IBAN.",
+                        sepa::Explain::german(&error)
+                    ),
                 ));
                 None
             }
@@ -161,32 +167,6 @@ pub fn usable_mandate(
         bic,
         notes,
     })
-}
-
-/// Whether two IBANs are at the same bank: same country and same national bank code. The bank
-/// code's place in the BBAN differs per country; it is compared only for the countries listed,
-/// elsewhere a change of account counts as a change of bank (`SMNDA`, the safe side).
-pub fn same_bank(a: &sepa::Iban, b: &sepa::Iban) -> bool {
-    let (a, b) = (a.as_str(), b.as_str());
-    if a.get(..2) != b.get(..2) {
-        return false;
-    }
-    // (offset into the BBAN, length) of the bank code.
-    let (offset, len) = match &a[..2] {
-        "DE" => (0, 8),
-        "AT" => (0, 5),
-        "NL" => (0, 4),
-        "FR" | "MC" => (0, 5),
-        "BE" => (0, 3),
-        "LU" => (0, 3),
-        "CH" | "LI" => (0, 5),
-        // The BBAN starts with the CIN, a check letter over the whole account; the ABI follows.
-        "IT" | "SM" => (1, 5),
-        "ES" => (0, 4),
-        _ => return false,
-    };
-    let code = 4 + offset..4 + offset + len;
-    a.get(code.clone()) == b.get(code)
 }
 
 #[cfg(test)]
@@ -373,29 +353,5 @@ mod tests {
         let m = check(&c, None).unwrap();
         assert_eq!(m.bic, None);
         assert_eq!(m.notes.len(), 1);
-    }
-
-    #[test]
-    fn bank_comparison() {
-        let a = sepa::Iban::parse("DE02120300000000202051").unwrap();
-        let b = sepa::Iban::parse("DE89370400440532013000").unwrap();
-        assert!(same_bank(&a, &a));
-        assert!(!same_bank(&a, &b));
-    }
-
-    #[test]
-    fn italian_and_san_marino_bank_codes_follow_the_cin() {
-        // BBAN = CIN (a check letter of the whole account) + ABI (bank) + CAB (branch) + account.
-        // Two accounts at one bank have different CINs; the ABI decides.
-        let iban = |s| sepa::Iban::parse(s).unwrap();
-        let same_bank_1 = iban("IT60X0542811101000000123456");
-        let same_bank_2 = iban("IT52K0542811101000000654321");
-        let other_bank = iban("IT59X0306909606100000063015");
-        assert!(same_bank(&same_bank_1, &same_bank_2));
-        assert!(!same_bank(&same_bank_1, &other_bank));
-        assert!(same_bank(
-            &iban("SM24A0854009803000030174419"),
-            &iban("SM65B0854009803000030999999")
-        ));
     }
 }

@@ -15,12 +15,15 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-pub use eligibility::{ExclusionReason, invoice_exclusion};
+pub use build::FieldProblem;
+pub use eligibility::{ExclusionReason, Explanation, invoice_exclusion};
 pub use execute::{
     CollectionLock, CollectionOutcome, control_list_file_name, execute_collection,
     export_recorded_runs, export_run, lock_collection, write_file_exactly,
 };
-pub use plan::{CollectionPlan, Exclusion, Explanation, PlannedDebit, plan_collection};
+pub use plan::{
+    CollectionPlan, Exclusion, PlannedAmendment, PlannedDebit, Snapshot, plan, plan_collection,
+};
 
 use crate::store::StoreError;
 
@@ -31,10 +34,10 @@ pub enum CollectError {
         "no creditor is configured; add the [creditor] section (name, iban, creditor_id) to the configuration file (see lastschrift.example.toml)"
     )]
     NoCreditor,
-    #[error("the creditor data in the configuration is not valid: {}", .0.join("; "))]
-    InvalidCreditor(Vec<String>),
-    #[error("the pain.008 message could not be built: {}", .0.join("; "))]
-    Message(Vec<String>),
+    #[error("the creditor data is not valid: {}", join(.0, false))]
+    InvalidCreditor(Vec<FieldProblem>),
+    #[error("the pain.008 message could not be built: {}", join(.0, false))]
+    Message(Vec<FieldProblem>),
     #[error(
         "the invoices could not be re-read from sevdesk before writing ({}); nothing was collected, try again later",
         .0.user_message()
@@ -84,13 +87,12 @@ impl CollectError {
     pub fn german(&self) -> String {
         match self {
             CollectError::NoCreditor => "Es ist kein Gläubiger eingerichtet; bitte Name, IBAN und Gläubiger-ID auf der Einstellungsseite (oder im Abschnitt [creditor] der Konfigurationsdatei) eintragen.".into(),
-            CollectError::InvalidCreditor(problems) => format!(
-                "Die Gläubigerdaten sind ungültig: {}",
-                problems.join("; ")
-            ),
+            CollectError::InvalidCreditor(problems) => {
+                format!("Die Gläubigerdaten sind ungültig: {}", join(problems, true))
+            }
             CollectError::Message(problems) => format!(
                 "Die pain.008-Nachricht konnte nicht gebaut werden: {}",
-                problems.join("; ")
+                join(problems, true)
             ),
             CollectError::Reread(e) => format!(
                 "Die Rechnungen konnten vor dem Schreiben nicht neu aus sevdesk gelesen werden ({}); es wurde nichts eingezogen, bitte später erneut versuchen.",
@@ -112,6 +114,14 @@ impl CollectError {
             ),
         }
     }
+}
+
+fn join(problems: &[FieldProblem], german: bool) -> String {
+    problems
+        .iter()
+        .map(|p| p.describe(german))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The bank's wall-clock time (Europe/Berlin). Cut-off times and "today" are the bank's, whatever

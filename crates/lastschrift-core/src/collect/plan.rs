@@ -1,28 +1,27 @@
 //! The plan of a collection run: which invoices are debited, for how much, on which date — and
-//! for every open invoice left out, why. Planning reads only the store; it writes nothing, so
-//! `collect --dry-run` and the web preview are exactly this.
+//! for every open invoice left out, why.
+//!
+//! A functional core: [`Snapshot::load`] reads everything the rules look at from the store once;
+//! [`plan`] then decides every invoice without any I/O, so each rule is a plain function of its
+//! inputs and `collect --dry-run`, the web preview and the run itself are the very same decision.
+//! The debits of a plan carry validated SEPA values (IBAN, BIC, name, mandate id, remittance,
+//! address): building the file never parses a string again.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
-use super::mandate::{same_bank, usable_mandate};
-use super::{CollectError, ExclusionReason, invoice_exclusion};
+pub use super::eligibility::Explanation;
+use super::mandate::usable_mandate;
+use super::{ExclusionReason, invoice_exclusion};
 use crate::settings::{CharacterPolicy, Policies, SequenceTypePolicy, Settings};
 use crate::store::{
-    Amendment, Contact, DebitStatus, Invoice, Mandate, MandateStatus, Scheme, SequenceType,
-    SevdeskId, Store,
+    Amendment, Contact, CreditNote, DebitStatus, Invoice, LedgerDebit, Mandate, MandateStatus,
+    PaymentMethod, Scheme, SequenceType, SevdeskId, Store, StoreError,
 };
 
-/// One sentence in both UI languages.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Explanation {
-    pub english: String,
-    pub german: String,
-}
-
-/// A debit the run will write.
+/// A debit the run will write, in validated SEPA values.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PlannedDebit {
     pub invoice_id: SevdeskId,
@@ -31,36 +30,66 @@ pub struct PlannedDebit {
     pub contact_id: SevdeskId,
     pub customer_number: Option<String>,
     /// The debtor name as it will be written (after the character policy).
-    pub debtor_name: String,
-    pub iban: String,
-    pub bic: Option<String>,
-    pub mandate_reference: String,
+    pub debtor_name: sepa::Name,
+    pub iban: sepa::Iban,
+    pub bic: Option<sepa::Bic>,
+    pub mandate_reference: sepa::MandateId,
     pub signature_date: NaiveDate,
     pub scheme: Scheme,
     pub sequence_type: SequenceType,
     pub amount_cents: i64,
-    pub collection_date: NaiveDate,
-    pub remittance: String,
-    pub amendment: Option<Amendment>,
-    /// Whether the amendment is a move to another bank (`SMNDA`) rather than a new account at
-    /// the same bank.
     #[serde(skip)]
-    pub amendment_new_bank: bool,
+    pub amount: sepa::Amount,
+    pub collection_date: NaiveDate,
+    pub remittance: sepa::RemittanceText,
+    pub amendment: Option<PlannedAmendment>,
     /// Things the user should know that do not stop the debit (a transliterated name, a dropped BIC).
-    pub notes: Vec<String>,
+    pub notes: Vec<Explanation>,
     /// The registry record to create or complete before the run is recorded.
     #[serde(skip)]
     pub mandate_to_register: Option<Mandate>,
+    /// Written where the SEPA rules ask for it (banks outside the EEA).
     #[serde(skip)]
-    pub(crate) debtor_address: Option<DebtorAddress>,
+    pub debtor_address: Option<sepa::PostalAddress>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct DebtorAddress {
-    pub street: Option<String>,
-    pub postcode: Option<String>,
-    pub town: String,
-    pub country: String,
+/// What changed since the mandate's last use (a mandate amendment, `AmdmntInd`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PlannedAmendment {
+    /// The reference the mandate was last collected under.
+    pub original_reference: Option<sepa::MandateId>,
+    /// The account the bank saw last.
+    pub original_iban: Option<sepa::Iban>,
+    /// The account moved to another bank (`SMNDA`) rather than within the same one.
+    #[serde(skip)]
+    pub new_bank: bool,
+}
+
+impl PlannedAmendment {
+    /// What the ledger keeps of it.
+    pub fn to_ledger(&self) -> Amendment {
+        Amendment {
+            original_reference: self
+                .original_reference
+                .as_ref()
+                .map(|r| r.as_str().to_owned()),
+            original_iban: self.original_iban.as_ref().map(|i| i.as_str().to_owned()),
+        }
+    }
+
+    /// What the file says of it.
+    pub fn to_sepa(&self) -> sepa::Amendment {
+        sepa::Amendment {
+            original_mandate_id: self.original_reference,
+            original_creditor_id: None,
+            original_creditor_name: None,
+            original_account: match &self.original_iban {
+                None => None,
+                Some(_) if self.new_bank => Some(sepa::OriginalAccount::NewBank),
+                Some(iban) => Some(sepa::OriginalAccount::SameBank(*iban)),
+            },
+        }
+    }
 }
 
 /// An open invoice that is not collected, with the reason.
@@ -108,6 +137,22 @@ impl CollectionPlan {
         groups
     }
 
+    /// Whether invoices meant for direct debit were left out for data someone must fix (a
+    /// mandate, an IBAN, a name, a value the SEPA rules refuse) — the CLI's exit code 1, so a
+    /// cron job notices.
+    pub fn has_data_to_fix(&self) -> bool {
+        self.exclusions.iter().any(|e| {
+            e.reason.needs_mandate_data()
+                || matches!(
+                    e.reason,
+                    ExclusionReason::Rejected { .. }
+                        | ExclusionReason::NotRereadable { .. }
+                        | ExclusionReason::InvalidDebtorName { .. }
+                        | ExclusionReason::ContactMissing { .. }
+                )
+        })
+    }
+
     pub(crate) fn recompute_total(&mut self) {
         self.total_cents = self.debits.iter().map(|d| d.amount_cents).sum();
     }
@@ -126,10 +171,10 @@ impl CollectionPlan {
                 d.amount_cents,
                 d.mandate_reference,
                 d.iban,
-                d.bic.as_deref().unwrap_or(""),
+                d.bic.as_ref().map(|b| b.as_str()).unwrap_or(""),
                 d.scheme.as_str(),
                 d.sequence_type.as_str(),
-                d.debtor_name,
+                d.debtor_name.as_str(),
                 d.collection_date,
                 d.amendment,
             );
@@ -149,7 +194,7 @@ impl CollectionPlan {
                 invoice_id: d.invoice_id,
                 invoice_number: d.invoice_number,
                 contact_id: d.contact_id,
-                contact_name: Some(d.debtor_name),
+                contact_name: Some(d.debtor_name.as_str().to_owned()),
                 customer_number: d.customer_number,
                 amount_cents: d.amount_cents,
                 reason,
@@ -157,6 +202,64 @@ impl CollectionPlan {
             self.exclusions.sort_by_key(|e| e.invoice_id);
             self.recompute_total();
         }
+    }
+}
+
+/// Everything the planner looks at, read from the store at one moment.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// Open invoices (status 200 and 750, not gone), by id.
+    pub invoices: Vec<Invoice>,
+    pub contacts: Vec<Contact>,
+    /// The mandate registry.
+    pub mandates: Vec<Mandate>,
+    pub open_credit_notes: Vec<CreditNote>,
+    pub payment_methods: Vec<PaymentMethod>,
+    /// Invoices with a pending or collected debit.
+    pub already_collected: HashSet<SevdeskId>,
+    /// Every debit of the ledger (which account the bank saw last per mandate).
+    pub ledger: Vec<LedgerDebit>,
+    pub newest_run: Option<i64>,
+}
+
+impl Snapshot {
+    pub async fn load(store: &dyn Store) -> Result<Snapshot, StoreError> {
+        Ok(Snapshot {
+            invoices: store.open_invoices().await?,
+            contacts: store.contacts().await?,
+            mandates: store.mandates().await?,
+            open_credit_notes: store.open_credit_notes().await?,
+            payment_methods: store.payment_methods().await?,
+            already_collected: store.active_debit_invoice_ids().await?,
+            ledger: store.mandate_ledger().await?,
+            newest_run: store.newest_run_id().await?,
+        })
+    }
+
+    /// The debtor IBAN the bank last saw for a mandate, from the ledger: that of the latest debit
+    /// not withdrawn; when every debit was withdrawn, the account before the first of them (its
+    /// amendment's original IBAN, else its own). `None` when the ledger has no debit of it.
+    fn presented_ibans(&self) -> HashMap<&str, &str> {
+        let mut latest: HashMap<&str, &LedgerDebit> = HashMap::new();
+        let mut first: HashMap<&str, &LedgerDebit> = HashMap::new();
+        for d in &self.ledger {
+            let reference = d.mandate_reference.as_str();
+            first.entry(reference).or_insert(d);
+            if d.status != DebitStatus::Cancelled {
+                // The ledger is ordered by id: a later one wins.
+                latest.insert(reference, d);
+            }
+        }
+        first
+            .into_iter()
+            .map(|(reference, first)| {
+                let iban = match latest.get(reference) {
+                    Some(latest) => latest.iban.as_str(),
+                    None => first.original_iban.as_deref().unwrap_or(&first.iban),
+                };
+                (reference, iban)
+            })
+            .collect()
     }
 }
 
@@ -231,7 +334,8 @@ fn move_explanation(moved: &sepa::calendar::DateMove, policies: &Policies) -> Ex
                 "the requested date is a TARGET2 closing day ({day}); moved to the next business day"
             ),
             german: format!(
-                "Das gewünschte Datum ist ein TARGET2-Feiertag ({day}); verschoben auf den nächsten Geschäftstag."
+                "Das gewünschte Datum ist ein TARGET2-Feiertag ({}); verschoben auf den nächsten Geschäftstag.",
+                day.german()
             ),
         },
     }
@@ -240,7 +344,7 @@ fn move_explanation(moved: &sepa::calendar::DateMove, policies: &Policies) -> Ex
 /// Which sevdesk payment methods mean direct debit, by id.
 pub(crate) fn direct_debit_methods(
     policies: &Policies,
-    methods: &[crate::store::PaymentMethod],
+    methods: &[PaymentMethod],
 ) -> HashSet<SevdeskId> {
     let configured = &policies.direct_debit_payment_methods;
     let mut ids: HashSet<SevdeskId> = configured
@@ -269,41 +373,41 @@ fn remittance_text(invoice: &Invoice) -> String {
     }
 }
 
-/// The debtor IBAN the bank last saw for a mandate, from the ledger: that of the latest debit
-/// not withdrawn; when every debit was withdrawn, the account before the first of them (its
-/// amendment's original IBAN, else its own). `None` when the ledger has no debit of the mandate.
-async fn presented_iban(
-    store: &dyn Store,
-    reference: &str,
-) -> Result<Option<String>, CollectError> {
-    let debits = store.debits_for_mandate(reference).await?;
-    if let Some(latest) = debits
-        .iter()
-        .filter(|d| d.status != DebitStatus::Cancelled)
-        .max_by_key(|d| d.id)
-    {
-        return Ok(Some(latest.iban.clone()));
-    }
-    let Some(first) = debits.iter().min_by_key(|d| d.id) else {
-        return Ok(None);
-    };
-    let original = store
-        .mandate_amendments(reference)
-        .await?
-        .into_iter()
-        .find(|a| a.debit_id == Some(first.id))
-        .and_then(|a| a.original_iban);
-    Ok(Some(original.unwrap_or_else(|| first.iban.clone())))
+/// The debtor's address as sevdesk holds it, if the SEPA types accept it; an address they refuse
+/// is left out (the builder then says whether this debtor needs one — only outside the EEA).
+fn debtor_address(contact: &Contact, policy: sepa::CharacterPolicy) -> Option<sepa::PostalAddress> {
+    let town = contact.city.as_deref()?;
+    let country = contact.country_code.as_deref()?;
+    super::build::structured_address(
+        contact.street.as_deref(),
+        None,
+        contact.zip.as_deref(),
+        town,
+        country,
+        policy,
+    )
+    .ok()
 }
 
-/// Plans a run from what the store holds. `now` is bank time (Europe/Berlin, see
-/// [`super::bank_time`]); `requested_date` is kept when the calendar allows it.
+/// Plans a run from what the store holds: [`Snapshot::load`], then [`plan`].
 pub async fn plan_collection(
     store: &dyn Store,
     settings: &Settings,
     now: NaiveDateTime,
     requested_date: Option<NaiveDate>,
-) -> Result<CollectionPlan, CollectError> {
+) -> Result<CollectionPlan, StoreError> {
+    let snapshot = Snapshot::load(store).await?;
+    Ok(plan(&snapshot, settings, now, requested_date))
+}
+
+/// Decides every open invoice of the snapshot. `now` is bank time (Europe/Berlin, see
+/// [`super::bank_time`]); `requested_date` is kept when the calendar allows it. No I/O.
+pub fn plan(
+    snapshot: &Snapshot,
+    settings: &Settings,
+    now: NaiveDateTime,
+    requested_date: Option<NaiveDate>,
+) -> CollectionPlan {
     let policies = &settings.policies;
     let timing = bank_timing(policies);
     let (earliest_date, limit) = sepa::calendar::earliest_collection_date(&timing, now);
@@ -322,19 +426,17 @@ pub async fn plan_collection(
     };
     let today = now.date();
 
-    let invoices = store.open_invoices().await?;
-    let contacts: HashMap<SevdeskId, Contact> = store
-        .contacts()
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
+    let contacts: HashMap<SevdeskId, &Contact> =
+        snapshot.contacts.iter().map(|c| (c.id, c)).collect();
+    let by_reference: HashMap<&str, &Mandate> = snapshot
+        .mandates
+        .iter()
+        .map(|m| (m.reference.as_str(), m))
         .collect();
-    let mandates = store.mandates().await?;
-    let by_reference: HashMap<&str, &Mandate> =
-        mandates.iter().map(|m| (m.reference.as_str(), m)).collect();
     // A mandate reference is unique per creditor regardless of case ("mr-1" and "MR-1" are one
     // mandate to a bank), so the registry is also searched without case.
-    let by_reference_folded: HashMap<String, &Mandate> = mandates
+    let by_reference_folded: HashMap<String, &Mandate> = snapshot
+        .mandates
         .iter()
         .map(|m| (m.reference.to_uppercase(), m))
         .collect();
@@ -346,7 +448,7 @@ pub async fn plan_collection(
     };
     // Which contacts carry each reference in sevdesk (case folded).
     let mut reference_owners: HashMap<String, Vec<SevdeskId>> = HashMap::new();
-    for c in contacts.values() {
+    for c in &snapshot.contacts {
         if let Some(r) = super::mandate::mandate_reference(c, policies) {
             reference_owners
                 .entry(r.to_uppercase())
@@ -355,38 +457,34 @@ pub async fn plan_collection(
         }
     }
     let mut by_contact: HashMap<SevdeskId, Vec<&Mandate>> = HashMap::new();
-    for m in &mandates {
+    for m in &snapshot.mandates {
         by_contact.entry(m.contact_id).or_default().push(m);
     }
-    let credit_notes = store.open_credit_notes().await?;
-    let credit_note_invoices: HashSet<SevdeskId> =
-        credit_notes.iter().filter_map(|n| n.invoice_id).collect();
+    let credit_note_invoices: HashSet<SevdeskId> = snapshot
+        .open_credit_notes
+        .iter()
+        .filter_map(|n| n.invoice_id)
+        .collect();
     // A credit note that names no invoice is still money owed to that customer.
-    let mut unlinked_credit_notes: HashMap<SevdeskId, &crate::store::CreditNote> = HashMap::new();
-    for n in credit_notes
+    let mut unlinked_credit_notes: HashMap<SevdeskId, &CreditNote> = HashMap::new();
+    for n in snapshot
+        .open_credit_notes
         .iter()
         .filter(|n| n.invoice_id.is_none() && n.amount_cents > 0)
     {
         unlinked_credit_notes.entry(n.contact_id).or_insert(n);
     }
-    let already_collected = store.active_debit_invoice_ids().await?;
-    let methods = direct_debit_methods(policies, &store.payment_methods().await?);
+    let methods = direct_debit_methods(policies, &snapshot.payment_methods);
     let char_policy = sepa_policy(policies.character_policy);
-    let creditor_country = settings
-        .creditor
-        .as_ref()
-        .and_then(|c| sepa::Iban::parse(&c.iban).ok())
-        .map(|iban| iban.country_code().to_owned());
+    let presented_ibans = snapshot.presented_ibans();
 
     let mut debits = Vec::new();
     let mut exclusions = Vec::new();
     // FRST-on-first-use: the first invoice of a never-used mandate takes the FRST.
     let mut first_use_taken: HashSet<String> = HashSet::new();
-    // Per mandate reference: the debtor IBAN the bank last saw, from the ledger.
-    let mut presented_ibans: HashMap<String, Option<String>> = HashMap::new();
 
-    for invoice in &invoices {
-        let contact = contacts.get(&invoice.contact_id);
+    for invoice in &snapshot.invoices {
+        let contact = contacts.get(&invoice.contact_id).copied();
         let mut exclude = |reason: ExclusionReason| {
             exclusions.push(Exclusion {
                 invoice_id: invoice.id,
@@ -403,7 +501,7 @@ pub async fn plan_collection(
             &methods,
             policies.collect_partial_remainders,
             &credit_note_invoices,
-            &already_collected,
+            &snapshot.already_collected,
         ) {
             exclude(reason);
             continue;
@@ -479,76 +577,81 @@ pub async fn plan_collection(
                 continue;
             }
         };
-        // IBAN-only works inside the EEA; when a bank in a SEPA country outside it (CH, GB, …)
-        // takes part, the debtor bank's BIC is required (the postal address too: the builder
-        // checks that).
-        if usable.bic.is_none()
-            && let Some(country) = [
-                Some(usable.iban.country_code()),
-                creditor_country.as_deref(),
-            ]
-            .into_iter()
-            .flatten()
-            .find(|c| sepa::country::is_non_eea_sepa(c))
-        {
-            exclude(ExclusionReason::Rejected {
-                field: "debtor.bic".into(),
-                message: format!(
-                    "the BIC of the debtor's bank is required because a bank in {country} (a SEPA country outside the EEA) takes part; enter it with the contact's bank details in sevdesk"
-                ),
-            });
-            continue;
-        }
         let (name, changes) = match sepa::Name::parse(&contact.display_name, char_policy) {
             Ok(parsed) => parsed,
             Err(error) => {
                 exclude(ExclusionReason::InvalidDebtorName {
-                    reason: error.to_string(),
+                    reason: Explanation::of(&error),
                 });
                 continue;
             }
         };
         let mut notes = usable.notes.clone();
         if !changes.is_empty() {
-            notes.push(format!(
-                "the name `{}` is written as `{}`",
-                contact.display_name,
-                name.as_str()
+            notes.push(Explanation::new(
+                format!(
+                    "the name `{}` is written as `{}`",
+                    contact.display_name,
+                    name.as_str()
+                ),
+                format!(
+                    "Der Name „{}“ wird als „{}“ geschrieben.",
+                    contact.display_name,
+                    name.as_str()
+                ),
             ));
         }
+        // The reference was checked by `usable_mandate`; the registry's own spelling wins.
+        let Ok(mandate_id) = sepa::MandateId::parse(&usable.mandate.reference) else {
+            exclude(ExclusionReason::NoMandateReference);
+            continue;
+        };
+        let Ok(amount) = u64::try_from(invoice.open_cents())
+            .map_err(|_| ())
+            .and_then(|cents| sepa::Amount::from_cents(cents).map_err(|_| ()))
+        else {
+            exclude(ExclusionReason::NothingToPay);
+            continue;
+        };
+        let remittance = match sepa::RemittanceText::parse(&remittance_text(invoice), char_policy) {
+            Ok((text, _)) => text,
+            Err(error) => {
+                exclude(ExclusionReason::Rejected {
+                    field: "remittance".into(),
+                    rule: sepa::Explain::code(&error),
+                    reason: Explanation::of(&error),
+                });
+                continue;
+            }
+        };
 
         // An amendment: the account changed since the mandate's last use, or the contact's
-        // reference changed away from a mandate that was used before.
-        let reference = usable.mandate.reference.clone();
-        // The registry's last IBAN is that of the last recorded debit, even one withdrawn
-        // before the bank saw it; the ledger says which account the bank knows.
+        // reference changed away from a mandate that was used before. The registry's last IBAN
+        // is that of the last recorded debit, even one withdrawn before the bank saw it; the
+        // ledger says which account the bank knows.
         let source = if usable.mandate.last_iban.is_some() {
             Some(&usable.mandate)
         } else {
             previous
         };
-        let last_iban_raw = match source {
-            None => None,
-            Some(m) => {
-                if !presented_ibans.contains_key(&m.reference) {
-                    let known = presented_iban(store, &m.reference).await?;
-                    presented_ibans.insert(m.reference.clone(), known);
-                }
-                presented_ibans[&m.reference]
-                    .clone()
-                    .or_else(|| m.last_iban.clone())
-            }
-        };
-        let last_iban = last_iban_raw.and_then(|raw| sepa::Iban::parse(&raw).ok());
+        let last_iban = source
+            .and_then(|m| {
+                presented_ibans
+                    .get(m.reference.as_str())
+                    .copied()
+                    .or(m.last_iban.as_deref())
+            })
+            .and_then(|raw| sepa::Iban::parse(raw).ok());
         let changed_iban = last_iban.filter(|old| old != &usable.iban);
-        let amendment = (previous.is_some() || changed_iban.is_some()).then(|| Amendment {
-            original_reference: previous.map(|p| p.reference.clone()),
-            original_iban: changed_iban.as_ref().map(|i| i.as_str().to_owned()),
+        let amendment = (previous.is_some() || changed_iban.is_some()).then(|| PlannedAmendment {
+            original_reference: previous.and_then(|p| sepa::MandateId::parse(&p.reference).ok()),
+            new_bank: changed_iban
+                .as_ref()
+                .is_some_and(|old| !old.same_bank(&usable.iban)),
+            original_iban: changed_iban,
         });
-        let amendment_new_bank = changed_iban
-            .as_ref()
-            .is_some_and(|old| !same_bank(old, &usable.iban));
 
+        let reference = usable.mandate.reference.clone();
         let used_before = usable.mandate.first_collection.is_some() || previous.is_some();
         let sequence_type = match policies.sequence_type {
             SequenceTypePolicy::RcurOnly => SequenceType::Rcur,
@@ -569,37 +672,27 @@ pub async fn plan_collection(
         } else {
             None
         };
-        let debtor_address = contact
-            .city
-            .as_ref()
-            .zip(contact.country_code.as_ref())
-            .map(|(town, country)| DebtorAddress {
-                street: contact.street.clone(),
-                postcode: contact.zip.clone(),
-                town: town.clone(),
-                country: country.clone(),
-            });
         debits.push(PlannedDebit {
             invoice_id: invoice.id,
             invoice_number: invoice.number.clone(),
             invoice_date: invoice.invoice_date,
             contact_id: contact.id,
             customer_number: contact.customer_number.clone(),
-            debtor_name: name.as_str().to_owned(),
-            iban: usable.iban.as_str().to_owned(),
-            bic: usable.bic.as_ref().map(|b| b.as_str().to_owned()),
-            mandate_reference: reference,
+            debtor_name: name,
+            iban: usable.iban,
+            bic: usable.bic,
+            mandate_reference: mandate_id,
             signature_date: usable.signature_date,
             scheme: usable.scheme,
             sequence_type,
             amount_cents: invoice.open_cents(),
+            amount,
             collection_date,
-            remittance: remittance_text(invoice),
+            remittance,
             amendment,
-            amendment_new_bank,
             notes,
             mandate_to_register,
-            debtor_address,
+            debtor_address: debtor_address(contact, char_policy),
         });
     }
 
@@ -616,12 +709,243 @@ pub async fn plan_collection(
         fingerprint: String::new(),
     };
     plan.recompute_total();
-    // What the SEPA rules refuse (e.g. a debtor outside the EEA without an address) is found by
-    // building the messages once; those debits become exclusions too, so the preview is honest.
+    // What the SEPA rules refuse (e.g. a debtor outside the EEA without BIC or address) is found
+    // by building the messages once; those debits become exclusions too, so the preview is
+    // honest and the verdict is the SEPA crate's, the same as `lastschrift pain008` gives.
     if let Ok(creditor) = super::build::creditor(settings) {
         super::build::exclude_rejected(&mut plan, &creditor, settings, now);
     }
-    let newest_run = store.collection_runs().await?.first().map(|r| r.id);
-    plan.fingerprint = plan.compute_fingerprint(newest_run);
-    Ok(plan)
+    plan.fingerprint = plan.compute_fingerprint(snapshot.newest_run);
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::CreditorSettings;
+    use crate::store::MandateSource;
+    use chrono::NaiveTime;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn now() -> NaiveDateTime {
+        d(2026, 12, 2).and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap())
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            creditor: Some(CreditorSettings {
+                name: "Muster GmbH".into(),
+                iban: "DE89370400440532013000".into(),
+                bic: None,
+                creditor_id: "DE98ZZZ09999999999".into(),
+                address: None,
+            }),
+            ..Settings::default()
+        }
+    }
+
+    fn contact(id: SevdeskId, customer_number: &str) -> Contact {
+        Contact {
+            id,
+            customer_number: Some(customer_number.into()),
+            display_name: format!("Kunde {id}"),
+            is_organisation: false,
+            parent_id: None,
+            iban: Some("DE02120300000000202051".into()),
+            bic: None,
+            mandate_reference_field: None,
+            mandate_reference: None,
+            signature_date_field: Some("02.01.2024".into()),
+            email: None,
+            street: None,
+            zip: None,
+            city: None,
+            country_code: Some("DE".into()),
+            updated_at: None,
+        }
+    }
+
+    fn invoice(id: SevdeskId, contact_id: SevdeskId, cents: i64) -> Invoice {
+        Invoice {
+            id,
+            number: Some(format!("RE-{id}")),
+            invoice_type: "RE".into(),
+            status: crate::store::invoice_status::OPEN,
+            contact_id,
+            currency: "EUR".into(),
+            sum_gross_cents: cents,
+            paid_cents: 0,
+            payment_method_id: Some(1),
+            invoice_date: Some(d(2026, 11, 20)),
+            due_date: Some(d(2026, 12, 4)),
+            updated_at: None,
+            gone: false,
+        }
+    }
+
+    fn snapshot() -> Snapshot {
+        Snapshot {
+            invoices: vec![invoice(10, 1, 4_900), invoice(11, 2, 1_250)],
+            contacts: vec![contact(1, "K-1"), contact(2, "K-2")],
+            payment_methods: vec![PaymentMethod {
+                id: 1,
+                name: "Lastschrift".into(),
+                electronic_invoice_id: Some("59".into()),
+            }],
+            ..Snapshot::default()
+        }
+    }
+
+    #[test]
+    fn the_plan_is_a_function_of_the_snapshot() {
+        let s = snapshot();
+        let a = plan(&s, &settings(), now(), None);
+        let b = plan(&s, &settings(), now(), None);
+        assert_eq!(a, b);
+        assert_eq!(a.debits.len(), 2);
+        assert_eq!(a.total_cents, 6_150);
+        assert_eq!(a.debits[0].iban.as_str(), "DE02120300000000202051");
+        assert_eq!(
+            a.debits[0].remittance.as_str(),
+            "Rechnung RE-10 vom 20.11.2026"
+        );
+        // Another newest run makes another preview of the same debits.
+        let later = Snapshot {
+            newest_run: Some(7),
+            ..s
+        };
+        assert_ne!(
+            plan(&later, &settings(), now(), None).fingerprint,
+            a.fingerprint
+        );
+    }
+
+    #[test]
+    fn a_reference_two_contacts_share_is_collected_from_neither() {
+        let mut s = snapshot();
+        s.contacts[1].customer_number = Some("k-1".into());
+        let p = plan(&s, &settings(), now(), None);
+        assert!(p.debits.is_empty(), "{:?}", p.debits);
+        assert!(
+            p.exclusions
+                .iter()
+                .all(|e| e.reason.code() == "mandate_reference_shared")
+        );
+    }
+
+    #[test]
+    fn the_registry_decides_whose_a_shared_reference_is() {
+        let mut s = snapshot();
+        s.contacts[1].customer_number = Some("K-1".into());
+        let mut m = Mandate::new("K-1", 1, MandateSource::CsvImport);
+        m.signature_date = Some(d(2024, 1, 2));
+        s.mandates.push(m);
+        let p = plan(&s, &settings(), now(), None);
+        assert_eq!(p.debits.len(), 1);
+        assert_eq!(p.debits[0].contact_id, 1);
+        assert_eq!(p.exclusions[0].reason.code(), "mandate_of_other_contact");
+    }
+
+    #[test]
+    fn frst_on_first_use_lets_one_invoice_of_a_new_mandate_go_first() {
+        let mut s = snapshot();
+        s.invoices.push(invoice(12, 1, 700));
+        let mut settings = settings();
+        settings.policies.sequence_type = SequenceTypePolicy::FrstOnFirstUse;
+        let p = plan(&s, &settings, now(), None);
+        let of_one: Vec<_> = p.debits.iter().filter(|d| d.contact_id == 1).collect();
+        assert_eq!(of_one.len(), 1);
+        assert_eq!(of_one[0].sequence_type, SequenceType::Frst);
+        assert!(
+            p.exclusions
+                .iter()
+                .any(|e| e.invoice_id == 12 && e.reason.code() == "waits_for_first_debit")
+        );
+    }
+
+    #[test]
+    fn the_account_the_bank_saw_last_comes_from_the_ledger() {
+        let mut s = snapshot();
+        let mut m = Mandate::new("K-1", 1, MandateSource::CsvImport);
+        m.signature_date = Some(d(2024, 1, 2));
+        m.first_collection = Some(d(2025, 1, 2));
+        m.last_collection = Some(d(2026, 6, 2));
+        // The registry's last IBAN is that of a debit withdrawn before the bank saw it.
+        m.last_iban = Some("DE02120300000000202051".into());
+        s.mandates.push(m);
+        s.ledger = vec![
+            LedgerDebit {
+                id: 1,
+                mandate_reference: "K-1".into(),
+                status: DebitStatus::Collected,
+                iban: "DE89370400440532013000".into(),
+                original_iban: None,
+            },
+            LedgerDebit {
+                id: 2,
+                mandate_reference: "K-1".into(),
+                status: DebitStatus::Cancelled,
+                iban: "DE02120300000000202051".into(),
+                original_iban: Some("DE89370400440532013000".into()),
+            },
+        ];
+        let p = plan(&s, &settings(), now(), None);
+        let debit = p.debits.iter().find(|d| d.contact_id == 1).unwrap();
+        let amendment = debit.amendment.as_ref().expect("the account changed");
+        assert_eq!(
+            amendment.original_iban.as_ref().map(|i| i.as_str()),
+            Some("DE89370400440532013000")
+        );
+        assert!(
+            amendment.new_bank,
+            "another German bank code is another bank"
+        );
+    }
+
+    #[test]
+    fn an_unlinked_credit_note_holds_back_the_contacts_invoices() {
+        let mut s = snapshot();
+        s.open_credit_notes.push(CreditNote {
+            id: 5,
+            contact_id: 2,
+            invoice_id: None,
+            amount_cents: 300,
+            status: 200,
+        });
+        let p = plan(&s, &settings(), now(), None);
+        assert_eq!(p.debits.len(), 1);
+        assert_eq!(
+            p.exclusions[0].reason.code(),
+            "open_credit_note_for_contact"
+        );
+    }
+
+    #[test]
+    fn a_swiss_debtor_without_bic_gets_the_sepa_crates_verdict() {
+        let mut s = snapshot();
+        s.contacts[0].iban = Some("CH9300762011623852957".into());
+        s.contacts[0].city = Some("Zürich".into());
+        s.contacts[0].country_code = Some("CH".into());
+        let p = plan(&s, &settings(), now(), None);
+        let excluded = p
+            .exclusions
+            .iter()
+            .find(|e| e.invoice_id == 10)
+            .expect("the Swiss debit is left out");
+        match &excluded.reason {
+            ExclusionReason::Rejected {
+                field,
+                rule,
+                reason,
+            } => {
+                assert_eq!(field, "debtor.bic");
+                assert_eq!(*rule, "bic_required_outside_eea");
+                assert!(reason.german.contains("BIC"), "{reason:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -82,9 +82,9 @@ fn preview_page(ctx: &Ctx, plan: &CollectionPlan, error: Option<String>) -> Prev
                     .invoice_number
                     .clone()
                     .unwrap_or_else(|| format!("#{}", d.invoice_id)),
-                debtor: d.debtor_name.clone(),
-                iban: d.iban.clone(),
-                reference: d.mandate_reference.clone(),
+                debtor: d.debtor_name.as_str().to_owned(),
+                iban: d.iban.to_string(),
+                reference: d.mandate_reference.to_string(),
                 sequence: d.sequence_type.to_string(),
                 amount: tr.money(d.amount_cents),
             })

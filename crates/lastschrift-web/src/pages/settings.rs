@@ -160,21 +160,29 @@ pub async fn show(
     page(&state, &ctx, None, |_| {}).await
 }
 
-/// Checks one creditor field; `Ok` holds the normalised form.
+/// Checks one creditor field; `Ok` holds the normalised form, `Err` the sentence in the page's
+/// language (the SEPA crate's own, as everywhere else).
 fn check_field(kind: &str, value: &str, ctx_de: bool) -> Result<String, String> {
+    use sepa::Explain;
+    fn say(error: &impl Explain, de: bool) -> String {
+        if de {
+            format!("Ungültig: {}", error.german())
+        } else {
+            format!("Invalid: {error}")
+        }
+    }
     let value = value.trim();
-    let invalid = if ctx_de { "Ungültig" } else { "Invalid" };
     match kind {
         "iban" => sepa::Iban::parse(value)
             .map(|i| i.to_string())
-            .map_err(|e| format!("{invalid}: {e}")),
+            .map_err(|e| say(&e, ctx_de)),
         "bic" => sepa::Bic::parse(value)
             .map(|b| b.to_string())
-            .map_err(|e| format!("{invalid}: {e}")),
+            .map_err(|e| say(&e, ctx_de)),
         "creditor_id" => sepa::CreditorId::parse(value)
             .map(|c| c.to_string())
-            .map_err(|e| format!("{invalid}: {e}")),
-        _ => Err(invalid.into()),
+            .map_err(|e| say(&e, ctx_de)),
+        _ => Err(if ctx_de { "Ungültig" } else { "Invalid" }.into()),
     }
 }
 
@@ -219,6 +227,7 @@ fn address_fields(
     candidate: &CreditorSettings,
     form: &CreditorForm,
     required: &str,
+    lang_de: bool,
 ) -> [Field; 5] {
     let address = candidate.address.clone().unwrap_or_default();
     let mut fields = [
@@ -246,13 +255,20 @@ fn address_fields(
         let Err(problems) = app.check_creditor(&probe, policies) else {
             break;
         };
+        let de = lang_de;
         let found = problems.iter().find_map(|problem| {
-            let rest = problem.strip_prefix("creditor.address: ")?;
-            let (name, message) = rest.split_once(": ")?;
+            let name = problem.field.strip_prefix("creditor.address.")?;
             let index = ["street", "building", "postcode", "town", "country"]
                 .iter()
                 .position(|n| *n == name)?;
-            Some((index, message.to_owned()))
+            Some((
+                index,
+                if de {
+                    problem.german.clone()
+                } else {
+                    problem.english.clone()
+                },
+            ))
         });
         let Some((index, message)) = found else {
             break;
@@ -335,8 +351,14 @@ pub async fn creditor(
         creditor_id: creditor_id.value.clone(),
         address: address_of(&form),
     };
-    let [street, building, postcode, town, country] =
-        address_fields(state.app(), &current.policies, &creditor, &form, required);
+    let [street, building, postcode, town, country] = address_fields(
+        state.app(),
+        &current.policies,
+        &creditor,
+        &form,
+        required,
+        de,
+    );
     if [
         &name,
         &iban,

@@ -62,16 +62,7 @@ pub fn run(args: &CollectArgs, config: Option<&Path>) -> anyhow::Result<Outcome>
 }
 
 pub(crate) fn outcome_of(plan: &CollectionPlan) -> Outcome {
-    if plan.exclusions.iter().any(|e| {
-        e.reason.needs_mandate_data()
-            || matches!(
-                e.reason,
-                lastschrift_core::collect::ExclusionReason::Rejected { .. }
-                    | lastschrift_core::collect::ExclusionReason::NotRereadable { .. }
-                    | lastschrift_core::collect::ExclusionReason::InvalidDebtorName { .. }
-                    | lastschrift_core::collect::ExclusionReason::ContactMissing { .. }
-            )
-    }) {
+    if plan.has_data_to_fix() {
         Outcome::ProblemsFound
     } else {
         Outcome::Done
@@ -105,14 +96,14 @@ pub(crate) fn print_plan(plan: &CollectionPlan, all: bool) {
         println!(
             "  {:<14} {:<30} {:<20} {:<27} {:>14} {}",
             d.invoice_number.as_deref().unwrap_or("-"),
-            truncate(&d.debtor_name, 30),
+            truncate(d.debtor_name.as_str(), 30),
             d.mandate_reference,
             d.iban,
             format_euro(d.amount_cents),
             d.sequence_type
         );
         for note in &d.notes {
-            println!("      note: {note}");
+            println!("      note: {}", note.english);
         }
     }
     if shown < plan.debits.len() {
@@ -156,7 +147,7 @@ pub(crate) fn print_outcome(outcome: &CollectionOutcome, all: bool) {
     }
     print_plan(&outcome.plan, all);
     for w in &outcome.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", w.english);
     }
     match &outcome.run {
         None => println!("\nNothing to collect; no file was written."),
