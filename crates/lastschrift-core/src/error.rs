@@ -120,29 +120,5 @@ pub(crate) fn store_german(e: &StoreError) -> String {
 /// The German sentence of a sevdesk failure: what happened and what to do (the English one is
 /// [`sevdesk::Error::user_message`]).
 pub fn sevdesk_german(e: &sevdesk::Error) -> String {
-    use sevdesk::Error as E;
-    match e {
-        E::Unauthorized { .. } => "sevdesk akzeptiert den API-Token nicht. Vielleicht ist er vertippt, oder er wurde in sevdesk neu erzeugt oder widerrufen (Einstellungen → Benutzer → API-Token). Bitte den aktuellen Token eingeben und erneut versuchen.".into(),
-        E::Forbidden { .. } => "sevdesk verweigert den Zugriff auf diese Daten. Dem Benutzer des API-Tokens fehlen vielleicht die Rechte, oder der sevdesk-Tarif enthält keinen API-Zugang.".into(),
-        E::NotFound { path, .. } => format!("sevdesk hat unter {path} nichts gefunden: der Datensatz wurde wahrscheinlich in sevdesk gelöscht. Bitte die Daten neu abgleichen."),
-        E::Rejected { message, .. } | E::Api { message, .. } => {
-            let mut s = String::from("sevdesk hat beim Lesen einen Fehler gemeldet");
-            if let Some(m) = message {
-                s.push_str(&format!(" („{m}“)"));
-            }
-            s.push_str(". In sevdesk wurde nichts geändert. Bitte später erneut versuchen; wenn es so bleibt, mit dieser Meldung den sevdesk-Support fragen.");
-            s
-        }
-        E::RateLimited { .. } => "sevdesk bittet um weniger Anfragen. Bitte einige Minuten warten und erneut versuchen.".into(),
-        E::Server { .. } => "sevdesk hat gerade technische Probleme. Bitte in einigen Minuten erneut versuchen.".into(),
-        E::Timeout { .. } => "sevdesk hat nicht rechtzeitig geantwortet. Bitte die Internetverbindung prüfen oder später erneut versuchen.".into(),
-        E::Connection { .. } => "sevdesk ist nicht erreichbar. Bitte die Internetverbindung und die sevdesk-Adresse in den Einstellungen prüfen.".into(),
-        E::Truncated { .. } => "Die Antwort von sevdesk brach vor dem Ende ab. Bitte erneut versuchen; aus der unvollständigen Antwort wurde nichts übernommen.".into(),
-        E::NotJson { .. } => "sevdesk hat statt Daten eine Webseite geschickt (vielleicht eine Wartungsseite, oder die Adresse in den Einstellungen ist nicht die sevdesk-API). Bitte die Adresse prüfen oder später erneut versuchen.".into(),
-        E::Malformed { .. } => "sevdesk hat Daten in einer Form geschickt, die dieses Programm nicht lesen kann. Es wurde nichts daraus übernommen. Bitte später erneut versuchen; wenn es so bleibt, bitte melden.".into(),
-        E::Inconsistent { .. } => "Die Daten in sevdesk haben sich während des Lesens geändert. Bitte erneut abgleichen.".into(),
-        E::InvalidConfig { .. } => "Die sevdesk-Einstellungen sind nicht verwendbar (Adresse oder Token); das Protokoll nennt die Einzelheiten.".into(),
-        E::NotAllowed { .. } => "Eine interne Sicherheitsprüfung hat eine Anfrage gestoppt, die Daten in sevdesk hätte ändern können. Es wurde nichts gesendet. Bitte melden.".into(),
-        _ => "sevdesk hat unerwartet geantwortet. Bitte später erneut versuchen.".into(),
-    }
+    e.user_message_de()
 }

@@ -111,6 +111,8 @@ pub struct SyncSummary {
     pub requests: usize,
     /// Records that were skipped, each naming the record and the field.
     pub problems: Vec<SyncProblem>,
+    /// What the user should know although the sync succeeded (an optional endpoint missing).
+    pub warnings: Vec<crate::collect::Explanation>,
     /// Id of the saved [`SyncReport`].
     pub report_id: i64,
 }
@@ -171,10 +173,23 @@ async fn run(
     progress.stage(SyncStage::Reading {
         incremental: watermark.is_some(),
     });
+    // When the settings already name the payment methods that mean direct debit, the list of
+    // payment methods is only a convenience: an account whose API does not offer it can still
+    // be synced (with a warning) instead of not at all.
+    let mut options = sevdesk::ReadOptions::new();
+    if !settings
+        .policies
+        .direct_debit_payment_methods
+        .payment_method_ids
+        .is_empty()
+    {
+        options = options.payment_methods_optional();
+    }
     let snapshot = match watermark {
-        None => client.read_all().await?,
-        Some(since) => client.read_changes(since).await?,
+        None => client.read_all_with(&options).await?,
+        Some(since) => client.read_changes_with(since, &options).await?,
     };
+    let mut warnings = Vec::new();
     let incremental = snapshot.updated_after.is_some();
     let mut problems = Vec::new();
 
@@ -360,7 +375,18 @@ async fn run(
             })
         })
         .collect();
-    store.replace_payment_methods(&methods).await?;
+    if snapshot
+        .unavailable
+        .contains(&sevdesk::ApiEndpoint::PaymentMethods)
+    {
+        // Keep what an earlier sync stored; the configured ids decide meanwhile.
+        warnings.push(crate::collect::Explanation::new(
+            "sevdesk does not offer the list of payment methods (/PaymentMethod) to this account; the sync went on, and the payment method ids in the settings (policies.direct_debit_payment_methods.payment_method_ids) decide which invoices are paid by direct debit",
+            "sevdesk bietet diesem Konto die Liste der Zahlungsarten (/PaymentMethod) nicht an; der Abgleich lief weiter, und die Zahlungsart-IDs in den Einstellungen (policies.direct_debit_payment_methods.payment_method_ids) entscheiden, welche Rechnungen per Lastschrift bezahlt werden",
+        ));
+    } else {
+        store.replace_payment_methods(&methods).await?;
+    }
 
     // --- report, watermark ----------------------------------------------------------------
     let finished_at = Utc::now();
@@ -394,6 +420,7 @@ async fn run(
         payment_methods: methods.len(),
         requests: 0,
         problems,
+        warnings,
         report_id,
     })
 }

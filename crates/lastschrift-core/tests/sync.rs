@@ -124,6 +124,8 @@ backends!(
     broken_records_are_reported_and_the_rest_stored,
     changed_address_or_field_alone_updates_the_contact,
     failed_read_stores_nothing_but_the_request_log,
+    a_missing_list_endpoint_is_named_not_called_a_deleted_record,
+    a_missing_payment_methods_endpoint_is_a_warning_when_the_settings_name_the_methods,
 );
 
 mod tests {
@@ -475,5 +477,95 @@ mod tests {
         let total = store.request_log(Page::first(1)).await.unwrap().total;
         assert_eq!(total, log.total + summary.requests as i64);
         assert_eq!(sb.write_attempts(), 0);
+    }
+
+    /// Regression: a 404 on a list endpoint stopped the sync with "the record was probably
+    /// deleted in sevdesk" — wrong, and no next step. Now the endpoint is named.
+    pub async fn a_missing_list_endpoint_is_named_not_called_a_deleted_record(
+        store: Arc<dyn Store>,
+    ) {
+        let sb = sandbox().await;
+        sb.set_faults(vec![
+            Fault::always(FaultKind::EndpointMissing).on("/PaymentMethod"),
+        ]);
+        let client = common::sandbox_client(&sb, 2);
+        let error = sync(
+            &*store,
+            &client,
+            &Settings::default(),
+            &NoProgress,
+            Utc::now(),
+        )
+        .await
+        .expect_err("without the payment methods nothing tells which invoices are debits");
+        for sentence in [error.to_string(), error.german()] {
+            assert!(sentence.contains("/PaymentMethod"), "{sentence}");
+            assert!(!sentence.contains("deleted"), "{sentence}");
+            assert!(!sentence.contains("gelöscht"), "{sentence}");
+        }
+        assert!(
+            store.open_invoices().await.unwrap().is_empty(),
+            "nothing stored"
+        );
+        sb.shutdown().await;
+    }
+
+    /// An optional endpoint that is missing does not make the sync unusable when the settings
+    /// already say which payment methods mean direct debit: it goes on and warns.
+    pub async fn a_missing_payment_methods_endpoint_is_a_warning_when_the_settings_name_the_methods(
+        store: Arc<dyn Store>,
+    ) {
+        let sb = sandbox().await;
+        let debit_method = sb.with_data(|d| {
+            d.payment_methods
+                .values()
+                .find(|m| m.electronic_invoice_id == "59")
+                .map(|m| m.id)
+                .expect("the sandbox has a direct-debit payment method")
+        });
+        sb.set_faults(vec![
+            Fault::always(FaultKind::EndpointMissing).on("/PaymentMethod"),
+        ]);
+        let client = common::sandbox_client(&sb, 2);
+        let mut settings = Settings::default();
+        settings
+            .policies
+            .direct_debit_payment_methods
+            .payment_method_ids = vec![debit_method];
+        let summary = sync(&*store, &client, &settings, &NoProgress, Utc::now())
+            .await
+            .expect("the sync goes on without the payment methods");
+        assert_eq!(summary.warnings.len(), 1, "{:?}", summary.warnings);
+        assert!(summary.warnings[0].english.contains("/PaymentMethod"));
+        assert!(summary.warnings[0].german.contains("Zahlungsarten"));
+        let mut expected = open_invoice_ids(&sb);
+        expected.sort_unstable();
+        let stored: Vec<i64> = store
+            .open_invoices()
+            .await
+            .unwrap()
+            .iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(stored, expected);
+        assert!(store.payment_methods().await.unwrap().is_empty());
+        // The configured id alone marks the direct-debit invoices for the planner.
+        let plan = lastschrift_core::collect::plan_collection(
+            &*store,
+            &settings,
+            lastschrift_core::collect::bank_time(Utc::now()),
+            None,
+        )
+        .await
+        .unwrap();
+        assert!(
+            plan.exclusions
+                .iter()
+                .filter(|e| e.reason.code() == "not_direct_debit")
+                .count()
+                < expected.len(),
+            "direct-debit invoices are recognised by the configured id"
+        );
+        sb.shutdown().await;
     }
 }

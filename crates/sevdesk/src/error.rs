@@ -252,6 +252,94 @@ impl Error {
         }
     }
 
+    /// [`Error::user_message`] in German, for the web UI (German first).
+    pub fn user_message_de(&self) -> String {
+        match self {
+            Error::Unauthorized { .. } => {
+                "sevdesk akzeptiert den API-Token nicht. Vielleicht ist er \
+                vertippt, oder er wurde in sevdesk neu erzeugt oder widerrufen (Einstellungen → \
+                Benutzer → API-Token). Bitte den aktuellen Token eingeben und erneut versuchen."
+                    .into()
+            }
+            Error::Forbidden { .. } => "sevdesk verweigert den Zugriff auf diese Daten. Dem \
+                Benutzer des API-Tokens fehlen vielleicht die Rechte, oder der sevdesk-Tarif \
+                enthält keinen API-Zugang."
+                .into(),
+            Error::NotFound { .. } => "sevdesk hat diesen Datensatz nicht mehr: er wurde \
+                wahrscheinlich in sevdesk gelöscht. Bitte die Daten neu abgleichen."
+                .into(),
+            Error::EndpointUnavailable { endpoint, .. } => format!(
+                "sevdesk bietet {endpoint} für dieses Konto nicht an (HTTP 404 für den ganzen \
+                 Endpunkt, kein fehlender Datensatz): bitte prüfen, dass die sevdesk-Adresse in \
+                 den Einstellungen {} lautet und der sevdesk-Tarif des Kontos API-Zugriff darauf \
+                 enthält.",
+                crate::client::SEVDESK_BASE_URL
+            ),
+            Error::Rejected { message, .. } | Error::Api { message, .. } => {
+                let mut s = String::from("sevdesk hat beim Lesen einen Fehler gemeldet");
+                if let Some(m) = message {
+                    s.push_str(&format!(" (\u{201e}{m}\u{201c})"));
+                }
+                s.push_str(
+                    ". In sevdesk wurde nichts geändert. Bitte später erneut versuchen; wenn es \
+                     so bleibt, mit dieser Meldung den sevdesk-Support fragen.",
+                );
+                s
+            }
+            Error::RateLimited { .. } => "sevdesk bittet um weniger Anfragen. Bitte einige \
+                Minuten warten und erneut versuchen."
+                .into(),
+            Error::Server { .. } => "sevdesk hat gerade technische Probleme. Bitte in einigen \
+                Minuten erneut versuchen."
+                .into(),
+            Error::Timeout { .. } => "sevdesk hat nicht rechtzeitig geantwortet. Bitte die \
+                Internetverbindung prüfen oder später erneut versuchen."
+                .into(),
+            Error::Connection { .. } => "sevdesk ist nicht erreichbar. Bitte die \
+                Internetverbindung und die sevdesk-Adresse in den Einstellungen prüfen."
+                .into(),
+            Error::Truncated { .. } => "Die Antwort von sevdesk brach vor dem Ende ab. Bitte \
+                erneut versuchen; aus der unvollständigen Antwort wurde nichts übernommen."
+                .into(),
+            Error::NotJson { .. } => "sevdesk hat statt Daten eine Webseite geschickt \
+                (vielleicht eine Wartungsseite, oder die Adresse in den Einstellungen ist nicht \
+                die sevdesk-API). Bitte die Adresse prüfen oder später erneut versuchen."
+                .into(),
+            Error::Malformed {
+                path,
+                field,
+                record_id,
+                ..
+            } => {
+                let what = match (field, record_id) {
+                    (Some(f), Some(id)) => {
+                        format!("das Feld \u{201e}{f}\u{201c} des Datensatzes mit der ID {id}")
+                    }
+                    (Some(f), None) => format!("das Feld \u{201e}{f}\u{201c}"),
+                    (None, _) => "die Antwort".to_owned(),
+                };
+                format!(
+                    "sevdesk hat für {path} Daten geschickt, die dieses Programm nicht lesen kann \
+                     ({what}); daraus wurde nichts übernommen. Bitte später erneut versuchen; \
+                     wenn es so bleibt, bitte melden."
+                )
+            }
+            Error::UnexpectedStatus { .. } => {
+                "sevdesk hat unerwartet geantwortet. Bitte später erneut versuchen.".into()
+            }
+            Error::Inconsistent { .. } => "Die Daten in sevdesk haben sich während des Lesens \
+                geändert. Bitte erneut abgleichen."
+                .into(),
+            Error::InvalidConfig { detail } => {
+                format!("Die sevdesk-Einstellungen sind nicht verwendbar: {detail}.")
+            }
+            Error::NotAllowed { .. } => "Eine interne Sicherheitsprüfung hat eine Anfrage \
+                gestoppt, die Daten in sevdesk hätte ändern können. Es wurde nichts gesendet. \
+                Bitte melden."
+                .into(),
+        }
+    }
+
     /// True for a rejected token: the user must act, retrying is pointless.
     pub fn is_unauthorized(&self) -> bool {
         matches!(self, Error::Unauthorized { .. })
@@ -294,6 +382,115 @@ impl Error {
             | Error::Inconsistent { path, .. }
             | Error::NotAllowed { path, .. } => Some(path),
             Error::InvalidConfig { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ApiEndpoint;
+
+    fn every_kind() -> Vec<Error> {
+        let path = || "/Invoice".to_string();
+        vec![
+            Error::Unauthorized { path: path() },
+            Error::Forbidden { path: path() },
+            Error::NotFound {
+                path: path(),
+                status: 404,
+            },
+            Error::EndpointUnavailable {
+                endpoint: ApiEndpoint::PaymentMethods,
+                path: "/PaymentMethod".into(),
+                status: 404,
+            },
+            Error::Rejected {
+                path: path(),
+                status: 422,
+                message: Some("x".into()),
+            },
+            Error::Api {
+                path: path(),
+                status: 200,
+                code: None,
+                response_code: None,
+                message: None,
+            },
+            Error::RateLimited {
+                path: path(),
+                attempts: 3,
+                retry_after: None,
+            },
+            Error::Server {
+                path: path(),
+                status: 503,
+                attempts: 3,
+            },
+            Error::Timeout {
+                path: path(),
+                attempts: 3,
+                timeout: Duration::from_secs(30),
+            },
+            Error::Connection {
+                path: path(),
+                attempts: 3,
+                detail: "refused".into(),
+            },
+            Error::Truncated {
+                path: path(),
+                status: 200,
+                attempts: 3,
+                detail: "eof".into(),
+            },
+            Error::NotJson {
+                path: path(),
+                status: 200,
+                content_type: "text/html".into(),
+                snippet: "<html>".into(),
+            },
+            Error::Malformed {
+                path: path(),
+                field: Some("sumGross".into()),
+                record_id: Some("7".into()),
+                detail: "invalid type".into(),
+            },
+            Error::UnexpectedStatus {
+                path: path(),
+                status: 418,
+            },
+            Error::Inconsistent {
+                path: path(),
+                expected: 10,
+                got: 9,
+            },
+            Error::InvalidConfig {
+                detail: "base url".into(),
+            },
+            Error::NotAllowed {
+                method: "POST".into(),
+                path: path(),
+            },
+        ]
+    }
+
+    #[test]
+    fn every_error_has_a_german_sentence_for_the_web() {
+        for error in every_kind() {
+            let (en, de) = (error.user_message(), error.user_message_de());
+            assert!(!de.is_empty(), "{error:?}");
+            assert_ne!(en, de, "{error:?} has no German sentence");
+        }
+    }
+
+    #[test]
+    fn unavailable_endpoints_and_unreadable_fields_are_named_in_both_languages() {
+        let unavailable = &every_kind()[3];
+        assert!(unavailable.user_message_de().contains("/PaymentMethod"));
+        let malformed = &every_kind()[12];
+        for sentence in [malformed.user_message(), malformed.user_message_de()] {
+            assert!(sentence.contains("/Invoice"), "{sentence}");
+            assert!(sentence.contains("sumGross"), "{sentence}");
         }
     }
 }

@@ -170,3 +170,22 @@ pub fn assert_valid_pain008_08(bytes: &[u8]) {
         );
     }
 }
+
+/// sevdesk's official OpenAPI document: `SEVDESK_REF_DIR/openapi.yaml` (default
+/// `../shared/ref/sevdesk` beside the workspace). Fails, never skips, when it is missing.
+pub fn sevdesk_openapi_yaml() -> PathBuf {
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = match std::env::var_os("SEVDESK_REF_DIR") {
+        Some(d) if PathBuf::from(&d).is_absolute() => PathBuf::from(d),
+        Some(d) => workspace.join(d),
+        None => workspace.join("../shared/ref/sevdesk"),
+    };
+    let file = dir.join("openapi.yaml");
+    assert!(
+        file.is_file(),
+        "sevdesk's official OpenAPI document is missing: {} does not exist. Set SEVDESK_REF_DIR \
+         to the directory holding openapi.yaml (…/shared/ref/sevdesk).",
+        file.display()
+    );
+    file
+}

@@ -81,6 +81,9 @@ pub fn run(args: &SyncArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
                 summary.contacts.updated,
                 summary.requests,
             );
+            for w in &summary.warnings {
+                eprintln!("warning: {}", w.english);
+            }
             for p in &summary.problems {
                 eprintln!(
                     "skipped {} {}: {}",
