@@ -6,6 +6,8 @@
 //!
 //! One crate for every suite of the workspace (a dev-dependency of each), so a helper exists once.
 
+pub mod http;
+
 use lastschrift_store::DatabaseUrl;
 use std::future::Future;
 use std::path::PathBuf;
