@@ -22,12 +22,12 @@ use crate::secret::{self, SecretKey, SevdeskToken};
 use crate::settings::{
     CreditorSettings, EffectiveSettings, Policies, SavedSettings, Settings, SettingsSources,
 };
-use crate::store::{
+use crate::sync::{self, SyncProgress, SyncSummary};
+use crate::users::{self, SessionToken, UserError};
+use lastschrift_store::{
     Backend, CollectionFile, CollectionRun, Mandate, MandateEdit, NewUser, Page, Paged,
     RequestLogEntry, Role, Session, Store, StoreError, SyncRecord, User,
 };
-use crate::sync::{self, SyncProgress, SyncSummary};
-use crate::users::{self, SessionToken, UserError};
 
 /// What time it is. The application asks this instead of the system, so tests can set it.
 pub trait Clock: Send + Sync + std::fmt::Debug {
@@ -144,7 +144,7 @@ impl App {
     /// migrates the database they name, and reads the secret key.
     pub async fn open(config_file: Option<&Path>) -> Result<App, CoreError> {
         let sources = SettingsSources::load(config_file)?;
-        let store = crate::store::open_url(&sources.base().database_url()).await?;
+        let store = lastschrift_store::open_url(&sources.base().database_url()).await?;
         let key = SecretKey::from_settings(sources.base())?;
         Ok(App::new(sources, store, key))
     }
@@ -152,7 +152,7 @@ impl App {
     /// An application on settings handed over whole (the demo): opens the database they name and
     /// reads their secret key.
     pub async fn open_given(settings: Settings) -> Result<App, CoreError> {
-        let store = crate::store::open_url(&settings.database_url()).await?;
+        let store = lastschrift_store::open_url(&settings.database_url()).await?;
         let key = SecretKey::from_settings(&settings)?;
         Ok(App::new(SettingsSources::given(settings), store, key))
     }

@@ -9,9 +9,9 @@ use crate::collect::CollectError;
 use crate::mandates::{EditError, ImportError};
 use crate::secret::SecretError;
 use crate::settings::SettingsError;
-use crate::store::StoreError;
 use crate::sync::SyncError;
 use crate::users::UserError;
+use lastschrift_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {

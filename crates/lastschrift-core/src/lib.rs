@@ -16,11 +16,14 @@ pub mod users;
 pub use app::{App, Clock, ConnectOutcome, PolicyChanges, SetupStatus, SystemClock};
 pub use error::{CoreError, sevdesk_german};
 
-pub use lastschrift_store as store;
-
-/// Opens (and migrates) the database the settings name.
-pub async fn open_store(
-    settings: &settings::Settings,
-) -> Result<std::sync::Arc<dyn store::Store>, store::StoreError> {
-    store::open_url(&settings.database_url()).await
+/// The store's records and errors as the faces see them. The storage itself (the `Store` trait,
+/// the backends, the SQL) stays behind [`App`]: a face cannot name it, so it cannot bypass a rule.
+pub mod store {
+    pub use lastschrift_store::{
+        Amendment, Backend, CollectionFile, CollectionFileInfo, CollectionRun, Contact, CreditNote,
+        DatabaseUrl, Debit, DebitStatus, Invoice, Mandate, MandateAmendment, MandateEdit,
+        MandateSource, MandateStatus, Page, Paged, PaymentMethod, RequestLogEntry, Role, RunStatus,
+        Scheme, SequenceType, Session, SevdeskId, StoreError, SyncProblem, SyncRecord, SyncReport,
+        UpsertCounts, User, invoice_status,
+    };
 }

@@ -8,7 +8,9 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::collect::{self, CollectionPlan};
-use crate::store::{DebitStatus, Invoice, Mandate, MandateStatus, SevdeskId, Store, StoreError};
+use lastschrift_store::{
+    DebitStatus, Invoice, Mandate, MandateStatus, SevdeskId, Store, StoreError,
+};
 
 /// Where an invoice stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

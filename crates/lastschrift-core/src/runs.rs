@@ -8,7 +8,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::store::{CollectionFile, CollectionRun, Debit, RunStatus, SevdeskId, Store, StoreError};
+use lastschrift_store::{
+    CollectionFile, CollectionRun, Debit, RunStatus, SevdeskId, Store, StoreError,
+};
 
 /// Newest first.
 pub async fn list(store: &dyn Store) -> Result<Vec<CollectionRun>, StoreError> {

@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use crate::settings::{CreditorSettings, SavedSettings};
-use crate::store::{Store, StoreError};
+use lastschrift_store::{Store, StoreError};
 
 pub const CREDITOR_KEY: &str = "web.creditor";
 pub const POLICIES_KEY: &str = "web.policies";

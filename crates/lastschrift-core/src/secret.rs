@@ -18,7 +18,7 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::settings::Settings;
-use crate::store::{Store, StoreError};
+use lastschrift_store::{Store, StoreError};
 
 /// Name of the key file inside the data directory.
 pub const KEY_FILE_NAME: &str = "secret.key";

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::settings::{MandateReferenceSource, Settings};
-use crate::store::{
+use lastschrift_store::{
     Contact, CreditNote, Invoice, NewRequestLogEntry, PaymentMethod, SevdeskId, Store, StoreError,
     SyncProblem, SyncReport, UpsertCounts,
 };

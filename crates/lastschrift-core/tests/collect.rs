@@ -15,8 +15,8 @@ use std::path::Path;
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use lastschrift_core::collect::{ExclusionReason, execute_collection, plan_collection};
 use lastschrift_core::settings::{CreditorSettings, DatabaseUrl, SequenceTypePolicy, Settings};
-use lastschrift_core::store::*;
 use lastschrift_core::sync::{NoProgress, sync};
+use lastschrift_store::*;
 use sevdesk::Client;
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
 
@@ -75,7 +75,7 @@ impl Env {
         let sb = sandbox(invoices).await;
         let client = common::sandbox_client(&sb, 1);
         let settings = settings(url, dir.path(), &sb);
-        let store = lastschrift_core::open_store(&settings)
+        let store = lastschrift_store::open_url(&settings.database_url())
             .await
             .expect("store opens");
         let env = Env {

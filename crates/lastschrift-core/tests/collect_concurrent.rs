@@ -9,8 +9,8 @@ use test_support::backends;
 use chrono::{NaiveDate, Utc};
 use lastschrift_core::collect::{ExclusionReason, execute_collection};
 use lastschrift_core::settings::{CreditorSettings, DatabaseUrl, Settings};
-use lastschrift_core::store::RunStatus;
 use lastschrift_core::sync::{NoProgress, sync};
+use lastschrift_store::RunStatus;
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -38,7 +38,9 @@ async fn two_collects_at_once_record_one_run_and_both_succeed() {
         ..Settings::default()
     };
     settings.sevdesk.base_url = sb.base_url();
-    let store = lastschrift_core::open_store(&settings).await.unwrap();
+    let store = lastschrift_store::open_url(&settings.database_url())
+        .await
+        .unwrap();
     sync(&*store, &client, &settings, &NoProgress, Utc::now())
         .await
         .unwrap();

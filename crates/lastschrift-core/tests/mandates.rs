@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use lastschrift_core::mandates::{self, EffectiveStatus, ImportError, RowOutcome};
-use lastschrift_core::store::*;
+use lastschrift_store::*;
 
 async fn run_sqlite<F, Fut>(test: F)
 where

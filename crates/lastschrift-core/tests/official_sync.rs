@@ -5,10 +5,11 @@
 use std::sync::Arc;
 
 use lastschrift_core::App;
+use lastschrift_core::CoreError;
 use lastschrift_core::secret::{SecretKey, SevdeskToken};
 use lastschrift_core::settings::{Settings, SettingsSources};
 use lastschrift_core::sync::{NoProgress, SyncError};
-use lastschrift_core::{CoreError, store};
+use lastschrift_store as store;
 use sevdesk_sandbox::official::{OfficialExamples, OfficialServer};
 
 const TOKEN: &str = "0fficial0examples0only0000000000";

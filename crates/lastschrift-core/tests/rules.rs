@@ -17,10 +17,10 @@ use lastschrift_core::collect::bank_time;
 use lastschrift_core::runs::DebitMark;
 use lastschrift_core::secret::{SecretKey, SevdeskToken};
 use lastschrift_core::settings::{CreditorSettings, DatabaseUrl, Settings, SettingsSources};
-use lastschrift_core::store::*;
 use lastschrift_core::sync::NoProgress;
 use lastschrift_core::users::UserError;
 use lastschrift_core::{App, Clock, CoreError};
+use lastschrift_store::*;
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
 
 /// How many requests each test fires at once.
@@ -398,7 +398,10 @@ mod tests {
             .unwrap();
         a.sync(&NoProgress).await.unwrap();
         let preview = a.plan(None).await.unwrap();
-        assert!(!preview.debits.is_empty(), "the sandbox has debits to collect");
+        assert!(
+            !preview.debits.is_empty(),
+            "the sandbox has debits to collect"
+        );
         assert_eq!(preview.planned_at, bank_time(Fixed.now()));
         let key = preview.fingerprint.clone();
         let (x, y) = tokio::join!(a.collect(None, Some(&key)), b.collect(None, Some(&key)));

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use lastschrift_core::secret::{self, SecretKey, SevdeskToken};
-use lastschrift_core::store::{Backend, Store, open_url};
+use lastschrift_store::{Backend, Store, open_url};
 
 struct Ctx {
     store: Arc<dyn Store>,
@@ -129,7 +129,9 @@ async fn sqlite_store_opens_from_settings_with_wal() {
         data_dir: dir.path().join("nested").join("data"),
         ..Default::default()
     };
-    let store = lastschrift_core::open_store(&settings).await.unwrap();
+    let store = lastschrift_store::open_url(&settings.database_url())
+        .await
+        .unwrap();
     assert_eq!(store.backend(), Backend::Sqlite);
     store.put_setting("k", "v").await.unwrap();
     assert!(settings.sqlite_path().is_file());

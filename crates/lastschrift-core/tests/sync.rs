@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use lastschrift_core::settings::Settings;
-use lastschrift_core::store::*;
 use lastschrift_core::sync::{NoProgress, SyncStage, WATERMARK_RESOURCE, sync};
+use lastschrift_store::*;
 
 use sevdesk_sandbox::generate::{
     CATEGORY_INVOICE_ADDRESS, FIELD_MANDATE_DATE, FIELD_MANDATE_REFERENCE,

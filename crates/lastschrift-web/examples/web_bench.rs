@@ -14,7 +14,7 @@ use std::time::Instant;
 use lastschrift_core::App;
 use lastschrift_core::secret::SevdeskToken;
 use lastschrift_core::settings::{CreditorSettings, Settings};
-use lastschrift_core::store::Role;
+use lastschrift_store::Role;
 use lastschrift_web::{self as web, AppState};
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
 

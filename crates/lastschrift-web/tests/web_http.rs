@@ -7,7 +7,7 @@ use test_support as common;
 use test_support::backends;
 mod web_support;
 
-use lastschrift_core::store::Role;
+use lastschrift_store::Role;
 use lastschrift_web::{Access, ROUTES};
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
 use web_support::{Server, concrete};
@@ -574,7 +574,7 @@ async fn the_sevdesk_token_is_never_in_any_page() {
 /// the rest; a viewer can do neither.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mandates_import_with_a_result_per_row_and_edit() {
-    use lastschrift_core::store::{Contact, MandateStatus, Scheme};
+    use lastschrift_store::{Contact, MandateStatus, Scheme};
     let server = server_with_admin().await;
     server
         .store
@@ -860,8 +860,8 @@ async fn sessions_csrf_and_roles_on_postgres() {
     .await;
 }
 
-fn contact(id: i64, name: &str) -> lastschrift_core::store::Contact {
-    lastschrift_core::store::Contact {
+fn contact(id: i64, name: &str) -> lastschrift_store::Contact {
+    lastschrift_store::Contact {
         id,
         customer_number: Some(format!("1{id:03}")),
         display_name: name.into(),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use lastschrift_core::settings::{DatabaseUrl, SQLITE_FILE_NAME};
-use lastschrift_core::store::{Contact, open_url};
+use lastschrift_store::{Contact, open_url};
 
 struct Run {
     code: i32,
@@ -434,7 +434,7 @@ async fn reads_standard_input_and_excels_sep_line() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn show_lists_debits_and_amendments() {
-    use lastschrift_core::store::{
+    use lastschrift_store::{
         Amendment, NewCollectionFile, NewCollectionRun, NewDebit, SequenceType,
     };
     let dir = data_dir_with_contacts().await;

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use lastschrift_core::settings::{DatabaseUrl, SQLITE_FILE_NAME};
-use lastschrift_core::store::*;
+use lastschrift_store::*;
 
 struct Run {
     code: i32,

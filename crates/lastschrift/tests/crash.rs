@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use common::{cents, element};
 use lastschrift_core::settings::DatabaseUrl;
-use lastschrift_core::store::{RunStatus, Store};
+use lastschrift_store::{RunStatus, Store};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom as _;
 use rand::{Rng as _, SeedableRng as _};
@@ -191,9 +191,7 @@ fn collect_killed_at_random_points_then_rerun_keeps_ledger_and_files_consistent(
         .data_dir
         .join(lastschrift_core::settings::SQLITE_FILE_NAME);
     let store = rt
-        .block_on(lastschrift_core::store::open_url(
-            &DatabaseUrl::sqlite_file(&db),
-        ))
+        .block_on(lastschrift_store::open_url(&DatabaseUrl::sqlite_file(&db)))
         .unwrap();
     let mut checker = Checker::new(store.clone(), cli.output_dir.clone());
     let mut added: Vec<u64> = Vec::new();

@@ -19,7 +19,7 @@ use std::process::{Command, Stdio};
 
 use common::{cents, element, walk};
 use lastschrift_core::settings::DatabaseUrl;
-use lastschrift_core::store::RunStatus;
+use lastschrift_store::RunStatus;
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
 
 /// Exclusion reasons that make `collect` exit with 1 (data the user has to fix), as
@@ -184,7 +184,7 @@ async fn end_to_end(format: &'static str, schemas: [&str; 2], database: Option<D
     let url = database
         .clone()
         .unwrap_or_else(|| DatabaseUrl::sqlite_file(&db));
-    let store = lastschrift_core::store::open_url(&url).await.unwrap();
+    let store = lastschrift_store::open_url(&url).await.unwrap();
     let run = store.collection_run(run_id).await.unwrap().unwrap();
     assert_eq!(run.status, RunStatus::Exported);
     assert_eq!(run.format, format);

@@ -164,4 +164,3 @@ impl Client {
         self.get("/").await.csrf()
     }
 }
-

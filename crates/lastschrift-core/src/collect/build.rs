@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use super::plan::{CollectionPlan, PlannedDebit, sepa_policy};
 use super::{CollectError, ExclusionReason, Explanation};
 use crate::settings::{OutputFormat, Settings};
-use crate::store::{NewCollectionFile, NewDebit, Scheme, SequenceType};
+use lastschrift_store::{NewCollectionFile, NewDebit, Scheme, SequenceType};
 
 /// One problem with one field of the creditor data or of the message, in both languages.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]

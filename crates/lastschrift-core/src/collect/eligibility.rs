@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::store::{Invoice, SevdeskId, invoice_status};
+use lastschrift_store::{Invoice, SevdeskId, invoice_status};
 
 /// One sentence in both UI languages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

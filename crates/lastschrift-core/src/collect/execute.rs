@@ -26,7 +26,7 @@ use super::build::{self, BuiltFile};
 use super::plan::{CollectionPlan, PlannedDebit, plan_collection};
 use super::{CollectError, ExclusionReason, Explanation, invoice_exclusion};
 use crate::settings::Settings;
-use crate::store::{
+use lastschrift_store::{
     CollectionRun, Invoice, NewCollectionRun, RunStatus, SevdeskId, Store, StoreError,
     invoice_status,
 };

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use super::{ExclusionReason, Explanation};
 use crate::settings::{MandateReferenceSource, Policies};
-use crate::store::{Contact, Mandate, MandateSource, MandateStatus, Scheme};
+use lastschrift_store::{Contact, Mandate, MandateSource, MandateStatus, Scheme};
 
 /// A mandate that may be used for a debit, with the debtor account it points to.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -25,7 +25,7 @@ pub use plan::{
     CollectionPlan, Exclusion, PlannedAmendment, PlannedDebit, Snapshot, plan, plan_collection,
 };
 
-use crate::store::StoreError;
+use lastschrift_store::StoreError;
 
 /// Why a collection run could not be made. `Display` is the sentence for the user.
 #[derive(Debug, thiserror::Error)]

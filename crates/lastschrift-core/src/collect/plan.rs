@@ -16,7 +16,7 @@ pub use super::eligibility::Explanation;
 use super::mandate::usable_mandate;
 use super::{ExclusionReason, invoice_exclusion};
 use crate::settings::{CharacterPolicy, Policies, SequenceTypePolicy, Settings};
-use crate::store::{
+use lastschrift_store::{
     Amendment, Contact, CreditNote, DebitStatus, Invoice, LedgerDebit, Mandate, MandateStatus,
     PaymentMethod, Scheme, SequenceType, SevdeskId, Store, StoreError,
 };
@@ -723,8 +723,8 @@ pub fn plan(
 mod tests {
     use super::*;
     use crate::settings::CreditorSettings;
-    use crate::store::MandateSource;
     use chrono::NaiveTime;
+    use lastschrift_store::MandateSource;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -773,7 +773,7 @@ mod tests {
             id,
             number: Some(format!("RE-{id}")),
             invoice_type: "RE".into(),
-            status: crate::store::invoice_status::OPEN,
+            status: lastschrift_store::invoice_status::OPEN,
             contact_id,
             currency: "EUR".into(),
             sum_gross_cents: cents,

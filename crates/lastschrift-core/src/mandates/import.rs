@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::store::{Contact, Mandate, MandateSource, MandateStatus, Scheme, SevdeskId, Store};
+use lastschrift_store::{Contact, Mandate, MandateSource, MandateStatus, Scheme, SevdeskId, Store};
 
 /// What happened to one row of the file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -122,10 +122,10 @@ pub enum ImportError {
         stored: usize,
         row: u64,
         #[source]
-        source: crate::store::StoreError,
+        source: lastschrift_store::StoreError,
     },
     #[error("reading the synced contacts and stored mandates failed")]
-    Read(#[source] crate::store::StoreError),
+    Read(#[source] lastschrift_store::StoreError),
 }
 
 /// The columns the import understands.

@@ -13,7 +13,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::store::{
+use lastschrift_store::{
     Contact, Debit, Mandate, MandateAmendment, MandateEdit, MandateSource, MandateStatus, Scheme,
     SevdeskId, Store, StoreError,
 };

@@ -19,7 +19,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-pub use crate::store::DatabaseUrl;
+pub use lastschrift_store::DatabaseUrl;
 pub use sources::{EffectiveSettings, SavedSettings, SettingLine, SettingsSources, Source};
 
 /// The documented example configuration, shipped inside the binary (e.g. for `lastschrift config`).

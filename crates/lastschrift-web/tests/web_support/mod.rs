@@ -10,7 +10,7 @@ use std::sync::Arc;
 use lastschrift_core::App;
 use lastschrift_core::secret::SecretKey;
 use lastschrift_core::settings::{DatabaseUrl, Settings, SettingsSources};
-use lastschrift_core::store::{NewUser, Role, Store};
+use lastschrift_store::{NewUser, Role, Store};
 use lastschrift_web::{self as web, AppState};
 pub use test_support::http::Client;
 
@@ -44,7 +44,7 @@ impl Server {
         }
         let database = database
             .unwrap_or_else(|| DatabaseUrl::sqlite_file(&data_dir.join("lastschrift.sqlite3")));
-        let store = lastschrift_core::store::open_url(&database)
+        let store = lastschrift_store::open_url(&database)
             .await
             .expect("the store opens");
         let app = App::new(
