@@ -2,8 +2,11 @@
 
 mod app;
 pub mod collect;
+pub mod csv_input;
 pub mod dates;
+pub mod debit_csv;
 mod error;
+pub mod files;
 pub mod mandates;
 pub mod overview;
 pub mod runs;

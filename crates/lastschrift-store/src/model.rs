@@ -444,7 +444,8 @@ pub struct Paged<T> {
     pub page: Page,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// No `Serialize`, and a `Debug` that masks the hash: a password hash is never printed.
+#[derive(Clone, PartialEq, Eq)]
 pub struct NewUser {
     pub username: String,
     /// An argon2 PHC string; hashing happens outside the store.
@@ -452,10 +453,22 @@ pub struct NewUser {
     pub role: Role,
 }
 
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+impl fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("password_hash", &"********")
+            .field("role", &self.role)
+            .finish()
+    }
+}
+
+/// `Serialize` leaves the password hash out; `Debug` masks it.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct User {
     pub id: i64,
     pub username: String,
+    #[serde(skip_serializing)]
     pub password_hash: String,
     pub role: Role,
     pub created_at: DateTime<Utc>,
@@ -473,9 +486,11 @@ impl fmt::Debug for User {
     }
 }
 
-/// A web session; the store only sees the hash of the session token.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A web session; the store only sees the hash of the session token, and neither `Debug` nor
+/// `Serialize` shows even that.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct Session {
+    #[serde(skip_serializing)]
     pub token_hash: String,
     pub user_id: i64,
     pub created_at: DateTime<Utc>,
@@ -490,5 +505,52 @@ impl fmt::Debug for Session {
             .field("created_at", &self.created_at)
             .field("expires_at", &self.expires_at)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_debug_or_serialize_prints_a_password_hash_or_session_hash() {
+        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
+        let now = Utc::now();
+        let user = User {
+            id: 1,
+            username: "anna".into(),
+            password_hash: hash.into(),
+            role: Role::Admin,
+            created_at: now,
+        };
+        let new_user = NewUser {
+            username: "anna".into(),
+            password_hash: hash.into(),
+            role: Role::Admin,
+        };
+        let session = Session {
+            token_hash: "d1e5e55a7ef0c0ffee".into(),
+            user_id: 1,
+            created_at: now,
+            expires_at: now,
+        };
+        let shown = [
+            format!("{user:?}"),
+            format!("{new_user:?}"),
+            format!("{session:?}"),
+            serde_json::to_string(&user).unwrap(),
+            serde_json::to_string(&session).unwrap(),
+        ];
+        for text in &shown {
+            assert!(
+                !text.contains("argon2id") && !text.contains("c0ffee"),
+                "{text}"
+            );
+        }
+        assert!(
+            shown[3].contains("anna"),
+            "the rest is still there: {}",
+            shown[3]
+        );
     }
 }

@@ -14,7 +14,6 @@
 //! A file on disk therefore always has its ledger entries, and a ledger entry gets its file.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -31,9 +30,6 @@ use lastschrift_store::{
     invoice_status,
 };
 
-/// Prefix of the temporary files written next to the output; leftovers of a crash are removed.
-const PARTIAL_PREFIX: &str = ".lastschrift-";
-const PARTIAL_SUFFIX: &str = ".partial";
 /// Up to this many chosen invoices are re-read one by one (`GET /Invoice/{id}`); more are re-read
 /// as the list of open invoices, which holds each of them, in a few paged requests.
 const REREAD_ONE_BY_ONE_MAX: usize = 100;
@@ -196,7 +192,7 @@ impl CollectionOutcome {
 /// at that point, as a power cut would. Only in builds with the feature `fail-points`; the
 /// product has no such hook (`.ci/check-product-binary` looks for it in the binary).
 #[cfg(feature = "fail-points")]
-fn fail_point(name: &str) {
+pub(crate) fn fail_point(name: &str) {
     if std::env::var("LASTSCHRIFT_FAIL_POINT").is_ok_and(|v| v == name) {
         std::process::abort();
     }
@@ -204,7 +200,7 @@ fn fail_point(name: &str) {
 
 #[cfg(not(feature = "fail-points"))]
 #[inline(always)]
-fn fail_point(_name: &str) {}
+pub(crate) fn fail_point(_name: &str) {}
 
 fn run_token() -> String {
     use rand::Rng as _;
@@ -524,7 +520,7 @@ async fn export_recorded_runs_locked(
     settings: &Settings,
 ) -> Result<Vec<PathBuf>, CollectError> {
     let dir = settings.output_dir();
-    remove_partial_files(&dir);
+    crate::files::remove_partial_files(&dir);
     let mut written = Vec::new();
     let mut runs = store.collection_runs().await?;
     runs.reverse(); // oldest first
@@ -562,59 +558,13 @@ pub async fn export_run(
     Ok(written)
 }
 
-/// Writes `bytes` to `path` atomically. An existing file with the same bytes is left alone; one
-/// with other bytes is never overwritten (it is not ours, or it was changed by hand).
+/// Writes `bytes` to `path` atomically; see [`crate::files::write_new_exactly`].
 pub fn write_file_exactly(path: &Path, bytes: &[u8]) -> Result<(), CollectError> {
-    let output = |source: std::io::Error| CollectError::Output {
-        path: path.to_owned(),
-        source,
-    };
-    match std::fs::read(path) {
-        Ok(existing) if existing == bytes => return Ok(()),
-        Ok(_) => {
-            return Err(CollectError::OutputExists {
-                path: path.to_owned(),
-            });
+    crate::files::write_new_exactly(path, bytes).map_err(|e| match e {
+        // The run-specific hint: its file is written from the recorded bytes once it is free.
+        crate::files::FileError::ExistsWithOtherContent { path } => {
+            CollectError::OutputExists { path }
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(output(e)),
-    }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new()
-        .prefix(PARTIAL_PREFIX)
-        .suffix(PARTIAL_SUFFIX)
-        .tempfile_in(dir)
-        .map_err(output)?;
-    temp.write_all(bytes).map_err(output)?;
-    temp.as_file().sync_all().map_err(output)?;
-    fail_point("before_rename");
-    // `persist_noclobber`: if another process wrote the same name meanwhile, fail rather than
-    // replace it.
-    if let Err(e) = temp.persist_noclobber(path) {
-        // Someone wrote the same name meanwhile; the same bytes are fine, others are not ours.
-        return match std::fs::read(path) {
-            Ok(existing) if existing == bytes => Ok(()),
-            Ok(_) => Err(CollectError::OutputExists {
-                path: path.to_owned(),
-            }),
-            Err(_) => Err(output(e.error)),
-        };
-    }
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-fn remove_partial_files(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with(PARTIAL_PREFIX) && name.ends_with(PARTIAL_SUFFIX) {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
+        other => CollectError::File(other),
+    })
 }

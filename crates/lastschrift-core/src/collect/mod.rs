@@ -17,6 +17,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 
 pub use build::FieldProblem;
 pub use eligibility::{ExclusionReason, Explanation, invoice_exclusion};
+pub(crate) use execute::fail_point;
 pub use execute::{
     CollectionLock, CollectionOutcome, control_list_file_name, execute_collection,
     export_recorded_runs, export_run, lock_collection, write_file_exactly,
@@ -56,6 +57,8 @@ pub enum CollectError {
         path.display()
     )]
     OutputExists { path: PathBuf },
+    #[error(transparent)]
+    File(#[from] crate::files::FileError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     /// The confirmed preview is out of date (a mandate, an invoice or a setting changed since):
@@ -80,6 +83,7 @@ impl CollectError {
             CollectError::Output { .. } => "output_not_written",
             CollectError::OutputExists { .. } => "output_exists",
             CollectError::Io(_) => "io",
+            CollectError::File(_) => "output_not_written",
             CollectError::PlanChanged(_) => "plan_changed",
         }
     }
@@ -107,6 +111,7 @@ impl CollectError {
                 path.display()
             ),
             CollectError::Io(_) => "Eine Datei konnte nicht geschrieben werden; das Protokoll nennt die Ursache.".into(),
+            CollectError::File(e) => e.german(),
             CollectError::PlanChanged(plan) => format!(
                 "Der Einzugslauf hat sich seit der Vorschau geändert ({} Lastschrift(en), jetzt {}); es wurde nichts geschrieben. Bitte die neue Vorschau prüfen und erneut bestätigen.",
                 plan.debits.len(),

@@ -141,7 +141,7 @@ enum Column {
     LastCollection,
 }
 
-/// Accepted header names per column, normalised (see [`normalise_header`]). The first is the
+/// Accepted header names per column, as keys (see [`crate::csv_input::header_key`]). The first is the
 /// English name, the second the German one that README and the example use.
 const HEADERS: &[(Column, &[&str])] = &[
     (
@@ -191,32 +191,12 @@ impl Column {
     }
 }
 
-/// Case, spaces, `-` and `_` do not matter: "Kontakt-ID", "kontakt id" and "KONTAKT_ID" match.
-fn normalise_header(text: &str) -> String {
-    text.trim()
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '_' | '.'))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
 fn column_of(header: &str) -> Option<Column> {
-    let key = normalise_header(header);
+    let key = header_key(header);
     HEADERS
         .iter()
         .find(|(_, names)| names.contains(&key.as_str()))
         .map(|(column, _)| *column)
-}
-
-/// `;` or `,`, whichever the header line holds more of; German Excel writes `;`.
-fn detect_separator(header_line: &str) -> u8 {
-    let semicolons = header_line.matches(';').count();
-    let commas = header_line.matches(',').count();
-    if semicolons >= commas && semicolons > 0 {
-        b';'
-    } else {
-        b','
-    }
 }
 
 /// The header: which field index holds which column, with the header text as written (error
@@ -292,6 +272,7 @@ struct RowValues {
     last_collection: Option<NaiveDate>,
 }
 
+use crate::csv_input::{CsvText, TextError, header_key};
 use crate::dates::parse_date;
 
 fn parse_scheme(text: &str) -> Option<Scheme> {
@@ -562,44 +543,6 @@ fn merged(values: RowValues, existing: Option<&Mandate>) -> Mandate {
     mandate
 }
 
-/// The separator, and where the header starts. Excel can put a `sep=;` line before the header
-/// to name the separator; that line is honoured and skipped. `None` for a file without text.
-fn separator_and_start(text: &str) -> Option<(u8, usize)> {
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let content = line.trim();
-        if content.is_empty() {
-            offset += line.len();
-            continue;
-        }
-        if let Some(sep) = content
-            .strip_prefix("sep=")
-            .or_else(|| content.strip_prefix("SEP="))
-            .filter(|sep| sep.len() == 1)
-        {
-            let after = offset + line.len();
-            if text[after..].trim().is_empty() {
-                return None;
-            }
-            return Some((sep.as_bytes()[0], after));
-        }
-        return Some((detect_separator(content), offset));
-    }
-    None
-}
-
-/// The 1-based line a record starting at `byte` begins on. The csv crate's own line counter is
-/// off by one for CRLF files (Excel's default), because it sees a record start between `\r` and
-/// `\n`; counting ourselves past any line break at the offset is right for both endings.
-fn line_at(text: &str, byte: u64) -> u64 {
-    let bytes = text.as_bytes();
-    let mut at = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
-    while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
-        at += 1;
-    }
-    1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64
-}
-
 /// Imports the mandate registry from CSV bytes. See the module docs and README ("Mandate
 /// import") for the columns.
 pub async fn import_csv(
@@ -607,22 +550,12 @@ pub async fn import_csv(
     bytes: &[u8],
     today: NaiveDate,
 ) -> Result<ImportReport, ImportError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| ImportError::NotUtf8 {
-        line: 1 + bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count(),
+    let csv_text = CsvText::new(bytes).map_err(|e| match e {
+        TextError::NotUtf8 { line } => ImportError::NotUtf8 { line },
+        TextError::Empty => ImportError::Empty,
     })?;
-    let (separator, start) = separator_and_start(text).ok_or(ImportError::Empty)?;
-    let body = &text[start..];
-    // Record offsets are relative to `body`; line numbers are the whole file's.
-    let line_of = |byte: u64| line_at(text, start as u64 + byte);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(separator)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(body.as_bytes());
+    let line_of = |byte: u64| csv_text.line_of(byte);
+    let mut reader = csv_text.reader();
     let headers = reader
         .headers()
         .map_err(|e| ImportError::Csv(e.to_string()))?
@@ -764,30 +697,6 @@ mod tests {
         );
         assert_eq!(column_of("Mandatsdatum"), Some(Column::SignatureDate));
         assert_eq!(column_of("IBAN"), None);
-    }
-
-    #[test]
-    fn line_numbers_for_both_line_endings() {
-        for text in ["h\na\n\nb\n", "h\r\na\r\n\r\nb\r\n"] {
-            let rows: Vec<u64> = csv::ReaderBuilder::new()
-                .from_reader(text.as_bytes())
-                .records()
-                .map(|r| line_at(text, r.unwrap().position().unwrap().byte()))
-                .collect();
-            assert_eq!(rows, vec![2, 4], "{text:?}");
-        }
-    }
-
-    #[test]
-    fn separator_follows_the_header() {
-        assert_eq!(separator_and_start("a;b\n1;2\n"), Some((b';', 0)));
-        assert_eq!(separator_and_start("\r\na,b\n"), Some((b',', 2)));
-        assert_eq!(separator_and_start("sep=;\r\na,b;c\n"), Some((b';', 7)));
-        assert_eq!(separator_and_start("sep=;\n"), None);
-        assert_eq!(separator_and_start(" \n\n"), None);
-        assert_eq!(detect_separator("Mandatsreferenz;Kundennummer;Art"), b';');
-        assert_eq!(detect_separator("reference,customer_number,scheme"), b',');
-        assert_eq!(detect_separator("reference"), b',');
     }
 
     #[test]

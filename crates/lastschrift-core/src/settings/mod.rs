@@ -694,6 +694,8 @@ mod tests {
                 Some("c2VjcmV0LWtleS10ZXh0")
             );
             assert!(!format!("{settings:?}").contains("c2VjcmV0LWtleS10ZXh0"));
+            let serialized = serde_json::to_string(&settings).unwrap();
+            assert!(!serialized.contains("c2VjcmV0LWtleS10ZXh0"), "{serialized}");
             Ok(())
         });
     }

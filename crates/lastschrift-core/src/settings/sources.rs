@@ -319,8 +319,14 @@ mod tests {
                 Some(&Source::Environment("DATABASE_URL".into()))
             );
             assert_eq!(none.source("policies.cut_off_time"), Some(&Source::Default));
-            let listing = format!("{:?}", none.lines());
+            let listing = format!(
+                "{:?} {} {}",
+                none.lines(),
+                serde_json::to_string(none.lines()).unwrap(),
+                serde_json::to_string(&none.settings).unwrap()
+            );
             assert!(!listing.contains("hunter2"), "{listing}");
+            assert!(listing.contains("app:****@db"), "{listing}");
 
             let mut saved = SavedSettings {
                 creditor: Some(CreditorSettings {

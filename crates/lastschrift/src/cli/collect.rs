@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::Outcome;
 use super::context::{open_app, runtime, setup};
+use super::output::shorten;
 use lastschrift_core::collect::{CollectionOutcome, CollectionPlan, format_euro};
 
 #[derive(Debug, Args)]
@@ -96,7 +97,7 @@ pub(crate) fn print_plan(plan: &CollectionPlan, all: bool) {
         println!(
             "  {:<14} {:<30} {:<20} {:<27} {:>14} {}",
             d.invoice_number.as_deref().unwrap_or("-"),
-            truncate(d.debtor_name.as_str(), 30),
+            shorten(d.debtor_name.as_str(), 30),
             d.mandate_reference,
             d.iban,
             format_euro(d.amount_cents),
@@ -127,7 +128,7 @@ pub(crate) fn print_plan(plan: &CollectionPlan, all: bool) {
             println!(
                 "    {:<14} {:<30} {:>14}  {}",
                 e.invoice_number.as_deref().unwrap_or("-"),
-                truncate(e.contact_name.as_deref().unwrap_or("-"), 30),
+                shorten(e.contact_name.as_deref().unwrap_or("-"), 30),
                 format_euro(e.amount_cents),
                 e.reason.english()
             );
@@ -165,15 +166,5 @@ pub(crate) fn print_outcome(outcome: &CollectionOutcome, all: bool) {
                 println!("  {}", path.display());
             }
         }
-    }
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        let mut t: String = text.chars().take(max - 1).collect();
-        t.push('…');
-        t
     }
 }

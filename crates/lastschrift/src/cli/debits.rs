@@ -3,7 +3,7 @@
 //! [`lastschrift_core::runs::mark_debit`].
 
 use super::context::{open_app, runtime, setup};
-use super::runs::quiet_broken_pipe;
+use super::output::quiet_broken_pipe;
 use super::{Outcome, SetupError};
 use clap::{Args, Subcommand};
 use lastschrift_core::CoreError;

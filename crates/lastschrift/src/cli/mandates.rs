@@ -2,7 +2,7 @@
 //! done by [`lastschrift_core::mandates`]; this file parses arguments and prints.
 
 use super::context::{open_app, runtime, setup};
-use super::runs::quiet_broken_pipe;
+use super::output::{date_text, quiet_broken_pipe};
 use super::{Outcome, SetupError};
 use anyhow::Context as _;
 use chrono::NaiveDate;
@@ -98,11 +98,6 @@ pub fn run(args: &MandatesArgs, config: Option<&Path>) -> anyhow::Result<Outcome
 /// The bank's today (Europe/Berlin), as `collect` counts it, unless a test gives one.
 fn today(app: &lastschrift_core::App, given: Option<NaiveDate>) -> NaiveDate {
     given.unwrap_or_else(|| app.bank_today())
-}
-
-pub(crate) fn date_text(date: Option<NaiveDate>) -> String {
-    date.map(|d| d.format("%d.%m.%Y").to_string())
-        .unwrap_or_else(|| "–".into())
 }
 
 #[derive(Serialize)]

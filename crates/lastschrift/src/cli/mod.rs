@@ -6,11 +6,12 @@ mod collect;
 mod config;
 mod connect;
 mod context;
-pub mod debit_csv;
+
 mod debits;
 #[cfg(feature = "demo")]
 mod demo;
 mod mandates;
+mod output;
 mod pain008;
 mod runs;
 mod serve;

@@ -2,10 +2,11 @@
 //! without sevdesk (clubs, spreadsheets). Everything is validated first; with any problem nothing
 //! is written and every problem is listed.
 
-use super::{Outcome, SetupError, debit_csv};
+use super::{Outcome, SetupError};
 use anyhow::Context;
 use chrono::{Local, NaiveDate};
 use clap::{Args, ValueEnum};
+use lastschrift_core::debit_csv;
 use sepa::{
     CharacterPolicy, CreationTime, Format, Problem, RawCreditor, RawDebit, RawMessage,
     ValidMessage, ValidationOptions, Warning,
@@ -148,8 +149,10 @@ pub fn run(args: &Pain008Args) -> anyhow::Result<Outcome> {
     let mut files = Vec::new();
     for (message, target) in messages.iter().zip(targets) {
         match &target {
-            Some(path) => write_atomically(path, |out| Ok(message.write(args.format, out)?))
-                .with_context(|| format!("could not write {}", path.display()))?,
+            Some(path) => lastschrift_core::files::write_atomically::<anyhow::Error>(path, |out| {
+                Ok(message.write(args.format, out)?)
+            })
+            .with_context(|| format!("could not write {}", path.display()))?,
             None => {
                 let stdout = std::io::stdout();
                 let mut lock = stdout.lock();
@@ -384,28 +387,6 @@ fn output_paths(
 
 /// Writes beside the target, syncs, then renames: a reader (or the bank upload) never sees half
 /// a file, and a crash leaves either the old file or the new one.
-pub(crate) fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, temp.as_file_mut());
-        write(&mut out)?;
-        out.flush()?;
-    }
-    temp.as_file().sync_all()?;
-    temp.persist(path)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
 fn report_problems(args: &Pain008Args, problems: &[Problem]) -> anyhow::Result<Outcome> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(problems)?);

@@ -2,13 +2,13 @@
 //! exact bytes of their files. The work is done by [`lastschrift_core::runs`]; this file parses and prints.
 
 use super::context::{open_app, runtime, setup};
-use super::mandates::date_text;
-use super::pain008::write_atomically;
+use super::output::{date_text, quiet_broken_pipe, shorten};
 use super::{Outcome, SetupError};
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use lastschrift_core::App;
 use lastschrift_core::collect::format_euro;
+use lastschrift_core::files::write_atomically;
 use lastschrift_core::runs::RunDetail;
 use lastschrift_core::store::CollectionRun;
 use std::io::Write;
@@ -93,23 +93,6 @@ pub fn run(args: &RunsArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
         app.close().await;
         result
     }))
-}
-
-/// A reader that stops early (`lastschrift runs list | head`) closes the pipe; that is not a
-/// failure, so end quietly instead of reporting the write error.
-pub(crate) fn quiet_broken_pipe(result: anyhow::Result<Outcome>) -> anyhow::Result<Outcome> {
-    match result {
-        Err(e)
-            if e.chain().any(|cause| {
-                cause
-                    .downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            }) =>
-        {
-            Ok(Outcome::Done)
-        }
-        other => other,
-    }
 }
 
 pub(crate) fn no_such_run(id: i64) -> anyhow::Error {
@@ -245,22 +228,11 @@ fn print_detail(out: &mut impl Write, d: &RunDetail) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Keeps the table readable; the full name is in `--json`.
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut short: String = text.chars().take(max - 1).collect();
-        short.push('…');
-        short
-    }
-}
-
 /// Bytes to the file (atomically) or to standard output, unchanged.
 fn emit(bytes: &[u8], output: Option<&Path>, what: &str) -> anyhow::Result<()> {
     match output {
         Some(path) => {
-            write_atomically(path, |out| Ok(out.write_all(bytes)?))
+            write_atomically::<anyhow::Error>(path, |out| Ok(out.write_all(bytes)?))
                 .with_context(|| format!("could not write {what} to {}", path.display()))?;
             eprintln!(
                 "Wrote {what} to {} ({} bytes).",
