@@ -15,7 +15,7 @@ use std::time::Instant;
 use lastschrift_core::App;
 use lastschrift_core::collect::bank_time;
 use lastschrift_core::secret::SevdeskToken;
-use lastschrift_core::settings::{CreditorSettings, Settings};
+use lastschrift_core::settings::Settings;
 use lastschrift_core::sync::NoProgress;
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
 
@@ -68,19 +68,7 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed()
     );
 
-    let mut settings = Settings {
-        data_dir: dir.path().to_owned(),
-        output_dir: Some(dir.path().join("files")),
-        creditor: Some(CreditorSettings {
-            name: "Muster Software GmbH".into(),
-            iban: "DE89370400440532013000".into(),
-            bic: Some("COBADEFFXXX".into()),
-            creditor_id: "DE98ZZZ09999999999".into(),
-            address: None,
-        }),
-        ..Settings::default()
-    };
-    settings.sevdesk.base_url = sandbox.base_url();
+    let settings = Settings::demo(dir.path(), sandbox.base_url());
     let app = App::open_given(settings).await?;
     app.store_token(&SevdeskToken::new(sandbox.token().to_owned())?)
         .await?;

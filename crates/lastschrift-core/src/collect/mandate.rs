@@ -175,22 +175,9 @@ mod tests {
 
     fn contact() -> Contact {
         Contact {
-            id: 7,
-            customer_number: Some("K-1001".into()),
             display_name: "Erika Mustermann".into(),
-            is_organisation: false,
-            parent_id: None,
             iban: Some("DE02 1203 0000 0000 2020 51".into()),
-            bic: None,
-            mandate_reference_field: None,
-            mandate_reference: None,
-            signature_date_field: Some("02.01.2024".into()),
-            email: None,
-            street: None,
-            zip: None,
-            city: None,
-            country_code: Some("DE".into()),
-            updated_at: None,
+            ..super::super::test_contact(7, "K-1001")
         }
     }
 

@@ -157,6 +157,32 @@ pub fn format_euro_plain(cents: i64) -> String {
     format!("{sign}{},{:02}", abs / 100, abs % 100)
 }
 
+/// A complete German contact for the unit tests of the rules.
+#[cfg(test)]
+pub(crate) fn test_contact(
+    id: lastschrift_store::SevdeskId,
+    customer_number: &str,
+) -> lastschrift_store::Contact {
+    lastschrift_store::Contact {
+        id,
+        customer_number: Some(customer_number.into()),
+        display_name: format!("Kunde {id}"),
+        is_organisation: false,
+        parent_id: None,
+        iban: Some("DE02120300000000202051".into()),
+        bic: None,
+        mandate_reference_field: None,
+        mandate_reference: None,
+        signature_date_field: Some("02.01.2024".into()),
+        email: None,
+        street: None,
+        zip: None,
+        city: None,
+        country_code: Some("DE".into()),
+        updated_at: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

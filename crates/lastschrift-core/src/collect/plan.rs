@@ -748,24 +748,7 @@ mod tests {
     }
 
     fn contact(id: SevdeskId, customer_number: &str) -> Contact {
-        Contact {
-            id,
-            customer_number: Some(customer_number.into()),
-            display_name: format!("Kunde {id}"),
-            is_organisation: false,
-            parent_id: None,
-            iban: Some("DE02120300000000202051".into()),
-            bic: None,
-            mandate_reference_field: None,
-            mandate_reference: None,
-            signature_date_field: Some("02.01.2024".into()),
-            email: None,
-            street: None,
-            zip: None,
-            city: None,
-            country_code: Some("DE".into()),
-            updated_at: None,
-        }
+        super::super::test_contact(id, customer_number)
     }
 
     fn invoice(id: SevdeskId, contact_id: SevdeskId, cents: i64) -> Invoice {

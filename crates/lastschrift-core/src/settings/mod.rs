@@ -184,6 +184,26 @@ impl Settings {
         project_dirs().map(|dirs| dirs.config_dir().join(CONFIG_FILE_NAME))
     }
 
+    /// The settings of the demo and the benchmarks: everything below `dir` (files in
+    /// `<dir>/files`), a made-up creditor, and the sevdesk at `sevdesk_base_url` (the sandbox).
+    pub fn demo(dir: &Path, sevdesk_base_url: String) -> Settings {
+        Settings {
+            data_dir: dir.to_owned(),
+            output_dir: Some(dir.join("files")),
+            sevdesk: SevdeskSettings {
+                base_url: sevdesk_base_url,
+            },
+            creditor: Some(CreditorSettings {
+                name: "Muster Software GmbH".into(),
+                iban: "DE89370400440532013000".into(),
+                bic: Some("COBADEFFXXX".into()),
+                creditor_id: "DE98ZZZ09999999999".into(),
+                address: None,
+            }),
+            ..Settings::default()
+        }
+    }
+
     /// The database to open: the configured URL, else the SQLite file in the data directory.
     pub fn database_url(&self) -> DatabaseUrl {
         match &self.database_url {

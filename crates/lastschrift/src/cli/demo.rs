@@ -12,7 +12,7 @@ use super::{Outcome, SetupError};
 use lastschrift_core::App;
 use lastschrift_core::collect::{bank_time, format_euro};
 use lastschrift_core::secret::SevdeskToken;
-use lastschrift_core::settings::{CreditorSettings, Settings};
+use lastschrift_core::settings::Settings;
 use lastschrift_core::sync::NoProgress;
 
 #[derive(Debug, Args)]
@@ -59,23 +59,6 @@ fn remove_earlier_demo(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn demo_settings(dir: &Path, base_url: String) -> Settings {
-    let mut settings = Settings {
-        data_dir: dir.to_owned(),
-        output_dir: Some(dir.join("files")),
-        creditor: Some(CreditorSettings {
-            name: "Muster Software GmbH".into(),
-            iban: "DE89370400440532013000".into(),
-            bic: Some("COBADEFFXXX".into()),
-            creditor_id: "DE98ZZZ09999999999".into(),
-            address: None,
-        }),
-        ..Settings::default()
-    };
-    settings.sevdesk.base_url = base_url;
-    settings
-}
-
 pub fn run(args: &DemoArgs) -> anyhow::Result<Outcome> {
     runtime()?.block_on(async {
         std::fs::create_dir_all(&args.dir).map_err(|e| {
@@ -99,7 +82,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<Outcome> {
             ..SandboxConfig::default()
         })
         .await?;
-        let settings = demo_settings(&dir, sandbox.base_url());
+        let settings = Settings::demo(&dir, sandbox.base_url());
         let say = |text: String| {
             if !args.json {
                 println!("{text}");
