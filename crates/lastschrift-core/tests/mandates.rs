@@ -107,7 +107,17 @@ fn error_of(report: &mandates::ImportReport, row: u64) -> &str {
         .find(|r| r.row == row)
         .map(|r| &r.outcome)
     {
-        Some(RowOutcome::Error { message }) => message,
+        Some(RowOutcome::Error {
+            message,
+            message_de,
+        }) => {
+            // Every row error has its German sentence for the web.
+            assert!(
+                !message_de.is_empty() && message_de != message,
+                "line {row}: no German for {message}"
+            );
+            message
+        }
         other => panic!("line {row}: expected an error, got {other:?}"),
     }
 }

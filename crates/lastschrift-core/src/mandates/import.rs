@@ -32,6 +32,8 @@ pub enum RowOutcome {
     /// Nothing of this row was stored.
     Error {
         message: String,
+        /// `message` in German.
+        message_de: String,
     },
 }
 
@@ -272,6 +274,7 @@ struct RowValues {
     last_collection: Option<NaiveDate>,
 }
 
+use crate::collect::Explanation;
 use crate::csv_input::{CsvText, TextError, header_key};
 use crate::dates::parse_date;
 
@@ -323,25 +326,37 @@ fn validate_row(
     record: &csv::StringRecord,
     contacts: &ContactIndex,
     today: NaiveDate,
-) -> Result<RowValues, String> {
+) -> Result<RowValues, Explanation> {
     if record.len() > layout.width {
-        return Err(format!(
-            "the row has {} fields, the header only {}; is a value with a separator missing its quotes?",
-            record.len(),
-            layout.width
+        return Err(Explanation::new(
+            format!(
+                "the row has {} fields, the header only {}; is a value with a separator missing its quotes?",
+                record.len(),
+                layout.width
+            ),
+            format!(
+                "die Zeile hat {} Felder, die Kopfzeile nur {}; fehlen einem Wert mit Trennzeichen die Anführungszeichen?",
+                record.len(),
+                layout.width
+            ),
         ));
     }
     let reference_text = layout.cell(record, Column::Reference).ok_or_else(|| {
-        format!(
-            "the column {} is empty; every mandate needs its reference",
-            layout.name(Column::Reference)
+        let column = layout.name(Column::Reference);
+        Explanation::new(
+            format!("the column {column} is empty; every mandate needs its reference"),
+            format!("die Spalte {column} ist leer; jedes Mandat braucht seine Referenz"),
         )
     })?;
     let reference = sepa::MandateId::parse(reference_text)
         .map_err(|e| {
-            format!(
-                "{} `{reference_text}` is not a valid mandate reference: {e}",
-                layout.name(Column::Reference)
+            let column = layout.name(Column::Reference);
+            Explanation::new(
+                format!("{column} `{reference_text}` is not a valid mandate reference: {e}"),
+                format!(
+                    "{column} „{reference_text}“ ist keine gültige Mandatsreferenz: {}",
+                    sepa::Explain::german(&e)
+                ),
             )
         })?
         .as_str()
@@ -349,29 +364,37 @@ fn validate_row(
 
     let contact_id = resolve_contact(layout, record, contacts)?;
 
-    let date_of = |column: Column| -> Result<Option<NaiveDate>, String> {
+    let date_of = |column: Column| -> Result<Option<NaiveDate>, Explanation> {
         let Some(text) = layout.cell(record, column) else {
             return Ok(None);
         };
+        let name = layout.name(column);
         let date = parse_date(text).ok_or_else(|| {
-            format!(
-                "{} `{text}` is not a date; write DD.MM.YYYY or YYYY-MM-DD",
-                layout.name(column)
+            Explanation::new(
+                format!("{name} `{text}` is not a date; write DD.MM.YYYY or YYYY-MM-DD"),
+                format!(
+                    "{name} „{text}“ ist kein Datum; bitte TT.MM.JJJJ oder JJJJ-MM-TT schreiben"
+                ),
             )
         })?;
         if date > today {
-            return Err(format!(
-                "{} `{text}` lies in the future (today is {})",
-                layout.name(column),
-                today.format("%d.%m.%Y")
+            let today = today.format("%d.%m.%Y");
+            return Err(Explanation::new(
+                format!("{name} `{text}` lies in the future (today is {today})"),
+                format!("{name} „{text}“ liegt in der Zukunft (heute ist der {today})"),
             ));
         }
         Ok(Some(date))
     };
     let signature_date = date_of(Column::SignatureDate)?.ok_or_else(|| {
-        format!(
-            "the column {} is empty; a mandate is only valid with the date it was signed",
-            layout.name(Column::SignatureDate)
+        let column = layout.name(Column::SignatureDate);
+        Explanation::new(
+            format!(
+                "the column {column} is empty; a mandate is only valid with the date it was signed"
+            ),
+            format!(
+                "die Spalte {column} ist leer; ein Mandat gilt nur mit dem Datum seiner Unterschrift"
+            ),
         )
     })?;
     let first_collection = date_of(Column::FirstCollection)?;
@@ -383,42 +406,58 @@ fn validate_row(
         if let Some(day) = collection
             && day < signature_date
         {
-            return Err(format!(
-                "{} {} lies before {} {}: nothing can be collected before the mandate is signed",
-                layout.name(column),
-                day.format("%d.%m.%Y"),
+            let (name, day) = (layout.name(column), day.format("%d.%m.%Y"));
+            let (signed_name, signed) = (
                 layout.name(Column::SignatureDate),
-                signature_date.format("%d.%m.%Y")
+                signature_date.format("%d.%m.%Y"),
+            );
+            return Err(Explanation::new(
+                format!(
+                    "{name} {day} lies before {signed_name} {signed}: nothing can be collected before the mandate is signed"
+                ),
+                format!(
+                    "{name} {day} liegt vor {signed_name} {signed}: vor der Unterschrift kann nichts eingezogen werden"
+                ),
             ));
         }
     }
     if let (Some(first), Some(last)) = (first_collection, last_collection)
         && last < first
     {
-        return Err(format!(
-            "{} {} lies before {} {}",
-            layout.name(Column::LastCollection),
-            last.format("%d.%m.%Y"),
+        let (last_name, last) = (layout.name(Column::LastCollection), last.format("%d.%m.%Y"));
+        let (first_name, first) = (
             layout.name(Column::FirstCollection),
-            first.format("%d.%m.%Y")
+            first.format("%d.%m.%Y"),
+        );
+        return Err(Explanation::new(
+            format!("{last_name} {last} lies before {first_name} {first}"),
+            format!("{last_name} {last} liegt vor {first_name} {first}"),
         ));
     }
 
     let scheme = match layout.cell(record, Column::Scheme) {
         None => Scheme::Core,
         Some(text) => parse_scheme(text).ok_or_else(|| {
-            format!(
-                "{} `{text}` is not a scheme; write CORE (Basis) or B2B (Firmen)",
-                layout.name(Column::Scheme)
+            let name = layout.name(Column::Scheme);
+            Explanation::new(
+                format!("{name} `{text}` is not a scheme; write CORE (Basis) or B2B (Firmen)"),
+                format!(
+                    "{name} „{text}“ ist kein Verfahren; bitte CORE (Basis) oder B2B (Firmen) schreiben"
+                ),
             )
         })?,
     };
     let status = match layout.cell(record, Column::Status) {
         None => MandateStatus::Active,
         Some(text) => parse_status(text).ok_or_else(|| {
-            format!(
-                "{} `{text}` is not a status; write active (aktiv) or revoked (widerrufen)",
-                layout.name(Column::Status)
+            let name = layout.name(Column::Status);
+            Explanation::new(
+                format!(
+                    "{name} `{text}` is not a status; write active (aktiv) or revoked (widerrufen)"
+                ),
+                format!(
+                    "{name} „{text}“ ist kein Status; bitte aktiv (active) oder widerrufen (revoked) schreiben"
+                ),
             )
         })?,
     };
@@ -437,20 +476,25 @@ fn resolve_contact(
     layout: &Layout,
     record: &csv::StringRecord,
     contacts: &ContactIndex,
-) -> Result<SevdeskId, String> {
+) -> Result<SevdeskId, Explanation> {
     let by_id = match layout.cell(record, Column::ContactId) {
         None => None,
         Some(text) => {
+            let name = layout.name(Column::ContactId);
             let id: SevdeskId = text.parse().map_err(|_| {
-                format!(
-                    "{} `{text}` is not a sevdesk contact id (digits only)",
-                    layout.name(Column::ContactId)
+                Explanation::new(
+                    format!("{name} `{text}` is not a sevdesk contact id (digits only)"),
+                    format!("{name} „{text}“ ist keine sevdesk-Kontakt-ID (nur Ziffern)"),
                 )
             })?;
             if !contacts.by_id.contains_key(&id) {
-                return Err(format!(
-                    "{} `{text}` is not among the synced sevdesk contacts; run `lastschrift sync` first or check the id",
-                    layout.name(Column::ContactId)
+                return Err(Explanation::new(
+                    format!(
+                        "{name} `{text}` is not among the synced sevdesk contacts; run `lastschrift sync` first or check the id"
+                    ),
+                    format!(
+                        "{name} „{text}“ ist keiner der abgeglichenen sevdesk-Kontakte; bitte zuerst abgleichen oder die ID prüfen"
+                    ),
                 ));
             }
             Some(id)
@@ -465,45 +509,70 @@ fn resolve_contact(
             .unwrap_or_default()
         {
             [] => {
-                return Err(format!(
-                    "{} `{text}` matches no synced sevdesk contact; run `lastschrift sync` first or check the number",
-                    layout.name(Column::CustomerNumber)
+                let name = layout.name(Column::CustomerNumber);
+                return Err(Explanation::new(
+                    format!(
+                        "{name} `{text}` matches no synced sevdesk contact; run `lastschrift sync` first or check the number"
+                    ),
+                    format!(
+                        "{name} „{text}“ passt zu keinem abgeglichenen sevdesk-Kontakt; bitte zuerst abgleichen oder die Nummer prüfen"
+                    ),
                 ));
             }
             [id] => Some(*id),
             several => {
-                return Err(format!(
-                    "{} `{text}` belongs to {} sevdesk contacts ({}); give the contact id instead",
-                    layout.name(Column::CustomerNumber),
-                    several.len(),
-                    several
-                        .iter()
-                        .map(|id| id.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                let name = layout.name(Column::CustomerNumber);
+                let ids = several
+                    .iter()
+                    .map(|id| id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(Explanation::new(
+                    format!(
+                        "{name} `{text}` belongs to {} sevdesk contacts ({ids}); give the contact id instead",
+                        several.len()
+                    ),
+                    format!(
+                        "{name} „{text}“ gehört zu {} sevdesk-Kontakten ({ids}); bitte stattdessen die Kontakt-ID angeben",
+                        several.len()
+                    ),
                 ));
             }
         },
     };
     match (by_id, by_number) {
-        (Some(id), Some(other)) if id != other => Err(format!(
-            "{} {id} and {} `{}` name different contacts ({id} and {other})",
-            layout.name(Column::ContactId),
-            layout.name(Column::CustomerNumber),
-            layout
+        (Some(id), Some(other)) if id != other => {
+            let (id_name, number_name) = (
+                layout.name(Column::ContactId),
+                layout.name(Column::CustomerNumber),
+            );
+            let number = layout
                 .cell(record, Column::CustomerNumber)
-                .unwrap_or_default()
-        )),
+                .unwrap_or_default();
+            Err(Explanation::new(
+                format!(
+                    "{id_name} {id} and {number_name} `{number}` name different contacts ({id} and {other})"
+                ),
+                format!(
+                    "{id_name} {id} und {number_name} „{number}“ nennen verschiedene Kontakte ({id} und {other})"
+                ),
+            ))
+        }
         (Some(id), _) | (None, Some(id)) => Ok(id),
-        (None, None) => Err(format!(
-            "no contact given: fill in {}",
-            [Column::ContactId, Column::CustomerNumber]
+        (None, None) => {
+            let columns = [Column::ContactId, Column::CustomerNumber]
                 .iter()
                 .filter(|c| layout.index.contains_key(c))
                 .map(|c| layout.name(*c))
-                .collect::<Vec<_>>()
-                .join(" or ")
-        )),
+                .collect::<Vec<_>>();
+            Err(Explanation::new(
+                format!("no contact given: fill in {}", columns.join(" or ")),
+                format!(
+                    "kein Kontakt angegeben: bitte {} ausfüllen",
+                    columns.join(" oder ")
+                ),
+            ))
+        }
     }
 }
 
@@ -586,6 +655,7 @@ pub async fn import_csv(
                     reference: None,
                     outcome: RowOutcome::Error {
                         message: format!("the row could not be read as CSV: {e}"),
+                        message_de: format!("die Zeile ließ sich nicht als CSV lesen ({e})"),
                     },
                 });
                 continue;
@@ -598,47 +668,63 @@ pub async fn import_csv(
         let reference = layout.cell(&record, Column::Reference).map(str::to_string);
         let values = match validate_row(&layout, &record, &contacts, today) {
             Ok(values) => values,
-            Err(message) => {
+            Err(why) => {
                 report.rows.push(RowResult {
                     row,
                     reference,
-                    outcome: RowOutcome::Error { message },
+                    outcome: RowOutcome::Error {
+                        message: why.english,
+                        message_de: why.german,
+                    },
                 });
                 continue;
             }
         };
         let key = values.reference.to_lowercase();
+        let (name, value) = (layout.name(Column::Reference), &values.reference);
         let clash = if let Some((first_row, spelling)) = seen.get(&key) {
-            Some(if *spelling == values.reference {
-                format!(
-                    "{} `{}` already appears in line {first_row}; each mandate once, please",
-                    layout.name(Column::Reference),
-                    values.reference
+            Some(if spelling == value {
+                Explanation::new(
+                    format!(
+                        "{name} `{value}` already appears in line {first_row}; each mandate once, please"
+                    ),
+                    format!(
+                        "{name} „{value}“ steht schon in Zeile {first_row}; jedes Mandat bitte nur einmal"
+                    ),
                 )
             } else {
-                format!(
-                    "{} `{}` differs only in upper/lower case from `{spelling}` in line {first_row}; banks may take them for one mandate",
-                    layout.name(Column::Reference),
-                    values.reference
+                Explanation::new(
+                    format!(
+                        "{name} `{value}` differs only in upper/lower case from `{spelling}` in line {first_row}; banks may take them for one mandate"
+                    ),
+                    format!(
+                        "{name} „{value}“ unterscheidet sich nur in Groß-/Kleinschreibung von „{spelling}“ in Zeile {first_row}; Banken können beide für ein Mandat halten"
+                    ),
                 )
             })
         } else {
             stored_spelling
                 .get(&key)
-                .filter(|spelling| **spelling != values.reference)
+                .filter(|spelling| *spelling != value)
                 .map(|spelling| {
-                    format!(
-                        "{} `{}` differs only in upper/lower case from the stored mandate `{spelling}`; write it as stored",
-                        layout.name(Column::Reference),
-                        values.reference
+                    Explanation::new(
+                        format!(
+                            "{name} `{value}` differs only in upper/lower case from the stored mandate `{spelling}`; write it as stored"
+                        ),
+                        format!(
+                            "{name} „{value}“ unterscheidet sich nur in Groß-/Kleinschreibung vom gespeicherten Mandat „{spelling}“; bitte so schreiben wie gespeichert"
+                        ),
                     )
                 })
         };
-        if let Some(message) = clash {
+        if let Some(why) = clash {
             report.rows.push(RowResult {
                 row,
                 reference,
-                outcome: RowOutcome::Error { message },
+                outcome: RowOutcome::Error {
+                    message: why.english,
+                    message_de: why.german,
+                },
             });
             continue;
         }

@@ -233,6 +233,7 @@ pub async fn import(
                 report.unchanged(),
                 report.errors()
             );
+            let de = ctx.tr().de();
             let rows = report
                 .rows
                 .into_iter()
@@ -241,7 +242,10 @@ pub async fn import(
                         RowOutcome::Created => ("created".to_string(), false),
                         RowOutcome::Updated => ("updated".to_string(), false),
                         RowOutcome::Unchanged => ("unchanged".to_string(), false),
-                        RowOutcome::Error { message } => (message, true),
+                        RowOutcome::Error {
+                            message,
+                            message_de,
+                        } => (if de { message_de } else { message }, true),
                     };
                     ImportLine {
                         row: r.row,

@@ -166,7 +166,7 @@ fn import(args: &ImportArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
                     RowOutcome::Created => "created".to_string(),
                     RowOutcome::Updated => "updated".to_string(),
                     RowOutcome::Unchanged => "unchanged".to_string(),
-                    RowOutcome::Error { message } => format!("ERROR: {message}"),
+                    RowOutcome::Error { message, .. } => format!("ERROR: {message}"),
                 };
                 writeln!(
                     out,
