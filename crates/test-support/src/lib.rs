@@ -4,8 +4,11 @@
 //! dropped afterwards, also when the test fails. An unreachable server fails the test with a
 //! sentence saying so.
 //!
-//! One crate for every suite of the workspace (a dev-dependency of each), so a helper exists once.
+//! One crate for every suite of the workspace (a dev-dependency of each), so a helper exists once:
+//! also the binary run with a clean environment ([`cli`]) and the web suites' HTTP client
+//! ([`http`]).
 
+pub mod cli;
 pub mod http;
 
 use lastschrift_store::DatabaseUrl;
