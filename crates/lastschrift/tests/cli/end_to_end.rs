@@ -5,9 +5,9 @@
 //! `collect` must write nothing, and the token must be nowhere: not in the database, not in any
 //! file of the data and output directories, not in any output, also with `-v`/`-vv`.
 //!
-//! Part of the schema suite (feature `xsd`, like `cli_pain008`): it needs xmllint and the XSD
-//! files in `SEPA_XSD_DIR`. With `postgres-tests` the .08 case runs on PostgreSQL too.
-#![cfg(feature = "xsd")]
+//! Part of the schema suite (feature `xsd`, like `pain008`'s schema test; the module is cfg'd in
+//! `main.rs`): it needs xmllint and the XSD files in `SEPA_XSD_DIR`. With `postgres-tests` the .08
+//! case runs on PostgreSQL too.
 
 use test_support as common;
 #[allow(unused_imports)]
