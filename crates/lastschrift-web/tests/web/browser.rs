@@ -8,7 +8,7 @@
 //! chromium-driver`) and `xmllint` (libxml2-utils). Missing tools fail the test with that
 //! sentence; it never skips.
 
-mod web_support;
+use crate::web_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
