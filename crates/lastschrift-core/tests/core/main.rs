@@ -79,7 +79,9 @@ mod by_url {
 
 /// Runners of `backends!` for test bodies that take an open store (closed after the body).
 mod by_store {
-    use lastschrift_store::{Backend, Store, open_url};
+    #[cfg(feature = "postgres-tests")]
+    use lastschrift_store::Backend;
+    use lastschrift_store::{Store, open_url};
     use std::future::Future;
     use std::sync::Arc;
 

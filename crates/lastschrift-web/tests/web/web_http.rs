@@ -3,6 +3,7 @@
 //! rate limit, the token never shown.
 
 use crate::web_support;
+#[cfg(feature = "postgres-tests")]
 use test_support as common;
 #[allow(unused_imports)]
 use test_support::backends;

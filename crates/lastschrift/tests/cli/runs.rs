@@ -4,6 +4,7 @@
 //! must come out byte for byte, `--json` must parse, unknown ids exit 2 with a hint, and marking
 //! a debit frees its invoice in the ledger.
 
+#[cfg(feature = "postgres-tests")]
 use test_support as common;
 #[allow(unused_imports)]
 use test_support::backends;
