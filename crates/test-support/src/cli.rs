@@ -43,7 +43,7 @@ use lastschrift_store::DatabaseUrl;
 
 /// How to run the binary: program, data directory and the extra variables. Cheap to clone, so
 /// one run can add a variable (`cli.clone().token(t).run(…)`) without changing the others.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Lastschrift {
     program: PathBuf,
     data_dir: PathBuf,
@@ -172,6 +172,13 @@ impl Lastschrift {
             .await
             .unwrap_or_else(|e| panic!("`{command}` does not start: {e}"));
         Output::new(command, out)
+    }
+}
+
+/// Shows the variables and the program as [`Output`] does (the token masked).
+impl fmt::Debug for Lastschrift {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&describe(&self.command(std::iter::empty::<&str>())))
     }
 }
 
@@ -342,6 +349,9 @@ mod tests {
             assert!(shown.contains(part), "{part:?} is missing in {shown}");
         }
         assert!(!shown.contains("secret-token-value"), "{shown}");
+        let cli = format!("{cat:?}");
+        assert!(cli.contains("SEVDESK_TOKEN='<token>'"), "{cli}");
+        assert!(!cli.contains("secret-token-value"), "{cli}");
     }
 
     #[test]
