@@ -4,8 +4,11 @@
 //! dropped afterwards, also when the test fails. An unreachable server fails the test with a
 //! sentence saying so.
 //!
-//! One crate for every suite of the workspace (a dev-dependency of each), so a helper exists once.
+//! One crate for every suite of the workspace (a dev-dependency of each), so a helper exists once:
+//! also the binary run with a clean environment ([`cli`]) and the web suites' HTTP client
+//! ([`http`]).
 
+pub mod cli;
 pub mod http;
 
 use lastschrift_store::DatabaseUrl;
@@ -140,14 +143,26 @@ pub fn cents(text: &str) -> i64 {
     euros.parse::<i64>().unwrap() * 100 + fraction.parse::<i64>().unwrap()
 }
 
-/// Checks a pain.008.001.08 file with xmllint against the ISO schema and the German GBIC_5 one
-/// (`SEPA_XSD_DIR`, default ../shared/ref/xsd). Fails, never skips, when a piece is missing.
-pub fn assert_valid_pain008_08(bytes: &[u8]) {
+/// The folder of the pain.008 schemas: `SEPA_XSD_DIR`, default `../shared/ref/xsd` beside the
+/// workspace. Fails, never skips, when it does not hold `pain.008.001.08.xsd`.
+pub fn xsd_dir() -> PathBuf {
     let xsd = std::env::var_os("SEPA_XSD_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ref/xsd")
         });
+    assert!(
+        xsd.join("pain.008.001.08.xsd").is_file(),
+        "the schema folder {} is missing; set SEPA_XSD_DIR to ../shared/ref/xsd",
+        xsd.display()
+    );
+    xsd
+}
+
+/// Checks a pain.008.001.08 file with xmllint against the ISO schema and the German GBIC_5 one
+/// (in [`xsd_dir`]). Fails, never skips, when a piece is missing.
+pub fn assert_valid_pain008_08(bytes: &[u8]) {
+    let xsd = xsd_dir();
     let file = tempfile::NamedTempFile::new().expect("temporary file");
     std::fs::write(file.path(), bytes).expect("write the file to check");
     for schema in ["pain.008.001.08.xsd", "dk/pain.008.001.08_GBIC_5.xsd"] {

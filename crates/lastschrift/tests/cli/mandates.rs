@@ -4,59 +4,11 @@
 //! sync would.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use lastschrift_core::settings::{DatabaseUrl, SQLITE_FILE_NAME};
 use lastschrift_store::{Contact, open_url};
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-fn lastschrift(data_dir: &Path, args: &[&str]) -> Run {
-    lastschrift_with_input(data_dir, args, None)
-}
-
-fn lastschrift_with_input(data_dir: &Path, args: &[&str], input: Option<&[u8]>) -> Run {
-    use std::io::Write as _;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lastschrift"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", data_dir)
-        .env("LASTSCHRIFT_DATA_DIR", data_dir)
-        .stdin(if input.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the lastschrift binary runs");
-    if let Some(input) = input {
-        // Dropped at the end of the statement: the binary sees end of input.
-        child.stdin.take().unwrap().write_all(input).unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().expect("exited normally"),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
+use super::lastschrift;
 
 fn contact(id: i64, customer_number: &str, name: &str) -> Contact {
     Contact {
@@ -132,9 +84,9 @@ async fn import_reports_every_row_and_exits_1_when_one_failed() {
          MANDAT-1002;1002;31.02.2024;Firmen\n\
          MANDAT-1003;1003;01.06.2019;Lastschrift\n",
     );
-    let first = lastschrift(dir.path(), &["mandates", "import", mixed.to_str().unwrap()]);
+    let first = lastschrift(dir.path()).run(["mandates", "import", mixed.to_str().unwrap()]);
     assert_eq!(first.code, 1, "{first:?}");
-    let lines: Vec<&str> = first.stdout.lines().collect();
+    let lines: Vec<&str> = first.text().lines().collect();
     assert!(
         lines[0].contains("Line") && lines[0].contains("Reference"),
         "{first:?}"
@@ -154,7 +106,7 @@ async fn import_reports_every_row_and_exits_1_when_one_failed() {
     );
     assert!(
         first
-            .stdout
+            .text()
             .contains("1 created, 0 updated, 0 unchanged, 2 with errors"),
         "{first:?}"
     );
@@ -169,12 +121,10 @@ async fn import_reports_every_row_and_exits_1_when_one_failed() {
          MANDAT-1002;1002;28.02.2024;Firmen\n\
          MANDAT-1003;1003;01.06.2019;CORE\n",
     );
-    let second = lastschrift(
-        dir.path(),
-        &["mandates", "import", fixed.to_str().unwrap(), "--json"],
-    );
+    let second =
+        lastschrift(dir.path()).run(["mandates", "import", fixed.to_str().unwrap(), "--json"]);
     assert_eq!(second.code, 0, "{second:?}");
-    let json: serde_json::Value = serde_json::from_str(&second.stdout).expect("JSON");
+    let json: serde_json::Value = serde_json::from_str(second.text()).expect("JSON");
     assert_eq!(json["created"], 2);
     assert_eq!(json["unchanged"], 1);
     assert_eq!(json["errors"], 0);
@@ -195,12 +145,10 @@ async fn import_reports_every_row_and_exits_1_when_one_failed() {
         "bad.csv",
         "reference,customer_number,signature_date\nX-1,4711,2024-01-01\n",
     );
-    let fourth = lastschrift(
-        dir.path(),
-        &["mandates", "import", bad.to_str().unwrap(), "--json"],
-    );
+    let fourth =
+        lastschrift(dir.path()).run(["mandates", "import", bad.to_str().unwrap(), "--json"]);
     assert_eq!(fourth.code, 1, "{fourth:?}");
-    let json: serde_json::Value = serde_json::from_str(&fourth.stdout).expect("JSON");
+    let json: serde_json::Value = serde_json::from_str(fourth.text()).expect("JSON");
     assert_eq!(json["rows"][0]["outcome"], "error");
     assert!(
         json["rows"][0]["message"]
@@ -220,10 +168,7 @@ async fn unusable_files_exit_2_and_store_nothing() {
         "iban.csv",
         "Mandatsreferenz;Kundennummer;Unterschriftsdatum;IBAN\nM-1;1001;01.02.2024;DE02\n",
     );
-    let run = lastschrift(
-        dir.path(),
-        &["mandates", "import", unknown.to_str().unwrap()],
-    );
+    let run = lastschrift(dir.path()).run(["mandates", "import", unknown.to_str().unwrap()]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
         run.stderr.contains("the column `IBAN` is not known")
@@ -237,10 +182,7 @@ async fn unusable_files_exit_2_and_store_nothing() {
         "nodate.csv",
         "Mandatsreferenz;Kundennummer\nM-1;1001\n",
     );
-    let run = lastschrift(
-        dir.path(),
-        &["mandates", "import", missing.to_str().unwrap()],
-    );
+    let run = lastschrift(dir.path()).run(["mandates", "import", missing.to_str().unwrap()]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
         run.stderr.contains("signature_date") && run.stderr.contains("missing"),
@@ -248,10 +190,7 @@ async fn unusable_files_exit_2_and_store_nothing() {
     );
 
     let absent = input.path().join("does-not-exist.csv");
-    let run = lastschrift(
-        dir.path(),
-        &["mandates", "import", absent.to_str().unwrap()],
-    );
+    let run = lastschrift(dir.path()).run(["mandates", "import", absent.to_str().unwrap()]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("could not read"), "{run:?}");
 
@@ -267,19 +206,16 @@ async fn the_shipped_example_imports_cleanly() {
         bytes.starts_with(b"\xef\xbb\xbfMandatsreferenz;"),
         "German headers, `;`"
     );
-    let run = lastschrift(
-        dir.path(),
-        &[
-            "mandates",
-            "import",
-            example.to_str().unwrap(),
-            "--today",
-            "2026-11-29",
-        ],
-    );
+    let run = lastschrift(dir.path()).run([
+        "mandates",
+        "import",
+        example.to_str().unwrap(),
+        "--today",
+        "2026-11-29",
+    ]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
-        run.stdout
+        run.text()
             .contains("3 created, 0 updated, 0 unchanged, 0 with errors."),
         "{run:?}"
     );
@@ -297,24 +233,18 @@ async fn list_and_show_with_derived_status() {
          RECENT;1002;01.02.2020;;01.12.2023\n\
          GONE;1003;01.02.2024;widerrufen;\n",
     );
-    let run = lastschrift(
-        dir.path(),
-        &[
-            "mandates",
-            "import",
-            csv.to_str().unwrap(),
-            "--today",
-            "2026-11-29",
-        ],
-    );
+    let run = lastschrift(dir.path()).run([
+        "mandates",
+        "import",
+        csv.to_str().unwrap(),
+        "--today",
+        "2026-11-29",
+    ]);
     assert_eq!(run.code, 0, "{run:?}");
 
-    let list = lastschrift(
-        dir.path(),
-        &["mandates", "list", "--json", "--today", "2026-11-29"],
-    );
+    let list = lastschrift(dir.path()).run(["mandates", "list", "--json", "--today", "2026-11-29"]);
     assert_eq!(list.code, 0, "{list:?}");
-    let json: serde_json::Value = serde_json::from_str(&list.stdout).expect("JSON");
+    let json: serde_json::Value = serde_json::from_str(list.text()).expect("JSON");
     let statuses: Vec<(&str, &str)> = json
         .as_array()
         .unwrap()
@@ -339,10 +269,10 @@ async fn list_and_show_with_derived_status() {
     assert_eq!(json[2]["signature_date"], "2020-02-01");
     assert_eq!(json[2]["scheme"], "CORE");
 
-    let table = lastschrift(dir.path(), &["mandates", "list", "--today", "2026-11-29"]);
+    let table = lastschrift(dir.path()).run(["mandates", "list", "--today", "2026-11-29"]);
     assert_eq!(table.code, 0, "{table:?}");
     let recent = table
-        .stdout
+        .text()
         .lines()
         .find(|l| l.starts_with("RECENT"))
         .unwrap_or_else(|| panic!("{table:?}"));
@@ -354,33 +284,30 @@ async fn list_and_show_with_derived_status() {
         "{recent}"
     );
 
-    let show = lastschrift(
-        dir.path(),
-        &[
-            "mandates",
-            "show",
-            "RECENT",
-            "--json",
-            "--today",
-            "2026-12-02",
-        ],
-    );
+    let show = lastschrift(dir.path()).run([
+        "mandates",
+        "show",
+        "RECENT",
+        "--json",
+        "--today",
+        "2026-12-02",
+    ]);
     assert_eq!(show.code, 0, "{show:?}");
-    let detail: serde_json::Value = serde_json::from_str(&show.stdout).expect("JSON");
+    let detail: serde_json::Value = serde_json::from_str(show.text()).expect("JSON");
     assert_eq!(detail["reference"], "RECENT");
     assert_eq!(detail["status"], "expired");
     assert_eq!(detail["contact"]["id"], 12);
     assert_eq!(detail["debits"], serde_json::json!([]));
     assert_eq!(detail["amendments"], serde_json::json!([]));
 
-    let human = lastschrift(dir.path(), &["mandates", "show", "GONE"]);
+    let human = lastschrift(dir.path()).run(["mandates", "show", "GONE"]);
     assert_eq!(human.code, 0, "{human:?}");
     assert!(
-        human.stdout.contains("revoked (widerrufen)") && human.stdout.contains("Anna Weber"),
+        human.text().contains("revoked (widerrufen)") && human.text().contains("Anna Weber"),
         "{human:?}"
     );
 
-    let unknown = lastschrift(dir.path(), &["mandates", "show", "NOPE-1"]);
+    let unknown = lastschrift(dir.path()).run(["mandates", "show", "NOPE-1"]);
     assert_eq!(unknown.code, 2, "{unknown:?}");
     assert_eq!(
         unknown.stderr.trim(),
@@ -391,16 +318,16 @@ async fn list_and_show_with_derived_status() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_registry_lists_nothing_and_says_how_to_import() {
     let dir = tempfile::tempdir().unwrap();
-    let run = lastschrift(dir.path(), &["mandates", "list"]);
+    let run = lastschrift(dir.path()).run(["mandates", "list"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
-        run.stdout.contains("lastschrift mandates import"),
+        run.text().contains("lastschrift mandates import"),
         "{run:?}"
     );
-    let json = lastschrift(dir.path(), &["mandates", "list", "--json"]);
+    let json = lastschrift(dir.path()).run(["mandates", "list", "--json"]);
     assert_eq!(json.code, 0, "{json:?}");
     assert_eq!(
-        serde_json::from_str::<serde_json::Value>(&json.stdout).unwrap(),
+        serde_json::from_str::<serde_json::Value>(json.text()).unwrap(),
         serde_json::json!([])
     );
 }
@@ -410,13 +337,10 @@ async fn reads_standard_input_and_excels_sep_line() {
     let dir = data_dir_with_contacts().await;
     // Excel's "sep=" line names the separator; CRLF line ends; the line numbers count it.
     let csv = "sep=;\r\nMandatsreferenz;Kontakt-ID;Mandatsdatum\r\nK-11, alt;11;01.02.2024\r\nK-12;12;30.02.2024\r\n";
-    let run = lastschrift_with_input(
-        dir.path(),
-        &["mandates", "import", "-", "--json"],
-        Some(csv.as_bytes()),
-    );
+    let run = lastschrift(dir.path())
+        .run_with_input(["mandates", "import", "-", "--json"], csv.as_bytes());
     assert_eq!(run.code, 1, "{run:?}");
-    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let json: serde_json::Value = serde_json::from_str(run.text()).expect("JSON");
     assert_eq!(json["rows"][0]["row"], 3);
     assert_eq!(json["rows"][0]["reference"], "K-11, alt");
     assert_eq!(json["rows"][0]["outcome"], "created");
@@ -444,7 +368,7 @@ async fn show_lists_debits_and_amendments() {
         "m.csv",
         "Mandatsreferenz;Kundennummer;Unterschriftsdatum\nMANDAT-1001;1001;15.03.2021\n",
     );
-    let run = lastschrift(dir.path(), &["mandates", "import", csv.to_str().unwrap()]);
+    let run = lastschrift(dir.path()).run(["mandates", "import", csv.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{run:?}");
 
     let store = open_url(&DatabaseUrl::sqlite_file(
@@ -482,21 +406,19 @@ async fn show_lists_debits_and_amendments() {
         .unwrap();
     store.close().await;
 
-    let show = lastschrift(
-        dir.path(),
-        &["mandates", "show", "MANDAT-1001", "--today", "2026-12-05"],
-    );
+    let show =
+        lastschrift(dir.path()).run(["mandates", "show", "MANDAT-1001", "--today", "2026-12-05"]);
     assert_eq!(show.code, 0, "{show:?}");
     assert!(
-        show.stdout.contains("Last debit   04.12.2026")
-            && show.stdout.contains("Last IBAN    DE89370400440532013000")
+        show.text().contains("Last debit   04.12.2026")
+            && show.text().contains("Last IBAN    DE89370400440532013000")
             && show
-                .stdout
+                .text()
                 .contains("IBAN was DE02120300000000202051, now DE89370400440532013000"),
         "{show:?}"
     );
     let debit_line = show
-        .stdout
+        .text()
         .lines()
         .find(|l| l.contains("4711"))
         .unwrap_or_else(|| panic!("{show:?}"));

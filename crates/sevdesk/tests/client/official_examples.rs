@@ -6,8 +6,7 @@
 //! naming it. Cargo feature `reference`; the document comes from `SEVDESK_REF_DIR`
 //! (`…/shared/ref/sevdesk`) and its absence fails the test, saying what is missing.
 //!
-//! Run with `--nocapture` to see the table of outcomes.
-#![cfg(feature = "reference")]
+//! Run with `--nocapture` to see the table of outcomes. (The module is cfg'd in `main.rs`.)
 
 use std::path::PathBuf;
 

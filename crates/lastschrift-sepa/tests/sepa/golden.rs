@@ -1,7 +1,8 @@
 //! Golden files: representative messages compared byte for byte with `tests/golden/*.xml`.
-//! Regenerate with `UPDATE_GOLDEN=1 cargo test -p lastschrift-sepa --test golden` and review the diff.
+//! Regenerate with `UPDATE_GOLDEN=1 cargo test -p lastschrift-sepa --test sepa golden` and review
+//! the diff.
 
-mod common;
+use crate::common;
 
 use common::{golden_cases, golden_path, render};
 

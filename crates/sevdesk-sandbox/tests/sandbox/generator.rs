@@ -1,6 +1,6 @@
 //! Properties of the generated data the application and the demo rely on.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashSet};
 

@@ -8,7 +8,7 @@
 //! chromium-driver`) and `xmllint` (libxml2-utils). Missing tools fail the test with that
 //! sentence; it never skips.
 
-mod web_support;
+use crate::web_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -137,37 +137,6 @@ async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
 
 async fn path_of(client: &Client) -> String {
     client.current_url().await.unwrap().path().to_owned()
-}
-
-fn xsd_dir() -> PathBuf {
-    let dir = std::env::var_os("SEPA_XSD_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ref/xsd"));
-    assert!(
-        dir.join("pain.008.001.08.xsd").is_file(),
-        "the schema folder {} is missing; set SEPA_XSD_DIR to ../shared/ref/xsd",
-        dir.display()
-    );
-    dir
-}
-
-fn validate(file: &Path) {
-    let xsd = xsd_dir();
-    for schema in ["pain.008.001.08.xsd", "dk/pain.008.001.08_GBIC_5.xsd"] {
-        let out = Command::new("xmllint")
-            .arg("--noout")
-            .arg("--schema")
-            .arg(xsd.join(schema))
-            .arg(file)
-            .output()
-            .expect("xmllint is needed for this suite (Debian package libxml2-utils)");
-        assert!(
-            out.status.success(),
-            "{} against {schema}: {}",
-            file.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -336,10 +305,7 @@ async fn walk(client: &Client, server: &Server, sandbox: &Sandbox) {
         shown_hash.trim(),
         "the page shows the file's SHA-256"
     );
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("download.xml");
-    std::fs::write(&file, &first).unwrap();
-    validate(&file);
+    test_support::assert_valid_pain008_08(&first);
     let control = fetch(format!("{run_path}/control-list")).await;
     assert!(!control.is_empty());
 

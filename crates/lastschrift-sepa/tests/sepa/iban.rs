@@ -5,7 +5,7 @@
 //! spaces; our verdict (accept or refuse) must be the independent one. A second property checks
 //! the registry table of every other country the same way.
 
-mod common;
+use crate::common;
 
 use std::str::FromStr;
 

@@ -2,44 +2,18 @@
 //! English headers, per-row results for bad rows, re-import, kept collection history, and the
 //! derived status in the list and the detail view.
 
-use test_support as common;
 #[allow(unused_imports)]
 use test_support::backends;
 
-use std::future::Future;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 use lastschrift_core::mandates::{self, EffectiveStatus, ImportError, RowOutcome};
 use lastschrift_store::*;
 
-async fn run_sqlite<F, Fut>(test: F)
-where
-    F: FnOnce(Arc<dyn Store>) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    common::with_sqlite(|url, _| async move {
-        let store = open_url(&url).await.expect("open SQLite store");
-        test(store.clone()).await;
-        store.close().await;
-    })
-    .await;
-}
-
 #[cfg(feature = "postgres-tests")]
-async fn run_postgres<F, Fut>(test: F)
-where
-    F: FnOnce(Arc<dyn Store>) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    common::with_postgres_schema("lastschrift_mandates", |url| async move {
-        let store = open_url(&url).await.expect("open PostgreSQL store");
-        assert_eq!(store.backend(), Backend::Postgres);
-        test(store.clone()).await;
-        store.close().await;
-    })
-    .await;
-}
+use super::by_store::run_postgres;
+use super::by_store::run_sqlite;
 
 backends!(
     german_semicolon_headers_with_bom,

@@ -1,6 +1,6 @@
 //! The sevdesk quirks the sandbox must reproduce, observed over real HTTP.
 
-mod common;
+use crate::common;
 
 use common::{assert_error_envelope, client, get, objects, start};
 use sevdesk_sandbox::{Sandbox, SandboxConfig};

@@ -9,52 +9,27 @@ use test_support as common;
 use test_support::backends;
 
 use std::collections::HashSet;
-use std::future::Future;
 use std::path::Path;
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, Utc};
 use lastschrift_core::collect::{ExclusionReason, execute_collection, plan_collection};
-use lastschrift_core::settings::{CreditorSettings, DatabaseUrl, SequenceTypePolicy, Settings};
+use lastschrift_core::settings::{DatabaseUrl, SequenceTypePolicy, Settings};
 use lastschrift_core::sync::{NoProgress, sync};
 use lastschrift_store::*;
 use sevdesk::Client;
-use sevdesk_sandbox::{Sandbox, SandboxConfig};
+use sevdesk_sandbox::Sandbox;
 
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
-}
-
-/// Friday 2026-11-27 09:00 bank time, the day before the sandbox's `today`: planning with a fixed
-/// clock keeps the dates of these tests stable.
-fn now() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, 11, 27)
-        .unwrap()
-        .and_hms_opt(9, 0, 0)
-        .unwrap()
-}
-
-async fn sandbox(invoices: usize) -> Sandbox {
-    Sandbox::start(SandboxConfig {
-        invoices,
-        today: today(),
-        ..SandboxConfig::default()
-    })
-    .await
-    .expect("the sandbox starts on 127.0.0.1:0")
-}
+#[cfg(feature = "postgres-tests")]
+use super::by_url::run_postgres;
+use super::by_url::run_sqlite;
+use super::{creditor, now, sandbox};
 
 fn settings(url: DatabaseUrl, dir: &Path, sb: &Sandbox) -> Settings {
     let mut s = Settings {
         data_dir: dir.to_owned(),
         database_url: Some(url),
         output_dir: Some(dir.join("files")),
-        creditor: Some(CreditorSettings {
-            name: "Muster Software GmbH".into(),
-            iban: "DE89370400440532013000".into(),
-            bic: None,
-            creditor_id: "DE98ZZZ09999999999".into(),
-            address: None,
-        }),
+        creditor: Some(creditor()),
         ..Settings::default()
     };
     s.sevdesk.base_url = sb.base_url();
@@ -101,23 +76,6 @@ impl Env {
         .expect("sync works");
         assert!(summary.problems.is_empty(), "{:?}", summary.problems);
     }
-}
-
-async fn run_sqlite<F, Fut>(test: F)
-where
-    F: FnOnce(DatabaseUrl) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    common::with_sqlite(|url, _| test(url)).await;
-}
-
-#[cfg(feature = "postgres-tests")]
-async fn run_postgres<F, Fut>(test: F)
-where
-    F: FnOnce(DatabaseUrl) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    common::with_postgres_schema("collect", test).await;
 }
 
 backends!(

@@ -5,22 +5,23 @@
 //! `collect` must write nothing, and the token must be nowhere: not in the database, not in any
 //! file of the data and output directories, not in any output, also with `-v`/`-vv`.
 //!
-//! Part of the schema suite (feature `xsd`, like `cli_pain008`): it needs xmllint and the XSD
-//! files in `SEPA_XSD_DIR`. With `postgres-tests` the .08 case runs on PostgreSQL too.
-#![cfg(feature = "xsd")]
+//! Part of the schema suite (feature `xsd`, like `pain008`'s schema test; the module is cfg'd in
+//! `main.rs`): it needs xmllint and the XSD files in `SEPA_XSD_DIR`. With `postgres-tests` the .08
+//! case runs on PostgreSQL too.
 
 use test_support as common;
 #[allow(unused_imports)]
 use test_support::backends;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 
 use common::{cents, element, walk};
 use lastschrift_core::settings::DatabaseUrl;
 use lastschrift_store::RunStatus;
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
+use test_support::cli::{Lastschrift, Output};
 
 /// Exclusion reasons that make `collect` exit with 1 (data the user has to fix), as
 /// `lastschrift collect --help` documents.
@@ -39,69 +40,21 @@ const PROBLEM_REASONS: &[&str] = &[
     "contact_missing",
 ];
 
-struct Output {
-    what: String,
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
+/// The binary, and every output it gave (all are searched for the token at the end).
 struct Cli {
-    data_dir: PathBuf,
-    output_dir: PathBuf,
-    base_url: String,
-    format: &'static str,
-    /// `None`: the SQLite file in the data directory.
-    database: Option<DatabaseUrl>,
+    lastschrift: Lastschrift,
     outputs: Vec<Output>,
 }
 
 impl Cli {
-    fn run(&mut self, args: &[&str], token: Option<&str>) -> &Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lastschrift"));
-        cmd.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &self.data_dir)
-            .env("LASTSCHRIFT_DATA_DIR", &self.data_dir)
-            .env("LASTSCHRIFT_OUTPUT_DIR", &self.output_dir)
-            .env("LASTSCHRIFT_SEVDESK__BASE_URL", &self.base_url)
-            .env("LASTSCHRIFT_CREDITOR__NAME", "Muster Software GmbH")
-            .env("LASTSCHRIFT_CREDITOR__IBAN", "DE89370400440532013000")
-            .env("LASTSCHRIFT_CREDITOR__BIC", "COBADEFFXXX")
-            .env("LASTSCHRIFT_CREDITOR__CREDITOR_ID", "DE98ZZZ09999999999")
-            .env("LASTSCHRIFT_POLICIES__OUTPUT_FORMAT", self.format)
-            .stdin(Stdio::null());
+    async fn run(&mut self, args: &[&str], token: Option<&str>) -> &Output {
+        let mut lastschrift = self.lastschrift.clone();
         if let Some(token) = token {
-            cmd.env("SEVDESK_TOKEN", token);
+            lastschrift = lastschrift.token(token);
         }
-        if let Some(url) = &self.database {
-            cmd.env("LASTSCHRIFT_DATABASE_URL", url.expose());
-        }
-        let out = cmd.output().expect("the lastschrift binary runs");
-        self.outputs.push(Output {
-            what: format!("lastschrift {}", args.join(" ")),
-            code: out
-                .status
-                .code()
-                .unwrap_or_else(|| panic!("`{}` was killed: {:?}", args.join(" "), out.status)),
-            stdout: String::from_utf8(out.stdout).unwrap(),
-            stderr: String::from_utf8(out.stderr).unwrap(),
-        });
+        self.outputs.push(lastschrift.run_async(args).await);
         self.outputs.last().unwrap()
     }
-}
-
-fn xsd_dir() -> PathBuf {
-    let xsd = std::env::var_os("SEPA_XSD_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ref/xsd"));
-    assert!(
-        xsd.join("pain.008.001.08.xsd").is_file(),
-        "the schema folder {} is missing; set SEPA_XSD_DIR to ../shared/ref/xsd",
-        xsd.display()
-    );
-    xsd
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -138,7 +91,7 @@ async fn thousand_invoices_to_valid_legacy_pain_008_001_02_matching_the_ledger()
 }
 
 async fn end_to_end(format: &'static str, schemas: [&str; 2], database: Option<DatabaseUrl>) {
-    let xsd = xsd_dir();
+    let xsd = common::xsd_dir();
     let sandbox = Sandbox::start(SandboxConfig {
         seed: 42,
         invoices: 1000,
@@ -148,24 +101,28 @@ async fn end_to_end(format: &'static str, schemas: [&str; 2], database: Option<D
     .unwrap();
     let token = sandbox.token().to_owned();
     let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let output_dir = dir.path().join("out");
+    let mut lastschrift = super::collecting(&data_dir, &output_dir, &sandbox.base_url())
+        .env("LASTSCHRIFT_CREDITOR__BIC", "COBADEFFXXX")
+        .env("LASTSCHRIFT_POLICIES__OUTPUT_FORMAT", format);
+    if let Some(url) = &database {
+        lastschrift = lastschrift.env("LASTSCHRIFT_DATABASE_URL", url.expose());
+    }
     let mut cli = Cli {
-        data_dir: dir.path().join("data"),
-        output_dir: dir.path().join("out"),
-        base_url: sandbox.base_url(),
-        format,
-        database: database.clone(),
+        lastschrift,
         outputs: Vec::new(),
     };
 
-    let connect = cli.run(&["-v", "connect"], Some(&token));
+    let connect = cli.run(&["-v", "connect"], Some(&token)).await;
     assert_eq!(connect.code, 0, "{}", connect.stderr);
-    let sync = cli.run(&["-v", "sync"], None);
+    let sync = cli.run(&["-v", "sync"], None).await;
     assert!(sync.code == 0 || sync.code == 1, "{}", sync.stderr);
 
-    let collect = cli.run(&["-vv", "collect", "--json"], None);
+    let collect = cli.run(&["-vv", "collect", "--json"], None).await;
     let first_code = collect.code;
-    let outcome: serde_json::Value = serde_json::from_str(&collect.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}\n{}", collect.stdout, collect.stderr));
+    let outcome: serde_json::Value = serde_json::from_str(collect.text())
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", collect.text(), collect.stderr));
     assert_eq!(
         first_code,
         expected_exit_code(&outcome["plan"]),
@@ -178,9 +135,7 @@ async fn end_to_end(format: &'static str, schemas: [&str; 2], database: Option<D
         .unwrap_or_else(|| panic!("no run was made: {outcome}"));
 
     // The ledger, read from the same database the binary wrote.
-    let db = cli
-        .data_dir
-        .join(lastschrift_core::settings::SQLITE_FILE_NAME);
+    let db = data_dir.join(lastschrift_core::settings::SQLITE_FILE_NAME);
     let url = database
         .clone()
         .unwrap_or_else(|| DatabaseUrl::sqlite_file(&db));
@@ -237,7 +192,7 @@ async fn end_to_end(format: &'static str, schemas: [&str; 2], database: Option<D
     let mut expected_names = BTreeSet::new();
     let mut seen_debits = 0;
     for file in &files {
-        let path = cli.output_dir.join(&file.info.file_name);
+        let path = output_dir.join(&file.info.file_name);
         let bytes = std::fs::read(&path).unwrap();
         assert!(
             bytes == file.bytes,
@@ -303,27 +258,24 @@ async fn end_to_end(format: &'static str, schemas: [&str; 2], database: Option<D
         })
         .collect();
     assert_eq!(written, expected_names);
-    assert_eq!(list(&cli.output_dir), expected_names);
-    let control = std::fs::read(
-        cli.output_dir
-            .join(format!("lauf-{run_id}-kontrollliste.csv")),
-    )
-    .unwrap();
+    assert_eq!(list(&output_dir), expected_names);
+    let control =
+        std::fs::read(output_dir.join(format!("lauf-{run_id}-kontrollliste.csv"))).unwrap();
     assert_eq!(Some(control), store.control_list(run_id).await.unwrap());
 
     // A second collect finds nothing new and writes nothing.
-    let again = cli.run(&["-v", "collect"], None);
+    let again = cli.run(&["-v", "collect"], None).await;
     assert_eq!(again.code, first_code, "{}", again.stderr);
     assert!(
         again
-            .stdout
+            .text()
             .contains("Nothing to collect; no file was written."),
         "{}",
-        again.stdout
+        again.text()
     );
-    assert_eq!(list(&cli.output_dir), expected_names);
+    assert_eq!(list(&output_dir), expected_names);
     assert_eq!(store.collection_runs().await.unwrap().len(), 1);
-    let listed = cli.run(&["-v", "runs", "list", "--json"], None);
+    let listed = cli.run(&["-v", "runs", "list", "--json"], None).await;
     assert_eq!(listed.code, 0, "{}", listed.stderr);
 
     // sevdesk was only read.
@@ -378,7 +330,7 @@ async fn end_to_end(format: &'static str, schemas: [&str; 2], database: Option<D
     }
     if database.is_none() {
         assert!(
-            walk(&cli.data_dir)
+            walk(&data_dir)
                 .iter()
                 .any(|p| p.ends_with(lastschrift_core::settings::SQLITE_FILE_NAME)),
             "the database file was not searched"
@@ -388,9 +340,9 @@ async fn end_to_end(format: &'static str, schemas: [&str; 2], database: Option<D
     assert!(searched >= 3, "only {searched} files searched");
     for out in &cli.outputs {
         assert!(
-            !out.stdout.contains(&token) && !out.stderr.contains(&token),
+            !out.text().contains(&token) && !out.stderr.contains(&token),
             "the token is in the output of `{}`",
-            out.what
+            out.command
         );
     }
     // -vv did log: the search above covered real log output.

@@ -19,7 +19,7 @@ use test_support::backends;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,6 +30,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom as _;
 use rand::{Rng as _, SeedableRng as _};
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
+use test_support::cli::Lastschrift;
 
 /// SIGKILLs that hit a running `collect` at a random moment of its run.
 const RANDOM_KILLS: usize = 200;
@@ -42,50 +43,11 @@ const MEASURED_RUNS: usize = 5;
 /// files and the "between files" window exists.
 const MAX_DEBITS_PER_FILE: &str = "2";
 
-/// The binary with a clean environment pointing at the sandbox and the test's directories.
-struct Cli {
-    data_dir: PathBuf,
-    output_dir: PathBuf,
-    base_url: String,
-}
-
-impl Cli {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lastschrift"));
-        cmd.args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &self.data_dir)
-            .env("LASTSCHRIFT_DATA_DIR", &self.data_dir)
-            .env("LASTSCHRIFT_OUTPUT_DIR", &self.output_dir)
-            .env("LASTSCHRIFT_SEVDESK__BASE_URL", &self.base_url)
-            .env("LASTSCHRIFT_CREDITOR__NAME", "Muster Software GmbH")
-            .env("LASTSCHRIFT_CREDITOR__IBAN", "DE89370400440532013000")
-            .env("LASTSCHRIFT_CREDITOR__CREDITOR_ID", "DE98ZZZ09999999999")
-            .env(
-                "LASTSCHRIFT_POLICIES__MAX_DEBITS_PER_FILE",
-                MAX_DEBITS_PER_FILE,
-            )
-            .stdin(Stdio::null());
-        cmd
-    }
-
-    /// Runs to the end; panics with the output unless the exit code is one of `ok`.
-    fn run(&self, args: &[&str], ok: &[i32]) -> String {
-        let out = self
-            .command(args)
-            .output()
-            .expect("the lastschrift binary runs");
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.code().is_some_and(|c| ok.contains(&c)),
-            "`lastschrift {}` ended with {:?}\nstdout: {stdout}\nstderr: {}",
-            args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        stdout
-    }
+/// Runs to the end; panics with the run unless the exit code is one of `ok`.
+fn run(cli: &Lastschrift, args: &[&str], ok: &[i32]) -> String {
+    let out = cli.run(args);
+    assert!(ok.contains(&out.code), "{out:?}");
+    out.text().to_owned()
 }
 
 /// Where a crash left things, seen from the ledger and the output directory before the re-run.
@@ -155,27 +117,19 @@ fn collect_killed_at_random_points_then_rerun_keeps_ledger_and_files_consistent(
         }))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let cli = Cli {
-        data_dir: dir.path().join("data"),
-        output_dir: dir.path().join("out"),
-        base_url: sandbox.base_url(),
-    };
-    let connect = cli
-        .command(&["connect"])
-        .env("SEVDESK_TOKEN", sandbox.token())
-        .output()
-        .unwrap();
-    assert!(
-        connect.status.success(),
-        "{}",
-        String::from_utf8_lossy(&connect.stderr)
+    let output_dir = dir.path().join("out");
+    let cli = super::collecting(&dir.path().join("data"), &output_dir, &sandbox.base_url()).env(
+        "LASTSCHRIFT_POLICIES__MAX_DEBITS_PER_FILE",
+        MAX_DEBITS_PER_FILE,
     );
-    cli.run(&["sync"], &[0, 1]);
+    let connect = cli.clone().token(sandbox.token()).run(["connect"]);
+    assert!(connect.status.success(), "{}", connect.stderr);
+    run(&cli, &["sync"], &[0, 1]);
 
     // The invoices the plan would collect are the templates for the invoices added later: they
     // have a contact with IBAN and a mandate with a signature date.
     let dry: serde_json::Value =
-        serde_json::from_str(&cli.run(&["collect", "--dry-run", "--json"], &[0, 1])).unwrap();
+        serde_json::from_str(&run(&cli, &["collect", "--dry-run", "--json"], &[0, 1])).unwrap();
     let templates: Vec<u64> = dry["debits"]
         .as_array()
         .unwrap()
@@ -188,12 +142,12 @@ fn collect_killed_at_random_points_then_rerun_keeps_ledger_and_files_consistent(
     );
 
     let db = cli
-        .data_dir
+        .data_dir()
         .join(lastschrift_core::settings::SQLITE_FILE_NAME);
     let store = rt
         .block_on(lastschrift_store::open_url(&DatabaseUrl::sqlite_file(&db)))
         .unwrap();
-    let mut checker = Checker::new(store.clone(), cli.output_dir.clone());
+    let mut checker = Checker::new(store.clone(), output_dir.clone());
     let mut added: Vec<u64> = Vec::new();
     let add_invoices = |rng: &mut StdRng, added: &mut Vec<u64>| {
         let n = rng.random_range(2..=4);
@@ -216,7 +170,7 @@ fn collect_killed_at_random_points_then_rerun_keeps_ledger_and_files_consistent(
                 d.insert_invoice(invoice);
             }
         });
-        cli.run(&["sync"], &[0, 1]);
+        run(&cli, &["sync"], &[0, 1]);
     };
 
     // Normal runs first: they must work, and their duration sets the kill window.
@@ -224,7 +178,7 @@ fn collect_killed_at_random_points_then_rerun_keeps_ledger_and_files_consistent(
     for _ in 0..MEASURED_RUNS {
         add_invoices(&mut rng, &mut added);
         let start = Instant::now();
-        cli.run(&["collect"], &[0, 1]);
+        run(&cli, &["collect"], &[0, 1]);
         durations.push(start.elapsed());
         rt.block_on(checker.check(&added, false));
     }
@@ -285,7 +239,7 @@ fn collect_killed_at_random_points_then_rerun_keeps_ledger_and_files_consistent(
             }
             Some(point) => {
                 let status = cli
-                    .command(&["collect"])
+                    .command(["collect"])
                     .env("LASTSCHRIFT_FAIL_POINT", point)
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
@@ -300,7 +254,7 @@ fn collect_killed_at_random_points_then_rerun_keeps_ledger_and_files_consistent(
                 tally.add(point, stage, checker.partial_files() > 0);
             }
         }
-        cli.run(&["collect"], &[0, 1]);
+        run(&cli, &["collect"], &[0, 1]);
         rt.block_on(checker.check(&added, false));
     }
     rt.block_on(checker.check(&added, true));
@@ -350,9 +304,9 @@ fn collect_killed_at_random_points_then_rerun_keeps_ledger_and_files_consistent(
 
 /// Starts `collect`, kills it with SIGKILL after `delay` and reaps it. Returns whether it had
 /// already ended by itself.
-fn kill_after(cli: &Cli, delay: Duration) -> bool {
+fn kill_after(cli: &Lastschrift, delay: Duration) -> bool {
     let mut child = cli
-        .command(&["collect"])
+        .command(["collect"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

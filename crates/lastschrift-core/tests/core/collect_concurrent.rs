@@ -6,35 +6,22 @@ use test_support as common;
 #[allow(unused_imports)]
 use test_support::backends;
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use lastschrift_core::collect::{ExclusionReason, execute_collection};
-use lastschrift_core::settings::{CreditorSettings, DatabaseUrl, Settings};
+use lastschrift_core::settings::{DatabaseUrl, Settings};
 use lastschrift_core::sync::{NoProgress, sync};
 use lastschrift_store::RunStatus;
-use sevdesk_sandbox::{Sandbox, SandboxConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_collects_at_once_record_one_run_and_both_succeed() {
     let dir = tempfile::tempdir().unwrap();
-    let sb = Sandbox::start(SandboxConfig {
-        invoices: 150,
-        today: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
+    let sb = super::sandbox(150).await;
     let client = common::sandbox_client(&sb, 1);
     let mut settings = Settings {
         data_dir: dir.path().to_owned(),
         database_url: Some(DatabaseUrl::sqlite_file(&dir.path().join("db.sqlite3"))),
         output_dir: Some(dir.path().join("files")),
-        creditor: Some(CreditorSettings {
-            name: "Muster Software GmbH".into(),
-            iban: "DE89370400440532013000".into(),
-            bic: None,
-            creditor_id: "DE98ZZZ09999999999".into(),
-            address: None,
-        }),
+        creditor: Some(super::creditor()),
         ..Settings::default()
     };
     settings.sevdesk.base_url = sb.base_url();
@@ -44,10 +31,7 @@ async fn two_collects_at_once_record_one_run_and_both_succeed() {
     sync(&*store, &client, &settings, &NoProgress, Utc::now())
         .await
         .unwrap();
-    let now = NaiveDate::from_ymd_opt(2026, 11, 27)
-        .unwrap()
-        .and_hms_opt(9, 0, 0)
-        .unwrap();
+    let now = super::now();
 
     let (a, b) = tokio::join!(
         execute_collection(&*store, &client, &settings, now, None, None),

@@ -4,11 +4,9 @@
 //! other's fields, and one run per confirmed preview — also from two installations (two data
 //! directories, so no shared lock file) on one database.
 
-use test_support as common;
 #[allow(unused_imports)]
 use test_support::backends;
 
-use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -16,12 +14,15 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use lastschrift_core::collect::bank_time;
 use lastschrift_core::runs::DebitMark;
 use lastschrift_core::secret::{SecretKey, SevdeskToken};
-use lastschrift_core::settings::{CreditorSettings, DatabaseUrl, Settings, SettingsSources};
+use lastschrift_core::settings::{DatabaseUrl, Settings, SettingsSources};
 use lastschrift_core::sync::NoProgress;
 use lastschrift_core::users::UserError;
 use lastschrift_core::{App, Clock, CoreError};
 use lastschrift_store::*;
-use sevdesk_sandbox::{Sandbox, SandboxConfig};
+
+#[cfg(feature = "postgres-tests")]
+use super::by_url::run_postgres;
+use super::by_url::run_sqlite;
 
 /// How many requests each test fires at once.
 const AT_ONCE: usize = 8;
@@ -41,13 +42,7 @@ fn settings(url: &DatabaseUrl, dir: &Path, base_url: Option<String>) -> Settings
         data_dir: dir.to_owned(),
         database_url: Some(url.clone()),
         output_dir: Some(dir.join("files")),
-        creditor: Some(CreditorSettings {
-            name: "Muster Software GmbH".into(),
-            iban: "DE89370400440532013000".into(),
-            bic: None,
-            creditor_id: "DE98ZZZ09999999999".into(),
-            address: None,
-        }),
+        creditor: Some(super::creditor()),
         ..Settings::default()
     };
     if let Some(base_url) = base_url {
@@ -78,23 +73,6 @@ async fn app_with_key(
             max_backoff: std::time::Duration::from_millis(20),
             max_retry_after: std::time::Duration::from_secs(1),
         })
-}
-
-async fn run_sqlite<F, Fut>(test: F)
-where
-    F: FnOnce(DatabaseUrl) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    common::with_sqlite(|url, _| test(url)).await;
-}
-
-#[cfg(feature = "postgres-tests")]
-async fn run_postgres<F, Fut>(test: F)
-where
-    F: FnOnce(DatabaseUrl) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    common::with_postgres_schema("rules", test).await;
 }
 
 backends!(
@@ -380,13 +358,7 @@ mod tests {
     }
 
     pub async fn two_confirms_of_the_same_preview_give_one_run(url: DatabaseUrl) {
-        let sb = Sandbox::start(SandboxConfig {
-            invoices: 120,
-            today: NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
-            ..SandboxConfig::default()
-        })
-        .await
-        .unwrap();
+        let sb = crate::sandbox(120).await;
         // Two installations on one database: separate data directories, so the file lock does
         // not serialise them; only the store's confirm key can.
         let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());

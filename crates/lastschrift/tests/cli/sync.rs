@@ -8,35 +8,12 @@ use test_support::backends;
 use common::walk;
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
 use std::path::Path;
+use test_support::cli::Output;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-async fn lastschrift(data_dir: &Path, base_url: &str, token: Option<&str>, args: &[&str]) -> Run {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_lastschrift"));
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", data_dir)
-        .env("LASTSCHRIFT_DATA_DIR", data_dir)
-        .env("LASTSCHRIFT_SEVDESK__BASE_URL", base_url)
-        .stdin(std::process::Stdio::null());
-    if let Some(token) = token {
-        cmd.env("SEVDESK_TOKEN", token);
-    }
-    let out = cmd.output().await.expect("the lastschrift binary runs");
-    Run {
-        code: out.status.code().expect("exited normally"),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
+use super::lastschrift;
 
 /// Every byte under `dir` (database, WAL, key file) and every output must be free of the token.
-fn assert_token_absent(token: &str, dir: &Path, outputs: &[&Run]) {
+fn assert_token_absent(token: &str, dir: &Path, outputs: &[&Output]) {
     let mut files = 0;
     for entry in walk(dir) {
         let bytes = std::fs::read(&entry).unwrap();
@@ -53,7 +30,7 @@ fn assert_token_absent(token: &str, dir: &Path, outputs: &[&Run]) {
         dir.display()
     );
     for run in outputs {
-        assert!(!run.stdout.contains(token) && !run.stderr.contains(token));
+        assert!(!run.text().contains(token) && !run.stderr.contains(token));
     }
 }
 
@@ -71,20 +48,20 @@ async fn connect_then_sync_reads_everything_and_writes_nothing() {
     let url = sandbox.base_url();
     let dir = tempfile::tempdir().unwrap();
 
-    let wrong = lastschrift(
-        dir.path(),
-        &url,
-        Some("0123456789abcdef0123456789abcdef"),
-        &["connect"],
-    )
-    .await;
+    let cli = lastschrift(dir.path()).sevdesk_base_url(&url);
+
+    let wrong = cli
+        .clone()
+        .token("0123456789abcdef0123456789abcdef")
+        .run_async(["connect"])
+        .await;
     assert_eq!(wrong.code, 1, "{}", wrong.stderr);
     assert!(
         wrong.stderr.contains("The token was not stored"),
         "{}",
         wrong.stderr
     );
-    let no_token = lastschrift(dir.path(), &url, None, &["sync"]).await;
+    let no_token = cli.run_async(["sync"]).await;
     assert_eq!(no_token.code, 2);
     assert!(
         no_token.stderr.contains("run `lastschrift connect`"),
@@ -92,17 +69,17 @@ async fn connect_then_sync_reads_everything_and_writes_nothing() {
         no_token.stderr
     );
 
-    let connect = lastschrift(dir.path(), &url, Some(&token), &["connect"]).await;
+    let connect = cli.clone().token(&token).run_async(["connect"]).await;
     assert_eq!(connect.code, 0, "{}", connect.stderr);
     assert!(
-        connect.stdout.contains("stored encrypted"),
+        connect.text().contains("stored encrypted"),
         "{}",
-        connect.stdout
+        connect.text()
     );
 
-    let first = lastschrift(dir.path(), &url, None, &["sync", "--json"]).await;
-    let summary: serde_json::Value = serde_json::from_str(&first.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {} / {}", first.stdout, first.stderr));
+    let first = cli.run_async(["sync", "--json"]).await;
+    let summary: serde_json::Value = serde_json::from_str(first.text())
+        .unwrap_or_else(|e| panic!("{e}: {} / {}", first.text(), first.stderr));
     let open = sandbox.with_data(|d| {
         d.invoices
             .values()
@@ -117,13 +94,13 @@ async fn connect_then_sync_reads_everything_and_writes_nothing() {
     );
     assert_eq!(summary["incremental"], false);
 
-    let second = lastschrift(dir.path(), &url, None, &["sync"]).await;
+    let second = cli.run_async(["sync"]).await;
     assert!(
         second
-            .stdout
+            .text()
             .starts_with("Incremental sync: invoices 0 new"),
         "{}",
-        second.stdout
+        second.text()
     );
 
     assert_eq!(sandbox.write_attempts(), 0);

@@ -4,69 +4,20 @@
 //! must come out byte for byte, `--json` must parse, unknown ids exit 2 with a hint, and marking
 //! a debit frees its invoice in the ledger.
 
+#[cfg(feature = "postgres-tests")]
 use test_support as common;
 #[allow(unused_imports)]
 use test_support::backends;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 use lastschrift_core::settings::{DatabaseUrl, SQLITE_FILE_NAME};
 use lastschrift_store::*;
 
-struct Run {
-    code: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-impl Run {
-    fn text(&self) -> String {
-        String::from_utf8(self.stdout.clone()).expect("UTF-8 output")
-    }
-
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.stdout).unwrap_or_else(|e| panic!("{e}: {self:?}"))
-    }
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code,
-            String::from_utf8_lossy(&self.stdout),
-            self.stderr
-        )
-    }
-}
-
-fn lastschrift(data_dir: &Path, args: &[&str]) -> Run {
-    lastschrift_on(data_dir, None, args)
-}
-
-/// With `database_url`, the binary uses that database (PostgreSQL) instead of the SQLite file.
-fn lastschrift_on(data_dir: &Path, database_url: Option<&DatabaseUrl>, args: &[&str]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lastschrift"));
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", data_dir)
-        .env("LASTSCHRIFT_DATA_DIR", data_dir)
-        .stdin(Stdio::null());
-    if let Some(url) = database_url {
-        cmd.env("DATABASE_URL", url.expose());
-    }
-    let out = cmd.output().expect("the lastschrift binary runs");
-    Run {
-        code: out.status.code().expect("exited normally"),
-        stdout: out.stdout,
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
+use super::lastschrift;
 
 async fn open(dir: &Path) -> Arc<dyn Store> {
     open_url(&DatabaseUrl::sqlite_file(&dir.join(SQLITE_FILE_NAME)))
@@ -205,7 +156,7 @@ async fn file_and_controls_come_out_byte_for_byte() {
     let rec = record_run(dir.path()).await;
     let id = rec.run.id.to_string();
 
-    let ambiguous = lastschrift(dir.path(), &["runs", "file", &id]);
+    let ambiguous = lastschrift(dir.path()).run(["runs", "file", &id]);
     assert_eq!(ambiguous.code, 2, "{ambiguous:?}");
     assert!(
         ambiguous.stderr.contains(&format!(
@@ -213,28 +164,25 @@ async fn file_and_controls_come_out_byte_for_byte() {
         )),
         "{ambiguous:?}"
     );
-    let no_such_file = lastschrift(dir.path(), &["runs", "file", &id, "--file", "3"]);
+    let no_such_file = lastschrift(dir.path()).run(["runs", "file", &id, "--file", "3"]);
     assert_eq!(no_such_file.code, 2, "{no_such_file:?}");
 
-    let first = lastschrift(dir.path(), &["runs", "file", &id, "--file", "1"]);
+    let first = lastschrift(dir.path()).run(["runs", "file", &id, "--file", "1"]);
     assert_eq!(first.code, 0, "{first:?}");
     assert!(first.stdout == rec.first_bytes, "file 1 differs on stdout");
 
     let out_dir = tempfile::tempdir().unwrap();
     let target = out_dir.path().join("b2b.xml");
     std::fs::write(&target, b"an older file that must be replaced whole").unwrap();
-    let second = lastschrift(
-        dir.path(),
-        &[
-            "runs",
-            "file",
-            &id,
-            "--file",
-            "2",
-            "--output",
-            target.to_str().unwrap(),
-        ],
-    );
+    let second = lastschrift(dir.path()).run([
+        "runs",
+        "file",
+        &id,
+        "--file",
+        "2",
+        "--output",
+        target.to_str().unwrap(),
+    ]);
     assert_eq!(second.code, 0, "{second:?}");
     assert!(second.stdout.is_empty(), "{second:?}");
     assert_eq!(std::fs::read(&target).unwrap(), rec.second_bytes);
@@ -245,14 +193,12 @@ async fn file_and_controls_come_out_byte_for_byte() {
         .collect();
     assert_eq!(names, vec![std::ffi::OsString::from("b2b.xml")]);
 
-    let controls = lastschrift(dir.path(), &["runs", "controls", &id]);
+    let controls = lastschrift(dir.path()).run(["runs", "controls", &id]);
     assert_eq!(controls.code, 0, "{controls:?}");
     assert!(controls.stdout == rec.control, "{controls:?}");
     let csv_path = out_dir.path().join("kontrollliste.csv");
-    let written = lastschrift(
-        dir.path(),
-        &["runs", "controls", &id, "-o", csv_path.to_str().unwrap()],
-    );
+    let written =
+        lastschrift(dir.path()).run(["runs", "controls", &id, "-o", csv_path.to_str().unwrap()]);
     assert_eq!(written.code, 0, "{written:?}");
     assert_eq!(std::fs::read(&csv_path).unwrap(), rec.control);
 
@@ -270,14 +216,14 @@ async fn file_and_controls_come_out_byte_for_byte() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_and_show_in_json_and_as_tables() {
     let dir = tempfile::tempdir().unwrap();
-    let empty = lastschrift(dir.path(), &["runs", "list"]);
+    let empty = lastschrift(dir.path()).run(["runs", "list"]);
     assert_eq!(empty.code, 0, "{empty:?}");
     assert!(empty.text().contains("No collection runs yet"), "{empty:?}");
 
     let rec = record_run(dir.path()).await;
     let id = rec.run.id;
 
-    let list = lastschrift(dir.path(), &["runs", "list", "--json"]);
+    let list = lastschrift(dir.path()).run(["runs", "list", "--json"]);
     assert_eq!(list.code, 0, "{list:?}");
     let json = list.json();
     let runs = json.as_array().unwrap();
@@ -292,7 +238,7 @@ async fn list_and_show_in_json_and_as_tables() {
     );
     assert_eq!(runs[0]["files"].as_array().unwrap().len(), 2);
 
-    let table = lastschrift(dir.path(), &["runs", "list"]);
+    let table = lastschrift(dir.path()).run(["runs", "list"]);
     let text = table.text();
     let line = text
         .lines()
@@ -303,7 +249,7 @@ async fn list_and_show_in_json_and_as_tables() {
         "{line}"
     );
 
-    let show = lastschrift(dir.path(), &["runs", "show", &id.to_string(), "--json"]);
+    let show = lastschrift(dir.path()).run(["runs", "show", &id.to_string(), "--json"]);
     assert_eq!(show.code, 0, "{show:?}");
     let detail = show.json();
     assert_eq!(detail["id"], id);
@@ -316,7 +262,7 @@ async fn list_and_show_in_json_and_as_tables() {
     assert_eq!(debits[0]["status"], "pending");
     assert_eq!(debits[2]["file_id"], rec.run.files[1].id);
 
-    let human = lastschrift(dir.path(), &["runs", "show", &id.to_string()]);
+    let human = lastschrift(dir.path()).run(["runs", "show", &id.to_string()]);
     assert_eq!(human.code, 0, "{human:?}");
     let text = human.text();
     let row = text
@@ -346,19 +292,19 @@ async fn unknown_ids_exit_2_with_a_hint() {
         &["runs", "file", "7"],
         &["runs", "controls", "7"],
     ] {
-        let run = lastschrift(dir.path(), args);
+        let run = lastschrift(dir.path()).run(args);
         assert_eq!(run.code, 2, "{args:?}: {run:?}");
         assert_eq!(run.stderr.trim(), expected, "{args:?}");
         assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
     }
-    let debit = lastschrift(dir.path(), &["debits", "return", "999"]);
+    let debit = lastschrift(dir.path()).run(["debits", "return", "999"]);
     assert_eq!(debit.code, 2, "{debit:?}");
     assert!(
         debit.stderr.contains("debit 999 does not exist"),
         "{debit:?}"
     );
     // A usage error (not a number) is clap's exit 2 as well.
-    let usage = lastschrift(dir.path(), &["runs", "show", "sieben"]);
+    let usage = lastschrift(dir.path()).run(["runs", "show", "sieben"]);
     assert_eq!(usage.code, 2, "{usage:?}");
 }
 
@@ -385,10 +331,8 @@ async fn returning_and_cancelling_debits_frees_their_invoices() {
             .to_string()
     };
 
-    let returned = lastschrift(
-        dir.path(),
-        &["debits", "return", &id_of(101), "--reason", "AM04"],
-    );
+    let returned =
+        lastschrift(dir.path()).run(["debits", "return", &id_of(101), "--reason", "AM04"]);
     assert_eq!(returned.code, 0, "{returned:?}");
     let text = returned.text();
     assert!(
@@ -399,24 +343,21 @@ async fn returning_and_cancelling_debits_frees_their_invoices() {
     );
 
     // Cancelled after being returned: refused, nothing changes, exit 1.
-    let refused = lastschrift(dir.path(), &["debits", "cancel", &id_of(101)]);
+    let refused = lastschrift(dir.path()).run(["debits", "cancel", &id_of(101)]);
     assert_eq!(refused.code, 1, "{refused:?}");
     assert!(
         refused.stderr.contains("Nothing was changed") && refused.stderr.contains("returned"),
         "{refused:?}"
     );
 
-    let cancelled = lastschrift(
-        dir.path(),
-        &[
-            "debits",
-            "cancel",
-            &id_of(102),
-            "--reason",
-            "paid by transfer",
-            "--json",
-        ],
-    );
+    let cancelled = lastschrift(dir.path()).run([
+        "debits",
+        "cancel",
+        &id_of(102),
+        "--reason",
+        "paid by transfer",
+        "--json",
+    ]);
     assert_eq!(cancelled.code, 0, "{cancelled:?}");
     let json = cancelled.json();
     assert_eq!(json["debit"]["status"], "cancelled");
@@ -445,7 +386,7 @@ async fn returning_and_cancelling_debits_frees_their_invoices() {
     store.close().await;
 
     // `runs show` reflects the ledger.
-    let show = lastschrift(dir.path(), &["runs", "show", &rec.run.id.to_string()]);
+    let show = lastschrift(dir.path()).run(["runs", "show", &rec.run.id.to_string()]);
     assert!(show.text().contains("returned (AM04)"), "{show:?}");
 }
 
@@ -458,21 +399,21 @@ async fn cancelling_every_debit_cancels_the_run() {
     store.close().await;
     let (last, rest) = debits.split_last().unwrap();
     for d in rest {
-        let run = lastschrift(dir.path(), &["debits", "cancel", &d.id.to_string()]);
+        let run = lastschrift(dir.path()).run(["debits", "cancel", &d.id.to_string()]);
         assert_eq!(run.code, 0, "{run:?}");
         assert!(
             !run.text().contains("run is marked as cancelled"),
             "{run:?}"
         );
     }
-    let run = lastschrift(dir.path(), &["debits", "cancel", &last.id.to_string()]);
+    let run = lastschrift(dir.path()).run(["debits", "cancel", &last.id.to_string()]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.text()
             .contains(&format!("Every debit of run {} is cancelled", rec.run.id)),
         "{run:?}"
     );
-    let list = lastschrift(dir.path(), &["runs", "list", "--json"]);
+    let list = lastschrift(dir.path()).run(["runs", "list", "--json"]);
     assert_eq!(list.json()[0]["status"], "cancelled");
     let store = open(dir.path()).await;
     assert!(store.active_debit_invoice_ids().await.unwrap().is_empty());
@@ -502,13 +443,8 @@ async fn a_reader_that_stops_early_is_not_an_error() {
         .await
         .unwrap();
     store.close().await;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lastschrift"))
-        .args(["runs", "file", &run.id.to_string()])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir.path())
-        .env("LASTSCHRIFT_DATA_DIR", dir.path())
-        .stdin(Stdio::null())
+    let mut child = lastschrift(dir.path())
+        .command(["runs", "file", &run.id.to_string()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -545,17 +481,25 @@ async fn on_postgresql_too() {
             .unwrap();
         let id = run.id.to_string();
 
-        let file = lastschrift_on(dir.path(), Some(&url), &["runs", "file", &id]);
+        let file = lastschrift(dir.path())
+            .database_url(&url)
+            .run(["runs", "file", &id]);
         assert_eq!(file.code, 0, "{file:?}");
         assert!(file.stdout == bytes, "file differs");
-        let controls = lastschrift_on(dir.path(), Some(&url), &["runs", "controls", &id]);
+        let controls = lastschrift(dir.path())
+            .database_url(&url)
+            .run(["runs", "controls", &id]);
         assert_eq!(
             controls.stdout,
             "Rechnung;Betrag\r\nRE-201;2,01\r\n".as_bytes()
         );
-        let list = lastschrift_on(dir.path(), Some(&url), &["runs", "list", "--json"]);
+        let list = lastschrift(dir.path())
+            .database_url(&url)
+            .run(["runs", "list", "--json"]);
         assert_eq!(list.json()[0]["id"], run.id);
-        let missing = lastschrift_on(dir.path(), Some(&url), &["runs", "show", "999999"]);
+        let missing = lastschrift(dir.path())
+            .database_url(&url)
+            .run(["runs", "show", "999999"]);
         assert_eq!(missing.code, 2, "{missing:?}");
 
         let debit_id = store.debits_for_run(run.id).await.unwrap()[0]
@@ -568,11 +512,9 @@ async fn on_postgresql_too() {
                 .unwrap()
                 .contains(&201)
         );
-        let returned = lastschrift_on(
-            dir.path(),
-            Some(&url),
-            &["debits", "return", &debit_id, "--reason", "MD06"],
-        );
+        let returned = lastschrift(dir.path())
+            .database_url(&url)
+            .run(["debits", "return", &debit_id, "--reason", "MD06"]);
         assert_eq!(returned.code, 0, "{returned:?}");
         assert!(store.active_debit_invoice_ids().await.unwrap().is_empty());
         // Nothing went to the SQLite file of the data directory.

@@ -9,13 +9,16 @@ use test_support as common;
 #[allow(unused_imports)]
 use test_support::backends;
 
-use std::future::Future;
 use std::sync::Arc;
 
 use chrono::Utc;
 use lastschrift_core::settings::Settings;
 use lastschrift_core::sync::{NoProgress, SyncStage, WATERMARK_RESOURCE, sync};
 use lastschrift_store::*;
+
+#[cfg(feature = "postgres-tests")]
+use super::by_store::run_postgres;
+use super::by_store::run_sqlite;
 
 use sevdesk_sandbox::generate::{
     CATEGORY_INVOICE_ADDRESS, FIELD_MANDATE_DATE, FIELD_MANDATE_REFERENCE,
@@ -89,33 +92,6 @@ fn open_invoice_ids(sb: &Sandbox) -> Vec<i64> {
             .map(|i| i.id as i64)
             .collect()
     })
-}
-
-async fn run_sqlite<F, Fut>(test: F)
-where
-    F: FnOnce(Arc<dyn Store>) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    common::with_sqlite(|url, _| async move {
-        let store = open_url(&url).await.expect("open SQLite store");
-        test(store.clone()).await;
-        store.close().await;
-    })
-    .await;
-}
-
-#[cfg(feature = "postgres-tests")]
-async fn run_postgres<F, Fut>(test: F)
-where
-    F: FnOnce(Arc<dyn Store>) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    common::with_postgres_schema("lastschrift_sync", |url| async move {
-        let store = open_url(&url).await.expect("open PostgreSQL store");
-        test(store.clone()).await;
-        store.close().await;
-    })
-    .await;
 }
 
 backends!(

@@ -2,10 +2,11 @@
 //! and (for sync) the sevdesk sandbox. Security properties first: sessions, CSRF, roles, headers,
 //! rate limit, the token never shown.
 
+use crate::web_support;
+#[cfg(feature = "postgres-tests")]
 use test_support as common;
 #[allow(unused_imports)]
 use test_support::backends;
-mod web_support;
 
 use lastschrift_store::Role;
 use lastschrift_web::{Access, ROUTES};

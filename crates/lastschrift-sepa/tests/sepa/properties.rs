@@ -6,7 +6,7 @@
 //! PROPTEST_CASES (CI: 3000). The written files are checked in a few batched xmllint calls after
 //! all cases ran.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! `validate`: every problem at once with its place, warnings beside a valid message, and the
 //! cross-field rules (dates, addresses, schemes, amendments, duplicates, block grouping).
 
-mod common;
+use crate::common;
 
 use common::{load_fixture, today};
 use lastschrift_sepa::{

@@ -1,7 +1,7 @@
 //! Schema conformance (cargo feature `xsd`): every golden message is checked with xmllint against
 //! the ISO schema and the German DK subset of its format.
 
-mod common;
+use crate::common;
 
 use common::{assert_schema_valid, golden_cases, render, scratch_dir, write_file};
 use lastschrift_sepa::Format;

@@ -2,64 +2,60 @@
 //! `lastschrift pain008` with the example inputs shipped in `examples/`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use test_support::cli::{Lastschrift, Output};
+
+use super::lastschrift;
 
 const TODAY: &str = "2027-02-10";
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_lastschrift"))
-}
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
 }
 
-fn run(cmd: &mut Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("the lastschrift binary runs");
-    (
-        status.code().expect("exited normally"),
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
+/// The binary with a clean environment on an empty data directory of its own: `check` and
+/// `pain008` need no data, and the test's files stay apart from it.
+fn cli() -> (tempfile::TempDir, Lastschrift) {
+    let home = tempfile::tempdir().unwrap();
+    let cli = lastschrift(home.path());
+    (home, cli)
 }
 
 #[test]
 fn check_prints_the_normalised_value_or_the_reason() {
-    let (code, out, _) = run(bin().args(["check", "iban", "de89 3704 0044 0532 0130 00"]));
-    assert_eq!(code, 0);
+    let (_home, cli) = cli();
+    let run = cli.run(["check", "iban", "de89 3704 0044 0532 0130 00"]);
+    assert_eq!(run.code, 0);
     assert_eq!(
-        out.trim(),
+        run.text().trim(),
         "DE89370400440532013000  (DE89 3704 0044 0532 0130 00)"
     );
 
-    let (code, out, _) = run(bin().args(["check", "iban", "DE8937040044053201300", "--json"]));
-    assert_eq!(code, 1);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let run = cli.run(["check", "iban", "DE8937040044053201300", "--json"]);
+    assert_eq!(run.code, 1);
+    let v: serde_json::Value = serde_json::from_str(run.text()).unwrap();
     assert_eq!(v["valid"], false);
     assert!(
         v["reason"].as_str().unwrap().contains("22 characters"),
         "{v}"
     );
 
-    let (code, out, _) = run(bin().args(["check", "creditor-id", "de98 zzz 0999 9999 999"]));
-    assert_eq!((code, out.trim()), (0, "DE98ZZZ09999999999"));
-    let (code, out, _) = run(bin().args(["check", "bic", "COBADEF"]));
-    assert_eq!(code, 1, "{out}");
+    let run = cli.run(["check", "creditor-id", "de98 zzz 0999 9999 999"]);
+    assert_eq!((run.code, run.text().trim()), (0, "DE98ZZZ09999999999"));
+    let run = cli.run(["check", "bic", "COBADEF"]);
+    let out = run.text();
+    assert_eq!(run.code, 1, "{out}");
     assert!(out.starts_with("invalid: "), "{out}");
 }
 
 #[test]
 fn json_example_gives_the_same_bytes_every_time() {
+    let (_home, cli) = cli();
     let dir = tempfile::tempdir().unwrap();
     let mut written = Vec::new();
     for name in ["a.xml", "b.xml"] {
         let path = dir.path().join(name);
-        let (code, out, err) = run(bin()
-            .args([
+        let run = Output::from_command(
+            cli.command([
                 "pain008",
                 "--charset",
                 "german",
@@ -69,7 +65,9 @@ fn json_example_gives_the_same_bytes_every_time() {
             ])
             .arg(examples().join("debits.json"))
             .arg("--output")
-            .arg(&path));
+            .arg(&path),
+        );
+        let (code, out, err) = (run.code, run.text(), &run.stderr);
         assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
         assert!(out.contains("2 debits, 72.00 EUR"), "{out}");
         // Ø and the en dash are outside the German set: reported, never silent.
@@ -94,13 +92,16 @@ fn problems_are_listed_as_json_and_nothing_is_written() {
     raw["debits"][1]["amount"] = "0.00".into();
     std::fs::write(&input, raw.to_string()).unwrap();
     let output = dir.path().join("out.xml");
-    let (code, out, _) = run(bin()
-        .args(["pain008", "--json", "--today", TODAY, "--input"])
-        .arg(&input)
-        .arg("--output")
-        .arg(&output));
-    assert_eq!(code, 1);
-    let problems: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let (_home, cli) = cli();
+    let run = Output::from_command(
+        cli.command(["pain008", "--json", "--today", TODAY, "--input"])
+            .arg(&input)
+            .arg("--output")
+            .arg(&output),
+    );
+    let out = run.text();
+    assert_eq!(run.code, 1);
+    let problems: Vec<serde_json::Value> = serde_json::from_str(out).unwrap();
     let fields: Vec<&str> = problems
         .iter()
         .map(|p| p["field"].as_str().unwrap())
@@ -119,13 +120,16 @@ fn problems_are_listed_as_json_and_nothing_is_written() {
 fn csv_with_creditor_file_and_mixed_schemes() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("beitraege.xml");
-    let (code, stdout, err) = run(bin()
-        .args(["pain008", "--today", TODAY, "--input"])
-        .arg(examples().join("debits.csv"))
-        .arg("--creditor")
-        .arg(examples().join("creditor.toml"))
-        .arg("--output")
-        .arg(&out));
+    let (_home, cli) = cli();
+    let run = Output::from_command(
+        cli.command(["pain008", "--today", TODAY, "--input"])
+            .arg(examples().join("debits.csv"))
+            .arg("--creditor")
+            .arg(examples().join("creditor.toml"))
+            .arg("--output")
+            .arg(&out),
+    );
+    let (code, stdout, err) = (run.code, run.text(), &run.stderr);
     assert_eq!(code, 0, "{stdout}\n{err}");
     let xml = std::fs::read_to_string(&out).unwrap();
     assert!(xml.contains("<NbOfTxs>2</NbOfTxs>") && xml.contains("<CtrlSum>72.00</CtrlSum>"));
@@ -147,17 +151,19 @@ fn csv_with_creditor_file_and_mixed_schemes() {
         "--creditor-id",
         "DE98ZZZ09999999999",
     ];
-    let (code, _, err) = run(bin()
-        .args(["pain008", "--today", TODAY, "--input"])
-        .arg(&csv)
-        .args(creditor)
-        .arg("--output")
-        .arg(dir.path().join("mixed.xml")));
+    let run = Output::from_command(
+        cli.command(["pain008", "--today", TODAY, "--input"])
+            .arg(&csv)
+            .args(creditor)
+            .arg("--output")
+            .arg(dir.path().join("mixed.xml")),
+    );
+    let (code, err) = (run.code, &run.stderr);
     assert_eq!(code, 1);
     assert!(err.contains("B2B"), "{err}");
 
-    let (code, stdout, err) = run(bin()
-        .args([
+    let run = Output::from_command(
+        cli.command([
             "pain008",
             "--split-schemes",
             "--json",
@@ -168,9 +174,11 @@ fn csv_with_creditor_file_and_mixed_schemes() {
         .arg(&csv)
         .args(creditor)
         .arg("--output")
-        .arg(dir.path().join("mixed.xml")));
+        .arg(dir.path().join("mixed.xml")),
+    );
+    let (code, stdout, err) = (run.code, run.text(), &run.stderr);
     assert_eq!(code, 0, "{err}");
-    let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(stdout).unwrap();
     assert_eq!(summary["files"].as_array().unwrap().len(), 2);
     assert!(dir.path().join("mixed-CORE.xml").exists());
     assert!(dir.path().join("mixed-B2B.xml").exists());
@@ -178,29 +186,25 @@ fn csv_with_creditor_file_and_mixed_schemes() {
 
 #[test]
 fn setup_errors_exit_with_2() {
-    let (code, _, err) = run(bin().args(["pain008", "--input", "/nonexistent/debits.json"]));
+    let (_home, cli) = cli();
+    let run = cli.run(["pain008", "--input", "/nonexistent/debits.json"]);
+    let (code, err) = (run.code, &run.stderr);
     assert_eq!(code, 2);
     assert!(
         err.contains("cannot read the input file /nonexistent/debits.json"),
         "{err}"
     );
-    let (code, _, _) = run(bin().args(["check", "telephone", "123"]));
-    assert_eq!(code, 2);
+    let run = cli.run(["check", "telephone", "123"]);
+    assert_eq!(run.code, 2);
 }
 
 /// Both formats written by the CLI pass xmllint against the ISO and the German schemas.
 #[cfg(feature = "xsd")]
 #[test]
 fn written_files_validate_against_the_schemas() {
-    let xsd = std::env::var_os("SEPA_XSD_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ref/xsd"));
-    assert!(
-        xsd.join("pain.008.001.08.xsd").is_file(),
-        "the schema folder {} is missing; set SEPA_XSD_DIR to ../shared/ref/xsd",
-        xsd.display()
-    );
+    let xsd = test_support::xsd_dir();
     let dir = tempfile::tempdir().unwrap();
+    let (_home, cli) = cli();
     for (format, schemas) in [
         (
             "pain.008.001.08",
@@ -212,16 +216,18 @@ fn written_files_validate_against_the_schemas() {
         ),
     ] {
         let out = dir.path().join(format!("{format}.xml"));
-        let (code, _, err) = run(bin()
-            .args(["pain008", "--format", format, "--today", TODAY, "--input"])
-            .arg(examples().join("debits.csv"))
-            .arg("--creditor")
-            .arg(examples().join("creditor.toml"))
-            .arg("--output")
-            .arg(&out));
+        let run = Output::from_command(
+            cli.command(["pain008", "--format", format, "--today", TODAY, "--input"])
+                .arg(examples().join("debits.csv"))
+                .arg("--creditor")
+                .arg(examples().join("creditor.toml"))
+                .arg("--output")
+                .arg(&out),
+        );
+        let (code, err) = (run.code, &run.stderr);
         assert_eq!(code, 0, "{err}");
         for schema in schemas {
-            let result = Command::new("xmllint")
+            let result = std::process::Command::new("xmllint")
                 .arg("--noout")
                 .arg("--schema")
                 .arg(xsd.join(schema))
@@ -248,13 +254,16 @@ fn pain008_refuses_a_swiss_debit_without_bic() {
     let input = dir.path().join("debits.json");
     std::fs::write(&input, without_bic).unwrap();
     let output = dir.path().join("out.xml");
-    let (code, out, err) = run(bin()
-        .args(["pain008", "--today", TODAY, "--json", "--input"])
-        .arg(&input)
-        .arg("--output")
-        .arg(&output));
+    let (_home, cli) = cli();
+    let run = Output::from_command(
+        cli.command(["pain008", "--today", TODAY, "--json", "--input"])
+            .arg(&input)
+            .arg("--output")
+            .arg(&output),
+    );
+    let (code, out, err) = (run.code, run.text(), &run.stderr);
     assert_eq!(code, 1, "stdout: {out}\nstderr: {err}");
-    let problems: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let problems: serde_json::Value = serde_json::from_str(out).unwrap();
     let problem = &problems[0];
     assert_eq!(problem["field"], "debits[1].debtor.bic", "{problems}");
     assert_eq!(problem["code"], "bic_required_outside_eea", "{problems}");

@@ -1,6 +1,6 @@
 //! Every fault kind, observed over real HTTP on 127.0.0.1.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! model of what sevdesk does: the served ids are exactly the expected slice, `total` counts
 //! all matches, bad limits are 400 with the envelope, unknown parameters change nothing.
 
-mod common;
+use crate::common;
 
 use proptest::prelude::*;
 use sevdesk_sandbox::Sandbox;
