@@ -131,14 +131,18 @@ fn amendment(same_country: String) -> impl Strategy<Value = Option<RawAmendment>
         3 => Just(same_country),
         1 => iban(),
     ];
+    // New-bank amendments are rare among the accepted ones (most amendments carry some other
+    // broken part): weighted up, so a default-sized run always meets them (the coverage check
+    // below failed about one run in ten at 256 cases).
+    let new_bank = prop_oneof![1 => Just(None), 2 => Just(Some(true)), 1 => Just(Some(false))];
     prop_oneof![
         10 => Just(None),
-        2 => (
+        4 => (
             proptest::option::of("[A-Za-z0-9/ -]{1,36}"),
             proptest::option::of(proptest::sample::select(&["NL53ZZZ091734220000", "DE98ABC09999999999", "XX"][..])),
             opt_text(),
             proptest::option::of(original_iban),
-            proptest::option::of(any::<bool>()),
+            new_bank,
         )
             .prop_map(|(m, c, n, i, b)| Some(RawAmendment {
                 original_mandate_id: m,

@@ -3,6 +3,7 @@
 //! each test binary links every dependency, and on two cores linking dominates the build.
 
 mod mandates;
+mod one_core;
 mod pain008;
 mod runs;
 mod sync;

@@ -4,46 +4,17 @@
 //! effective settings with their sources (`config show`), and for the cause chain of `-v`.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use lastschrift_core::App;
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
+use test_support::cli::Output;
 use test_support::http::Client;
 
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Output {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-/// The binary on the test's configuration file, with a clean environment.
+/// The binary on the test's configuration file (`--config`), with a clean environment.
 async fn lastschrift(home: &Path, config: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lastschrift"));
-    cmd.arg("--config")
-        .arg(config)
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .stdin(Stdio::null());
-    let out = tokio::task::spawn_blocking(move || cmd.output().expect("the binary runs"))
-        .await
-        .unwrap();
-    Output {
-        code: out.status.code().expect("exited normally"),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    let mut all = vec!["--config", config.to_str().expect("a UTF-8 path")];
+    all.extend_from_slice(args);
+    super::lastschrift(home).run_async(&all).await
 }
 
 fn creditor_name(xml: &[u8]) -> String {
@@ -75,7 +46,9 @@ creditor_id = "DE98ZZZ09999999999"
 [policies]
 bank_lead_days = 2
 "#,
-            dir.path().join("data").display(),
+            // The harness sets LASTSCHRIFT_DATA_DIR to the test's directory, and the environment
+            // wins over the file: name the same directory here, so both faces open one database.
+            dir.path().display(),
             sb.base_url()
         ),
     )
@@ -134,7 +107,7 @@ bank_lead_days = 2
     // The shell sees the web's creditor and says where it came from.
     let shown = lastschrift(dir.path(), &config, &["config", "show", "--json"]).await;
     assert_eq!(shown.code, 0, "{shown:?}");
-    let json: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
+    let json: serde_json::Value = shown.json();
     let line = |key: &str| {
         json["settings"]
             .as_array()
@@ -150,7 +123,7 @@ bank_lead_days = 2
     assert_eq!(line("policies.cut_off_time")["source"]["kind"], "default");
     assert!(json["sevdesk_token"].as_str().unwrap().starts_with("****"));
     assert!(
-        !shown.stdout.contains(sb.token()),
+        !shown.text().contains(sb.token()),
         "the token is never printed"
     );
 
@@ -199,7 +172,7 @@ bank_lead_days = 2
     // Undo that run from the shell and collect the same invoices again from the shell.
     let run = lastschrift(dir.path(), &config, &["runs", "show", "1", "--json"]).await;
     assert_eq!(run.code, 0, "{run:?}");
-    let run: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let run: serde_json::Value = run.json();
     for debit in run["debits"].as_array().unwrap() {
         let id = debit["id"].to_string();
         let cancelled = lastschrift(dir.path(), &config, &["debits", "cancel", &id]).await;
@@ -207,22 +180,16 @@ bank_lead_days = 2
     }
     let collected = lastschrift(dir.path(), &config, &["collect", "--json"]).await;
     assert!(collected.code <= 1, "{collected:?}");
-    let outcome: serde_json::Value = serde_json::from_str(&collected.stdout).unwrap();
+    let outcome: serde_json::Value = collected.json();
     let run_id = outcome["run"]["id"].to_string();
     assert_ne!(run_id, "1");
-    let file = Command::new(env!("CARGO_BIN_EXE_lastschrift"))
-        .arg("--config")
-        .arg(&config)
-        .args(["runs", "file", &run_id, "--file", "1"])
-        .env_clear()
-        .env("HOME", dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        file.status.success(),
-        "{}",
-        String::from_utf8_lossy(&file.stderr)
-    );
+    let file = lastschrift(
+        dir.path(),
+        &config,
+        &["runs", "file", &run_id, "--file", "1"],
+    )
+    .await;
+    assert_eq!(file.code, 0, "{file:?}");
     let cli_creditor = creditor_name(&file.stdout);
 
     assert_eq!(web_creditor, cli_creditor, "one creditor for both faces");
