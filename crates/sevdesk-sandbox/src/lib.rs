@@ -340,3 +340,29 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         Err(poisoned) => poisoned.into_inner(),
     }
 }
+
+/// Where sevdesk's reference material lies (the official OpenAPI document, the community variant
+/// and the recorded bodies in `examples/`): `SEVDESK_REF_DIR` — absolute, or relative to the
+/// workspace root as CI gives it — else `../shared/ref/sevdesk` beside the workspace. For the
+/// suites of every crate and the sandbox's `--official-examples`.
+pub fn reference_dir() -> std::path::PathBuf {
+    let workspace = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    match std::env::var_os("SEVDESK_REF_DIR") {
+        Some(d) if std::path::Path::new(&d).is_absolute() => d.into(),
+        Some(d) => workspace.join(d),
+        None => workspace.join("../shared/ref/sevdesk"),
+    }
+}
+
+/// A file of the reference material; panics with what to set when it is missing, so a suite
+/// that needs it fails and says why instead of skipping.
+pub fn reference_file(relative: &str) -> std::path::PathBuf {
+    let path = reference_dir().join(relative);
+    assert!(
+        path.exists(),
+        "sevdesk's reference material is missing: {} does not exist. Set SEVDESK_REF_DIR to the \
+         directory holding openapi.yaml and examples/ (…/shared/ref/sevdesk).",
+        path.display()
+    );
+    path
+}

@@ -266,6 +266,23 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// The communication ways that are e-mail addresses (what `GET /CommunicationWay?type=EMAIL`
+    /// lists).
+    pub fn email_count(&self) -> usize {
+        self.communication_ways
+            .values()
+            .filter(|c| c.kind == "EMAIL")
+            .count()
+    }
+
+    /// The categories of contact addresses (what `GET /Category?objectType=ContactAddress` lists).
+    pub fn address_category_count(&self) -> usize {
+        self.categories
+            .values()
+            .filter(|c| c.object_type == "ContactAddress")
+            .count()
+    }
+
     /// A timestamp for a change made now: never earlier than anything already in the data,
     /// so `updateAfter` reads see the change even when the data was generated around a future
     /// `today`.

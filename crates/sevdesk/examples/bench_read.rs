@@ -34,16 +34,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .await?;
     let counts = sandbox.with_data(|d| {
         let status = |s: u16| d.invoices.values().filter(|i| i.status == s).count();
-        let emails = d
-            .communication_ways
-            .values()
-            .filter(|c| c.kind == "EMAIL")
-            .count();
-        let address_categories = d
-            .categories
-            .values()
-            .filter(|c| c.object_type == "ContactAddress")
-            .count();
+        let emails = d.email_count();
+        let address_categories = d.address_category_count();
         let credit_notes = |s: u16| d.credit_notes.values().filter(|c| c.status == s).count();
         [
             ("bookkeeping version", 1),

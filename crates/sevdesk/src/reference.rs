@@ -16,19 +16,10 @@ use crate::error::Error;
 use crate::model::*;
 
 fn ref_dir() -> PathBuf {
-    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let dir = match std::env::var_os("SEVDESK_REF_DIR") {
-        Some(d) if PathBuf::from(&d).is_absolute() => PathBuf::from(d),
-        Some(d) => workspace.join(d),
-        None => workspace.join("../shared/ref/sevdesk"),
-    };
-    assert!(
-        dir.join("examples").is_dir(),
-        "the recorded sevdesk bodies are missing: {}/examples does not exist. Set SEVDESK_REF_DIR \
-         to the directory holding examples/ (…/shared/ref/sevdesk).",
-        dir.display()
-    );
-    dir
+    sevdesk_sandbox::reference_file("examples")
+        .parent()
+        .expect("examples/ lies in the reference directory")
+        .to_owned()
 }
 
 fn body(name: &str) -> Vec<u8> {

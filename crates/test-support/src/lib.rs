@@ -188,21 +188,36 @@ pub fn assert_valid_pain008_08(bytes: &[u8]) {
     }
 }
 
-/// sevdesk's official OpenAPI document: `SEVDESK_REF_DIR/openapi.yaml` (default
-/// `../shared/ref/sevdesk` beside the workspace). Fails, never skips, when it is missing.
+/// sevdesk's official OpenAPI document (see [`sevdesk_sandbox::reference_dir`]). Fails, never
+/// skips, when it is missing.
 pub fn sevdesk_openapi_yaml() -> PathBuf {
-    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let dir = match std::env::var_os("SEVDESK_REF_DIR") {
-        Some(d) if PathBuf::from(&d).is_absolute() => PathBuf::from(d),
-        Some(d) => workspace.join(d),
-        None => workspace.join("../shared/ref/sevdesk"),
-    };
-    let file = dir.join("openapi.yaml");
-    assert!(
-        file.is_file(),
-        "sevdesk's official OpenAPI document is missing: {} does not exist. Set SEVDESK_REF_DIR \
-         to the directory holding openapi.yaml (…/shared/ref/sevdesk).",
-        file.display()
-    );
-    file
+    sevdesk_sandbox::reference_file("openapi.yaml")
+}
+
+/// A synced sevdesk contact as the suites need it: an organisation in Germany with a valid IBAN
+/// and no mandate data in sevdesk (the registry or the test adds that).
+pub fn organisation(
+    id: i64,
+    customer_number: &str,
+    name: &str,
+    iban: &str,
+) -> lastschrift_store::Contact {
+    lastschrift_store::Contact {
+        id,
+        customer_number: Some(customer_number.into()),
+        display_name: name.into(),
+        is_organisation: true,
+        parent_id: None,
+        iban: Some(iban.into()),
+        bic: None,
+        mandate_reference_field: None,
+        mandate_reference: None,
+        signature_date_field: None,
+        email: None,
+        street: None,
+        zip: None,
+        city: None,
+        country_code: Some("DE".into()),
+        updated_at: None,
+    }
 }

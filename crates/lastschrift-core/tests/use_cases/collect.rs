@@ -99,6 +99,31 @@ fn xml_of(store_file: &CollectionFile) -> String {
     String::from_utf8(store_file.bytes.clone()).expect("pain.008 is UTF-8")
 }
 
+/// In the sandbox: the debtor of `used` moves to another bank (DE89 3704 …) and a new invoice,
+/// a copy of the collected one, arrives; its sevdesk id.
+fn moves_bank_with_a_new_invoice(sb: &Sandbox, used: &Debit) -> i64 {
+    sb.with_data(|d| {
+        let mut new = d.invoices[&(used.invoice_id as u64)].clone();
+        let id = d.next_invoice_id();
+        let t = d.change_time();
+        new.id = id;
+        new.invoice_number = Some(format!("RE-NEW-{id}"));
+        new.update = t;
+        new.create = t;
+        // The template may carry sevdesk's SEPA fields with the old IBAN; a new invoice
+        // written after the move would not.
+        new.sepa_payer_iban = None;
+        new.sepa_mandate_reference = None;
+        new.sepa_creditor_id = None;
+        d.insert_invoice(new);
+        assert!(d.set_contact_iban(
+            used.contact_id as u64,
+            Some("DE89370400440532013000".into())
+        ));
+        id as i64
+    })
+}
+
 mod tests {
     use super::*;
 
@@ -479,27 +504,7 @@ mod tests {
 
         // The debtor moves to another bank; a new invoice arrives.
         let used = &debits[0];
-        let invoice_id = env.sb.with_data(|d| {
-            let template = d.invoices[&(used.invoice_id as u64)].clone();
-            let id = d.next_invoice_id();
-            let t = d.change_time();
-            let mut new = template;
-            new.id = id;
-            new.invoice_number = Some(format!("RE-NEW-{id}"));
-            new.update = t;
-            new.create = t;
-            // The template may carry sevdesk's SEPA fields with the old IBAN; a new invoice
-            // written after the move would not.
-            new.sepa_payer_iban = None;
-            new.sepa_mandate_reference = None;
-            new.sepa_creditor_id = None;
-            d.insert_invoice(new);
-            assert!(d.set_contact_iban(
-                used.contact_id as u64,
-                Some("DE89370400440532013000".into())
-            ));
-            id as i64
-        });
+        let invoice_id = moves_bank_with_a_new_invoice(&env.sb, used);
         env.sync().await;
         let second = execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
             .await
@@ -994,24 +999,7 @@ mod tests {
             .unwrap();
         let used = env.store.debits_for_run(first.id).await.unwrap()[0].clone();
         // The debtor moves to another bank; a new invoice arrives.
-        let invoice_id = env.sb.with_data(|d| {
-            let mut new = d.invoices[&(used.invoice_id as u64)].clone();
-            let id = d.next_invoice_id();
-            let t = d.change_time();
-            new.id = id;
-            new.invoice_number = Some(format!("RE-NEW-{id}"));
-            new.update = t;
-            new.create = t;
-            new.sepa_payer_iban = None;
-            new.sepa_mandate_reference = None;
-            new.sepa_creditor_id = None;
-            d.insert_invoice(new);
-            assert!(d.set_contact_iban(
-                used.contact_id as u64,
-                Some("DE89370400440532013000".into())
-            ));
-            id as i64
-        });
+        let invoice_id = moves_bank_with_a_new_invoice(&env.sb, &used);
         env.sync().await;
         let second = execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
             .await

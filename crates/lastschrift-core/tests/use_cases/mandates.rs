@@ -32,24 +32,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 const TODAY: fn() -> NaiveDate = || date(2026, 11, 29);
 
 fn contact(id: i64, customer_number: &str, name: &str) -> Contact {
-    Contact {
-        id,
-        customer_number: Some(customer_number.into()),
-        display_name: name.into(),
-        is_organisation: true,
-        parent_id: None,
-        iban: Some("DE02120300000000202051".into()),
-        bic: None,
-        mandate_reference_field: None,
-        mandate_reference: None,
-        signature_date_field: None,
-        email: None,
-        street: None,
-        zip: None,
-        city: None,
-        country_code: Some("DE".into()),
-        updated_at: None,
-    }
+    test_support::organisation(id, customer_number, name, "DE02120300000000202051")
 }
 
 /// Three customers, and two contacts sharing customer number 2000 (sevdesk allows that).

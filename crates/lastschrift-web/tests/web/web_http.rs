@@ -575,28 +575,16 @@ async fn the_sevdesk_token_is_never_in_any_page() {
 /// the rest; a viewer can do neither.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mandates_import_with_a_result_per_row_and_edit() {
-    use lastschrift_store::{Contact, MandateStatus, Scheme};
+    use lastschrift_store::{MandateStatus, Scheme};
     let server = server_with_admin().await;
     server
         .store
-        .upsert_contacts(&[Contact {
-            id: 77,
-            customer_number: Some("1077".into()),
-            display_name: "Gross GmbH".into(),
-            is_organisation: true,
-            parent_id: None,
-            iban: Some("DE89370400440532013000".into()),
-            bic: None,
-            mandate_reference_field: None,
-            mandate_reference: None,
-            signature_date_field: None,
-            email: None,
-            street: None,
-            zip: None,
-            city: None,
-            country_code: Some("DE".into()),
-            updated_at: None,
-        }])
+        .upsert_contacts(&[test_support::organisation(
+            77,
+            "1077",
+            "Gross GmbH",
+            "DE89370400440532013000",
+        )])
         .await
         .unwrap();
     let mut admin = server.client();
@@ -621,30 +609,14 @@ async fn mandates_import_with_a_result_per_row_and_edit() {
 
     let form = admin.get("/mandates/edit?reference=MR-77").await;
     assert_eq!(form.status, 200);
-    let saved = admin
-        .post(
-            "/mandates/edit",
-            &[
-                ("csrf", &csrf),
-                ("reference", "MR-77"),
-                ("signature_date", "2024-03-05"),
-                ("scheme", "B2B"),
-                ("status", "revoked"),
-            ],
-        )
-        .await;
+    let saved = edit_mr_77(&mut admin, &csrf, "2024-03-05", "B2B", "revoked").await;
     assert_eq!(
         saved.location.as_deref(),
         Some("/mandates"),
         "{}",
         saved.body
     );
-    let mandate = server
-        .store
-        .mandate_by_reference("MR-77")
-        .await
-        .unwrap()
-        .unwrap();
+    let mandate = stored_mr_77(&server).await;
     assert_eq!(
         mandate.signature_date,
         chrono::NaiveDate::from_ymd_opt(2024, 3, 5)
@@ -652,28 +624,9 @@ async fn mandates_import_with_a_result_per_row_and_edit() {
     assert_eq!(mandate.scheme, Scheme::B2b);
     assert_eq!(mandate.status, MandateStatus::Revoked);
     assert_eq!(mandate.contact_id, 77);
-    let bad = admin
-        .post(
-            "/mandates/edit",
-            &[
-                ("csrf", &csrf),
-                ("reference", "MR-77"),
-                ("signature_date", "5.3."),
-                ("scheme", "CORE"),
-                ("status", "active"),
-            ],
-        )
-        .await;
+    let bad = edit_mr_77(&mut admin, &csrf, "5.3.", "CORE", "active").await;
     assert_eq!(bad.status, 422);
-    assert_eq!(
-        server
-            .store
-            .mandate_by_reference("MR-77")
-            .await
-            .unwrap()
-            .unwrap(),
-        mandate
-    );
+    assert_eq!(stored_mr_77(&server).await, mandate, "nothing changed");
 
     server
         .add_user("leser", "viewer password", Role::Viewer)
@@ -692,28 +645,40 @@ async fn mandates_import_with_a_result_per_row_and_edit() {
         403
     );
     let csrf = viewer.csrf().await;
-    let refused = viewer
+    let refused = edit_mr_77(&mut viewer, &csrf, "", "CORE", "active").await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(stored_mr_77(&server).await, mandate, "nothing changed");
+}
+
+/// The mandate edit form for MR-77, as a browser sends it.
+async fn edit_mr_77(
+    client: &mut web_support::Client,
+    csrf: &str,
+    date: &str,
+    scheme: &str,
+    status: &str,
+) -> test_support::http::Answer {
+    client
         .post(
             "/mandates/edit",
             &[
-                ("csrf", &csrf),
+                ("csrf", csrf),
                 ("reference", "MR-77"),
-                ("signature_date", ""),
-                ("scheme", "CORE"),
-                ("status", "active"),
+                ("signature_date", date),
+                ("scheme", scheme),
+                ("status", status),
             ],
         )
-        .await;
-    assert_eq!(refused.status, 403);
-    assert_eq!(
-        server
-            .store
-            .mandate_by_reference("MR-77")
-            .await
-            .unwrap()
-            .unwrap(),
-        mandate
-    );
+        .await
+}
+
+async fn stored_mr_77(server: &Server) -> lastschrift_store::Mandate {
+    server
+        .store
+        .mandate_by_reference("MR-77")
+        .await
+        .unwrap()
+        .expect("MR-77 is stored")
 }
 
 fn count_of(body: &str) -> usize {
@@ -862,24 +827,7 @@ async fn sessions_csrf_and_roles_on_postgres() {
 }
 
 fn contact(id: i64, name: &str) -> lastschrift_store::Contact {
-    lastschrift_store::Contact {
-        id,
-        customer_number: Some(format!("1{id:03}")),
-        display_name: name.into(),
-        is_organisation: true,
-        parent_id: None,
-        iban: Some("DE89370400440532013000".into()),
-        bic: None,
-        mandate_reference_field: None,
-        mandate_reference: None,
-        signature_date_field: None,
-        email: None,
-        street: None,
-        zip: None,
-        city: None,
-        country_code: Some("DE".into()),
-        updated_at: None,
-    }
+    test_support::organisation(id, &format!("1{id:03}"), name, "DE89370400440532013000")
 }
 
 /// The mandate CSV as a real file upload (multipart/form-data): a result per row, the good row

@@ -11,24 +11,7 @@ use lastschrift_store::{Contact, open_url};
 use super::lastschrift;
 
 fn contact(id: i64, customer_number: &str, name: &str) -> Contact {
-    Contact {
-        id,
-        customer_number: Some(customer_number.into()),
-        display_name: name.into(),
-        is_organisation: true,
-        parent_id: None,
-        iban: Some("DE02120300000000202051".into()),
-        bic: None,
-        mandate_reference_field: None,
-        mandate_reference: None,
-        signature_date_field: None,
-        email: None,
-        street: None,
-        zip: None,
-        city: None,
-        country_code: Some("DE".into()),
-        updated_at: None,
-    }
+    test_support::organisation(id, customer_number, name, "DE02120300000000202051")
 }
 
 /// A data directory whose database already holds three synced contacts.

@@ -33,19 +33,7 @@ use serde_json::{Value, json};
 use sevdesk_sandbox::{Sandbox, SandboxConfig};
 
 fn ref_dir() -> PathBuf {
-    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    match std::env::var_os("SEVDESK_REF_DIR") {
-        // CI gives the path relative to the clone (the workspace root), not to this crate.
-        Some(p) => {
-            let p = PathBuf::from(p);
-            if p.is_absolute() {
-                p
-            } else {
-                workspace.join(p)
-            }
-        }
-        None => workspace.join("../shared/ref/sevdesk"),
-    }
+    sevdesk_sandbox::reference_dir()
 }
 
 fn read(rel: &str) -> String {

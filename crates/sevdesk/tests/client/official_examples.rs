@@ -18,20 +18,7 @@ use sevdesk_sandbox::official::{OfficialExamples, OfficialServer};
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
 fn openapi_yaml() -> PathBuf {
-    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let dir = match std::env::var_os("SEVDESK_REF_DIR") {
-        Some(d) if PathBuf::from(&d).is_absolute() => PathBuf::from(d),
-        Some(d) => workspace.join(d),
-        None => workspace.join("../shared/ref/sevdesk"),
-    };
-    let file = dir.join("openapi.yaml");
-    assert!(
-        file.is_file(),
-        "sevdesk's official OpenAPI document is missing: {} does not exist. Set SEVDESK_REF_DIR \
-         to the directory holding openapi.yaml (…/shared/ref/sevdesk).",
-        file.display()
-    );
-    file
+    sevdesk_sandbox::reference_file("openapi.yaml")
 }
 
 /// What one read did.

@@ -161,16 +161,8 @@ async fn read_all_matches_the_dataset_with_one_request_per_page() {
             .filter(|i| i.status == 200 || i.status == 750)
             .map(|i| i.id)
             .collect();
-        let emails = d
-            .communication_ways
-            .values()
-            .filter(|c| c.kind == "EMAIL")
-            .count();
-        let address_categories = d
-            .categories
-            .values()
-            .filter(|c| c.object_type == "ContactAddress")
-            .count();
+        let emails = d.email_count();
+        let address_categories = d.address_category_count();
         let open_credit_notes = d
             .credit_notes
             .values()
