@@ -2,6 +2,9 @@
 //! clean environment (`test_support::cli`). One test binary for the crate, one module per suite:
 //! each test binary links every dependency, and on two cores linking dominates the build.
 
+/// The demo needs the `demo` feature (default on).
+#[cfg(feature = "demo")]
+mod demo;
 mod mandates;
 mod one_core;
 mod pain008;
