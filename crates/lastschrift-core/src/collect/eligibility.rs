@@ -106,6 +106,19 @@ pub enum ExclusionReason {
     WaitsForFirstDebit {
         reference: String,
     },
+    /// The invoice is due after the run's collection date (`policies.due_date = "wait"`).
+    WaitsForDueDate {
+        due_date: NaiveDate,
+        collection_date: NaiveDate,
+    },
+    /// A one-off mandate (OOFF) has been collected once; it allows no further debit.
+    OneOffMandateUsed {
+        reference: String,
+    },
+    /// The mandate was marked as ending and its final debit (FNAL) has been collected.
+    MandateEnded {
+        reference: String,
+    },
     /// The SEPA rules refuse a value of this debit (e.g. a debtor outside the EEA without address).
     Rejected {
         /// The field of the debit, e.g. `debtor.bic`.
@@ -191,6 +204,15 @@ pub fn reason_title(code: &str) -> Option<(&'static str, &'static str)> {
             "wartet auf die Erstlastschrift (FRST)",
             "waits for the first debit (FRST)",
         ),
+        "waits_for_due_date" => ("noch nicht fällig", "not due yet"),
+        "one_off_mandate_used" => (
+            "Einzelmandat schon eingezogen",
+            "one-off mandate already used",
+        ),
+        "mandate_ended" => (
+            "Mandat mit letzter Lastschrift beendet",
+            "mandate ended with its final debit",
+        ),
         "rejected_by_sepa_rules" => (
             "nach den SEPA-Regeln unzulässig",
             "refused by the SEPA rules",
@@ -232,6 +254,9 @@ impl ExclusionReason {
             Self::InvalidIban { .. } => "invalid_iban",
             Self::InvalidDebtorName { .. } => "invalid_debtor_name",
             Self::WaitsForFirstDebit { .. } => "waits_for_first_debit",
+            Self::WaitsForDueDate { .. } => "waits_for_due_date",
+            Self::OneOffMandateUsed { .. } => "one_off_mandate_used",
+            Self::MandateEnded { .. } => "mandate_ended",
             Self::Rejected { .. } => "rejected_by_sepa_rules",
             Self::ChangedInSevdesk { .. } => "changed_in_sevdesk",
             Self::NotRereadable { .. } => "not_rereadable",
@@ -253,6 +278,8 @@ impl ExclusionReason {
                 | Self::NoIban
                 | Self::InvalidIban { .. }
                 | Self::SevdeskSepaFieldMismatch { .. }
+                | Self::OneOffMandateUsed { .. }
+                | Self::MandateEnded { .. }
         )
     }
 
@@ -326,6 +353,18 @@ impl ExclusionReason {
             }
             Self::WaitsForFirstDebit { reference } => format!(
                 "mandate {reference} is used for the first time by another invoice of this run (FRST); this one follows in a later run"
+            ),
+            Self::WaitsForDueDate {
+                due_date,
+                collection_date,
+            } => format!(
+                "the invoice is due on {due_date}, after this run's collection date {collection_date}; it waits for a run on or after its due date"
+            ),
+            Self::OneOffMandateUsed { reference } => format!(
+                "mandate {reference} is a one-off mandate (OOFF) and has been collected already; a new mandate is needed"
+            ),
+            Self::MandateEnded { reference } => format!(
+                "mandate {reference} ended with its final debit (FNAL); a new mandate is needed"
             ),
             Self::Rejected {
                 field,
@@ -427,6 +466,20 @@ impl ExclusionReason {
             }
             Self::WaitsForFirstDebit { reference } => format!(
                 "Das Mandat {reference} wird in diesem Einzug erstmals genutzt (FRST); diese Rechnung folgt im nächsten Einzug."
+            ),
+            Self::WaitsForDueDate {
+                due_date,
+                collection_date,
+            } => format!(
+                "Die Rechnung ist erst am {} fällig, nach dem Einzugsdatum dieses Laufs ({}); sie wartet auf einen Lauf ab ihrer Fälligkeit.",
+                due_date.format("%d.%m.%Y"),
+                collection_date.format("%d.%m.%Y")
+            ),
+            Self::OneOffMandateUsed { reference } => format!(
+                "Das Mandat {reference} ist ein Einzelmandat (OOFF) und wurde schon eingezogen; es braucht ein neues Mandat."
+            ),
+            Self::MandateEnded { reference } => format!(
+                "Das Mandat {reference} endete mit seiner letzten Lastschrift (FNAL); es braucht ein neues Mandat."
             ),
             Self::Rejected {
                 field,

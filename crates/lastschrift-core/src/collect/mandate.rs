@@ -26,21 +26,123 @@ pub struct UsableMandate {
     pub notes: Vec<Explanation>,
 }
 
-/// The mandate reference of `contact`, from the first configured source that has one.
+/// The value one source gives for `contact`; `governing` is the contact's mandate in the registry
+/// (see [`governing_mandate`]).
+fn source_value<'a>(
+    source: &MandateReferenceSource,
+    contact: &'a Contact,
+    governing: Option<&'a Mandate>,
+) -> Option<&'a str> {
+    let value = match source {
+        MandateReferenceSource::Registry => governing.map(|m| m.reference.as_str()),
+        // Sync stores the value of the first configured custom field.
+        MandateReferenceSource::CustomField(_) => contact.mandate_reference_field.as_deref(),
+        MandateReferenceSource::MandateReference => contact.mandate_reference.as_deref(),
+        MandateReferenceSource::CustomerNumber => contact.customer_number.as_deref(),
+    };
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// The mandate reference sevdesk gives for `contact`: the first configured sevdesk source that
+/// has one (the registry left aside).
 pub fn mandate_reference(contact: &Contact, policies: &Policies) -> Option<String> {
     policies
         .mandate_reference_sources
         .iter()
-        .find_map(|source| {
-            let value = match source {
-                // Sync stores the value of the first configured custom field.
-                MandateReferenceSource::CustomField(_) => contact.mandate_reference_field.as_ref(),
-                MandateReferenceSource::MandateReference => contact.mandate_reference.as_ref(),
-                MandateReferenceSource::CustomerNumber => contact.customer_number.as_ref(),
-            };
-            value.map(|v| v.trim()).filter(|v| !v.is_empty())
-        })
+        .filter(|s| **s != MandateReferenceSource::Registry)
+        .find_map(|source| source_value(source, contact, None))
         .map(str::to_owned)
+}
+
+/// The contact's mandate that the user entered into the registry (CSV import, the mandate form)
+/// and that governs the contact's invoices: an active, unexpired one, the most recently signed
+/// first; else the most recent of the others, so that a revoked or lapsed mandate is reported
+/// instead of being bypassed. Mandates the registry only took over from sevdesk's fields do not
+/// govern: sevdesk stays their source.
+pub fn governing_mandate<'a>(mandates: &[&'a Mandate], on: NaiveDate) -> Option<&'a Mandate> {
+    let entered = || {
+        mandates
+            .iter()
+            .copied()
+            .filter(|m| m.source != MandateSource::SevdeskField)
+    };
+    entered()
+        .filter(|m| m.status == MandateStatus::Active && !m.is_expired(on))
+        .max_by_key(|m| (m.signature_date, m.last_collection))
+        .or_else(|| entered().max_by_key(|m| (m.signature_date, m.last_collection)))
+}
+
+/// The reference a debit uses and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChosenReference {
+    pub reference: String,
+    pub source: MandateReferenceSource,
+    /// A later source that names another reference (the earlier source decided).
+    pub overruled: Option<(MandateReferenceSource, String)>,
+}
+
+fn source_names(source: &MandateReferenceSource) -> (String, String) {
+    match source {
+        MandateReferenceSource::Registry => (
+            "the mandate registry".into(),
+            "dem Mandatsregister".into(),
+        ),
+        MandateReferenceSource::CustomField(name) => (
+            format!("the sevdesk contact field {name}"),
+            format!("dem sevdesk-Kontaktfeld {name}"),
+        ),
+        MandateReferenceSource::MandateReference => (
+            "sevdesk's mandate reference".into(),
+            "der Mandatsreferenz in sevdesk".into(),
+        ),
+        MandateReferenceSource::CustomerNumber => (
+            "the customer number".into(),
+            "der Kundennummer".into(),
+        ),
+    }
+}
+
+impl ChosenReference {
+    /// For the dry run: which reference, from where, and what it overruled.
+    pub fn explanation(&self) -> Explanation {
+        let (en, de) = source_names(&self.source);
+        let mut english = format!("mandate reference {} from {en}", self.reference);
+        let mut german = format!("Mandatsreferenz {} aus {de}", self.reference);
+        if let Some((other, value)) = &self.overruled {
+            let (other_en, other_de) = source_names(other);
+            english.push_str(&format!(
+                "; {other_en} says {value}, the earlier source in policies.mandate_reference_sources decides"
+            ));
+            german.push_str(&format!(
+                "; in {other_de} steht {value}, die frühere Quelle in policies.mandate_reference_sources entscheidet"
+            ));
+        }
+        Explanation::new(english, german)
+    }
+}
+
+/// The reference of `contact` from the first configured source that has one, and the first
+/// later source that disagrees.
+pub fn choose_reference(
+    contact: &Contact,
+    governing: Option<&Mandate>,
+    policies: &Policies,
+) -> Option<ChosenReference> {
+    let sources = &policies.mandate_reference_sources;
+    let (index, reference) = sources
+        .iter()
+        .enumerate()
+        .find_map(|(i, s)| source_value(s, contact, governing).map(|v| (i, v)))?;
+    let overruled = sources[index + 1..].iter().find_map(|s| {
+        source_value(s, contact, governing)
+            .filter(|v| !v.eq_ignore_ascii_case(reference))
+            .map(|v| (s.clone(), v.to_owned()))
+    });
+    Some(ChosenReference {
+        reference: reference.to_owned(),
+        source: sources[index].clone(),
+        overruled,
+    })
 }
 
 /// Parses a signature date as people type it in sevdesk (see [`crate::dates::parse_date`]).
@@ -50,19 +152,22 @@ pub fn parse_signature_date(text: &str) -> Option<NaiveDate> {
 
 /// Decides whether `contact` has a mandate that may be collected on `collection_date`.
 ///
-/// `registered` is the registry record for the contact's reference, if any. `continues_from` is
+/// `reference` is the one [`choose_reference`] chose; `registered` is the registry record for it,
+/// if any. `continues_from` is
 /// the last collection of the mandate this one amends (same mandate, new reference), if any: the
 /// 36 months run from there, not from the (old) signature date.
 pub fn usable_mandate(
     contact: &Contact,
+    reference: Option<&str>,
     registered: Option<&Mandate>,
     policies: &Policies,
     today: NaiveDate,
     collection_date: NaiveDate,
     continues_from: Option<NaiveDate>,
 ) -> Result<UsableMandate, ExclusionReason> {
-    let reference =
-        mandate_reference(contact, policies).ok_or(ExclusionReason::NoMandateReference)?;
+    let reference = reference
+        .map(str::to_owned)
+        .ok_or(ExclusionReason::NoMandateReference)?;
     if let Err(error) = sepa::MandateId::parse(&reference) {
         return Err(ExclusionReason::InvalidMandateReference {
             reference,
@@ -188,6 +293,7 @@ mod tests {
     fn check(c: &Contact, reg: Option<&Mandate>) -> Result<UsableMandate, ExclusionReason> {
         usable_mandate(
             c,
+            mandate_reference(c, &Policies::default()).as_deref(),
             reg,
             &Policies::default(),
             d(2026, 11, 28),
@@ -315,6 +421,7 @@ mod tests {
         let at = |continues_from| {
             usable_mandate(
                 &c,
+                mandate_reference(&c, &Policies::default()).as_deref(),
                 None,
                 &Policies::default(),
                 d(2026, 11, 28),
@@ -340,5 +447,64 @@ mod tests {
         let m = check(&c, None).unwrap();
         assert_eq!(m.bic, None);
         assert_eq!(m.notes.len(), 1);
+    }
+
+    #[test]
+    fn the_registry_governs_by_contact_whatever_sevdesk_says() {
+        let c = contact();
+        let p = Policies::default();
+        let mut imported = Mandate::new("MANDAT-1001", 7, MandateSource::CsvImport);
+        imported.signature_date = Some(d(2021, 3, 15));
+        let chosen = choose_reference(&c, Some(&imported), &p).unwrap();
+        assert_eq!(chosen.reference, "MANDAT-1001");
+        assert_eq!(chosen.source, MandateReferenceSource::Registry);
+        assert_eq!(
+            chosen.overruled,
+            Some((MandateReferenceSource::CustomerNumber, "K-1001".into()))
+        );
+        let said = chosen.explanation();
+        assert!(said.german.contains("Mandatsregister") && said.german.contains("K-1001"));
+        // With sevdesk first in the settings, sevdesk decides and the registry is what it overruled.
+        let sevdesk_first = Policies {
+            mandate_reference_sources: vec![
+                MandateReferenceSource::CustomerNumber,
+                MandateReferenceSource::Registry,
+            ],
+            ..Policies::default()
+        };
+        let chosen = choose_reference(&c, Some(&imported), &sevdesk_first).unwrap();
+        assert_eq!(chosen.reference, "K-1001");
+        assert_eq!(
+            chosen.overruled,
+            Some((MandateReferenceSource::Registry, "MANDAT-1001".into()))
+        );
+        // The same reference in both: nothing overruled.
+        let mut same = imported.clone();
+        same.reference = "k-1001".into();
+        assert_eq!(choose_reference(&c, Some(&same), &p).unwrap().overruled, None);
+    }
+
+    #[test]
+    fn the_governing_mandate_is_the_live_one_else_the_latest() {
+        let on = d(2026, 12, 14);
+        let mut old = Mandate::new("OLD", 7, MandateSource::CsvImport);
+        old.signature_date = Some(d(2019, 1, 1));
+        let mut revoked = Mandate::new("REVOKED", 7, MandateSource::Manual);
+        revoked.signature_date = Some(d(2025, 1, 1));
+        revoked.status = MandateStatus::Revoked;
+        let mut live = Mandate::new("LIVE", 7, MandateSource::CsvImport);
+        live.signature_date = Some(d(2024, 1, 1));
+        let from_sevdesk = Mandate::new("SEV", 7, MandateSource::SevdeskField);
+        assert_eq!(
+            governing_mandate(&[&old, &revoked, &live, &from_sevdesk], on).map(|m| &*m.reference),
+            Some("LIVE")
+        );
+        // Only a revoked one: it governs, so the revocation is reported, not bypassed.
+        assert_eq!(
+            governing_mandate(&[&revoked, &from_sevdesk], on).map(|m| &*m.reference),
+            Some("REVOKED")
+        );
+        // Taken over from sevdesk's fields only: sevdesk stays the source.
+        assert_eq!(governing_mandate(&[&from_sevdesk], on), None);
     }
 }

@@ -43,6 +43,8 @@ pub struct PlannedDebit {
     pub collection_date: NaiveDate,
     pub remittance: sepa::RemittanceText,
     pub amendment: Option<PlannedAmendment>,
+    /// Which mandate reference the debit uses, from which source, and what it overruled.
+    pub reference_source: Explanation,
     /// Things the user should know that do not stop the debit (a transliterated name, a dropped BIC).
     pub notes: Vec<Explanation>,
     /// The registry record to create or complete before the run is recorded.
@@ -519,7 +521,12 @@ pub fn plan(
             });
             continue;
         };
-        let reference = super::mandate::mandate_reference(contact, policies);
+        let governing = super::mandate::governing_mandate(
+            by_contact.get(&contact.id).map_or(&[][..], Vec::as_slice),
+            collection_date,
+        );
+        let chosen = super::mandate::choose_reference(contact, governing, policies);
+        let reference = chosen.as_ref().map(|c| c.reference.clone());
         let registered = reference.as_deref().and_then(registry_entry);
         if let (Some(reference), None) = (&reference, registered) {
             let mut others: Vec<SevdeskId> = reference_owners
@@ -565,6 +572,7 @@ pub fn plan(
             .flatten();
         let usable = match usable_mandate(
             contact,
+            reference.as_deref(),
             registered,
             policies,
             today,
@@ -690,6 +698,10 @@ pub fn plan(
             collection_date,
             remittance,
             amendment,
+            reference_source: chosen
+                .as_ref()
+                .map(|c| c.explanation())
+                .unwrap_or_else(|| Explanation::new("", "")),
             notes,
             mandate_to_register,
             debtor_address: debtor_address(contact, char_policy),

@@ -354,7 +354,11 @@ pub struct Policies {
     pub character_policy: CharacterPolicy,
     pub output_format: OutputFormat,
     pub batch_booking: bool,
+    /// Debits of different collection dates go into separate files (else one file with a block
+    /// per date). Only matters with `due_date = "collect_on_due_date"`, where a run has several.
     pub one_collection_date_per_file: bool,
+    /// How the invoice's due date (invoice date plus payment term in sevdesk) limits its debit.
+    pub due_date: DueDatePolicy,
     /// Unset means no limit.
     pub max_debits_per_file: Option<u32>,
     pub direct_debit_payment_methods: DirectDebitPaymentMethods,
@@ -378,10 +382,12 @@ impl Default for Policies {
             output_format: OutputFormat::Pain00800108,
             batch_booking: true,
             one_collection_date_per_file: true,
+            due_date: DueDatePolicy::Wait,
             max_debits_per_file: None,
             direct_debit_payment_methods: DirectDebitPaymentMethods::default(),
             collect_partial_remainders: false,
             mandate_reference_sources: vec![
+                MandateReferenceSource::Registry,
                 MandateReferenceSource::CustomField("SEPAMANDATSREFERENZ".into()),
                 MandateReferenceSource::MandateReference,
                 MandateReferenceSource::CustomerNumber,
@@ -389,6 +395,20 @@ impl Default for Policies {
             signature_date_field: "SEPAMANDATSDATUM".into(),
         }
     }
+}
+
+/// What the invoice's due date means for its debit. A debit is never collected before the
+/// invoice is due, unless the policy says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueDatePolicy {
+    /// An invoice due after the run's collection date waits for a later run (the default).
+    Wait,
+    /// Each debit is collected on its invoice's due date (the next TARGET2 business day), or on
+    /// the run's date if that is later: one run can carry several collection dates.
+    CollectOnDueDate,
+    /// The due date is not looked at: every debit on the run's date (earliest allowed).
+    Ignore,
 }
 
 /// Which sequence type a debit gets.
@@ -450,10 +470,13 @@ impl Default for DirectDebitPaymentMethods {
     }
 }
 
-/// One place a mandate reference may come from. Written as `"custom_field:NAME"`,
+/// One place a mandate reference may come from. Written as `"registry"`, `"custom_field:NAME"`,
 /// `"mandate_reference"` or `"customer_number"`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MandateReferenceSource {
+    /// The contact's mandate in lastschrift's own registry, as the user entered it (CSV import,
+    /// the mandate form) — found by contact, whatever sevdesk's fields say.
+    Registry,
     /// A sevdesk contact field (Kontaktfeld) with this name.
     CustomField(String),
     /// sevdesk's own `Contact.mandateReference`.
@@ -465,6 +488,7 @@ pub enum MandateReferenceSource {
 impl fmt::Display for MandateReferenceSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            MandateReferenceSource::Registry => f.write_str("registry"),
             MandateReferenceSource::CustomField(name) => write!(f, "custom_field:{name}"),
             MandateReferenceSource::MandateReference => f.write_str("mandate_reference"),
             MandateReferenceSource::CustomerNumber => f.write_str("customer_number"),
@@ -476,6 +500,7 @@ impl std::str::FromStr for MandateReferenceSource {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text.trim() {
+            "registry" => Ok(MandateReferenceSource::Registry),
             "mandate_reference" => Ok(MandateReferenceSource::MandateReference),
             "customer_number" => Ok(MandateReferenceSource::CustomerNumber),
             other => match other.strip_prefix("custom_field:").map(str::trim) {
@@ -483,7 +508,7 @@ impl std::str::FromStr for MandateReferenceSource {
                     Ok(MandateReferenceSource::CustomField(name.to_owned()))
                 }
                 _ => Err(format!(
-                    "`{other}` is not a mandate reference source; use \"custom_field:NAME\", \"mandate_reference\" or \"customer_number\""
+                    "`{other}` is not a mandate reference source; use \"registry\", \"custom_field:NAME\", \"mandate_reference\" or \"customer_number\""
                 )),
             },
         }
@@ -786,6 +811,7 @@ mod tests {
     #[test]
     fn mandate_reference_sources_round_trip() {
         for text in [
+            "registry",
             "custom_field:SEPAMANDATSREFERENZ",
             "mandate_reference",
             "customer_number",
