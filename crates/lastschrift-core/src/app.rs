@@ -387,10 +387,29 @@ impl App {
         requested_date: Option<NaiveDate>,
     ) -> Result<CollectionPlan, CoreError> {
         let settings = self.effective().await?;
+        self.settle_debits(&settings).await?;
         Ok(
             collect::plan_collection(self.store(), &settings, self.bank_now(), requested_date)
                 .await?,
         )
+    }
+
+    /// Pending debits past the policy's settlement period without a reject become collected.
+    /// Runs before anything that shows or uses a debit's state, so every face sees the same.
+    async fn settle_debits(&self, settings: &Settings) -> Result<(), CoreError> {
+        let settled = runs::settle_debits(
+            self.store(),
+            self.bank_today(),
+            settings.policies.collected_after_business_days,
+        )
+        .await?;
+        if settled > 0 {
+            tracing::info!(
+                settled,
+                "debits past their settlement period marked collected"
+            );
+        }
+        Ok(())
     }
 
     /// Makes a collection run: re-read, build, record, write. `confirm` is the fingerprint of the
@@ -402,6 +421,7 @@ impl App {
         confirm: Option<&str>,
     ) -> Result<CollectionOutcome, CoreError> {
         let settings = self.effective().await?;
+        self.settle_debits(&settings).await?;
         let client = self.client(&settings).await?;
         Ok(collect::execute_collection(
             self.store(),
@@ -421,10 +441,12 @@ impl App {
     }
 
     pub async fn runs(&self) -> Result<Vec<CollectionRun>, CoreError> {
+        self.settle_debits(&self.effective().await?).await?;
         Ok(runs::list(self.store()).await?)
     }
 
     pub async fn run(&self, id: i64) -> Result<Option<RunDetail>, CoreError> {
+        self.settle_debits(&self.effective().await?).await?;
         Ok(runs::show(self.store(), id).await?)
     }
 
@@ -449,7 +471,7 @@ impl App {
             .map(|bytes| (collect::control_list_file_name(&run), bytes)))
     }
 
-    /// Returned or cancelled: frees the invoice for a later run.
+    /// Rejected, returned or cancelled: frees the invoice for a later run.
     pub async fn mark_debit(
         &self,
         debit_id: i64,

@@ -146,7 +146,7 @@ pub(crate) async fn build(
         let state = match status {
             DebitStatus::Pending | DebitStatus::Collected => InvoiceState::Collected,
             DebitStatus::Returned => InvoiceState::Returned,
-            DebitStatus::Cancelled => continue,
+            DebitStatus::Cancelled | DebitStatus::Rejected => continue,
         };
         if let Some(invoice) = store.invoice(*invoice_id).await? {
             lines.push(line(&invoice, &contacts, state));

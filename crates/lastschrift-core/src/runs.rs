@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use lastschrift_store::{
@@ -78,10 +79,39 @@ pub async fn control_list(store: &dyn Store, run_id: i64) -> Result<Option<Vec<u
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DebitMark {
+    /// Refused by the bank before settlement (status report pain.002), e.g. AC04: never
+    /// presented, so it is no use of the mandate (a rejected first debit leaves it unused).
+    Rejected,
     /// Came back (Rücklastschrift), e.g. with reason code AM04.
     Returned,
     /// Withdrawn before it was collected.
     Cancelled,
+}
+
+/// The last collection date whose debits count as collected on `today`: `business_days` TARGET2
+/// business days have passed since it. `None` when the policy leaves it to the bank's answer.
+pub fn settled_through(today: NaiveDate, business_days: u32) -> Option<NaiveDate> {
+    if business_days == 0 {
+        return None;
+    }
+    let mut date = today;
+    while sepa::calendar::add_business_days(date, business_days) > today {
+        date = date.pred_opt()?;
+    }
+    Some(date)
+}
+
+/// Pending debits whose settlement period passed without a reject become collected
+/// (`policies.collected_after_business_days`); returns how many.
+pub async fn settle_debits(
+    store: &dyn Store,
+    today: NaiveDate,
+    business_days: u32,
+) -> Result<u64, StoreError> {
+    match settled_through(today, business_days) {
+        Some(date) => store.mark_debits_collected_through(date).await,
+        None => Ok(0),
+    }
 }
 
 /// The outcome of [`mark_debit`].
@@ -106,6 +136,7 @@ pub async fn mark_debit(
 ) -> Result<MarkedDebit, StoreError> {
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     let debit = match mark {
+        DebitMark::Rejected => store.mark_debit_rejected(debit_id, reason).await?,
         DebitMark::Returned => store.mark_debit_returned(debit_id, reason).await?,
         DebitMark::Cancelled => store.mark_debit_cancelled(debit_id, reason).await?,
     };
@@ -169,6 +200,7 @@ pub fn return_reason_text(reason: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::return_reason_text;
+    use chrono::NaiveDate;
 
     #[test]
     fn reason_codes_in_any_case() {
@@ -178,5 +210,20 @@ mod tests {
             Some("refund request by the debtor")
         );
         assert_eq!(return_reason_text("customer paid by transfer"), None);
+    }
+
+    #[test]
+    fn a_debit_counts_as_collected_after_its_business_days_passed() {
+        use super::settled_through;
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        // Wednesday 2 December 2026, two business days: Monday's debits have had Tue and Wed.
+        assert_eq!(settled_through(d(2026, 12, 2), 2), Some(d(2026, 11, 30)));
+        // Saturday: Thursday's debits have had Friday only; Wednesday's have had Thu and Fri.
+        assert_eq!(settled_through(d(2026, 12, 5), 2), Some(d(2026, 12, 2)));
+        // Over Christmas (25 and 26 December are TARGET2 closing days): Monday the 28th is one
+        // business day after the 24th; the Sunday before counts, no debit falls on it.
+        assert_eq!(settled_through(d(2026, 12, 28), 1), Some(d(2026, 12, 27)));
+        assert_eq!(settled_through(d(2026, 12, 24), 1), Some(d(2026, 12, 23)));
+        assert_eq!(settled_through(d(2026, 12, 2), 0), None);
     }
 }

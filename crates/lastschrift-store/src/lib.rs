@@ -24,7 +24,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 pub use model::*;
 pub use postgres::PostgresStore;
@@ -217,6 +217,12 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// same time exactly the one the status allows succeeds, the other gets
     /// [`StoreError::Conflict`].
     async fn mark_debit_collected(&self, debit_id: i64) -> Result<Debit>;
+    /// pending/collected → rejected (refused before settlement); frees the invoice, and the
+    /// debit no longer counts as a use of its mandate.
+    async fn mark_debit_rejected(&self, debit_id: i64, reason: Option<&str>) -> Result<Debit>;
+    /// Every pending debit collected on or before `last_date` becomes collected (the policy's
+    /// settlement period passed without a reject); returns how many.
+    async fn mark_debits_collected_through(&self, last_date: NaiveDate) -> Result<u64>;
     /// pending/collected → returned; frees the invoice for a later run.
     async fn mark_debit_returned(&self, debit_id: i64, reason: Option<&str>) -> Result<Debit>;
     /// pending → cancelled; frees the invoice for a later run. When it was the last debit of its

@@ -182,12 +182,17 @@ text_enum!(
     SequenceType { Frst = "FRST", Rcur = "RCUR", Ooff = "OOFF", Fnal = "FNAL" }
 );
 text_enum!(
-    /// Ledger status of a debit. Only `returned` and `cancelled` free the invoice for another
-    /// collection.
+    /// Ledger status of a debit. `rejected`, `returned` and `cancelled` free the invoice for
+    /// another collection.
     DebitStatus {
         /// In a written file; the bank has not confirmed it yet.
         Pending = "pending",
+        /// Confirmed by the bank, or by policy some TARGET2 business days after its collection
+        /// date without a reject.
         Collected = "collected",
+        /// Refused before settlement (pain.002 RJCT): never presented, so it is no use of the
+        /// mandate and frees the invoice.
+        Rejected = "rejected",
         /// Came back (R-transaction).
         Returned = "returned",
         /// Withdrawn before submission or by the bank.
@@ -218,6 +223,9 @@ pub struct Mandate {
     pub signature_date: Option<NaiveDate>,
     pub scheme: Scheme,
     pub status: MandateStatus,
+    /// The first and last collection: what the user entered (CSV import) joined with the
+    /// ledger's debits of the mandate that were not rejected or cancelled. Read back from the
+    /// store always derived; only the entered part is ever written.
     pub first_collection: Option<NaiveDate>,
     pub last_collection: Option<NaiveDate>,
     /// IBAN used at the last collection (amendment detection).
@@ -225,6 +233,12 @@ pub struct Mandate {
     /// Reference used at the last collection (amendment detection when the source changes).
     pub last_reference: Option<String>,
     pub source: MandateSource,
+    /// A one-off mandate: collected once with OOFF, then used up.
+    #[serde(default)]
+    pub one_off: bool,
+    /// The mandate ends: its next debit is the final one (FNAL), then it is used up.
+    #[serde(default)]
+    pub ending: bool,
 }
 
 /// What the planner needs of one debit to know which account the bank saw last for a mandate.
@@ -236,6 +250,8 @@ pub struct LedgerDebit {
     pub iban: String,
     /// The account before an amendment this debit carried.
     pub original_iban: Option<String>,
+    pub sequence_type: SequenceType,
+    pub collection_date: NaiveDate,
 }
 
 /// A change to the registry fields of one mandate; `None` leaves a field as it is, so two people
@@ -246,11 +262,17 @@ pub struct MandateEdit {
     pub signature_date: Option<Option<NaiveDate>>,
     pub scheme: Option<Scheme>,
     pub status: Option<MandateStatus>,
+    pub one_off: Option<bool>,
+    pub ending: Option<bool>,
 }
 
 impl MandateEdit {
     pub fn is_empty(&self) -> bool {
-        self.signature_date.is_none() && self.scheme.is_none() && self.status.is_none()
+        self.signature_date.is_none()
+            && self.scheme.is_none()
+            && self.status.is_none()
+            && self.one_off.is_none()
+            && self.ending.is_none()
     }
 }
 
@@ -268,6 +290,8 @@ impl Mandate {
             last_iban: None,
             last_reference: None,
             source,
+            one_off: false,
+            ending: false,
         }
     }
 

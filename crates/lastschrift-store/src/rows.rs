@@ -183,10 +183,26 @@ pub(crate) struct MandateRow {
     last_iban: Option<String>,
     last_reference: Option<String>,
     source: String,
+    one_off: bool,
+    ending: bool,
 }
 
-pub(crate) const MANDATE_COLUMNS: &str = "reference, contact_id, signature_date, scheme, status, first_collection, \
-     last_collection, last_iban, last_reference, source";
+/// The mandates with their first and last collection derived: the entered dates joined with the
+/// ledger's debits that count as a use (not rejected, not cancelled — never presented). Add a
+/// `WHERE` on `m.`.
+pub(crate) const MANDATE_SELECT: &str = "SELECT m.reference, m.contact_id, m.signature_date, \
+     m.scheme, m.status, \
+     CASE WHEN u.first_use IS NULL THEN m.first_collection \
+     WHEN m.first_collection IS NULL OR u.first_use < m.first_collection THEN u.first_use \
+     ELSE m.first_collection END AS first_collection, \
+     CASE WHEN u.last_use IS NULL THEN m.last_collection \
+     WHEN m.last_collection IS NULL OR u.last_use > m.last_collection THEN u.last_use \
+     ELSE m.last_collection END AS last_collection, \
+     m.last_iban, m.last_reference, m.source, m.one_off, m.ending \
+     FROM mandates m LEFT JOIN (SELECT mandate_reference, MIN(collection_date) AS first_use, \
+     MAX(collection_date) AS last_use FROM debits \
+     WHERE status NOT IN ('rejected', 'cancelled') GROUP BY mandate_reference) u \
+     ON u.mandate_reference = m.reference";
 
 impl TryFrom<MandateRow> for Mandate {
     type Error = StoreError;
@@ -202,6 +218,8 @@ impl TryFrom<MandateRow> for Mandate {
             last_collection: row.last_collection,
             last_iban: row.last_iban,
             last_reference: row.last_reference,
+            one_off: row.one_off,
+            ending: row.ending,
         })
     }
 }

@@ -655,11 +655,12 @@ macro_rules! impl_store {
                 sqlx::query(
                     "INSERT INTO mandates (reference, contact_id, signature_date, scheme, status, \
                      first_collection, last_collection, last_iban, last_reference, source, \
-                     created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+                     one_off, ending, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $13, $11, $11) \
                      ON CONFLICT (reference) DO UPDATE SET contact_id = excluded.contact_id, \
                      signature_date = excluded.signature_date, scheme = excluded.scheme, \
-                     status = excluded.status, \
+                     status = excluded.status, one_off = excluded.one_off, \
+                     ending = excluded.ending, \
                      first_collection = CASE WHEN mandates.first_collection IS NULL \
                      OR excluded.first_collection < mandates.first_collection \
                      THEN excluded.first_collection ELSE mandates.first_collection END, \
@@ -687,42 +688,50 @@ macro_rules! impl_store {
                 .bind(&mandate.last_reference)
                 .bind(mandate.source.as_str())
                 .bind(stamp)
+                .bind(mandate.one_off)
+                .bind(mandate.ending)
                 .execute(&self.pool)
                 .await?;
                 Ok(())
             }
 
             async fn edit_mandate(&self, reference: &str, edit: &MandateEdit) -> Result<Mandate> {
-                // One statement: each field is set only when the edit names it ($2/$4/$6 say
+                // One statement: each field is set only when the edit names it ($2/$4/... say
                 // whether), so a concurrent edit of another field is never written back.
-                let sql = format!(
+                let changed = sqlx::query(
                     "UPDATE mandates SET \
                      signature_date = CASE WHEN $2 THEN $3 ELSE signature_date END, \
                      scheme = CASE WHEN $4 THEN $5 ELSE scheme END, \
                      status = CASE WHEN $6 THEN $7 ELSE status END, \
-                     updated_at = $8 WHERE reference = $1 RETURNING {MANDATE_COLUMNS}"
-                );
-                let row: Option<MandateRow> = sqlx::query_as(&sql)
-                    .bind(reference)
-                    .bind(edit.signature_date.is_some())
-                    .bind(edit.signature_date.flatten())
-                    .bind(edit.scheme.is_some())
-                    .bind(edit.scheme.map(|s| s.as_str()).unwrap_or_default())
-                    .bind(edit.status.is_some())
-                    .bind(edit.status.map(|s| s.as_str()).unwrap_or_default())
-                    .bind(now())
-                    .fetch_optional(&self.pool)
-                    .await?;
-                match row {
-                    Some(row) => Mandate::try_from(row),
-                    None => Err(StoreError::NotFound {
+                     one_off = CASE WHEN $8 THEN $9 ELSE one_off END, \
+                     ending = CASE WHEN $10 THEN $11 ELSE ending END, \
+                     updated_at = $12 WHERE reference = $1",
+                )
+                .bind(reference)
+                .bind(edit.signature_date.is_some())
+                .bind(edit.signature_date.flatten())
+                .bind(edit.scheme.is_some())
+                .bind(edit.scheme.map(|s| s.as_str()).unwrap_or_default())
+                .bind(edit.status.is_some())
+                .bind(edit.status.map(|s| s.as_str()).unwrap_or_default())
+                .bind(edit.one_off.is_some())
+                .bind(edit.one_off.unwrap_or_default())
+                .bind(edit.ending.is_some())
+                .bind(edit.ending.unwrap_or_default())
+                .bind(now())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                match (changed, self.mandate_by_reference(reference).await?) {
+                    (1, Some(mandate)) => Ok(mandate),
+                    _ => Err(StoreError::NotFound {
                         what: format!("mandate {reference}"),
                     }),
                 }
             }
 
             async fn mandate_by_reference(&self, reference: &str) -> Result<Option<Mandate>> {
-                let sql = format!("SELECT {MANDATE_COLUMNS} FROM mandates WHERE reference = $1");
+                let sql = format!("{MANDATE_SELECT} WHERE m.reference = $1");
                 let row: Option<MandateRow> = sqlx::query_as(&sql)
                     .bind(reference)
                     .fetch_optional(&self.pool)
@@ -732,8 +741,7 @@ macro_rules! impl_store {
 
             async fn mandates_for_contact(&self, contact_id: SevdeskId) -> Result<Vec<Mandate>> {
                 let sql = format!(
-                    "SELECT {MANDATE_COLUMNS} FROM mandates WHERE contact_id = $1 \
-                     ORDER BY reference"
+                    "{MANDATE_SELECT} WHERE m.contact_id = $1 ORDER BY m.reference"
                 );
                 let rows: Vec<MandateRow> = sqlx::query_as(&sql)
                     .bind(contact_id)
@@ -743,7 +751,7 @@ macro_rules! impl_store {
             }
 
             async fn mandates(&self) -> Result<Vec<Mandate>> {
-                let sql = format!("SELECT {MANDATE_COLUMNS} FROM mandates ORDER BY reference");
+                let sql = format!("{MANDATE_SELECT} ORDER BY m.reference");
                 let rows: Vec<MandateRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
                 rows.into_iter().map(Mandate::try_from).collect()
             }
@@ -831,15 +839,12 @@ macro_rules! impl_store {
                         .fetch_one(&mut *tx)
                         .await
                         .map_err(|error| debit_insert_error(error, debit))?;
+                        // First and last collection are read from the debits themselves (see
+                        // MANDATE_SELECT), so a rejected debit stops counting by its status alone.
                         sqlx::query(
-                            "UPDATE mandates SET \
-                             first_collection = COALESCE(first_collection, $1), \
-                             last_collection = CASE WHEN last_collection IS NULL \
-                             OR last_collection < $1 THEN $1 ELSE last_collection END, \
-                             last_iban = $2, last_reference = $3, updated_at = $4 \
-                             WHERE reference = $3",
+                            "UPDATE mandates SET last_iban = $1, last_reference = $2, \
+                             updated_at = $3 WHERE reference = $2",
                         )
-                        .bind(debit.collection_date)
                         .bind(&debit.iban)
                         .bind(&debit.mandate_reference)
                         .bind(created_at)
@@ -980,8 +985,9 @@ macro_rules! impl_store {
 
             async fn active_debit_invoice_ids(&self) -> Result<HashSet<SevdeskId>> {
                 let ids = sqlx::query_scalar::<$db, i64>(
-                    "SELECT invoice_id FROM debits WHERE status NOT IN ($1, $2)",
+                    "SELECT invoice_id FROM debits WHERE status NOT IN ($1, $2, $3)",
                 )
+                .bind(DebitStatus::Rejected.as_str())
                 .bind(DebitStatus::Returned.as_str())
                 .bind(DebitStatus::Cancelled.as_str())
                 .fetch_all(&self.pool)
@@ -990,23 +996,29 @@ macro_rules! impl_store {
             }
 
             async fn mandate_ledger(&self) -> Result<Vec<LedgerDebit>> {
-                let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
-                    "SELECT d.id, d.mandate_reference, d.status, d.iban, a.original_iban \
+                type Row = (i64, String, String, String, Option<String>, String, NaiveDate);
+                let rows: Vec<Row> = sqlx::query_as(
+                    "SELECT d.id, d.mandate_reference, d.status, d.iban, a.original_iban, \
+                     d.sequence_type, d.collection_date \
                      FROM debits d LEFT JOIN mandate_amendments a ON a.debit_id = d.id \
                      ORDER BY d.id",
                 )
                 .fetch_all(&self.pool)
                 .await?;
                 rows.into_iter()
-                    .map(|(id, mandate_reference, status, iban, original_iban)| {
-                        Ok(LedgerDebit {
-                            id,
-                            mandate_reference,
-                            status: status.parse().map_err(StoreError::Corrupt)?,
-                            iban,
-                            original_iban,
-                        })
-                    })
+                    .map(
+                        |(id, mandate_reference, status, iban, original_iban, sequence, date)| {
+                            Ok(LedgerDebit {
+                                id,
+                                mandate_reference,
+                                status: status.parse().map_err(StoreError::Corrupt)?,
+                                iban,
+                                original_iban,
+                                sequence_type: sequence.parse().map_err(StoreError::Corrupt)?,
+                                collection_date: date,
+                            })
+                        },
+                    )
                     .collect()
             }
 
@@ -1026,6 +1038,39 @@ macro_rules! impl_store {
                     None,
                 )
                 .await
+            }
+
+            async fn mark_debit_rejected(
+                &self,
+                debit_id: i64,
+                reason: Option<&str>,
+            ) -> Result<Debit> {
+                // A reject comes before settlement; one that arrives after the policy already
+                // took the debit for collected still wins, the bank knows better.
+                self.change_debit_status(
+                    debit_id,
+                    DebitStatus::Rejected,
+                    &[DebitStatus::Pending, DebitStatus::Collected],
+                    reason,
+                )
+                .await
+            }
+
+            async fn mark_debits_collected_through(&self, last_date: NaiveDate) -> Result<u64> {
+                // One statement: a reject recorded at the same moment either happened first
+                // (the debit is no longer pending) or is refused as a conflict afterwards.
+                Ok(sqlx::query(
+                    "UPDATE debits SET status = $1, status_changed_at = $2, status_reason = $3 \
+                     WHERE status = $4 AND collection_date <= $5",
+                )
+                .bind(DebitStatus::Collected.as_str())
+                .bind(now())
+                .bind("no reject by the policy's settlement period")
+                .bind(DebitStatus::Pending.as_str())
+                .bind(last_date)
+                .execute(&self.pool)
+                .await?
+                .rows_affected())
             }
 
             async fn mark_debit_returned(

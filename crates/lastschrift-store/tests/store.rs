@@ -479,11 +479,25 @@ mod tests {
             Some("DE89370400440532013000")
         );
         assert!(amendments[0].debit_id.is_some());
-        // An earlier date recorded later does not move last_collection back.
+        // An earlier date recorded later does not move last_collection back; first and last
+        // collection are the earliest and latest debit that counts.
         let mut late = debit(3, "E2E-3");
         late.collection_date = date(2026, 11, 20);
-        store
+        let run = store
             .record_collection_run(&run_of("MSG-3", vec![late]))
+            .await
+            .unwrap();
+        let used = store
+            .mandate_by_reference("MANDAT-1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(used.first_collection, Some(date(2026, 11, 20)));
+        assert_eq!(used.last_collection, Some(date(2027, 1, 4)));
+        // A rejected debit was never presented: it no longer counts.
+        let rejected = store.debits_for_run(run.id).await.unwrap()[0].id;
+        store
+            .mark_debit_rejected(rejected, Some("AC04"))
             .await
             .unwrap();
         let used = store
@@ -493,6 +507,10 @@ mod tests {
             .unwrap();
         assert_eq!(used.first_collection, Some(date(2026, 12, 1)));
         assert_eq!(used.last_collection, Some(date(2027, 1, 4)));
+        assert!(
+            !store.active_debit_invoice_ids().await.unwrap().contains(&3),
+            "a rejected debit frees its invoice"
+        );
     }
 
     pub async fn collection_run_round_trips_files_exactly(ctx: Arc<Ctx>) {

@@ -213,18 +213,36 @@ pub fn end_to_end_id(invoice_id: i64, run_token: &str) -> String {
     format!("{invoice_id}-{run_token}")
 }
 
-/// The debits of each file: split by scheme (a message carries one), then by the file size limit.
+/// The debits of each file: split by scheme (a message carries one), by collection date when
+/// `one_collection_date_per_file` (else a file has a payment block per date), then by the file
+/// size limit.
 fn file_groups<'a>(plan: &'a CollectionPlan, settings: &Settings) -> Vec<Vec<&'a PlannedDebit>> {
     let limit = settings
         .policies
         .max_debits_per_file
         .map_or(usize::MAX, |n| n as usize);
+    let mut dates: Vec<Option<chrono::NaiveDate>> =
+        if settings.policies.one_collection_date_per_file {
+            plan.debits
+                .iter()
+                .map(|d| Some(d.collection_date))
+                .collect()
+        } else {
+            vec![None]
+        };
+    dates.sort_unstable();
+    dates.dedup();
     let mut groups = Vec::new();
     for scheme in [Scheme::Core, Scheme::B2b] {
-        let debits: Vec<&PlannedDebit> =
-            plan.debits.iter().filter(|d| d.scheme == scheme).collect();
-        for chunk in debits.chunks(limit.max(1)) {
-            groups.push(chunk.to_vec());
+        for date in &dates {
+            let debits: Vec<&PlannedDebit> = plan
+                .debits
+                .iter()
+                .filter(|d| d.scheme == scheme && date.is_none_or(|date| d.collection_date == date))
+                .collect();
+            for chunk in debits.chunks(limit.max(1)) {
+                groups.push(chunk.to_vec());
+            }
         }
     }
     groups

@@ -111,7 +111,8 @@ pub enum ExclusionReason {
         due_date: NaiveDate,
         collection_date: NaiveDate,
     },
-    /// A one-off mandate (OOFF) has been collected once; it allows no further debit.
+    /// A one-off mandate (OOFF) carries another debit (collected, or in this run); it allows no
+    /// further one.
     OneOffMandateUsed {
         reference: String,
     },
@@ -361,7 +362,7 @@ impl ExclusionReason {
                 "the invoice is due on {due_date}, after this run's collection date {collection_date}; it waits for a run on or after its due date"
             ),
             Self::OneOffMandateUsed { reference } => format!(
-                "mandate {reference} is a one-off mandate (OOFF) and has been collected already; a new mandate is needed"
+                "mandate {reference} is a one-off mandate (OOFF) and carries another debit already; this invoice needs a new mandate"
             ),
             Self::MandateEnded { reference } => format!(
                 "mandate {reference} ended with its final debit (FNAL); a new mandate is needed"
@@ -476,7 +477,7 @@ impl ExclusionReason {
                 collection_date.format("%d.%m.%Y")
             ),
             Self::OneOffMandateUsed { reference } => format!(
-                "Das Mandat {reference} ist ein Einzelmandat (OOFF) und wurde schon eingezogen; es braucht ein neues Mandat."
+                "Das Mandat {reference} ist ein Einzelmandat (OOFF) und trägt schon eine andere Lastschrift; diese Rechnung braucht ein neues Mandat."
             ),
             Self::MandateEnded { reference } => format!(
                 "Das Mandat {reference} endete mit seiner letzten Lastschrift (FNAL); es braucht ein neues Mandat."

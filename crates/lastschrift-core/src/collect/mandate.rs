@@ -56,7 +56,7 @@ pub fn mandate_reference(contact: &Contact, policies: &Policies) -> Option<Strin
 
 /// The contact's mandate that the user entered into the registry (CSV import, the mandate form)
 /// and that governs the contact's invoices: an active, unexpired one, the most recently signed
-/// first; else the most recent of the others, so that a revoked or lapsed mandate is reported
+/// first (on a tie the unused one); else the most recent of the others, so that a revoked or lapsed mandate is reported
 /// instead of being bypassed. Mandates the registry only took over from sevdesk's fields do not
 /// govern: sevdesk stays their source.
 pub fn governing_mandate<'a>(mandates: &[&'a Mandate], on: NaiveDate) -> Option<&'a Mandate> {
@@ -66,9 +66,23 @@ pub fn governing_mandate<'a>(mandates: &[&'a Mandate], on: NaiveDate) -> Option<
             .copied()
             .filter(|m| m.source != MandateSource::SevdeskField)
     };
+    // A record signed on the same day as a used one of the contact is that mandate under a new
+    // reference (an amendment): its 36 months run from the old one's last collection.
+    let live = |m: &Mandate| {
+        let mut clock = m.clone();
+        clock.last_collection = clock.last_collection.or_else(|| {
+            entered()
+                .filter(|o| o.signature_date == m.signature_date)
+                .filter_map(|o| o.last_collection)
+                .max()
+        });
+        m.status == MandateStatus::Active && !clock.is_expired(on)
+    };
+    // Of two live ones signed on the same day, the unused one is the newer record: a reference
+    // the user renamed takes over from the old one.
     entered()
-        .filter(|m| m.status == MandateStatus::Active && !m.is_expired(on))
-        .max_by_key(|m| (m.signature_date, m.last_collection))
+        .filter(|m| live(m))
+        .max_by_key(|m| (m.signature_date, m.last_collection.is_none(), &m.reference))
         .or_else(|| entered().max_by_key(|m| (m.signature_date, m.last_collection)))
 }
 
@@ -83,10 +97,9 @@ pub struct ChosenReference {
 
 fn source_names(source: &MandateReferenceSource) -> (String, String) {
     match source {
-        MandateReferenceSource::Registry => (
-            "the mandate registry".into(),
-            "dem Mandatsregister".into(),
-        ),
+        MandateReferenceSource::Registry => {
+            ("the mandate registry".into(), "dem Mandatsregister".into())
+        }
         MandateReferenceSource::CustomField(name) => (
             format!("the sevdesk contact field {name}"),
             format!("dem sevdesk-Kontaktfeld {name}"),
@@ -95,10 +108,9 @@ fn source_names(source: &MandateReferenceSource) -> (String, String) {
             "sevdesk's mandate reference".into(),
             "der Mandatsreferenz in sevdesk".into(),
         ),
-        MandateReferenceSource::CustomerNumber => (
-            "the customer number".into(),
-            "der Kundennummer".into(),
-        ),
+        MandateReferenceSource::CustomerNumber => {
+            ("the customer number".into(), "der Kundennummer".into())
+        }
     }
 }
 
@@ -481,7 +493,10 @@ mod tests {
         // The same reference in both: nothing overruled.
         let mut same = imported.clone();
         same.reference = "k-1001".into();
-        assert_eq!(choose_reference(&c, Some(&same), &p).unwrap().overruled, None);
+        assert_eq!(
+            choose_reference(&c, Some(&same), &p).unwrap().overruled,
+            None
+        );
     }
 
     #[test]

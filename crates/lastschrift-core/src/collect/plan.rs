@@ -15,7 +15,7 @@ use serde::Serialize;
 pub use super::eligibility::Explanation;
 use super::mandate::usable_mandate;
 use super::{ExclusionReason, invoice_exclusion};
-use crate::settings::{CharacterPolicy, Policies, SequenceTypePolicy, Settings};
+use crate::settings::{CharacterPolicy, DueDatePolicy, Policies, SequenceTypePolicy, Settings};
 use lastschrift_store::{
     Amendment, Contact, CreditNote, DebitStatus, Invoice, LedgerDebit, Mandate, MandateStatus,
     PaymentMethod, Scheme, SequenceType, SevdeskId, Store, StoreError,
@@ -41,6 +41,8 @@ pub struct PlannedDebit {
     #[serde(skip)]
     pub amount: sepa::Amount,
     pub collection_date: NaiveDate,
+    /// The rule that decided the collection date (the run's date, or the invoice's due date).
+    pub date_reason: Explanation,
     pub remittance: sepa::RemittanceText,
     pub amendment: Option<PlannedAmendment>,
     /// Which mandate reference the debit uses, from which source, and what it overruled.
@@ -391,6 +393,68 @@ fn debtor_address(contact: &Contact, policy: sepa::CharacterPolicy) -> Option<se
     .ok()
 }
 
+/// The date a debit of `invoice` is collected on and the rule that decided it, or the reason it
+/// waits. `run_date` is the run's collection date (earliest allowed, or the requested one).
+fn debit_date(
+    invoice: &Invoice,
+    run_date: NaiveDate,
+    run_reason: &Explanation,
+    policy: DueDatePolicy,
+) -> Result<(NaiveDate, Explanation), ExclusionReason> {
+    let Some(due) = invoice.due_date else {
+        return Ok((run_date, run_reason.clone()));
+    };
+    match policy {
+        DueDatePolicy::Ignore => Ok((
+            run_date,
+            Explanation::new(
+                format!(
+                    "{}; the due date {due} is not looked at (policies.due_date = \"ignore\")",
+                    run_reason.english
+                ),
+                format!(
+                    "{} Die Fälligkeit ({}) bleibt unberücksichtigt (policies.due_date = \"ignore\").",
+                    run_reason.german,
+                    due.format("%d.%m.%Y")
+                ),
+            ),
+        )),
+        _ if due <= run_date => Ok((
+            run_date,
+            Explanation::new(
+                format!("{}; the invoice is due on {due}", run_reason.english),
+                format!(
+                    "{} Die Rechnung ist am {} fällig.",
+                    run_reason.german,
+                    due.format("%d.%m.%Y")
+                ),
+            ),
+        )),
+        DueDatePolicy::Wait => Err(ExclusionReason::WaitsForDueDate {
+            due_date: due,
+            collection_date: run_date,
+        }),
+        DueDatePolicy::CollectOnDueDate => {
+            let date = sepa::calendar::next_business_day_from(due);
+            let (english, german) = if date == due {
+                (
+                    format!("the invoice's due date {due}"),
+                    format!("Fälligkeit der Rechnung ({}).", due.format("%d.%m.%Y")),
+                )
+            } else {
+                (
+                    format!("the invoice's due date {due}, moved to the next TARGET2 business day"),
+                    format!(
+                        "Fälligkeit der Rechnung ({}), verschoben auf den nächsten TARGET2-Geschäftstag.",
+                        due.format("%d.%m.%Y")
+                    ),
+                )
+            };
+            Ok((date, Explanation::new(english, german)))
+        }
+    }
+}
+
 /// Plans a run from what the store holds: [`Snapshot::load`], then [`plan`].
 pub async fn plan_collection(
     store: &dyn Store,
@@ -427,6 +491,19 @@ pub fn plan(
         }
     };
     let today = now.date();
+    let run_reason = match &date_note {
+        None if requested_date.is_some() => {
+            Explanation::new("the requested collection date", "Gewünschtes Einzugsdatum.")
+        }
+        None => {
+            let why = earliest_explanation(limit, policies);
+            Explanation::new(
+                format!("the earliest possible date: {}", why.english),
+                format!("Frühestmögliches Datum: {}", why.german),
+            )
+        }
+        Some(moved) => moved.clone(),
+    };
 
     let contacts: HashMap<SevdeskId, &Contact> =
         snapshot.contacts.iter().map(|c| (c.id, c)).collect();
@@ -485,7 +562,31 @@ pub fn plan(
     // FRST-on-first-use: the first invoice of a never-used mandate takes the FRST.
     let mut first_use_taken: HashSet<String> = HashSet::new();
 
-    for invoice in &snapshot.invoices {
+    // Ended mandates: a final debit (FNAL) the bank has not rejected.
+    let ended: HashSet<&str> = snapshot
+        .ledger
+        .iter()
+        .filter(|d| {
+            d.sequence_type == SequenceType::Fnal
+                && !matches!(d.status, DebitStatus::Cancelled | DebitStatus::Rejected)
+        })
+        .map(|d| d.mandate_reference.as_str())
+        .collect();
+    // Invoices in the order of their collection dates, so that the first debit of a mandate
+    // (FRST, OOFF) is its earliest and the final one (FNAL) its latest.
+    let mut invoices: Vec<(&Invoice, Result<(NaiveDate, Explanation), ExclusionReason>)> = snapshot
+        .invoices
+        .iter()
+        .map(|i| {
+            (
+                i,
+                debit_date(i, collection_date, &run_reason, policies.due_date),
+            )
+        })
+        .collect();
+    invoices.sort_by_key(|(i, date)| (date.as_ref().map(|d| d.0).ok(), i.id));
+
+    for (invoice, dated) in invoices {
         let contact = contacts.get(&invoice.contact_id).copied();
         let mut exclude = |reason: ExclusionReason| {
             exclusions.push(Exclusion {
@@ -521,9 +622,10 @@ pub fn plan(
             });
             continue;
         };
+        let on = dated.as_ref().map_or(collection_date, |d| d.0);
         let governing = super::mandate::governing_mandate(
             by_contact.get(&contact.id).map_or(&[][..], Vec::as_slice),
-            collection_date,
+            on,
         );
         let chosen = super::mandate::choose_reference(contact, governing, policies);
         let reference = chosen.as_ref().map(|c| c.reference.clone());
@@ -564,7 +666,7 @@ pub fn plan(
                         Some(m.reference.as_str()) != current_reference
                             && m.last_collection.is_some()
                             && m.status == MandateStatus::Active
-                            && !m.is_expired(collection_date)
+                            && !m.is_expired(on)
                     })
                     .max_by_key(|m| m.last_collection)
                     .copied()
@@ -576,10 +678,31 @@ pub fn plan(
             registered,
             policies,
             today,
-            collection_date,
+            on,
             previous.and_then(|p| p.last_collection),
         ) {
             Ok(m) => m,
+            Err(reason) => {
+                exclude(reason);
+                continue;
+            }
+        };
+        if usable.mandate.one_off && usable.mandate.first_collection.is_some() {
+            exclude(ExclusionReason::OneOffMandateUsed {
+                reference: usable.mandate.reference.clone(),
+            });
+            continue;
+        }
+        if ended.contains(usable.mandate.reference.as_str()) {
+            exclude(ExclusionReason::MandateEnded {
+                reference: usable.mandate.reference.clone(),
+            });
+            continue;
+        }
+        // The due date decides last: a missing mandate or IBAN is worth knowing now, before
+        // the invoice is due.
+        let (debit_date, date_reason) = match dated {
+            Ok(dated) => dated,
             Err(reason) => {
                 exclude(reason);
                 continue;
@@ -662,6 +785,14 @@ pub fn plan(
         let reference = usable.mandate.reference.clone();
         let used_before = usable.mandate.first_collection.is_some() || previous.is_some();
         let sequence_type = match policies.sequence_type {
+            // A one-off mandate carries exactly one debit, whatever the policy for series.
+            _ if usable.mandate.one_off => {
+                if !first_use_taken.insert(reference.clone()) {
+                    exclude(ExclusionReason::OneOffMandateUsed { reference });
+                    continue;
+                }
+                SequenceType::Ooff
+            }
             SequenceTypePolicy::RcurOnly => SequenceType::Rcur,
             SequenceTypePolicy::FrstOnFirstUse if used_before => SequenceType::Rcur,
             SequenceTypePolicy::FrstOnFirstUse => {
@@ -676,7 +807,13 @@ pub fn plan(
         let mandate_to_register = if !usable.registered
             || usable.mandate.signature_date != registered.and_then(|m| m.signature_date)
         {
-            Some(usable.mandate.clone())
+            // The first and last collection read back are derived from the ledger; only what
+            // the user entered is stored, so they are not written back.
+            Some(Mandate {
+                first_collection: None,
+                last_collection: None,
+                ..usable.mandate.clone()
+            })
         } else {
             None
         };
@@ -695,7 +832,8 @@ pub fn plan(
             sequence_type,
             amount_cents: invoice.open_cents(),
             amount,
-            collection_date,
+            collection_date: debit_date,
+            date_reason,
             remittance,
             amendment,
             reference_source: chosen
@@ -707,6 +845,30 @@ pub fn plan(
             debtor_address: debtor_address(contact, char_policy),
         });
     }
+
+    // A mandate marked as ending: its latest debit in this run is the final one (FNAL). A FRST
+    // or OOFF stays what it is; the FNAL then follows in a later run.
+    let ending: HashSet<&str> = snapshot
+        .mandates
+        .iter()
+        .filter(|m| m.ending)
+        .map(|m| m.reference.as_str())
+        .collect();
+    if !ending.is_empty() {
+        let mut last: HashMap<String, usize> = HashMap::new();
+        for (i, d) in debits.iter().enumerate() {
+            if ending.contains(d.mandate_reference.as_str()) {
+                // Debits are in date order: a later one replaces the earlier.
+                last.insert(d.mandate_reference.as_str().to_owned(), i);
+            }
+        }
+        for i in last.into_values() {
+            if debits[i].sequence_type == SequenceType::Rcur {
+                debits[i].sequence_type = SequenceType::Fnal;
+            }
+        }
+    }
+    debits.sort_by_key(|d| (d.collection_date, d.invoice_id));
 
     exclusions.sort_by_key(|e| e.invoice_id);
     let mut plan = CollectionPlan {
@@ -878,6 +1040,8 @@ mod tests {
                 status: DebitStatus::Collected,
                 iban: "DE89370400440532013000".into(),
                 original_iban: None,
+                sequence_type: SequenceType::Rcur,
+                collection_date: d(2026, 6, 2),
             },
             LedgerDebit {
                 id: 2,
@@ -885,6 +1049,8 @@ mod tests {
                 status: DebitStatus::Cancelled,
                 iban: "DE02120300000000202051".into(),
                 original_iban: Some("DE89370400440532013000".into()),
+                sequence_type: SequenceType::Rcur,
+                collection_date: d(2026, 11, 2),
             },
         ];
         let p = plan(&s, &settings(), now(), None);

@@ -361,6 +361,9 @@ pub struct Policies {
     pub due_date: DueDatePolicy,
     /// Unset means no limit.
     pub max_debits_per_file: Option<u32>,
+    /// A pending debit counts as collected this many TARGET2 business days after its collection
+    /// date when no reject was recorded; 0: only when the bank's answer is imported.
+    pub collected_after_business_days: u32,
     pub direct_debit_payment_methods: DirectDebitPaymentMethods,
     /// Whether the open remainder of a partly paid invoice (sevdesk status 750, or 200 with a
     /// paid amount) is collected.
@@ -384,6 +387,7 @@ impl Default for Policies {
             one_collection_date_per_file: true,
             due_date: DueDatePolicy::Wait,
             max_debits_per_file: None,
+            collected_after_business_days: 2,
             direct_debit_payment_methods: DirectDebitPaymentMethods::default(),
             collect_partial_remainders: false,
             mandate_reference_sources: vec![

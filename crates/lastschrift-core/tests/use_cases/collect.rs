@@ -844,10 +844,31 @@ mod tests {
                 .expect("the contact is still collected")
         };
 
-        // Last used 18 months ago: the current reference continues that mandate, so the debit
-        // says so (original mandate id, original account) and is not a first debit.
+        // Last used 18 months ago. By default the registry decides: the old mandate governs the
+        // contact and the dry run says that sevdesk's other reference was overruled.
         old.last_collection = Some(day(2025, 6, 2));
         env.store.upsert_mandate(&old).await.unwrap();
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let governed = planned_for(&plan);
+        assert_eq!(governed.mandate_reference.as_str(), old_reference);
+        assert!(
+            governed
+                .reference_source
+                .english
+                .contains(d.mandate_reference.as_str())
+                && governed.reference_source.german.contains("Mandatsregister"),
+            "{:?}",
+            governed.reference_source
+        );
+        // With sevdesk first in the precedence the current reference there continues that
+        // mandate, so the debit says so (original mandate id, original account) and is not a
+        // first debit.
+        env.settings
+            .policies
+            .mandate_reference_sources
+            .rotate_left(1);
         let plan = plan_collection(&*env.store, &env.settings, now(), None)
             .await
             .unwrap();

@@ -145,6 +145,8 @@ mod tests {
                 last_iban: None,
                 last_reference: None,
                 source: MandateSource::CsvImport,
+                one_off: false,
+                ending: false,
             })
         );
         let second = store

@@ -361,6 +361,7 @@ pub async fn edit_submit(
         signature_date: (signature_date != mandate.signature_date).then_some(signature_date),
         scheme: (scheme != mandate.scheme).then_some(scheme),
         status: (status != mandate.status).then_some(status),
+        ..MandateEdit::default()
     };
     if edit.is_empty() {
         return Ok(Redirect::to("/mandates").into_response());

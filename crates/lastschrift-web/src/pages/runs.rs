@@ -26,6 +26,11 @@ pub struct DebitLine {
     pub debtor: String,
     pub iban: String,
     pub reference: String,
+    /// Which source gave the reference, and what it overruled.
+    pub reference_source: String,
+    pub date: String,
+    /// The rule that decided the date.
+    pub date_reason: String,
     pub sequence: String,
     pub amount: String,
 }
@@ -85,6 +90,9 @@ fn preview_page(ctx: &Ctx, plan: &CollectionPlan, error: Option<String>) -> Prev
                 debtor: d.debtor_name.as_str().to_owned(),
                 iban: d.iban.to_string(),
                 reference: d.mandate_reference.to_string(),
+                reference_source: explanation(ctx, &d.reference_source),
+                date: tr.date(d.collection_date),
+                date_reason: explanation(ctx, &d.date_reason),
                 sequence: d.sequence_type.to_string(),
                 amount: tr.money(d.amount_cents),
             })

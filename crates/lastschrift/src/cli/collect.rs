@@ -103,6 +103,13 @@ pub(crate) fn print_plan(plan: &CollectionPlan, all: bool) {
             format_euro(d.amount_cents),
             d.sequence_type
         );
+        // Which rule decided the date and which source the reference: the dry run's promise.
+        println!(
+            "      {}: {} · {}",
+            d.collection_date.format("%d.%m.%Y"),
+            d.date_reason.english,
+            d.reference_source.english
+        );
         for note in &d.notes {
             println!("      note: {}", note.english);
         }

@@ -1,4 +1,4 @@
-//! `lastschrift debits return|cancel DEBIT_ID`: records what happened to a debit after the file
+//! `lastschrift debits reject|return|cancel DEBIT_ID`: records what happened to a debit after the file
 //! went to the bank. Either frees the invoice for a later run. The work is done by
 //! [`lastschrift_core::runs::mark_debit`].
 
@@ -21,6 +21,17 @@ pub struct DebitsArgs {
 
 #[derive(Debug, Subcommand)]
 enum DebitsCommand {
+    /// Marks a debit as rejected by the bank before settlement (status report pain.002).
+    #[command(
+        after_help = "A pending debit (or one the settlement period already took for collected)
+can be rejected. A rejected debit was never presented to the debtor's bank: it does not count as
+a use of the mandate (a rejected first debit leaves the mandate unused, so the next one is the
+first again), and the invoice becomes open for a later collection run.
+
+Examples:
+  lastschrift debits reject 42 --reason AC04"
+    )]
+    Reject(MarkArgs),
     /// Marks a debit as returned (Rücklastschrift), e.g. with the bank's reason code.
     #[command(
         after_help = "A pending or collected debit can be returned. The invoice becomes open for
@@ -57,6 +68,7 @@ struct MarkArgs {
 
 pub fn run(args: &DebitsArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
     let (mark, args) = match &args.command {
+        DebitsCommand::Reject(args) => (DebitMark::Rejected, args),
         DebitsCommand::Return(args) => (DebitMark::Returned, args),
         DebitsCommand::Cancel(args) => (DebitMark::Cancelled, args),
     };
@@ -93,7 +105,7 @@ pub fn run(args: &DebitsArgs, config: Option<&Path>) -> anyhow::Result<Outcome> 
             .clone()
             .unwrap_or_else(|| format!("id {}", debit.invoice_id));
         writeln!(
-                out,
+            out,
             "Debit {} (invoice {invoice}, {}, run {}) is now {}{}.",
             debit.id,
             format_euro(debit.amount_cents),
