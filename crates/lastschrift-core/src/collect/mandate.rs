@@ -83,9 +83,10 @@ pub struct ChosenReference {
 
 fn source_names(source: &MandateReferenceSource) -> (String, String) {
     match source {
-        MandateReferenceSource::Registry => {
-            ("the mandate registry".into(), "dem Mandatsregister".into())
-        }
+        MandateReferenceSource::Registry => (
+            "the mandate registry".into(),
+            "dem Mandatsregister".into(),
+        ),
         MandateReferenceSource::CustomField(name) => (
             format!("the sevdesk contact field {name}"),
             format!("dem sevdesk-Kontaktfeld {name}"),
@@ -94,9 +95,10 @@ fn source_names(source: &MandateReferenceSource) -> (String, String) {
             "sevdesk's mandate reference".into(),
             "der Mandatsreferenz in sevdesk".into(),
         ),
-        MandateReferenceSource::CustomerNumber => {
-            ("the customer number".into(), "der Kundennummer".into())
-        }
+        MandateReferenceSource::CustomerNumber => (
+            "the customer number".into(),
+            "der Kundennummer".into(),
+        ),
     }
 }
 
@@ -479,10 +481,7 @@ mod tests {
         // The same reference in both: nothing overruled.
         let mut same = imported.clone();
         same.reference = "k-1001".into();
-        assert_eq!(
-            choose_reference(&c, Some(&same), &p).unwrap().overruled,
-            None
-        );
+        assert_eq!(choose_reference(&c, Some(&same), &p).unwrap().overruled, None);
     }
 
     #[test]
