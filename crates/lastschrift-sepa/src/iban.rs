@@ -26,7 +26,10 @@ pub enum IbanError {
     #[error("characters 3 and 4 of an IBAN are check digits, here they are \"{0}\"")]
     BadCheckDigitFormat(String),
     /// Wrong length for the country.
-    #[error("a {adjective} IBAN has {expected} characters, this one has {actual}")]
+    #[error(
+        "{} {adjective} IBAN has {expected} characters, this one has {actual}",
+        article(.adjective)
+    )]
     WrongLength {
         /// Country adjective, e.g. "German".
         adjective: &'static str,
@@ -37,7 +40,8 @@ pub enum IbanError {
     },
     /// A letter where the country only uses digits.
     #[error(
-        "a {adjective} IBAN has only digits after the country code, this one has '{letter}' at position {position}"
+        "{} {adjective} IBAN has only digits after the country code, this one has '{letter}' at position {position}",
+        article(.adjective)
     )]
     LetterInNumericBban {
         /// Country adjective.
@@ -50,7 +54,8 @@ pub enum IbanError {
     /// A character of the wrong kind for the country's BBAN structure (IBAN registry), in a
     /// country whose BBAN is not digits only (those report [`IbanError::LetterInNumericBban`]).
     #[error(
-        "a {adjective} IBAN has {} at position {position} (after the check digits: {}), this one has '{found}'",
+        "{} {adjective} IBAN has {} at position {position} (after the check digits: {}), this one has '{found}'",
+        article(.adjective),
         .expected.describe(),
         .format.describe()
     )]
@@ -74,6 +79,16 @@ pub enum IbanError {
     /// The mod-97 check failed.
     #[error("check digits do not match (typing error in the IBAN?)")]
     CheckDigits,
+}
+
+/// "an Austrian IBAN", "a German IBAN": every vowel-initial adjective of the SEPA country list
+/// (Albanian, Andorran, Austrian, Estonian, Icelandic, Irish, Italian) is said with a vowel.
+fn article(adjective: &str) -> &'static str {
+    if adjective.starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 impl IbanError {

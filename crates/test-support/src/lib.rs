@@ -159,13 +159,25 @@ pub fn xsd_dir() -> PathBuf {
     xsd
 }
 
+/// The schemas a pain.008.001.08 file must pass: ISO and the German DK GBIC_5 (in [`xsd_dir`]).
+pub const PAIN008_08_SCHEMAS: [&str; 2] = ["pain.008.001.08.xsd", "dk/pain.008.001.08_GBIC_5.xsd"];
+
+/// The schemas a pain.008.001.02 file must pass: ISO and the German DK GBIC_3.
+pub const PAIN008_02_SCHEMAS: [&str; 2] = ["pain.008.001.02.xsd", "dk/pain.008.001.02_GBIC_3.xsd"];
+
 /// Checks a pain.008.001.08 file with xmllint against the ISO schema and the German GBIC_5 one
 /// (in [`xsd_dir`]). Fails, never skips, when a piece is missing.
 pub fn assert_valid_pain008_08(bytes: &[u8]) {
+    assert_schema_valid(bytes, &PAIN008_08_SCHEMAS);
+}
+
+/// Checks a file with xmllint against each of `schemas` (paths relative to [`xsd_dir`]). Fails,
+/// never skips, when xmllint or a schema is missing.
+pub fn assert_schema_valid(bytes: &[u8], schemas: &[&str]) {
     let xsd = xsd_dir();
     let file = tempfile::NamedTempFile::new().expect("temporary file");
     std::fs::write(file.path(), bytes).expect("write the file to check");
-    for schema in ["pain.008.001.08.xsd", "dk/pain.008.001.08_GBIC_5.xsd"] {
+    for schema in schemas {
         let schema = xsd.join(schema);
         assert!(
             schema.is_file(),

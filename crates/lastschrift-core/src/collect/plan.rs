@@ -1109,4 +1109,91 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+
+    #[test]
+    fn the_german_policy_keeps_umlauts_and_eszett_of_austrian_debtors() {
+        // Debtor name, street, town and invoice number as an Austrian sevdesk account holds
+        // them; the remittance carries the invoice number.
+        let customers = [
+            (
+                "Grünwald Bäckerei GmbH",
+                "Mariahilfer Straße 12",
+                "1060",
+                "Wien",
+            ),
+            ("Jürgen Größinger", "Schönaugasse 5", "8010", "Graz"),
+            ("Österreicher & Söhne KG", "Landstraße 33", "4020", "Linz"),
+            (
+                "Weiß Ärzte OG",
+                "Maria-Theresien-Straße 18",
+                "6020",
+                "Innsbruck",
+            ),
+            (
+                "Sören Hüttenbrenner",
+                "Rathausplatz 1",
+                "3100",
+                "Sankt Pölten",
+            ),
+        ];
+        let ibans = [
+            "AT611904300234573201",
+            "AT871200052066543301",
+            "AT132011182715868200",
+            "AT656000000001234567",
+            "AT063200000000123456",
+        ];
+        let mut s = snapshot();
+        s.contacts.clear();
+        s.invoices.clear();
+        for (k, ((name, street, zip, city), iban)) in customers.iter().zip(ibans).enumerate() {
+            let id = 20 + k as SevdeskId;
+            let mut c = contact(id, &format!("AT-{id}"));
+            c.display_name = (*name).into();
+            c.iban = Some(iban.into());
+            c.street = Some((*street).into());
+            c.zip = Some((*zip).into());
+            c.city = Some((*city).into());
+            c.country_code = Some("AT".into());
+            s.contacts.push(c);
+            let mut i = invoice(100 + id, id, 1_000 + id);
+            i.number = Some(format!("RE-Süd-{id}"));
+            s.invoices.push(i);
+        }
+        let mut german = settings();
+        german.policies.character_policy = CharacterPolicy::German;
+        let p = plan(&s, &german, now(), None);
+        assert!(p.exclusions.is_empty(), "{:?}", p.exclusions);
+        assert_eq!(p.debits.len(), customers.len());
+        for (d, (name, street, zip, city)) in p.debits.iter().zip(customers) {
+            assert_eq!(d.debtor_name.as_str(), name);
+            assert_eq!(d.iban.country_code(), "AT");
+            let address = d.debtor_address.as_ref().expect("an Austrian address");
+            assert_eq!(address.street().map(|t| t.as_str()), Some(street));
+            assert_eq!(address.postcode().map(|t| t.as_str()), Some(zip));
+            assert_eq!(address.town().as_str(), city);
+            assert_eq!(address.country().as_str(), "AT");
+            assert_eq!(
+                d.remittance.as_str(),
+                format!("Rechnung RE-Süd-{} vom 20.11.2026", d.contact_id)
+            );
+            // Nothing was changed, so there is nothing to tell the user.
+            assert!(d.notes.is_empty(), "{:?}", d.notes);
+        }
+
+        // The basic set would spell them differently: the policy is what keeps them.
+        let p = plan(&s, &settings(), now(), None);
+        assert_eq!(p.debits.len(), customers.len());
+        for (d, (name, _, _, _)) in p.debits.iter().zip(customers) {
+            assert!(
+                d.debtor_name.as_str().is_ascii(),
+                "{}",
+                d.debtor_name.as_str()
+            );
+            assert_ne!(d.debtor_name.as_str(), name);
+            let address = d.debtor_address.as_ref().expect("an Austrian address");
+            assert!(address.street().is_some_and(|t| t.as_str().is_ascii()));
+            assert!(d.remittance.as_str().is_ascii());
+        }
+    }
 }

@@ -6,6 +6,7 @@
 
 mod common;
 
+mod austria;
 mod golden;
 mod iban;
 mod properties;

@@ -11,7 +11,9 @@ mod pain008;
 mod runs;
 mod sync;
 
-/// Needs xmllint and the XSD files in `SEPA_XSD_DIR` (feature `xsd`).
+/// Need xmllint and the XSD files in `SEPA_XSD_DIR` (feature `xsd`).
+#[cfg(feature = "xsd")]
+mod austria;
 #[cfg(feature = "xsd")]
 mod end_to_end;
 
