@@ -109,3 +109,100 @@ impl_store!(
     "BEGIN IMMEDIATE",
     ""
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The debits table is rebuilt to admit `rejected`; a ledger written before must come
+    /// through whole, with its amendments still pointing at their debits.
+    #[tokio::test]
+    async fn the_debit_states_migration_keeps_an_existing_ledger_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("old.sqlite3"))
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .unwrap();
+        let before = Migrator {
+            migrations: std::borrow::Cow::Owned(
+                MIGRATOR
+                    .migrations
+                    .iter()
+                    .filter(|m| m.version < 20261202000003)
+                    .cloned()
+                    .collect(),
+            ),
+            ..Migrator::DEFAULT
+        };
+        before.run(&pool).await.unwrap();
+        for sql in [
+            "INSERT INTO collection_runs (id, created_at, status, format, collection_dates, \
+             debit_count, total_cents, control_list_csv) \
+             VALUES (1, '2026-11-01T10:00:00Z', 'exported', 'pain.008.001.08', '2026-11-16', 2, 300, x'00')",
+            "INSERT INTO collection_files (id, run_id, position, file_name, message_id, bytes, \
+             sha256, debit_count, total_cents) VALUES (1, 1, 1, 'a.xml', 'MSG-1', x'3c3e', 'h', 2, 300)",
+            "INSERT INTO debits (id, run_id, file_id, invoice_id, contact_id, mandate_reference, \
+             iban, amount_cents, sequence_type, end_to_end_id, collection_date, status) VALUES \
+             (7, 1, 1, 100, 5, 'M-1', 'DE02120300000000202051', 100, 'FRST', 'E-7', '2026-11-16', 'collected'), \
+             (9, 1, 1, 101, 5, 'M-1', 'DE02120300000000202051', 200, 'RCUR', 'E-9', '2026-11-16', 'cancelled')",
+            "INSERT INTO mandate_amendments (mandate_reference, debit_id, detected_at, original_iban) \
+             VALUES ('M-1', 7, '2026-11-01T10:00:00Z', 'DE89370400440532013000')",
+        ] {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        MIGRATOR.run(&pool).await.unwrap();
+
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT id, status, end_to_end_id FROM debits ORDER BY id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                (7, "collected".into(), "E-7".into()),
+                (9, "cancelled".into(), "E-9".into())
+            ]
+        );
+        let broken: Vec<(String, i64, String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert!(broken.is_empty(), "{broken:?}");
+        let amended: i64 = sqlx::query_scalar(
+            "SELECT d.id FROM mandate_amendments a JOIN debits d ON d.id = a.debit_id",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(amended, 7);
+        // The new state is admitted, the invoice guard still holds, ids are not reused.
+        sqlx::query("UPDATE debits SET status = 'rejected' WHERE id = 7")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let next: i64 = sqlx::query_scalar(
+            "INSERT INTO debits (run_id, file_id, invoice_id, contact_id, mandate_reference, \
+             iban, amount_cents, sequence_type, end_to_end_id, collection_date, status) VALUES \
+             (1, 1, 100, 5, 'M-1', 'DE02120300000000202051', 100, 'FRST', 'E-10', '2026-12-16', 'pending') \
+             RETURNING id",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert!(next > 9, "{next}");
+        let twice = sqlx::query(
+            "INSERT INTO debits (run_id, file_id, invoice_id, contact_id, mandate_reference, \
+             iban, amount_cents, sequence_type, end_to_end_id, collection_date, status) VALUES \
+             (1, 1, 100, 5, 'M-1', 'DE02120300000000202051', 100, 'RCUR', 'E-11', '2026-12-16', 'pending')",
+        )
+        .execute(&pool)
+        .await;
+        assert!(twice.is_err(), "a second standing debit of invoice 100");
+    }
+}

@@ -897,6 +897,7 @@ pub fn plan(
 mod tests {
     use super::*;
     use crate::settings::CreditorSettings;
+    use crate::settings::DueDatePolicy;
     use chrono::NaiveTime;
     use lastschrift_store::MandateSource;
 
@@ -1054,7 +1055,11 @@ mod tests {
             },
         ];
         let p = plan(&s, &settings(), now(), None);
-        let debit = p.debits.iter().find(|d| d.contact_id == 1).unwrap();
+        let debit = p
+            .debits
+            .iter()
+            .find(|d| d.contact_id == 1)
+            .unwrap_or_else(|| panic!("{:?}", p.exclusions));
         let amendment = debit.amendment.as_ref().expect("the account changed");
         assert_eq!(
             amendment.original_iban.as_ref().map(|i| i.as_str()),
@@ -1195,5 +1200,244 @@ mod tests {
             assert!(address.street().is_some_and(|t| t.as_str().is_ascii()));
             assert!(d.remittance.as_str().is_ascii());
         }
+    }
+
+    fn registered(reference: &str, contact_id: SevdeskId) -> Mandate {
+        let mut m = Mandate::new(reference, contact_id, MandateSource::CsvImport);
+        m.signature_date = Some(d(2024, 1, 2));
+        m
+    }
+
+    fn ledger_debit(
+        reference: &str,
+        sequence_type: SequenceType,
+        status: DebitStatus,
+    ) -> LedgerDebit {
+        LedgerDebit {
+            id: 1,
+            mandate_reference: reference.into(),
+            status,
+            iban: "DE02120300000000202051".into(),
+            original_iban: None,
+            sequence_type,
+            collection_date: d(2026, 11, 2),
+        }
+    }
+
+    fn reason_of(p: &CollectionPlan, invoice_id: SevdeskId) -> Option<&ExclusionReason> {
+        p.exclusions
+            .iter()
+            .find(|e| e.invoice_id == invoice_id)
+            .map(|e| &e.reason)
+    }
+
+    #[test]
+    fn an_invoice_due_after_the_collection_date_waits_by_default() {
+        let mut s = snapshot();
+        s.invoices[1].due_date = Some(d(2027, 1, 15));
+        let p = plan(&s, &settings(), now(), None);
+        assert_eq!(p.debits.len(), 1);
+        let reason = reason_of(&p, 11).expect("the invoice not yet due is left out");
+        assert_eq!(reason.code(), "waits_for_due_date");
+        assert!(
+            reason.german().contains("15.01.2027"),
+            "{}",
+            reason.german()
+        );
+        assert!(
+            reason.english().contains("2027-01-15"),
+            "{}",
+            reason.english()
+        );
+        // The debit that goes names the rule that decided its date, in both languages.
+        let debit = &p.debits[0];
+        assert_eq!(debit.collection_date, p.earliest_date);
+        assert!(
+            debit
+                .date_reason
+                .german
+                .starts_with("Frühestmögliches Datum")
+        );
+        assert!(debit.date_reason.english.contains("is due on 2026-12-04"));
+    }
+
+    #[test]
+    fn collect_on_due_date_gives_each_debit_its_due_date_on_a_target2_day() {
+        let mut s = snapshot();
+        s.invoices[1].due_date = Some(d(2026, 12, 30));
+        // Christmas Day is a TARGET2 closing day: the next business day is Monday the 28th.
+        s.invoices.push(Invoice {
+            due_date: Some(d(2026, 12, 25)),
+            ..invoice(12, 2, 990)
+        });
+        let mut settings = settings();
+        settings.policies.due_date = DueDatePolicy::CollectOnDueDate;
+        let p = plan(&s, &settings, now(), None);
+        let date_of = |id| {
+            p.debits
+                .iter()
+                .find(|d| d.invoice_id == id)
+                .unwrap_or_else(|| panic!("{:?}", p.exclusions))
+        };
+        assert_eq!(date_of(10).collection_date, p.earliest_date);
+        assert_eq!(date_of(11).collection_date, d(2026, 12, 30));
+        assert!(
+            date_of(11)
+                .date_reason
+                .german
+                .contains("Fälligkeit der Rechnung (30.12.2026)")
+        );
+        assert_eq!(date_of(12).collection_date, d(2026, 12, 28));
+        assert!(date_of(12).date_reason.german.contains("verschoben"));
+        // Debits are in date order, so a mandate's first debit is its earliest.
+        let dates: Vec<_> = p.debits.iter().map(|d| d.collection_date).collect();
+        assert!(dates.is_sorted(), "{dates:?}");
+
+        // One file per date by default; one file with a block per date when switched off.
+        let creditor = super::super::build::creditor(&settings).unwrap();
+        let mut run = p.clone();
+        let files =
+            super::super::build::build_files(&mut run, &creditor, &settings, now(), "T1").unwrap();
+        assert_eq!(files.len(), 3);
+        settings.policies.one_collection_date_per_file = false;
+        let mut run = p.clone();
+        let files =
+            super::super::build::build_files(&mut run, &creditor, &settings, now(), "T1").unwrap();
+        assert_eq!(files.len(), 1);
+        let xml = String::from_utf8(files[0].file.bytes.clone()).unwrap();
+        assert_eq!(xml.matches("<ReqdColltnDt>").count(), 3, "{xml}");
+
+        // Ignore: every debit on the run's date, due or not.
+        settings.policies.due_date = DueDatePolicy::Ignore;
+        let p = plan(&s, &settings, now(), None);
+        assert!(
+            p.debits
+                .iter()
+                .all(|d| d.collection_date == p.earliest_date)
+        );
+        assert!(
+            p.debits[0]
+                .date_reason
+                .german
+                .contains("bleibt unberücksichtigt")
+        );
+    }
+
+    #[test]
+    fn a_one_off_mandate_is_collected_once_with_ooff() {
+        let mut s = snapshot();
+        s.invoices.push(invoice(12, 1, 700));
+        let mut m = registered("EINMAL-1", 1);
+        m.one_off = true;
+        s.mandates.push(m.clone());
+        let p = plan(&s, &settings(), now(), None);
+        let of_one: Vec<_> = p.debits.iter().filter(|d| d.contact_id == 1).collect();
+        assert_eq!(of_one.len(), 1);
+        assert_eq!(of_one[0].sequence_type, SequenceType::Ooff);
+        assert_eq!(of_one[0].mandate_reference.as_str(), "EINMAL-1");
+        assert_eq!(
+            reason_of(&p, 12).map(|r| r.code()),
+            Some("one_off_mandate_used")
+        );
+        // Once used, it carries no further debit.
+        m.first_collection = Some(d(2026, 11, 2));
+        s.mandates = vec![m];
+        let p = plan(&s, &settings(), now(), None);
+        assert!(p.debits.iter().all(|d| d.contact_id != 1));
+        let reason = reason_of(&p, 10).unwrap();
+        assert_eq!(reason.code(), "one_off_mandate_used");
+        assert!(
+            reason.german().contains("Einzelmandat"),
+            "{}",
+            reason.german()
+        );
+        assert!(p.has_data_to_fix(), "a used-up mandate needs a new one");
+    }
+
+    #[test]
+    fn an_ending_mandate_gets_fnal_on_its_last_debit_and_then_ends() {
+        let mut s = snapshot();
+        s.invoices.push(invoice(12, 1, 700));
+        let mut m = registered("ENDE-1", 1);
+        m.first_collection = Some(d(2025, 1, 2));
+        m.last_collection = Some(d(2026, 11, 2));
+        m.ending = true;
+        s.mandates.push(m);
+        let p = plan(&s, &settings(), now(), None);
+        let sequence = |id| {
+            p.debits
+                .iter()
+                .find(|d| d.invoice_id == id)
+                .unwrap()
+                .sequence_type
+        };
+        assert_eq!(sequence(10), SequenceType::Rcur);
+        assert_eq!(sequence(12), SequenceType::Fnal);
+        assert_eq!(
+            sequence(11),
+            SequenceType::Rcur,
+            "other mandates are not affected"
+        );
+        // After its final debit the mandate is used up...
+        s.ledger = vec![ledger_debit(
+            "ENDE-1",
+            SequenceType::Fnal,
+            DebitStatus::Pending,
+        )];
+        let p = plan(&s, &settings(), now(), None);
+        assert_eq!(reason_of(&p, 10).map(|r| r.code()), Some("mandate_ended"));
+        assert_eq!(reason_of(&p, 12).map(|r| r.code()), Some("mandate_ended"));
+        // ...unless the bank rejected that final debit: then the next one is the final one.
+        s.ledger = vec![ledger_debit(
+            "ENDE-1",
+            SequenceType::Fnal,
+            DebitStatus::Rejected,
+        )];
+        let p = plan(&s, &settings(), now(), None);
+        assert_eq!(
+            p.debits
+                .iter()
+                .find(|d| d.invoice_id == 12)
+                .map(|d| d.sequence_type),
+            Some(SequenceType::Fnal)
+        );
+    }
+
+    #[test]
+    fn the_registry_mandate_of_a_contact_governs_under_its_own_reference() {
+        // examples/mandates.csv: MANDAT-1001 for customer number 1001, whose sevdesk reference
+        // falls back to the customer number.
+        let mut s = snapshot();
+        let mut m = registered("MANDAT-1001", 1);
+        m.scheme = Scheme::B2b;
+        m.signature_date = Some(d(2021, 3, 15));
+        m.last_collection = Some(d(2026, 10, 1));
+        s.mandates.push(m.clone());
+        let p = plan(&s, &settings(), now(), None);
+        let debit = p
+            .debits
+            .iter()
+            .find(|d| d.contact_id == 1)
+            .unwrap_or_else(|| panic!("{:?}", p.exclusions));
+        assert_eq!(debit.mandate_reference.as_str(), "MANDAT-1001");
+        assert_eq!(debit.scheme, Scheme::B2b);
+        assert_eq!(debit.signature_date, d(2021, 3, 15));
+        assert!(
+            debit
+                .reference_source
+                .english
+                .contains("from the mandate registry; the customer number says K-1")
+        );
+        assert!(
+            debit
+                .reference_source
+                .german
+                .contains("aus dem Mandatsregister; in der Kundennummer steht K-1")
+        );
+        // Revoked in the registry: the contact is not collected, whatever sevdesk says.
+        m.status = MandateStatus::Revoked;
+        s.mandates = vec![m];
+        let p = plan(&s, &settings(), now(), None);
+        assert_eq!(reason_of(&p, 10).map(|r| r.code()), Some("mandate_revoked"));
     }
 }

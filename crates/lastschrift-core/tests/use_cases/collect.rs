@@ -93,6 +93,7 @@ backends!(
     an_open_credit_note_without_invoice_holds_back_the_contacts_invoices,
     an_amended_reference_keeps_the_old_signature_date_and_does_not_lapse,
     an_amendment_whose_debit_was_cancelled_is_sent_again,
+    a_rejected_first_debit_leaves_the_mandate_unused,
 );
 
 fn xml_of(store_file: &CollectionFile) -> String {
@@ -302,6 +303,77 @@ mod tests {
             env.store.invoice(paid).await.unwrap().unwrap().status,
             invoice_status::PAID
         );
+        env.sb.shutdown().await;
+    }
+
+    pub async fn a_rejected_first_debit_leaves_the_mandate_unused(url: DatabaseUrl) {
+        let mut env = Env::new(url, 120).await;
+        env.settings.policies.sequence_type = SequenceTypePolicy::FrstOnFirstUse;
+        let run = execute_collection(&*env.store, &env.client, &env.settings, now(), None, None)
+            .await
+            .unwrap()
+            .run
+            .unwrap();
+        let debits = env.store.debits_for_run(run.id).await.unwrap();
+        let first = debits
+            .iter()
+            .find(|d| d.sequence_type == SequenceType::Frst)
+            .expect("a new mandate starts with FRST")
+            .clone();
+        let used = env
+            .store
+            .mandate_by_reference(&first.mandate_reference)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(used.first_collection, Some(first.collection_date));
+
+        // The settlement period passes for nothing before the collection date...
+        let day_before = first.collection_date.pred_opt().unwrap();
+        assert_eq!(
+            lastschrift_core::runs::settle_debits(&*env.store, day_before, 2)
+                .await
+                .unwrap(),
+            0
+        );
+        // ...the bank rejects the first debit (pain.002, AC04) before settlement.
+        env.store
+            .mark_debit_rejected(first.id, Some("AC04"))
+            .await
+            .unwrap();
+        let unused = env
+            .store
+            .mandate_by_reference(&first.mandate_reference)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(unused.first_collection, None, "a rejected debit is no use");
+        assert_eq!(unused.last_collection, None);
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let again = plan
+            .debits
+            .iter()
+            .find(|d| d.invoice_id == first.invoice_id)
+            .expect("the rejected invoice is collected again");
+        assert_eq!(again.sequence_type, SequenceType::Frst);
+
+        // Two TARGET2 business days after their date without a reject, the others count as
+        // collected; the rejected one stays rejected.
+        let later = sepa::calendar::add_business_days(first.collection_date, 2);
+        let settled = lastschrift_core::runs::settle_debits(&*env.store, later, 2)
+            .await
+            .unwrap();
+        assert_eq!(settled as usize, debits.len() - 1);
+        for d in env.store.debits_for_run(run.id).await.unwrap() {
+            let expected = if d.id == first.id {
+                DebitStatus::Rejected
+            } else {
+                DebitStatus::Collected
+            };
+            assert_eq!(d.status, expected, "debit {}", d.id);
+        }
         env.sb.shutdown().await;
     }
 
