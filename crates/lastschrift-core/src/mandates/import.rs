@@ -139,6 +139,7 @@ enum Column {
     SignatureDate,
     Scheme,
     Status,
+    Kind,
     FirstCollection,
     LastCollection,
 }
@@ -166,6 +167,7 @@ const HEADERS: &[(Column, &[&str])] = &[
     ),
     (Column::Scheme, &["scheme", "art", "lastschriftart"]),
     (Column::Status, &["status"]),
+    (Column::Kind, &["kind", "typ", "mandatstyp"]),
     (
         Column::FirstCollection,
         &["firstcollection", "erstelastschrift"],
@@ -176,7 +178,7 @@ const HEADERS: &[(Column, &[&str])] = &[
     ),
 ];
 
-const KNOWN_COLUMNS: &str = "reference|Mandatsreferenz, customer_number|Kundennummer, contact_id|Kontakt-ID, signature_date|Unterschriftsdatum|Mandatsdatum, scheme|Art, status|Status, first_collection|Erste Lastschrift, last_collection|Letzte Lastschrift";
+const KNOWN_COLUMNS: &str = "reference|Mandatsreferenz, customer_number|Kundennummer, contact_id|Kontakt-ID, signature_date|Unterschriftsdatum|Mandatsdatum, scheme|Art, status|Status, kind|Typ, first_collection|Erste Lastschrift, last_collection|Letzte Lastschrift";
 
 impl Column {
     fn meaning(self) -> &'static str {
@@ -187,6 +189,7 @@ impl Column {
             Column::SignatureDate => "the signature date",
             Column::Scheme => "the scheme",
             Column::Status => "the status",
+            Column::Kind => "the kind (recurrent, one-off, ending)",
             Column::FirstCollection => "the first collection date",
             Column::LastCollection => "the last collection date",
         }
@@ -270,8 +273,26 @@ struct RowValues {
     signature_date: NaiveDate,
     scheme: Scheme,
     status: MandateStatus,
+    kind: Kind,
     first_collection: Option<NaiveDate>,
     last_collection: Option<NaiveDate>,
+}
+
+/// Recurrent (the default), one-off (OOFF, one debit), or ending (the next debit is FNAL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Recurrent,
+    OneOff,
+    Ending,
+}
+
+fn parse_kind(text: &str) -> Option<Kind> {
+    match text.to_lowercase().as_str() {
+        "recurrent" | "wiederkehrend" | "rcur" => Some(Kind::Recurrent),
+        "one-off" | "one off" | "einmalig" | "einzelmandat" | "ooff" => Some(Kind::OneOff),
+        "ending" | "endet" | "letzte" | "fnal" => Some(Kind::Ending),
+        _ => None,
+    }
 }
 
 use crate::collect::Explanation;
@@ -461,12 +482,27 @@ fn validate_row(
             )
         })?,
     };
+    let kind = match layout.cell(record, Column::Kind) {
+        None => Kind::Recurrent,
+        Some(text) => parse_kind(text).ok_or_else(|| {
+            let name = layout.name(Column::Kind);
+            Explanation::new(
+                format!(
+                    "{name} `{text}` is not a kind; write recurrent (wiederkehrend), one-off (einmalig) or ending (endet)"
+                ),
+                format!(
+                    "{name} „{text}“ ist kein Mandatstyp; bitte wiederkehrend, einmalig oder endet schreiben"
+                ),
+            )
+        })?,
+    };
     Ok(RowValues {
         reference,
         contact_id,
         signature_date,
         scheme,
         status,
+        kind,
         first_collection,
         last_collection,
     })
@@ -597,6 +633,8 @@ fn merged(values: RowValues, existing: Option<&Mandate>) -> Mandate {
     mandate.signature_date = Some(values.signature_date);
     mandate.scheme = values.scheme;
     mandate.status = values.status;
+    mandate.one_off = values.kind == Kind::OneOff;
+    mandate.ending = values.kind == Kind::Ending;
     mandate.first_collection = earliest(
         values.first_collection,
         existing.and_then(|m| m.first_collection),

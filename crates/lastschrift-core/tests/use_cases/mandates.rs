@@ -23,6 +23,7 @@ backends!(
     reimport_is_unchanged_and_keeps_collection_history,
     status_is_derived_in_list_and_show,
     references_differing_only_in_case_are_refused,
+    one_off_and_ending_mandates_are_imported_by_their_kind,
 );
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -213,6 +214,32 @@ mod tests {
             .unwrap();
         assert_eq!(quoted.contact_id, 13);
         assert_eq!(quoted.signature_date, Some(date(2023, 12, 31)));
+    }
+
+    pub async fn one_off_and_ending_mandates_are_imported_by_their_kind(store: Arc<dyn Store>) {
+        seed_contacts(&*store).await;
+        let csv = "Mandatsreferenz;Kontakt-ID;Unterschriftsdatum;Typ\n\
+                   EINMAL-12;12;01.02.2024;einmalig\n\
+                   ENDE-13;13;01.02.2024;endet\n\
+                   LAUFEND-11;11;01.02.2024;\n\
+                   FALSCH-11;11;01.02.2024;manchmal\n";
+        let report = mandates::import_csv(&*store, csv.as_bytes(), TODAY())
+            .await
+            .unwrap();
+        assert_eq!((report.created(), report.errors()), (3, 1), "{report:?}");
+        let kind = |m: Mandate| (m.one_off, m.ending);
+        let get = |r: &'static str| {
+            let store = store.clone();
+            async move { store.mandate_by_reference(r).await.unwrap().unwrap() }
+        };
+        assert_eq!(kind(get("EINMAL-12").await), (true, false));
+        assert_eq!(kind(get("ENDE-13").await), (false, true));
+        assert_eq!(kind(get("LAUFEND-11").await), (false, false));
+        let refused = format!("{report:?}");
+        assert!(
+            refused.contains("manchmal") && refused.contains("Mandatstyp"),
+            "{refused}"
+        );
     }
 
     pub async fn bad_rows_are_reported_and_good_rows_stored(store: Arc<dyn Store>) {
