@@ -393,6 +393,9 @@ fn debtor_address(contact: &Contact, policy: sepa::CharacterPolicy) -> Option<se
     .ok()
 }
 
+/// A debit's collection date and the rule that decided it, or the reason it waits.
+type Dated = Result<(NaiveDate, Explanation), ExclusionReason>;
+
 /// The date a debit of `invoice` is collected on and the rule that decided it, or the reason it
 /// waits. `run_date` is the run's collection date (earliest allowed, or the requested one).
 fn debit_date(
@@ -400,7 +403,7 @@ fn debit_date(
     run_date: NaiveDate,
     run_reason: &Explanation,
     policy: DueDatePolicy,
-) -> Result<(NaiveDate, Explanation), ExclusionReason> {
+) -> Dated {
     let Some(due) = invoice.due_date else {
         return Ok((run_date, run_reason.clone()));
     };
@@ -574,7 +577,7 @@ pub fn plan(
         .collect();
     // Invoices in the order of their collection dates, so that the first debit of a mandate
     // (FRST, OOFF) is its earliest and the final one (FNAL) its latest.
-    let mut invoices: Vec<(&Invoice, Result<(NaiveDate, Explanation), ExclusionReason>)> = snapshot
+    let mut invoices: Vec<(&Invoice, Dated)> = snapshot
         .invoices
         .iter()
         .map(|i| {
