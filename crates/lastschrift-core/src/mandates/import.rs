@@ -858,6 +858,7 @@ mod tests {
             signature_date: date(2022, 12, 1),
             scheme: Scheme::Core,
             status: MandateStatus::Active,
+            kind: Kind::Recurrent,
             first_collection: Some(date(2022, 12, 15)),
             last_collection: Some(date(2025, 1, 1)),
         };

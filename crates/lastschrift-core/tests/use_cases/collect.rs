@@ -8,7 +8,7 @@ use test_support as common;
 #[allow(unused_imports)]
 use test_support::backends;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use chrono::{NaiveDate, Utc};
@@ -94,6 +94,7 @@ backends!(
     an_amended_reference_keeps_the_old_signature_date_and_does_not_lapse,
     an_amendment_whose_debit_was_cancelled_is_sent_again,
     a_rejected_first_debit_leaves_the_mandate_unused,
+    the_example_registry_governs_its_contacts_under_its_own_references,
 );
 
 fn xml_of(store_file: &CollectionFile) -> String {
@@ -303,6 +304,116 @@ mod tests {
             env.store.invoice(paid).await.unwrap().unwrap().status,
             invoice_status::PAID
         );
+        env.sb.shutdown().await;
+    }
+
+    pub async fn the_example_registry_governs_its_contacts_under_its_own_references(
+        url: DatabaseUrl,
+    ) {
+        let env = Env::new(url, 200).await;
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        // Customers 1001–1003 of examples/mandates.csv each get an open direct-debit invoice
+        // (a copy of one that is collected), whatever they had.
+        let template = plan.debits[0].invoice_id as u64;
+        let contacts = env.store.contacts().await.unwrap();
+        let contact_of = |number: &str| {
+            contacts
+                .iter()
+                .find(|c| c.customer_number.as_deref() == Some(number))
+                .unwrap_or_else(|| panic!("the sandbox has no customer {number}"))
+                .id
+        };
+        let mut invoice_of = HashMap::new();
+        for number in ["1001", "1002", "1003"] {
+            let contact_id = contact_of(number);
+            let id = env.sb.with_data(|d| {
+                let mut new = d.invoices[&template].clone();
+                let id = d.next_invoice_id();
+                let t = d.change_time();
+                new.id = id;
+                new.contact_id = contact_id as u64;
+                new.invoice_number = Some(format!("RE-REG-{number}"));
+                new.update = t;
+                new.create = t;
+                new.sepa_payer_iban = None;
+                new.sepa_mandate_reference = None;
+                new.sepa_creditor_id = None;
+                d.insert_invoice(new);
+                id as i64
+            });
+            invoice_of.insert(number, id);
+        }
+        env.sync().await;
+        let csv = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/mandates.csv"),
+        )
+        .unwrap();
+        let report = lastschrift_core::mandates::import_csv(&*env.store, &csv, now().date())
+            .await
+            .unwrap();
+        assert_eq!(report.errors(), 0, "{report:?}");
+
+        let plan = plan_collection(&*env.store, &env.settings, now(), None)
+            .await
+            .unwrap();
+        let debit_of = |number: &str| {
+            plan.debits
+                .iter()
+                .find(|d| d.invoice_id == invoice_of[number])
+                .unwrap_or_else(|| {
+                    panic!(
+                        "customer {number} is not collected: {:?}",
+                        plan.exclusions
+                            .iter()
+                            .find(|e| e.invoice_id == invoice_of[number])
+                    )
+                })
+        };
+        // The registry's own reference, found by customer number, whatever sevdesk carries.
+        let first = debit_of("1001");
+        assert_eq!(first.mandate_reference.as_str(), "MANDAT-1001");
+        assert_eq!(
+            first.signature_date,
+            NaiveDate::from_ymd_opt(2021, 3, 15).unwrap()
+        );
+        assert_eq!(first.scheme, Scheme::Core);
+        assert!(
+            first
+                .reference_source
+                .english
+                .starts_with("mandate reference MANDAT-1001 from the mandate registry"),
+            "{:?}",
+            first.reference_source
+        );
+        assert!(
+            first
+                .reference_source
+                .german
+                .contains("aus dem Mandatsregister")
+        );
+        // B2B and its signature date come from the registry.
+        let firm = debit_of("1002");
+        assert_eq!(firm.mandate_reference.as_str(), "MANDAT-1002");
+        assert_eq!(firm.scheme, Scheme::B2b);
+        assert_eq!(
+            firm.signature_date,
+            NaiveDate::from_ymd_opt(2025, 11, 2).unwrap()
+        );
+        // Revoked in the registry: not collected under sevdesk's reference either.
+        let revoked = plan
+            .exclusions
+            .iter()
+            .find(|e| e.invoice_id == invoice_of["1003"])
+            .expect("the revoked mandate's customer is left out");
+        assert_eq!(
+            revoked.reason,
+            ExclusionReason::MandateRevoked {
+                reference: "MANDAT-1003".into()
+            }
+        );
+        assert!(revoked.reason.german().contains("MANDAT-1003"));
         env.sb.shutdown().await;
     }
 
