@@ -4,8 +4,13 @@
 //! A use-case layer on top of the [`Store`] trait, shared by the CLI and the web UI.
 
 mod import;
+mod single;
 
 pub use import::{ImportError, ImportReport, RowOutcome, RowResult, import_csv};
+pub use single::{
+    EntryForm, MAX_DOCUMENT_BYTES, MandateError, NewMandate, add, attach, clean_file_name,
+    document_type, revoke,
+};
 
 use std::collections::HashMap;
 use std::fmt;
@@ -14,8 +19,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use lastschrift_store::{
-    Contact, Debit, Mandate, MandateAmendment, MandateEdit, MandateSource, MandateStatus, Scheme,
-    SevdeskId, Store, StoreError,
+    Contact, Debit, Mandate, MandateAmendment, MandateDocumentInfo, MandateEdit, MandateRevocation,
+    MandateSource, MandateStatus, Scheme, SevdeskId, Store, StoreError,
 };
 
 /// Why a single mandate edit is refused; the same rules as the CSV import.
@@ -170,6 +175,13 @@ pub struct MandateDetail {
     pub amendments: Vec<MandateAmendment>,
     /// Every debit collected under this reference, oldest first.
     pub debits: Vec<Debit>,
+    /// The signed copies, newest first.
+    pub documents: Vec<MandateDocumentInfo>,
+    /// When the debtor revoked it (entered here; a revocation imported by CSV has no date).
+    pub revocation: Option<MandateRevocation>,
+    /// A one-off mandate (OOFF) or one that ends with its next debit (FNAL).
+    pub one_off: bool,
+    pub ending: bool,
 }
 
 pub async fn show(
@@ -188,5 +200,9 @@ pub async fn show(
         contact,
         amendments: store.mandate_amendments(&mandate.reference).await?,
         debits: store.debits_for_mandate(&mandate.reference).await?,
+        documents: store.mandate_documents(&mandate.reference).await?,
+        revocation: store.mandate_revocation(&mandate.reference).await?,
+        one_off: mandate.one_off,
+        ending: mandate.ending,
     }))
 }
