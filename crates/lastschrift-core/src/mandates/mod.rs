@@ -6,7 +6,7 @@
 mod import;
 mod single;
 
-pub use import::{ImportError, ImportReport, RowOutcome, RowResult, import_csv};
+pub use import::{ImportError, ImportReport, RowOutcome, RowResult, import_csv, kind_flags};
 pub use single::{
     EntryForm, MAX_DOCUMENT_BYTES, MandateError, NewMandate, add, attach, clean_file_name,
     document_type, revoke,
