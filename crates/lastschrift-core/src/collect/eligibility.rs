@@ -648,6 +648,17 @@ pub fn invoice_exclusion(
     None
 }
 
+/// ` (AM04: insufficient funds)` for a reason code, in the language asked for.
+fn reason_suffix(code: Option<&str>, german: bool) -> String {
+    match code {
+        None => String::new(),
+        Some(code) => match crate::runs::reason_meaning(code) {
+            Some((de, en)) => format!(" ({code}: {})", if german { de } else { en }),
+            None => format!(" ({code})"),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -767,13 +778,3 @@ mod tests {
     }
 }
 
-/// ` (AM04: insufficient funds)` for a reason code, in the language asked for.
-fn reason_suffix(code: Option<&str>, german: bool) -> String {
-    match code {
-        None => String::new(),
-        Some(code) => match crate::runs::reason_meaning(code) {
-            Some((de, en)) => format!(" ({code}: {})", if german { de } else { en }),
-            None => format!(" ({code})"),
-        },
-    }
-}
