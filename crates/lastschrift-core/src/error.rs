@@ -6,7 +6,7 @@
 //! log — never to the page.
 
 use crate::collect::CollectError;
-use crate::mandates::{EditError, ImportError};
+use crate::mandates::{EditError, FormError, ImportError};
 use crate::secret::SecretError;
 use crate::settings::SettingsError;
 use crate::sync::SyncError;
@@ -38,6 +38,8 @@ pub enum CoreError {
     Edit(#[from] EditError),
     #[error(transparent)]
     User(#[from] UserError),
+    #[error(transparent)]
+    Form(#[from] FormError),
 }
 
 impl CoreError {
@@ -58,6 +60,7 @@ impl CoreError {
             CoreError::Import(_) => "import_failed",
             CoreError::Edit(e) => e.code(),
             CoreError::User(e) => e.code(),
+            CoreError::Form(e) => e.code(),
         }
     }
 
@@ -74,6 +77,7 @@ impl CoreError {
             CoreError::Import(e) => e.german(),
             CoreError::Edit(e) => e.german(),
             CoreError::User(e) => e.german(),
+            CoreError::Form(e) => e.german(),
         }
     }
 

@@ -54,6 +54,18 @@ pub fn mandate_reference(contact: &Contact, policies: &Policies) -> Option<Strin
         .map(str::to_owned)
 }
 
+/// The first mandate reference a configured sevdesk source gives for `contact` that is a valid
+/// SEPA mandate reference (the registry left aside): the reference a new mandate form names.
+pub fn valid_sevdesk_reference(contact: &Contact, policies: &Policies) -> Option<String> {
+    policies
+        .mandate_reference_sources
+        .iter()
+        .filter(|s| **s != MandateReferenceSource::Registry)
+        .filter_map(|source| source_value(source, contact, None))
+        .find(|value| sepa::MandateId::parse(value).is_ok())
+        .map(str::to_owned)
+}
+
 /// The contact's mandate that the user entered into the registry (CSV import, the mandate form)
 /// and that governs the contact's invoices: an active, unexpired one, the most recently signed
 /// first (on a tie the unused one); else the most recent of the others, so that a revoked or lapsed mandate is reported
@@ -197,6 +209,11 @@ pub fn usable_mandate(
     let field = &policies.signature_date_field;
     let signature_date = match registered.and_then(|m| m.signature_date) {
         Some(date) => date,
+        // A printed mandate form is a new mandate: the contact field's date belongs to an older
+        // one, so only the date entered when the signed form comes back counts.
+        None if registered.is_some_and(|m| m.source == MandateSource::Form) => {
+            return Err(ExclusionReason::MandateFormNotSigned { reference });
+        }
         None => match contact
             .signature_date_field
             .as_deref()
