@@ -25,8 +25,9 @@ use crate::settings::{
 use crate::sync::{self, SyncProgress, SyncSummary};
 use crate::users::{self, SessionToken, UserError};
 use lastschrift_store::{
-    Backend, CollectionFile, CollectionRun, Mandate, MandateEdit, NewUser, Page, Paged,
-    RequestLogEntry, Role, Session, Store, StoreError, SyncRecord, User,
+    Backend, CollectionFile, CollectionRun, Mandate, MandateDocument, MandateDocumentInfo,
+    MandateEdit, MandateRevocation, NewUser, Page, Paged, RequestLogEntry, Role, Session, Store,
+    StoreError, SyncRecord, User,
 };
 
 /// What time it is. The application asks this instead of the system, so tests can set it.
@@ -388,6 +389,64 @@ impl App {
     ) -> Result<Mandate, CoreError> {
         mandates::check_edit(edit, self.bank_today())?;
         Ok(self.store().edit_mandate(reference, edit).await?)
+    }
+
+    /// Enters one mandate with the checks of the import; a reference the registry has in any
+    /// upper/lower case is refused.
+    pub async fn add_mandate(
+        &self,
+        entry: &mandates::NewMandate,
+        form: mandates::EntryForm,
+    ) -> Result<Mandate, CoreError> {
+        Ok(mandates::add(self.store(), entry, form, self.bank_today()).await?)
+    }
+
+    /// Records the debtor's revocation (on `on`, or today); nothing is collected under the
+    /// mandate any more.
+    pub async fn revoke_mandate(
+        &self,
+        reference: &str,
+        on: Option<&str>,
+        note: Option<&str>,
+    ) -> Result<(Mandate, MandateRevocation), CoreError> {
+        Ok(mandates::revoke(self.store(), reference, on, note, self.bank_today()).await?)
+    }
+
+    /// Keeps the signed copy (PDF, PNG or JPEG, at most [`mandates::MAX_DOCUMENT_BYTES`]) with
+    /// the mandate.
+    pub async fn attach_mandate_document(
+        &self,
+        reference: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+        uploaded_by: Option<&str>,
+    ) -> Result<MandateDocumentInfo, CoreError> {
+        Ok(mandates::attach(self.store(), reference, file_name, bytes, uploaded_by).await?)
+    }
+
+    /// The mandate's signed copies, newest first.
+    pub async fn mandate_documents(
+        &self,
+        reference: &str,
+    ) -> Result<Vec<MandateDocumentInfo>, CoreError> {
+        Ok(self.store().mandate_documents(reference.trim()).await?)
+    }
+
+    /// One signed copy with its bytes; `None` when the mandate has no copy with this id.
+    pub async fn mandate_document(
+        &self,
+        reference: &str,
+        id: i64,
+    ) -> Result<Option<MandateDocument>, CoreError> {
+        Ok(self.store().mandate_document(reference.trim(), id).await?)
+    }
+
+    /// The date and note of the mandate's revocation, when it was revoked here.
+    pub async fn mandate_revocation(
+        &self,
+        reference: &str,
+    ) -> Result<Option<MandateRevocation>, CoreError> {
+        Ok(self.store().mandate_revocation(reference.trim()).await?)
     }
 
     // --- collection runs ----------------------------------------------------------------------

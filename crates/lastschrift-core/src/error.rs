@@ -6,7 +6,7 @@
 //! log — never to the page.
 
 use crate::collect::CollectError;
-use crate::mandates::{EditError, FormError, ImportError};
+use crate::mandates::{EditError, FormError, ImportError, MandateError};
 use crate::secret::SecretError;
 use crate::settings::SettingsError;
 use crate::sync::SyncError;
@@ -36,6 +36,10 @@ pub enum CoreError {
     Import(#[from] ImportError),
     #[error(transparent)]
     Edit(#[from] EditError),
+    /// A single mandate, its revocation or signed copy was refused (never `MandateError::Store`:
+    /// that becomes [`CoreError::Store`]).
+    #[error(transparent)]
+    Mandate(MandateError),
     #[error(transparent)]
     User(#[from] UserError),
     #[error(transparent)]
@@ -59,6 +63,7 @@ impl CoreError {
             CoreError::Collect(e) => e.code(),
             CoreError::Import(_) => "import_failed",
             CoreError::Edit(e) => e.code(),
+            CoreError::Mandate(e) => e.code(),
             CoreError::User(e) => e.code(),
             CoreError::Form(e) => e.code(),
         }
@@ -76,6 +81,7 @@ impl CoreError {
             CoreError::Collect(e) => e.german(),
             CoreError::Import(e) => e.german(),
             CoreError::Edit(e) => e.german(),
+            CoreError::Mandate(e) => e.german(),
             CoreError::User(e) => e.german(),
             CoreError::Form(e) => e.german(),
         }
@@ -88,9 +94,19 @@ impl CoreError {
             self,
             CoreError::User(_)
                 | CoreError::Edit(_)
+                | CoreError::Mandate(_)
                 | CoreError::Store(StoreError::Conflict(_))
                 | CoreError::Store(StoreError::LastAdmin)
         )
+    }
+}
+
+impl From<MandateError> for CoreError {
+    fn from(error: MandateError) -> CoreError {
+        match error {
+            MandateError::Store(e) => CoreError::Store(e),
+            other => CoreError::Mandate(other),
+        }
     }
 }
 

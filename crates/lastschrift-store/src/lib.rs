@@ -181,6 +181,33 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn mandates(&self) -> Result<Vec<Mandate>>;
     /// Oldest first.
     async fn mandate_amendments(&self, reference: &str) -> Result<Vec<MandateAmendment>>;
+    /// Enters a new mandate — if and only if no mandate has this reference in any upper/lower
+    /// case (banks may compare references case-insensitively). Atomic: of several inserts of one
+    /// reference at the same time exactly one succeeds, the others get [`StoreError::Conflict`]
+    /// naming the stored spelling. Returns the mandate as stored.
+    async fn insert_mandate(&self, mandate: &Mandate) -> Result<Mandate>;
+    /// Marks the mandate revoked and records the date and note of the revocation, in one
+    /// transaction. [`StoreError::Conflict`] when it is already revoked (the first revocation
+    /// and its date stay), [`StoreError::NotFound`] for an unknown reference.
+    async fn revoke_mandate(
+        &self,
+        reference: &str,
+        revoked_on: NaiveDate,
+        note: Option<&str>,
+    ) -> Result<(Mandate, MandateRevocation)>;
+    async fn mandate_revocation(&self, reference: &str) -> Result<Option<MandateRevocation>>;
+    /// Stores a signed copy with the mandate (earlier copies stay; the newest is the current
+    /// one). [`StoreError::NotFound`] for an unknown reference.
+    async fn attach_mandate_document(
+        &self,
+        reference: &str,
+        document: &NewMandateDocument,
+    ) -> Result<MandateDocumentInfo>;
+    /// The mandate's signed copies, newest first, without their bytes.
+    async fn mandate_documents(&self, reference: &str) -> Result<Vec<MandateDocumentInfo>>;
+    /// One signed copy of this mandate with its bytes; `None` also when the id belongs to
+    /// another mandate.
+    async fn mandate_document(&self, reference: &str, id: i64) -> Result<Option<MandateDocument>>;
 
     // --- collection runs and the ledger ----------------------------------------------------------
 

@@ -247,6 +247,72 @@ pub struct Mandate {
     pub ending: bool,
 }
 
+text_enum!(
+    /// The file types a signed mandate copy may have (a scan or a photo of the paper form).
+    DocumentType { Pdf = "application/pdf", Png = "image/png", Jpeg = "image/jpeg" }
+);
+
+/// A signed copy of a mandate to store with it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewMandateDocument {
+    /// The name the user's file had (shown and used for the download).
+    pub file_name: String,
+    pub content_type: DocumentType,
+    pub bytes: Vec<u8>,
+    /// Who uploaded it (web user name, or `cli`).
+    pub uploaded_by: Option<String>,
+}
+
+impl fmt::Debug for NewMandateDocument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A scan is personal data and large: never in a log line.
+        f.debug_struct("NewMandateDocument")
+            .field("file_name", &self.file_name)
+            .field("content_type", &self.content_type)
+            .field("size", &self.bytes.len())
+            .finish()
+    }
+}
+
+/// A stored signed copy, without its bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MandateDocumentInfo {
+    pub id: i64,
+    pub mandate_reference: String,
+    pub file_name: String,
+    pub content_type: DocumentType,
+    /// Hex SHA-256 of the bytes, computed by the store.
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub uploaded_at: DateTime<Utc>,
+    pub uploaded_by: Option<String>,
+}
+
+/// A stored signed copy with its exact bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MandateDocument {
+    pub info: MandateDocumentInfo,
+    pub bytes: Vec<u8>,
+}
+
+impl fmt::Debug for MandateDocument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MandateDocument")
+            .field("info", &self.info)
+            .field("size", &self.bytes.len())
+            .finish()
+    }
+}
+
+/// The debtor withdrew the mandate: from `revoked_on` on nothing may be collected under it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MandateRevocation {
+    pub mandate_reference: String,
+    pub revoked_on: NaiveDate,
+    pub note: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+}
+
 /// What the planner needs of one debit to know which account the bank saw last for a mandate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LedgerDebit {

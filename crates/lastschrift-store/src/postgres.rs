@@ -72,5 +72,6 @@ impl_store!(
     sqlx::Postgres,
     Backend::Postgres,
     "BEGIN",
-    " FOR UPDATE"
+    " FOR UPDATE",
+    "SELECT pg_advisory_xact_lock(7301205)"
 );

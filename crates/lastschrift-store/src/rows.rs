@@ -250,6 +250,73 @@ impl From<AmendmentRow> for MandateAmendment {
 }
 
 #[derive(sqlx::FromRow)]
+pub(crate) struct DocumentInfoRow {
+    id: i64,
+    mandate_reference: String,
+    file_name: String,
+    content_type: String,
+    sha256: String,
+    size_bytes: i64,
+    uploaded_at: DateTime<Utc>,
+    uploaded_by: Option<String>,
+}
+
+pub(crate) const DOCUMENT_INFO_COLUMNS: &str =
+    "id, mandate_reference, file_name, content_type, sha256, size_bytes, uploaded_at, uploaded_by";
+
+impl TryFrom<DocumentInfoRow> for MandateDocumentInfo {
+    type Error = StoreError;
+    fn try_from(row: DocumentInfoRow) -> Result<Self> {
+        Ok(MandateDocumentInfo {
+            content_type: parse(&row.content_type)?,
+            id: row.id,
+            mandate_reference: row.mandate_reference,
+            file_name: row.file_name,
+            sha256: row.sha256,
+            size_bytes: row.size_bytes,
+            uploaded_at: row.uploaded_at,
+            uploaded_by: row.uploaded_by,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DocumentRow {
+    #[sqlx(flatten)]
+    info: DocumentInfoRow,
+    bytes: Vec<u8>,
+}
+
+impl TryFrom<DocumentRow> for MandateDocument {
+    type Error = StoreError;
+    fn try_from(row: DocumentRow) -> Result<Self> {
+        Ok(MandateDocument {
+            info: row.info.try_into()?,
+            bytes: row.bytes,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RevocationRow {
+    mandate_reference: String,
+    revoked_on: NaiveDate,
+    note: Option<String>,
+    recorded_at: DateTime<Utc>,
+}
+
+impl From<RevocationRow> for MandateRevocation {
+    fn from(row: RevocationRow) -> Self {
+        MandateRevocation {
+            mandate_reference: row.mandate_reference,
+            revoked_on: row.revoked_on,
+            note: row.note,
+            recorded_at: row.recorded_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
 pub(crate) struct RunRow {
     pub(crate) id: i64,
     created_at: DateTime<Utc>,

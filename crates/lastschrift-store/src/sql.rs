@@ -146,9 +146,12 @@ pub(crate) fn run_totals(run: &NewCollectionRun) -> Result<RunTotals, StoreError
 /// The two dialect differences the rules need: `$begin_write` opens a transaction that reads
 /// before it writes (SQLite: `BEGIN IMMEDIATE` takes the write lock at once, so the reads see the
 /// state the writes change; PostgreSQL: `BEGIN`), and `$for_update` locks the rows a rule reads
-/// (PostgreSQL: `FOR UPDATE`; SQLite needs nothing under its single write lock).
+/// (PostgreSQL: `FOR UPDATE`; SQLite needs nothing under its single write lock). `$lock_registry`
+/// serialises changes to the set of mandate references inside a write transaction (PostgreSQL: a
+/// transaction-scoped advisory lock, since a row that does not exist yet cannot be locked;
+/// SQLite: a no-op, `BEGIN IMMEDIATE` already holds the one write lock).
 macro_rules! impl_store {
-    ($store:ident, $db:ty, $backend:expr, $begin_write:literal, $for_update:literal) => {
+    ($store:ident, $db:ty, $backend:expr, $begin_write:literal, $for_update:literal, $lock_registry:literal) => {
         impl $store {
             async fn change_debit_status(
                 &self,
@@ -766,6 +769,207 @@ macro_rules! impl_store {
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.into_iter().map(MandateAmendment::from).collect())
+            }
+
+            async fn insert_mandate(&self, mandate: &Mandate) -> Result<Mandate> {
+                let stamp = now();
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                sqlx::query($lock_registry).execute(&mut *tx).await?;
+                // References are SEPA text (ASCII), so lower() folds them alike on both.
+                let taken = sqlx::query_scalar::<$db, String>(
+                    "SELECT reference FROM mandates WHERE lower(reference) = lower($1)",
+                )
+                .bind(&mandate.reference)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(taken) = taken {
+                    return Err(StoreError::Conflict(if taken == mandate.reference {
+                        format!("a mandate with the reference `{taken}` already exists")
+                    } else {
+                        format!(
+                            "the reference `{}` differs only in upper/lower case from the stored mandate `{taken}`",
+                            mandate.reference
+                        )
+                    }));
+                }
+                let inserted = sqlx::query(
+                    "INSERT INTO mandates (reference, contact_id, signature_date, scheme, status, \
+                     first_collection, last_collection, last_iban, last_reference, source, \
+                     one_off, ending, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+                )
+                .bind(&mandate.reference)
+                .bind(mandate.contact_id)
+                .bind(mandate.signature_date)
+                .bind(mandate.scheme.as_str())
+                .bind(mandate.status.as_str())
+                .bind(mandate.first_collection)
+                .bind(mandate.last_collection)
+                .bind(&mandate.last_iban)
+                .bind(&mandate.last_reference)
+                .bind(mandate.source.as_str())
+                .bind(mandate.one_off)
+                .bind(mandate.ending)
+                .bind(stamp)
+                .execute(&mut *tx)
+                .await;
+                match inserted {
+                    Ok(_) => {}
+                    Err(error) if is_unique_violation(&error) => {
+                        return Err(StoreError::Conflict(format!(
+                            "a mandate with the reference `{}` already exists",
+                            mandate.reference
+                        )));
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+                let sql = format!("{MANDATE_SELECT} WHERE m.reference = $1");
+                let row: MandateRow = sqlx::query_as(&sql)
+                    .bind(&mandate.reference)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Mandate::try_from(row)
+            }
+
+            async fn revoke_mandate(
+                &self,
+                reference: &str,
+                revoked_on: NaiveDate,
+                note: Option<&str>,
+            ) -> Result<(Mandate, MandateRevocation)> {
+                let recorded_at = now();
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let changed = sqlx::query(
+                    "UPDATE mandates SET status = $2, updated_at = $3 \
+                     WHERE reference = $1 AND status <> $2",
+                )
+                .bind(reference)
+                .bind(MandateStatus::Revoked.as_str())
+                .bind(recorded_at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if changed == 0 {
+                    let exists = sqlx::query_scalar::<$db, String>(
+                        "SELECT reference FROM mandates WHERE reference = $1",
+                    )
+                    .bind(reference)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    return Err(match exists {
+                        None => StoreError::NotFound {
+                            what: format!("mandate {reference}"),
+                        },
+                        Some(_) => StoreError::Conflict(format!(
+                            "the mandate {reference} is already revoked"
+                        )),
+                    });
+                }
+                // A mandate revoked, made active again and revoked anew: the new date counts.
+                sqlx::query(
+                    "INSERT INTO mandate_revocations (mandate_reference, revoked_on, note, \
+                     recorded_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (mandate_reference) DO UPDATE SET revoked_on = excluded.revoked_on, \
+                     note = excluded.note, recorded_at = excluded.recorded_at",
+                )
+                .bind(reference)
+                .bind(revoked_on)
+                .bind(note)
+                .bind(recorded_at)
+                .execute(&mut *tx)
+                .await?;
+                let sql = format!("{MANDATE_SELECT} WHERE m.reference = $1");
+                let row: MandateRow = sqlx::query_as(&sql)
+                    .bind(reference)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok((
+                    Mandate::try_from(row)?,
+                    MandateRevocation {
+                        mandate_reference: reference.to_string(),
+                        revoked_on,
+                        note: note.map(str::to_string),
+                        recorded_at,
+                    },
+                ))
+            }
+
+            async fn mandate_revocation(
+                &self,
+                reference: &str,
+            ) -> Result<Option<MandateRevocation>> {
+                let row: Option<RevocationRow> = sqlx::query_as(
+                    "SELECT mandate_reference, revoked_on, note, recorded_at \
+                     FROM mandate_revocations WHERE mandate_reference = $1",
+                )
+                .bind(reference)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(MandateRevocation::from))
+            }
+
+            async fn attach_mandate_document(
+                &self,
+                reference: &str,
+                document: &NewMandateDocument,
+            ) -> Result<MandateDocumentInfo> {
+                let size_bytes = i64::try_from(document.bytes.len()).map_err(|_| {
+                    StoreError::Conflict("the document is too large to store".into())
+                })?;
+                let sql = format!(
+                    "INSERT INTO mandate_documents (mandate_reference, file_name, content_type, \
+                     bytes, sha256, size_bytes, uploaded_at, uploaded_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {DOCUMENT_INFO_COLUMNS}"
+                );
+                let row: std::result::Result<DocumentInfoRow, sqlx::Error> = sqlx::query_as(&sql)
+                    .bind(reference)
+                    .bind(&document.file_name)
+                    .bind(document.content_type.as_str())
+                    .bind(&document.bytes)
+                    .bind(sha256_hex(&document.bytes))
+                    .bind(size_bytes)
+                    .bind(now())
+                    .bind(&document.uploaded_by)
+                    .fetch_one(&self.pool)
+                    .await;
+                match row {
+                    Ok(row) => MandateDocumentInfo::try_from(row),
+                    Err(error) if is_foreign_key_violation(&error) => Err(StoreError::NotFound {
+                        what: format!("mandate {reference}"),
+                    }),
+                    Err(error) => Err(error.into()),
+                }
+            }
+
+            async fn mandate_documents(&self, reference: &str) -> Result<Vec<MandateDocumentInfo>> {
+                let sql = format!(
+                    "SELECT {DOCUMENT_INFO_COLUMNS} FROM mandate_documents \
+                     WHERE mandate_reference = $1 ORDER BY id DESC"
+                );
+                let rows: Vec<DocumentInfoRow> = sqlx::query_as(&sql)
+                    .bind(reference)
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter().map(MandateDocumentInfo::try_from).collect()
+            }
+
+            async fn mandate_document(
+                &self,
+                reference: &str,
+                id: i64,
+            ) -> Result<Option<MandateDocument>> {
+                let sql = format!(
+                    "SELECT {DOCUMENT_INFO_COLUMNS}, bytes FROM mandate_documents \
+                     WHERE id = $1 AND mandate_reference = $2"
+                );
+                let row: Option<DocumentRow> = sqlx::query_as(&sql)
+                    .bind(id)
+                    .bind(reference)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(MandateDocument::try_from).transpose()
             }
 
             async fn record_collection_run(&self, run: &NewCollectionRun) -> Result<CollectionRun> {

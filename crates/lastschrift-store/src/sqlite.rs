@@ -107,7 +107,8 @@ impl_store!(
     sqlx::Sqlite,
     Backend::Sqlite,
     "BEGIN IMMEDIATE",
-    ""
+    "",
+    "SELECT 1"
 );
 
 #[cfg(test)]

@@ -109,6 +109,10 @@ backends!(
     migrations_are_idempotent_on_reopen,
     request_log_pages,
     users_and_sessions,
+    single_mandates_are_entered_once_in_any_case,
+    concurrent_inserts_of_one_reference_enter_it_once,
+    revocation_keeps_its_date_and_refuses_a_second,
+    signed_copies_are_kept_with_their_mandate,
 );
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -1064,6 +1068,141 @@ mod tests {
             store.delete_user(viewer.id).await,
             Err(StoreError::NotFound { .. })
         ));
+    }
+
+    pub async fn single_mandates_are_entered_once_in_any_case(ctx: Arc<Ctx>) {
+        let store = &ctx.store;
+        let mut mandate = Mandate::new("MANDAT-7", 7, MandateSource::Manual);
+        mandate.signature_date = Some(date(2026, 3, 1));
+        mandate.scheme = Scheme::B2b;
+        mandate.one_off = true;
+        let stored = store.insert_mandate(&mandate).await.unwrap();
+        assert_eq!(stored, mandate);
+        assert_eq!(
+            store.mandate_by_reference("MANDAT-7").await.unwrap(),
+            Some(mandate.clone())
+        );
+        match store.insert_mandate(&mandate).await {
+            Err(StoreError::Conflict(text)) => assert!(text.contains("MANDAT-7"), "{text}"),
+            other => panic!("a second insert must be refused, got {other:?}"),
+        }
+        let other_case = Mandate::new("mandat-7", 8, MandateSource::Manual);
+        match store.insert_mandate(&other_case).await {
+            Err(StoreError::Conflict(text)) => {
+                assert!(
+                    text.contains("upper/lower case") && text.contains("`MANDAT-7`"),
+                    "{text}"
+                )
+            }
+            other => panic!("a reference differing only in case must be refused, got {other:?}"),
+        }
+        assert_eq!(store.mandates().await.unwrap(), vec![mandate]);
+    }
+
+    pub async fn concurrent_inserts_of_one_reference_enter_it_once(ctx: Arc<Ctx>) {
+        // Twelve clerks enter the same mandate at once, in different spellings.
+        let mut tasks = Vec::new();
+        for clerk in 0..12_i64 {
+            let store = ctx.store.clone();
+            tasks.push(tokio::spawn(async move {
+                let reference = if clerk % 2 == 0 { "M-RACE" } else { "m-race" };
+                store
+                    .insert_mandate(&Mandate::new(reference, clerk, MandateSource::Manual))
+                    .await
+            }));
+        }
+        let mut entered = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => entered += 1,
+                Err(StoreError::Conflict(_)) => {}
+                Err(other) => panic!("unexpected error: {other:?}"),
+            }
+        }
+        assert_eq!(entered, 1);
+        assert_eq!(ctx.store.mandates().await.unwrap().len(), 1);
+    }
+
+    pub async fn revocation_keeps_its_date_and_refuses_a_second(ctx: Arc<Ctx>) {
+        let store = &ctx.store;
+        assert!(matches!(
+            store.revoke_mandate("NOPE", date(2026, 5, 1), None).await,
+            Err(StoreError::NotFound { .. })
+        ));
+        store
+            .insert_mandate(&Mandate::new("M-REV", 3, MandateSource::Manual))
+            .await
+            .unwrap();
+        assert_eq!(store.mandate_revocation("M-REV").await.unwrap(), None);
+        let (mandate, revocation) = store
+            .revoke_mandate("M-REV", date(2026, 5, 1), Some("Brief vom 30.04."))
+            .await
+            .unwrap();
+        assert_eq!(mandate.status, MandateStatus::Revoked);
+        assert_eq!(revocation.revoked_on, date(2026, 5, 1));
+        assert_eq!(
+            store.mandate_revocation("M-REV").await.unwrap(),
+            Some(revocation.clone())
+        );
+        match store.revoke_mandate("M-REV", date(2026, 6, 1), None).await {
+            Err(StoreError::Conflict(text)) => assert!(text.contains("already revoked"), "{text}"),
+            other => panic!("a second revocation must be refused, got {other:?}"),
+        }
+        assert_eq!(
+            store.mandate_revocation("M-REV").await.unwrap(),
+            Some(revocation),
+            "the first revocation's date stays"
+        );
+    }
+
+    pub async fn signed_copies_are_kept_with_their_mandate(ctx: Arc<Ctx>) {
+        let store = &ctx.store;
+        for reference in ["M-DOC", "M-OTHER"] {
+            store
+                .insert_mandate(&Mandate::new(reference, 4, MandateSource::Manual))
+                .await
+                .unwrap();
+        }
+        let scan = |name: &str, bytes: &[u8]| NewMandateDocument {
+            file_name: name.into(),
+            content_type: DocumentType::Pdf,
+            bytes: bytes.to_vec(),
+            uploaded_by: Some("anna".into()),
+        };
+        assert!(matches!(
+            store
+                .attach_mandate_document("NOPE", &scan("x.pdf", b"%PDF-1.4 x"))
+                .await,
+            Err(StoreError::NotFound { .. })
+        ));
+        let first = store
+            .attach_mandate_document("M-DOC", &scan("mandat.pdf", b"%PDF-1.4 first"))
+            .await
+            .unwrap();
+        // Every byte value survives, not only text.
+        let binary: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+        let second = store
+            .attach_mandate_document("M-DOC", &scan("mandat-neu.pdf", &binary))
+            .await
+            .unwrap();
+        assert_eq!(second.size_bytes, 70_000);
+        assert_eq!(second.sha256, sha256_hex(&binary));
+        assert_eq!(second.uploaded_by.as_deref(), Some("anna"));
+        let listed = store.mandate_documents("M-DOC").await.unwrap();
+        assert_eq!(listed, vec![second.clone(), first.clone()], "newest first");
+        let read = store
+            .mandate_document("M-DOC", second.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(read.bytes, binary);
+        assert_eq!(read.info, second);
+        assert_eq!(
+            store.mandate_document("M-OTHER", first.id).await.unwrap(),
+            None,
+            "a copy is only found under its own mandate"
+        );
+        assert!(store.mandate_documents("M-OTHER").await.unwrap().is_empty());
     }
 }
 

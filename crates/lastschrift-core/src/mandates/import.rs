@@ -132,7 +132,7 @@ pub enum ImportError {
 
 /// The columns the import understands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Column {
+pub(crate) enum Column {
     Reference,
     CustomerNumber,
     ContactId,
@@ -266,8 +266,37 @@ impl Layout {
     }
 }
 
+/// The values of one mandate as entered (a CSV row, the single-mandate form, the CLI flags) and
+/// the names under which the user knows each field, so that the same checks name the column,
+/// the form field or the flag.
+pub(crate) trait Cells {
+    /// The trimmed value, `None` when absent or empty.
+    fn cell(&self, column: Column) -> Option<&str>;
+    fn name(&self, column: Column) -> &str;
+    /// Whether the entry can give this field at all (the error for a missing contact names
+    /// only the fields there are).
+    fn has(&self, column: Column) -> bool;
+}
+
+struct Row<'a> {
+    layout: &'a Layout,
+    record: &'a csv::StringRecord,
+}
+
+impl Cells for Row<'_> {
+    fn cell(&self, column: Column) -> Option<&str> {
+        self.layout.cell(self.record, column)
+    }
+    fn name(&self, column: Column) -> &str {
+        self.layout.name(column)
+    }
+    fn has(&self, column: Column) -> bool {
+        self.layout.index.contains_key(&column)
+    }
+}
+
 /// The values of one row once they all passed their checks.
-struct RowValues {
+pub(crate) struct RowValues {
     reference: String,
     contact_id: SevdeskId,
     signature_date: NaiveDate,
@@ -280,7 +309,7 @@ struct RowValues {
 
 /// Recurrent (the default), one-off (OOFF, one debit), or ending (the next debit is FNAL).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Recurrent,
     OneOff,
     Ending,
@@ -317,13 +346,13 @@ fn parse_status(text: &str) -> Option<MandateStatus> {
 
 /// Finds contacts by customer number: the registry of a previous tool knows those, not sevdesk
 /// ids.
-struct ContactIndex {
+pub(crate) struct ContactIndex {
     by_id: HashMap<SevdeskId, Contact>,
     by_customer_number: HashMap<String, Vec<SevdeskId>>,
 }
 
 impl ContactIndex {
-    fn new(contacts: Vec<Contact>) -> ContactIndex {
+    pub(crate) fn new(contacts: Vec<Contact>) -> ContactIndex {
         let mut by_customer_number: HashMap<String, Vec<SevdeskId>> = HashMap::new();
         for c in &contacts {
             if let Some(number) = c.customer_number.as_deref().map(str::trim)
@@ -362,7 +391,18 @@ fn validate_row(
             ),
         ));
     }
-    let reference_text = layout.cell(record, Column::Reference).ok_or_else(|| {
+    validate(&Row { layout, record }, contacts, today)
+}
+
+/// The checks every mandate entry passes, from a file or a form: a valid reference, one synced
+/// contact, a signature date that is not in the future, collection dates after it, known words
+/// for scheme, status and kind.
+pub(crate) fn validate(
+    layout: &dyn Cells,
+    contacts: &ContactIndex,
+    today: NaiveDate,
+) -> Result<RowValues, Explanation> {
+    let reference_text = layout.cell(Column::Reference).ok_or_else(|| {
         let column = layout.name(Column::Reference);
         Explanation::new(
             format!("the column {column} is empty; every mandate needs its reference"),
@@ -383,10 +423,10 @@ fn validate_row(
         .as_str()
         .to_string();
 
-    let contact_id = resolve_contact(layout, record, contacts)?;
+    let contact_id = resolve_contact(layout, contacts)?;
 
     let date_of = |column: Column| -> Result<Option<NaiveDate>, Explanation> {
-        let Some(text) = layout.cell(record, column) else {
+        let Some(text) = layout.cell(column) else {
             return Ok(None);
         };
         let name = layout.name(column);
@@ -456,7 +496,7 @@ fn validate_row(
         ));
     }
 
-    let scheme = match layout.cell(record, Column::Scheme) {
+    let scheme = match layout.cell(Column::Scheme) {
         None => Scheme::Core,
         Some(text) => parse_scheme(text).ok_or_else(|| {
             let name = layout.name(Column::Scheme);
@@ -468,7 +508,7 @@ fn validate_row(
             )
         })?,
     };
-    let status = match layout.cell(record, Column::Status) {
+    let status = match layout.cell(Column::Status) {
         None => MandateStatus::Active,
         Some(text) => parse_status(text).ok_or_else(|| {
             let name = layout.name(Column::Status);
@@ -482,7 +522,7 @@ fn validate_row(
             )
         })?,
     };
-    let kind = match layout.cell(record, Column::Kind) {
+    let kind = match layout.cell(Column::Kind) {
         None => Kind::Recurrent,
         Some(text) => parse_kind(text).ok_or_else(|| {
             let name = layout.name(Column::Kind);
@@ -508,12 +548,8 @@ fn validate_row(
     })
 }
 
-fn resolve_contact(
-    layout: &Layout,
-    record: &csv::StringRecord,
-    contacts: &ContactIndex,
-) -> Result<SevdeskId, Explanation> {
-    let by_id = match layout.cell(record, Column::ContactId) {
+fn resolve_contact(layout: &dyn Cells, contacts: &ContactIndex) -> Result<SevdeskId, Explanation> {
+    let by_id = match layout.cell(Column::ContactId) {
         None => None,
         Some(text) => {
             let name = layout.name(Column::ContactId);
@@ -536,7 +572,7 @@ fn resolve_contact(
             Some(id)
         }
     };
-    let by_number = match layout.cell(record, Column::CustomerNumber) {
+    let by_number = match layout.cell(Column::CustomerNumber) {
         None => None,
         Some(text) => match contacts
             .by_customer_number
@@ -582,9 +618,7 @@ fn resolve_contact(
                 layout.name(Column::ContactId),
                 layout.name(Column::CustomerNumber),
             );
-            let number = layout
-                .cell(record, Column::CustomerNumber)
-                .unwrap_or_default();
+            let number = layout.cell(Column::CustomerNumber).unwrap_or_default();
             Err(Explanation::new(
                 format!(
                     "{id_name} {id} and {number_name} `{number}` name different contacts ({id} and {other})"
@@ -598,7 +632,7 @@ fn resolve_contact(
         (None, None) => {
             let columns = [Column::ContactId, Column::CustomerNumber]
                 .iter()
-                .filter(|c| layout.index.contains_key(c))
+                .filter(|c| layout.has(**c))
                 .map(|c| layout.name(*c))
                 .collect::<Vec<_>>();
             Err(Explanation::new(
@@ -616,7 +650,7 @@ fn resolve_contact(
 /// mandate; collection dates are merged so that a re-import of an old export never moves the
 /// history our own runs recorded backwards (an older last collection would make the mandate look
 /// expired, a later first collection would turn RCUR back into FRST).
-fn merged(values: RowValues, existing: Option<&Mandate>) -> Mandate {
+pub(crate) fn merged(values: RowValues, existing: Option<&Mandate>) -> Mandate {
     let earliest = |a: Option<NaiveDate>, b: Option<NaiveDate>| match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -776,6 +810,7 @@ pub async fn import_csv(
             .mandate_by_reference(&values.reference)
             .await
             .map_err(store_error)?;
+        let entered = (values.first_collection, values.last_collection);
         let mandate = merged(values, existing.as_ref());
         let outcome = match &existing {
             Some(existing) if *existing == mandate => RowOutcome::Unchanged,
@@ -783,8 +818,13 @@ pub async fn import_csv(
             None => RowOutcome::Created,
         };
         if outcome != RowOutcome::Unchanged {
+            // Only what the file says is written as entered history: the store joins it with
+            // the ledger when it reads, so a debit rejected later stops counting (writing the
+            // derived dates back would freeze them).
+            let mut to_store = mandate.clone();
+            (to_store.first_collection, to_store.last_collection) = entered;
             store
-                .upsert_mandate(&mandate)
+                .upsert_mandate(&to_store)
                 .await
                 .map_err(|source| ImportError::Store {
                     stored,

@@ -7,14 +7,19 @@
 mod form;
 mod import;
 mod reservation;
+mod single;
 
 pub use form::{
     B2B_BANK_NOTE, FormError, FormParty, MAX_ADDRESS_LINE_CHARS, MAX_ADDRESS_LINES,
     MAX_NAME_CHARS, MandateForm, MandateFormInput, mandate_text, render_pdf, title,
 };
 pub use import::{ImportError, ImportReport, RowOutcome, RowResult, import_csv};
-pub use reservation::{FormRequest, MandateFormBatch, PrintedForm, SkippedContact};
 pub(crate) use reservation::make_forms;
+pub use reservation::{FormRequest, MandateFormBatch, PrintedForm, SkippedContact};
+pub use single::{
+    EntryForm, MAX_DOCUMENT_BYTES, MandateError, NewMandate, add, attach, clean_file_name,
+    document_type, revoke,
+};
 
 use std::collections::HashMap;
 use std::fmt;
@@ -23,8 +28,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use lastschrift_store::{
-    Contact, Debit, Mandate, MandateAmendment, MandateEdit, MandateSource, MandateStatus, Scheme,
-    SevdeskId, Store, StoreError,
+    Contact, Debit, Mandate, MandateAmendment, MandateDocumentInfo, MandateEdit, MandateRevocation,
+    MandateSource, MandateStatus, Scheme, SevdeskId, Store, StoreError,
 };
 
 /// Why a single mandate edit is refused; the same rules as the CSV import.
@@ -179,6 +184,13 @@ pub struct MandateDetail {
     pub amendments: Vec<MandateAmendment>,
     /// Every debit collected under this reference, oldest first.
     pub debits: Vec<Debit>,
+    /// The signed copies, newest first.
+    pub documents: Vec<MandateDocumentInfo>,
+    /// When the debtor revoked it (entered here; a revocation imported by CSV has no date).
+    pub revocation: Option<MandateRevocation>,
+    /// A one-off mandate (OOFF) or one that ends with its next debit (FNAL).
+    pub one_off: bool,
+    pub ending: bool,
 }
 
 pub async fn show(
@@ -197,5 +209,9 @@ pub async fn show(
         contact,
         amendments: store.mandate_amendments(&mandate.reference).await?,
         debits: store.debits_for_mandate(&mandate.reference).await?,
+        documents: store.mandate_documents(&mandate.reference).await?,
+        revocation: store.mandate_revocation(&mandate.reference).await?,
+        one_off: mandate.one_off,
+        ending: mandate.ending,
     }))
 }
