@@ -444,6 +444,28 @@ mod tests {
     }
 
     #[test]
+    fn a_printed_form_waits_for_its_own_signature_date_not_the_contact_fields() {
+        // The contact field still holds the date of an older mandate.
+        let c = contact();
+        let mut reserved = Mandate::new("K-1001", 7, MandateSource::Form);
+        assert_eq!(
+            check(&c, Some(&reserved)),
+            Err(ExclusionReason::MandateFormNotSigned {
+                reference: "K-1001".into()
+            })
+        );
+        assert_eq!(
+            ExclusionReason::MandateFormNotSigned {
+                reference: "K-1001".into()
+            }
+            .code(),
+            "no_signature_date"
+        );
+        reserved.signature_date = Some(d(2026, 11, 20));
+        assert_eq!(check(&c, Some(&reserved)).unwrap().signature_date, d(2026, 11, 20));
+    }
+
+    #[test]
     fn an_amended_mandate_lapses_36_months_after_the_last_collection_under_the_old_reference() {
         let mut c = contact();
         c.signature_date_field = Some("01.03.2019".into());
