@@ -15,12 +15,13 @@ use crate::collect::Explanation;
 use lastschrift_store::Scheme;
 use winansi::Face;
 
-/// The longest name a form takes (the SEPA limit of a party's name).
-pub const MAX_NAME_CHARS: usize = 70;
+/// The longest name a form takes: twice the SEPA limit of a party's name (the file shortens it
+/// to 70; on paper the debtor reads it whole).
+pub const MAX_NAME_CHARS: usize = 140;
 /// Address lines per party.
 pub const MAX_ADDRESS_LINES: usize = 4;
-/// Characters per address line (the SEPA limit of an address line).
-pub const MAX_ADDRESS_LINE_CHARS: usize = 70;
+/// Characters per address line: twice the SEPA limit of an address line.
+pub const MAX_ADDRESS_LINE_CHARS: usize = 140;
 
 const PAGE_WIDTH: f32 = 595.28;
 const PAGE_HEIGHT: f32 = 841.89;
@@ -290,7 +291,7 @@ pub fn render_pdf(forms: &[MandateForm]) -> Result<Vec<u8>, FormError> {
 
 /// The content stream of one page, in the largest size at which everything fits.
 fn layout(form: &MandateForm) -> Vec<u8> {
-    const SCALES: [f32; 6] = [1.0, 0.92, 0.84, 0.76, 0.68, 0.6];
+    const SCALES: [f32; 7] = [1.0, 0.92, 0.84, 0.76, 0.68, 0.6, 0.52];
     for scale in SCALES {
         let sheet = draw(form, scale);
         if sheet.y >= BOTTOM {
@@ -566,7 +567,7 @@ mod tests {
         let wide = FormParty::new("debtor", &long, &lines).unwrap();
         let mut input = form(wide.clone(), Scheme::B2b).0;
         input.creditor = FormParty::new("creditor", &long, &lines).unwrap();
-        let sheet = (0..6)
+        let sheet = (0..7)
             .map(|i| draw(&MandateForm(input.clone()), 1.0 - 0.08 * i as f32))
             .find(|s| s.y >= BOTTOM);
         assert!(sheet.is_some(), "does not fit even at the smallest size");
@@ -651,7 +652,7 @@ mod tests {
 
         #[test]
         fn any_name_and_address_renders_and_reads_back(
-            name in "[A-Za-z0-9äöüÄÖÜßéèçñ &.,'()/-]{1,70}",
+            name in "[A-Za-z0-9äöüÄÖÜßéèçñ &.,'()/-]{1,140}",
             street in "[A-Za-zäöüÄÖÜß0-9 .-]{0,70}",
             town in "[0-9]{5} [A-Za-zäöüÄÖÜß -]{1,40}",
         ) {
