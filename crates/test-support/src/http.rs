@@ -96,6 +96,20 @@ impl Client {
         self.send(request).await
     }
 
+    /// A download: the status, the headers and the body's exact bytes (a PDF or a scan is not
+    /// text).
+    pub async fn get_bytes(&mut self, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let mut request = self.http.get(format!("{}{}", self.base, path));
+        if !self.cookies.is_empty() {
+            request = request.header("cookie", self.cookie_header());
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.expect("the body arrives").to_vec();
+        (status, headers, bytes)
+    }
+
     pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
         let body = serde_urlencoded::to_string(form).unwrap();
         let request = self

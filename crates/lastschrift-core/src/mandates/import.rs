@@ -315,6 +315,11 @@ pub(crate) enum Kind {
     Ending,
 }
 
+/// The kind as the edit's `(one_off, ending)` flags, from the words the import accepts.
+pub fn kind_flags(text: &str) -> Option<(bool, bool)> {
+    parse_kind(text.trim()).map(|kind| (kind == Kind::OneOff, kind == Kind::Ending))
+}
+
 fn parse_kind(text: &str) -> Option<Kind> {
     match text.to_lowercase().as_str() {
         "recurrent" | "wiederkehrend" | "rcur" => Some(Kind::Recurrent),

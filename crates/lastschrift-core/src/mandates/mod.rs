@@ -13,7 +13,7 @@ pub use form::{
     B2B_BANK_NOTE, FormError, FormParty, MAX_ADDRESS_LINE_CHARS, MAX_ADDRESS_LINES,
     MAX_NAME_CHARS, MandateForm, MandateFormInput, mandate_text, render_pdf, title,
 };
-pub use import::{ImportError, ImportReport, RowOutcome, RowResult, import_csv};
+pub use import::{ImportError, ImportReport, RowOutcome, RowResult, import_csv, kind_flags};
 pub(crate) use reservation::make_forms;
 pub use reservation::{FormRequest, MandateFormBatch, PrintedForm, SkippedContact};
 pub use single::{

@@ -8,6 +8,7 @@ mod forms;
 mod mandates;
 mod rules;
 mod secrets;
+mod single_mandates;
 mod sync;
 
 /// Needs sevdesk's official OpenAPI document (`SEVDESK_REF_DIR`, feature `reference`).
@@ -112,5 +113,66 @@ mod by_store {
             store.close().await;
         })
         .await;
+    }
+}
+
+/// Installations for the suites that go through the [`lastschrift_core::App`] (the calls the CLI
+/// and the web make), with a fixed clock.
+mod installation {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use chrono::{DateTime, TimeZone, Utc};
+    use lastschrift_core::secret::SecretKey;
+    use lastschrift_core::settings::{DatabaseUrl, Settings, SettingsSources};
+    use lastschrift_core::{App, Clock};
+    use lastschrift_store::open_url;
+
+    /// Friday 2026-11-27 09:00 in Berlin, the day before the sandbox's `today`.
+    #[derive(Debug)]
+    pub struct Fixed;
+
+    impl Clock for Fixed {
+        fn now(&self) -> DateTime<Utc> {
+            Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 0).unwrap()
+        }
+    }
+
+    pub fn settings(url: &DatabaseUrl, dir: &Path, base_url: Option<String>) -> Settings {
+        let mut s = Settings {
+            data_dir: dir.to_owned(),
+            database_url: Some(url.clone()),
+            output_dir: Some(dir.join("files")),
+            creditor: Some(super::creditor()),
+            ..Settings::default()
+        };
+        if let Some(base_url) = base_url {
+            s.sevdesk.base_url = base_url;
+        }
+        s
+    }
+
+    /// An installation on the database at `url` with its own data directory.
+    pub async fn app(url: &DatabaseUrl, dir: &Path, base_url: Option<String>) -> App {
+        app_with_key(url, dir, base_url, SecretKey::generate()).await
+    }
+
+    /// Installations of one database share its secret key (as several server instances do).
+    pub async fn app_with_key(
+        url: &DatabaseUrl,
+        dir: &Path,
+        base_url: Option<String>,
+        key: SecretKey,
+    ) -> App {
+        let settings = settings(url, dir, base_url);
+        let store = open_url(url).await.expect("the store opens");
+        App::new(SettingsSources::given(settings), store, key)
+            .with_clock(Arc::new(Fixed))
+            .with_sevdesk_retry(sevdesk::RetryPolicy {
+                max_retries: 1,
+                initial_backoff: std::time::Duration::from_millis(5),
+                max_backoff: std::time::Duration::from_millis(20),
+                max_retry_after: std::time::Duration::from_secs(1),
+            })
     }
 }

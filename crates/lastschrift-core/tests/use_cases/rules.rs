@@ -7,14 +7,11 @@
 #[allow(unused_imports)]
 use test_support::backends;
 
-use std::path::Path;
-use std::sync::Arc;
-
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::NaiveDate;
 use lastschrift_core::collect::bank_time;
 use lastschrift_core::runs::DebitMark;
 use lastschrift_core::secret::{SecretKey, SevdeskToken};
-use lastschrift_core::settings::{DatabaseUrl, Settings, SettingsSources};
+use lastschrift_core::settings::DatabaseUrl;
 use lastschrift_core::sync::NoProgress;
 use lastschrift_core::users::UserError;
 use lastschrift_core::{App, Clock, CoreError};
@@ -27,53 +24,7 @@ use super::by_url::run_sqlite;
 /// How many requests each test fires at once.
 const AT_ONCE: usize = 8;
 
-/// Friday 2026-11-27 09:00 in Berlin, the day before the sandbox's `today`.
-#[derive(Debug)]
-struct Fixed;
-
-impl Clock for Fixed {
-    fn now(&self) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 0).unwrap()
-    }
-}
-
-fn settings(url: &DatabaseUrl, dir: &Path, base_url: Option<String>) -> Settings {
-    let mut s = Settings {
-        data_dir: dir.to_owned(),
-        database_url: Some(url.clone()),
-        output_dir: Some(dir.join("files")),
-        creditor: Some(super::creditor()),
-        ..Settings::default()
-    };
-    if let Some(base_url) = base_url {
-        s.sevdesk.base_url = base_url;
-    }
-    s
-}
-
-/// An installation on the database at `url` with its own data directory.
-async fn app(url: &DatabaseUrl, dir: &Path, base_url: Option<String>) -> App {
-    app_with_key(url, dir, base_url, SecretKey::generate()).await
-}
-
-/// Installations of one database share its secret key (as several server instances do).
-async fn app_with_key(
-    url: &DatabaseUrl,
-    dir: &Path,
-    base_url: Option<String>,
-    key: SecretKey,
-) -> App {
-    let settings = settings(url, dir, base_url);
-    let store = open_url(url).await.expect("the store opens");
-    App::new(SettingsSources::given(settings), store, key)
-        .with_clock(Arc::new(Fixed))
-        .with_sevdesk_retry(sevdesk::RetryPolicy {
-            max_retries: 1,
-            initial_backoff: std::time::Duration::from_millis(5),
-            max_backoff: std::time::Duration::from_millis(20),
-            max_retry_after: std::time::Duration::from_secs(1),
-        })
-}
+use super::installation::{Fixed, app, app_with_key};
 
 backends!(
     concurrent_first_start_forms_create_exactly_one_administrator,

@@ -49,7 +49,7 @@ struct MandatesPage {
     import_summary: Option<String>,
 }
 
-fn status_key(status: EffectiveStatus) -> &'static str {
+pub(super) fn status_key(status: EffectiveStatus) -> &'static str {
     match status {
         EffectiveStatus::Active => "mandates.active",
         EffectiveStatus::Expired => "mandates.expired",
@@ -278,7 +278,17 @@ struct EditPage {
     signature_date: String,
     b2b: bool,
     revoked: bool,
+    /// recurrent, one-off or ending (the words the import accepts).
+    kind: &'static str,
     error: Option<&'static str>,
+}
+
+fn kind_word(one_off: bool, ending: bool) -> &'static str {
+    match (one_off, ending) {
+        (true, _) => "one-off",
+        (false, true) => "ending",
+        (false, false) => "recurrent",
+    }
 }
 
 pub async fn edit_form(
@@ -308,6 +318,7 @@ pub async fn edit_form(
             .unwrap_or_default(),
         b2b: mandate.scheme == Scheme::B2b,
         revoked: mandate.status == MandateStatus::Revoked,
+        kind: kind_word(mandate.one_off, mandate.ending),
         error: None,
     })
 }
@@ -319,6 +330,9 @@ pub struct EditForm {
     signature_date: String,
     scheme: String,
     status: String,
+    /// Absent from older pages: the kind stays as it is.
+    #[serde(default)]
+    kind: String,
 }
 
 pub async fn edit_submit(
@@ -340,6 +354,7 @@ pub async fn edit_submit(
             signature_date: form.signature_date.clone(),
             b2b: form.scheme == "B2B",
             revoked: form.status == "revoked",
+            kind: kind_word(form.kind == "one-off", form.kind == "ending"),
             error: Some(key),
         })?;
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -356,12 +371,21 @@ pub async fn edit_submit(
     };
     let scheme: Scheme = form.scheme.parse().map_err(|_| WebError::NotFound)?;
     let status: MandateStatus = form.status.parse().map_err(|_| WebError::NotFound)?;
+    let kind = match form.kind.trim() {
+        "" => None,
+        word => Some(lastschrift_core::mandates::kind_flags(word).ok_or(WebError::NotFound)?),
+    };
     // Only what the form changed is written, so a concurrent edit of another field survives.
     let edit = MandateEdit {
         signature_date: (signature_date != mandate.signature_date).then_some(signature_date),
         scheme: (scheme != mandate.scheme).then_some(scheme),
         status: (status != mandate.status).then_some(status),
-        ..MandateEdit::default()
+        one_off: kind
+            .map(|(one_off, _)| one_off)
+            .filter(|one_off| *one_off != mandate.one_off),
+        ending: kind
+            .map(|(_, ending)| ending)
+            .filter(|ending| *ending != mandate.ending),
     };
     if edit.is_empty() {
         return Ok(Redirect::to("/mandates").into_response());

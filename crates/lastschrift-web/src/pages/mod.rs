@@ -5,6 +5,7 @@ pub mod assets;
 pub mod dashboard;
 pub mod invoices;
 pub mod login;
+pub mod mandate;
 pub mod mandates;
 pub mod requests;
 pub mod runs;

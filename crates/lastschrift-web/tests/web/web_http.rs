@@ -1352,3 +1352,232 @@ async fn creditor_address_is_edited_and_checked_per_field() {
         serde_json::from_str(&stored).unwrap();
     assert_eq!(creditor.address, None);
 }
+
+/// One mandate through the web: the form with the import's checks (422 and the sentence, nothing
+/// stored), the mandate page, the signed copy uploaded and downloaded byte for byte, the
+/// revocation; a viewer sees the page but changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_mandate_is_entered_revoked_and_its_signed_copy_kept() {
+    let server = server_with_admin().await;
+    server
+        .store
+        .upsert_contacts(&[contact(77, "Gross GmbH"), contact(78, "Klein KG")])
+        .await
+        .unwrap();
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let list = admin.get("/mandates").await;
+    assert!(
+        list.body.contains("href=\"/mandates/new\""),
+        "{}",
+        list.body
+    );
+    let form = admin.get("/mandates/new").await;
+    assert_eq!(form.status, 200);
+    let csrf = form.csrf();
+    let entry = |reference: &'static str, number: &'static str, date: &'static str| {
+        vec![
+            ("reference", reference),
+            ("customer_number", number),
+            ("contact_id", ""),
+            ("signature_date", date),
+            ("scheme", "CORE"),
+            ("kind", "recurrent"),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        let mut form = vec![("csrf", csrf.clone())];
+        form.extend(fields.into_iter().map(|(k, v)| (k, v.to_string())));
+        form
+    };
+
+    let future = post(entry("WEB-77", "1077", "2099-01-01"));
+    let future: Vec<(&str, &str)> = future.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = admin.post("/mandates/new", &future).await;
+    assert_eq!(answer.status, 422, "{}", answer.body);
+    assert!(
+        answer.body.contains("id=\"mandate-error\"")
+            && answer
+                .body
+                .contains("Unterschriftsdatum „2099-01-01“ liegt in der Zukunft"),
+        "{}",
+        answer.body
+    );
+    assert!(
+        answer.body.contains("value=\"WEB-77\""),
+        "the entry is kept"
+    );
+    assert!(server.store.mandates().await.unwrap().is_empty());
+
+    let good = post(entry("WEB-77", "1077", "2026-02-01"));
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = admin.post("/mandates/new", &good).await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert_eq!(
+        answer.location.as_deref(),
+        Some("/mandates/show?reference=WEB-77")
+    );
+    let stored = server
+        .store
+        .mandate_by_reference("WEB-77")
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(stored.contact_id, 77);
+    let twice = post(entry("web-77", "1078", "2026-02-01"));
+    let twice: Vec<(&str, &str)> = twice.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = admin.post("/mandates/new", &twice).await;
+    assert_eq!(answer.status, 422);
+    assert!(
+        answer.body.contains("gibt es schon als WEB-77"),
+        "{}",
+        answer.body
+    );
+
+    // The signed copy: a PDF upload, then the exact bytes back.
+    let mut scan = b"%PDF-1.4\n".to_vec();
+    scan.extend((0..=255u8).cycle().take(20_000));
+    let answer = admin
+        .post_multipart(
+            "/mandates/document",
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("reference", None, b"WEB-77"),
+                ("file", Some("Mandat Groß.pdf"), &scan),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let page = admin.get("/mandates/show?reference=WEB-77").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Mandat Groß.pdf"), "{}", page.body);
+    let documents = server.store.mandate_documents("WEB-77").await.unwrap();
+    assert_eq!(documents.len(), 1);
+    let link = format!("/mandates/document?reference=WEB-77&id={}", documents[0].id);
+    assert!(
+        page.body.contains(&link.replace('&', "&amp;")),
+        "{}",
+        page.body
+    );
+    let (status, headers, bytes) = admin.get_bytes(&link).await;
+    assert_eq!(status, 200);
+    assert_eq!(bytes, scan);
+    assert_eq!(headers["content-type"], "application/pdf");
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;"),
+        "never shown inline"
+    );
+    let (status, _, _) = admin
+        .get_bytes(&format!(
+            "/mandates/document?reference=OTHER&id={}",
+            documents[0].id
+        ))
+        .await;
+    assert_eq!(status, 404, "a copy is only found under its own mandate");
+    let answer = admin
+        .post_multipart(
+            "/mandates/document",
+            &[
+                ("csrf", None, csrf.as_bytes()),
+                ("reference", None, b"WEB-77"),
+                ("file", Some("mandat.pdf"), b"<script>alert(1)</script>"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 422);
+    assert!(
+        answer.body.contains("weder PDF noch PNG- oder JPEG-Bild"),
+        "{}",
+        answer.body
+    );
+    let without_csrf = admin
+        .post_multipart(
+            "/mandates/document",
+            &[
+                ("reference", None, b"WEB-77"),
+                ("file", Some("mandat.pdf"), &scan),
+            ],
+        )
+        .await;
+    assert_eq!(without_csrf.status, 403);
+    assert_eq!(
+        server
+            .store
+            .mandate_documents("WEB-77")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // A viewer sees the mandate and its copy, but can neither upload nor revoke.
+    server
+        .add_user("leser", "viewer password", Role::Viewer)
+        .await;
+    let mut viewer = server.client();
+    viewer.login("leser", "viewer password").await;
+    let seen = viewer.get("/mandates/show?reference=WEB-77").await;
+    assert_eq!(seen.status, 200);
+    assert!(!seen.body.contains("id=\"mandate-revoke\""));
+    let viewer_csrf = viewer.csrf().await;
+    let refused = viewer
+        .post(
+            "/mandates/revoke",
+            &[("csrf", &viewer_csrf), ("reference", "WEB-77")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert_eq!(viewer.get("/mandates/new").await.status, 403);
+
+    // The revocation: a future date refused with the sentence, then recorded.
+    let answer = admin
+        .post(
+            "/mandates/revoke",
+            &[
+                ("csrf", &csrf),
+                ("reference", "WEB-77"),
+                ("revoked_on", "2099-01-01"),
+                ("note", ""),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 422);
+    assert!(
+        answer.body.contains("liegt in der Zukunft"),
+        "{}",
+        answer.body
+    );
+    let answer = admin
+        .post(
+            "/mandates/revoke",
+            &[
+                ("csrf", &csrf),
+                ("reference", "WEB-77"),
+                ("revoked_on", "2026-11-30"),
+                ("note", "Brief <b>vom</b> 29.11."),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let page = admin
+        .get("/mandates/show?reference=WEB-77&done=revoked")
+        .await;
+    assert!(page.body.contains("id=\"mandate-notice\""));
+    assert!(page.body.contains("30.11.2026"), "{}", page.body);
+    assert!(page.body.contains("Brief "), "{}", page.body);
+    assert!(!page.body.contains("<b>vom</b>"), "the note is escaped");
+    assert!(!page.body.contains("id=\"mandate-revoke\""));
+    assert_eq!(
+        server
+            .store
+            .mandate_by_reference("WEB-77")
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        lastschrift_store::MandateStatus::Revoked
+    );
+}

@@ -1,18 +1,21 @@
-//! `lastschrift mandates import|list|show|form`: the mandate registry on the command line. The
-//! work is done by [`lastschrift_core::mandates`]; this file parses arguments and prints.
+//! `lastschrift mandates import|list|show|add|edit|revoke|attach|document|form`: the mandate
+//! registry on the command line. The work is done by [`lastschrift_core::mandates`]; this file
+//! parses arguments and prints.
 
 use super::context::{open_app, runtime, setup};
-use super::output::{date_text, quiet_broken_pipe};
+use super::output::{date_text, emit, quiet_broken_pipe};
 use super::{Outcome, SetupError};
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
+use lastschrift_core::CoreError;
 use lastschrift_core::collect::format_euro;
 use lastschrift_core::files::{FileError, write_atomically};
 use lastschrift_core::mandates::{
-    self, FormRequest, MandateDetail, MandateFormBatch, MandateView, RowOutcome,
+    self, EntryForm, FormRequest, MandateDetail, MandateFormBatch, MandateView, NewMandate,
+    RowOutcome,
 };
-use lastschrift_core::store::Scheme;
+use lastschrift_core::store::{Mandate, MandateEdit, Scheme};
 use serde::Serialize;
 use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
@@ -34,6 +37,8 @@ enum MandatesCommand {
   Unterschriftsdatum | Mandatsdatum | signature_date   required, DD.MM.YYYY or YYYY-MM-DD
   Art | scheme                           CORE/Basis (default) or B2B/Firmen
   Status | status                        aktiv/active (default) or widerrufen/revoked
+  Typ | kind                             wiederkehrend/recurrent (default), einmalig/one-off
+                                         (OOFF, one debit) or endet/ending (next debit is FNAL)
   Erste Lastschrift | first_collection   optional date
   Letzte Lastschrift | last_collection   optional date
 
@@ -55,13 +60,57 @@ Examples:
   lastschrift mandates show MANDAT-1001
   lastschrift mandates show MANDAT-1001 --json")]
     Show(ShowArgs),
+    /// Enters one mandate, with the same checks as the import.
+    #[command(
+        after_help = "The contact is named by its sevdesk id (--contact) or its customer number
+(--customer-number); it must be among the synced contacts (`lastschrift sync`). A reference
+that exists already, also in other upper/lower case, is refused.
+
+Exit code 0: stored; 1: refused (the message names the field), nothing was stored.
+
+Examples:
+  lastschrift mandates add --reference MANDAT-2001 --customer-number 1001 --signature-date 01.03.2026
+  lastschrift mandates add --reference M-77 --contact 4711 --signature-date 2026-03-01 --scheme b2b --kind one-off"
+    )]
+    Add(AddArgs),
+    /// Changes the signature date, scheme or kind of one mandate (only what you name).
+    #[command(after_help = "Examples:
+  lastschrift mandates edit MANDAT-1001 --signature-date 15.01.2025
+  lastschrift mandates edit MANDAT-1001 --scheme b2b --kind ending
+  lastschrift mandates edit MANDAT-1001 --active      # undo a revocation entered by mistake")]
+    Edit(EditArgs),
+    /// Records that the debtor revoked the mandate: nothing is collected under it any more.
+    #[command(
+        after_help = "The date is the day the revocation reached you (default: today); it may
+not lie in the future or before the signature. Pending debits of the mandate are not touched:
+cancel them with `lastschrift debits cancel` if the bank has not collected them yet.
+
+Examples:
+  lastschrift mandates revoke MANDAT-1003
+  lastschrift mandates revoke MANDAT-1003 --on 28.11.2026 --note \"Brief vom 27.11.\""
+    )]
+    Revoke(RevokeArgs),
+    /// Keeps the signed mandate (PDF, PNG or JPEG scan, at most 5 MiB) with the mandate.
+    #[command(
+        after_help = "Earlier copies stay; the newest is the current one (`mandates show` lists them).
+
+Examples:
+  lastschrift mandates attach MANDAT-1001 scans/mandat-1001.pdf"
+    )]
+    Attach(AttachArgs),
+    /// Writes a signed copy of the mandate out again, byte for byte.
+    #[command(after_help = "Examples:
+  lastschrift mandates document MANDAT-1001 --output mandat-1001.pdf
+  lastschrift mandates document MANDAT-1001 --id 3 > alte-kopie.pdf")]
+    Document(DocumentArgs),
     /// Makes the SEPA mandate forms to sign (one PDF page per contact) and reserves the mandate
     /// reference each form names in the registry.
     #[command(after_help = "Each form names the creditor, the Gläubiger-Identifikationsnummer, the mandate
 reference (Mandatsreferenz) the contact will get, the debtor's name, address and IBAN as
 sevdesk has them, and the mandate text of the scheme in German and English. The reference is
 reserved in the registry without a signature date: the contact's invoices wait until the signed
-form is back and its date is entered (web: Mandate → bearbeiten). A contact reserved before gets
+form is back and its date is entered (`lastschrift mandates edit REFERENCE --signature-date
+DATE`, or on the web's mandate page). A contact reserved before gets
 its form again; nothing is reserved twice. Contacts that need no new mandate are listed with the
 reason.
 
@@ -73,6 +122,90 @@ Examples:
   lastschrift mandates form --contact 4711 --contact 4712 --scheme b2b --out b2b.pdf
   lastschrift mandates form --all --out mandate.pdf --json")]
     Form(FormArgs),
+}
+
+#[derive(Debug, Args)]
+struct AddArgs {
+    /// The mandate reference (Mandatsreferenz), at most 35 characters.
+    #[arg(long)]
+    reference: String,
+    /// The sevdesk contact id.
+    #[arg(long, value_name = "ID")]
+    contact: Option<String>,
+    /// The customer number of the sevdesk contact (instead of --contact).
+    #[arg(long, value_name = "NUMBER")]
+    customer_number: Option<String>,
+    /// When the debtor signed: DD.MM.YYYY or YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    signature_date: Option<String>,
+    /// core (Basis, default) or b2b (Firmen).
+    #[arg(long)]
+    scheme: Option<String>,
+    /// recurrent (default), one-off or ending.
+    #[arg(long)]
+    kind: Option<String>,
+    /// Print the stored mandate as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct EditArgs {
+    /// The mandate reference.
+    reference: String,
+    /// The new signature date: DD.MM.YYYY or YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    signature_date: Option<String>,
+    /// core (Basis) or b2b (Firmen).
+    #[arg(long)]
+    scheme: Option<String>,
+    /// recurrent, one-off or ending.
+    #[arg(long)]
+    kind: Option<String>,
+    /// Makes a revoked mandate active again (a revocation entered by mistake).
+    #[arg(long)]
+    active: bool,
+    /// Print the changed mandate as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct RevokeArgs {
+    /// The mandate reference.
+    reference: String,
+    /// The day of the revocation (default: today): DD.MM.YYYY or YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    on: Option<String>,
+    /// A note, e.g. how the revocation arrived.
+    #[arg(long)]
+    note: Option<String>,
+    /// Print the revocation as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct AttachArgs {
+    /// The mandate reference.
+    reference: String,
+    /// The scan or PDF of the signed mandate.
+    file: PathBuf,
+    /// Print the stored copy's details as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct DocumentArgs {
+    /// The mandate reference.
+    reference: String,
+    /// Which copy (see `mandates show`); default the newest.
+    #[arg(long)]
+    id: Option<i64>,
+    /// Write here (atomically) instead of to standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -145,6 +278,11 @@ pub fn run(args: &MandatesArgs, config: Option<&Path>) -> anyhow::Result<Outcome
         MandatesCommand::Import(args) => import(args, config),
         MandatesCommand::List(args) => list(args, config),
         MandatesCommand::Show(args) => show(args, config),
+        MandatesCommand::Add(args) => add(args, config),
+        MandatesCommand::Edit(args) => edit(args, config),
+        MandatesCommand::Revoke(args) => revoke(args, config),
+        MandatesCommand::Attach(args) => attach(args, config),
+        MandatesCommand::Document(args) => document(args, config),
         MandatesCommand::Form(args) => form(args, config),
     })
 }
@@ -251,6 +389,252 @@ fn import(args: &ImportArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
     })
 }
 
+/// A refusal of the user's input: exit code 1 with the sentence, nothing stored. Anything else
+/// is a setup problem (exit code 2).
+fn refused(error: CoreError) -> anyhow::Result<Outcome> {
+    if error.is_input_problem() {
+        eprintln!("Nothing was stored: {error}.");
+        Ok(Outcome::ProblemsFound)
+    } else {
+        Err(setup(error))
+    }
+}
+
+fn kind_text(mandate: &Mandate) -> &'static str {
+    match (mandate.one_off, mandate.ending) {
+        (true, _) => "one-off (OOFF)",
+        (false, true) => "ending (next debit FNAL)",
+        (false, false) => "recurrent",
+    }
+}
+
+fn print_mandate(out: &mut impl Write, verb: &str, m: &Mandate) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Mandate {} {verb}: contact {}, signed {}, {}, {}, {}.",
+        m.reference,
+        m.contact_id,
+        date_text(m.signature_date),
+        m.scheme,
+        kind_text(m),
+        m.status
+    )
+}
+
+fn add(args: &AddArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
+    let entry = NewMandate {
+        reference: Some(args.reference.clone()),
+        contact_id: args.contact.clone(),
+        customer_number: args.customer_number.clone(),
+        signature_date: args.signature_date.clone(),
+        scheme: args.scheme.clone(),
+        kind: args.kind.clone(),
+    };
+    runtime()?.block_on(async {
+        let app = open_app(config).await?;
+        let result = app.add_mandate(&entry, EntryForm::CommandLine).await;
+        app.close().await;
+        let mandate = match result {
+            Ok(mandate) => mandate,
+            Err(error) => return refused(error),
+        };
+        let mut out = std::io::stdout().lock();
+        if args.json {
+            writeln!(out, "{}", serde_json::to_string_pretty(&mandate)?)?;
+        } else {
+            print_mandate(&mut out, "stored", &mandate)?;
+        }
+        Ok(Outcome::Done)
+    })
+}
+
+fn edit(args: &EditArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
+    let mut problems = Vec::new();
+    let signature_date = match args.signature_date.as_deref().map(str::trim) {
+        None => None,
+        Some(text) => match lastschrift_core::dates::parse_date(text) {
+            Some(date) => Some(Some(date)),
+            None => {
+                problems.push(format!(
+                    "--signature-date `{text}` is not a date; write DD.MM.YYYY or YYYY-MM-DD"
+                ));
+                None
+            }
+        },
+    };
+    let scheme = match args.scheme.as_deref().map(|s| s.trim().to_lowercase()) {
+        None => None,
+        Some(text) => match text.as_str() {
+            "core" | "basis" => Some(Scheme::Core),
+            "b2b" | "firmen" => Some(Scheme::B2b),
+            _ => {
+                problems.push(format!(
+                    "--scheme `{text}` is not a scheme; write core (Basis) or b2b (Firmen)"
+                ));
+                None
+            }
+        },
+    };
+    let kind = match args.kind.as_deref() {
+        None => None,
+        Some(text) => match mandates::kind_flags(text) {
+            Some(flags) => Some(flags),
+            None => {
+                problems.push(format!(
+                    "--kind `{text}` is not a kind; write recurrent, one-off or ending"
+                ));
+                None
+            }
+        },
+    };
+    // Every wrong flag at once, not one per attempt.
+    if !problems.is_empty() {
+        eprintln!("Nothing was changed: {}.", problems.join("; "));
+        return Ok(Outcome::ProblemsFound);
+    }
+    let edit = MandateEdit {
+        signature_date,
+        scheme,
+        status: args
+            .active
+            .then_some(lastschrift_core::store::MandateStatus::Active),
+        one_off: kind.map(|(one_off, _)| one_off),
+        ending: kind.map(|(_, ending)| ending),
+    };
+    runtime()?.block_on(async {
+        let app = open_app(config).await?;
+        let result = app.edit_mandate(args.reference.trim(), &edit).await;
+        app.close().await;
+        let mandate = match result {
+            Ok(mandate) => mandate,
+            Err(CoreError::Store(lastschrift_core::store::StoreError::NotFound { .. })) => {
+                eprintln!(
+                    "Nothing was changed: the mandate {} does not exist; `lastschrift mandates list` shows the mandates.",
+                    args.reference.trim()
+                );
+                return Ok(Outcome::ProblemsFound);
+            }
+            Err(error) => return refused(error),
+        };
+        let mut out = std::io::stdout().lock();
+        if args.json {
+            writeln!(out, "{}", serde_json::to_string_pretty(&mandate)?)?;
+        } else {
+            print_mandate(&mut out, "changed", &mandate)?;
+        }
+        Ok(Outcome::Done)
+    })
+}
+
+fn revoke(args: &RevokeArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
+    runtime()?.block_on(async {
+        let app = open_app(config).await?;
+        let result = app
+            .revoke_mandate(&args.reference, args.on.as_deref(), args.note.as_deref())
+            .await;
+        app.close().await;
+        let (mandate, revocation) = match result {
+            Ok(done) => done,
+            Err(error) => return refused(error),
+        };
+        let mut out = std::io::stdout().lock();
+        if args.json {
+            writeln!(out, "{}", serde_json::to_string_pretty(&revocation)?)?;
+        } else {
+            writeln!(
+                out,
+                "Mandate {} is revoked as of {}; nothing will be collected under it any more.",
+                mandate.reference,
+                date_text(Some(revocation.revoked_on))
+            )?;
+        }
+        Ok(Outcome::Done)
+    })
+}
+
+fn attach(args: &AttachArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
+    let metadata = std::fs::metadata(&args.file)
+        .map_err(|e| SetupError::new(format!("could not read {}: {e}", args.file.display())))?;
+    // Refused before reading: a wrong file of gigabytes should not fill the memory.
+    if metadata.len() > mandates::MAX_DOCUMENT_BYTES as u64 {
+        eprintln!(
+            "Nothing was stored: {} has {} bytes; a signed copy may have at most {} bytes (5 MiB).",
+            args.file.display(),
+            metadata.len(),
+            mandates::MAX_DOCUMENT_BYTES
+        );
+        return Ok(Outcome::ProblemsFound);
+    }
+    let bytes = std::fs::read(&args.file)
+        .map_err(|e| SetupError::new(format!("could not read {}: {e}", args.file.display())))?;
+    let file_name = args.file.to_string_lossy().into_owned();
+    runtime()?.block_on(async {
+        let app = open_app(config).await?;
+        let result = app
+            .attach_mandate_document(&args.reference, &file_name, bytes, Some("cli"))
+            .await;
+        app.close().await;
+        let info = match result {
+            Ok(info) => info,
+            Err(error) => return refused(error),
+        };
+        let mut out = std::io::stdout().lock();
+        if args.json {
+            writeln!(out, "{}", serde_json::to_string_pretty(&info)?)?;
+        } else {
+            writeln!(
+                out,
+                "Stored {} ({}, {} bytes, SHA-256 {}) as copy {} of mandate {}.",
+                info.file_name,
+                info.content_type,
+                info.size_bytes,
+                info.sha256,
+                info.id,
+                info.mandate_reference
+            )?;
+        }
+        Ok(Outcome::Done)
+    })
+}
+
+fn document(args: &DocumentArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
+    runtime()?.block_on(async {
+        let app = open_app(config).await?;
+        let reference = args.reference.trim();
+        let id = match args.id {
+            Some(id) => Some(id),
+            None => app
+                .mandate_documents(reference)
+                .await
+                .map_err(setup)?
+                .first()
+                .map(|d| d.id),
+        };
+        let document = match id {
+            Some(id) => app.mandate_document(reference, id).await.map_err(setup)?,
+            None => None,
+        };
+        app.close().await;
+        let Some(document) = document else {
+            return Err(SetupError::new(match args.id {
+                Some(id) => format!(
+                    "mandate {reference} has no signed copy {id}; `lastschrift mandates show {reference}` lists its copies"
+                ),
+                None => format!(
+                    "mandate {reference} has no signed copy; attach one with `lastschrift mandates attach {reference} FILE`"
+                ),
+            })
+            .into());
+        };
+        emit(
+            &document.bytes,
+            args.output.as_deref(),
+            &format!("the signed copy {}", document.info.file_name),
+        )?;
+        Ok(Outcome::Done)
+    })
+}
+
 fn contact_text(view: &MandateView) -> String {
     match (&view.contact_name, &view.customer_number) {
         (Some(name), Some(number)) => format!("{name} ({number})"),
@@ -354,6 +738,42 @@ fn print_detail(out: &mut impl Write, d: &MandateDetail) -> std::io::Result<()> 
         writeln!(out, "Last used as {reference}")?;
     }
     writeln!(out, "Source       {}", v.source)?;
+    writeln!(
+        out,
+        "Kind         {}",
+        match (d.one_off, d.ending) {
+            (true, _) => "one-off (OOFF)",
+            (false, true) => "ending (next debit FNAL)",
+            (false, false) => "recurrent",
+        }
+    )?;
+    if let Some(r) = &d.revocation {
+        writeln!(
+            out,
+            "Revoked on   {}{}",
+            date_text(Some(r.revoked_on)),
+            r.note
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default()
+        )?;
+    }
+    if d.documents.is_empty() {
+        writeln!(out, "Signed copy  none")?;
+    } else {
+        writeln!(out, "Signed copies (newest first):")?;
+        for doc in &d.documents {
+            writeln!(
+                out,
+                "  {:>4}  {}  {}  {} bytes  {}",
+                doc.id,
+                doc.uploaded_at.format("%d.%m.%Y %H:%M"),
+                doc.file_name,
+                doc.size_bytes,
+                doc.content_type
+            )?;
+        }
+    }
     if d.amendments.is_empty() {
         writeln!(out, "Amendments   none")?;
     } else {
@@ -512,7 +932,7 @@ fn print_forms(
         }
         writeln!(
             out,
-            "Their invoices wait until the signed form is back and its signature date is entered."
+            "Their invoices wait until the signed form is back and its date is entered: `lastschrift mandates edit REFERENCE --signature-date DATE`."
         )?;
     }
     if !batch.skipped.is_empty() {

@@ -1,7 +1,11 @@
 //! How the commands print: shortened table cells, dates, and a reader that stops early.
 
 use super::Outcome;
+use anyhow::Context as _;
 use chrono::NaiveDate;
+use lastschrift_core::files::write_atomically;
+use std::io::Write as _;
+use std::path::Path;
 
 /// Keeps a table column readable; the full text is in `--json`.
 pub(crate) fn shorten(text: &str, max: usize) -> String {
@@ -47,4 +51,25 @@ mod tests {
         assert_eq!(shorten("Müller & Söhne GmbH", 8), "Müller …");
         assert_eq!(date_text(None), "–");
     }
+}
+
+/// Bytes to the file (atomically) or to standard output, unchanged.
+pub fn emit(bytes: &[u8], output: Option<&Path>, what: &str) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            write_atomically::<anyhow::Error>(path, |out| Ok(out.write_all(bytes)?))
+                .with_context(|| format!("could not write {what} to {}", path.display()))?;
+            eprintln!(
+                "Wrote {what} to {} ({} bytes).",
+                path.display(),
+                bytes.len()
+            );
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(bytes)?;
+            stdout.flush()?;
+        }
+    }
+    Ok(())
 }

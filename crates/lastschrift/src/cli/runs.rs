@@ -2,13 +2,11 @@
 //! exact bytes of their files. The work is done by [`lastschrift_core::runs`]; this file parses and prints.
 
 use super::context::{open_app, runtime, setup};
-use super::output::{date_text, quiet_broken_pipe, shorten};
+use super::output::{date_text, emit, quiet_broken_pipe, shorten};
 use super::{Outcome, SetupError};
-use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use lastschrift_core::App;
 use lastschrift_core::collect::format_euro;
-use lastschrift_core::files::write_atomically;
 use lastschrift_core::runs::RunDetail;
 use lastschrift_core::store::CollectionRun;
 use std::io::Write;
@@ -224,27 +222,6 @@ fn print_detail(out: &mut impl Write, d: &RunDetail) -> std::io::Result<()> {
             format_euro(debit.amount_cents),
             date_text(Some(debit.collection_date)),
         )?;
-    }
-    Ok(())
-}
-
-/// Bytes to the file (atomically) or to standard output, unchanged.
-fn emit(bytes: &[u8], output: Option<&Path>, what: &str) -> anyhow::Result<()> {
-    match output {
-        Some(path) => {
-            write_atomically::<anyhow::Error>(path, |out| Ok(out.write_all(bytes)?))
-                .with_context(|| format!("could not write {what} to {}", path.display()))?;
-            eprintln!(
-                "Wrote {what} to {} ({} bytes).",
-                path.display(),
-                bytes.len()
-            );
-        }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(bytes)?;
-            stdout.flush()?;
-        }
     }
     Ok(())
 }

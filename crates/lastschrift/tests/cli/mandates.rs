@@ -511,6 +511,23 @@ async fn form_writes_one_page_per_contact_and_reserves_each_reference_once() {
     );
     assert_eq!(stored_references(dir.path()).await.len(), 2);
 
+    // The signed form is back: its date is entered, and the form is not printed again.
+    let signed = with_creditor(dir.path()).run([
+        "mandates",
+        "edit",
+        "1001",
+        "--signature-date",
+        "20.11.2026",
+    ]);
+    assert_eq!(signed.code, 0, "{signed:?}");
+    let after = with_creditor(dir.path()).run(args);
+    assert_eq!(after.code, 0, "{after:?}");
+    assert!(
+        after.text().contains("1 mandate form(s)")
+            && after.text().contains("[sevdesk id 11]: the contact has a usable mandate (has_usable_mandate)"),
+        "{after:?}"
+    );
+
     // B2B, as JSON.
     let b2b_file = out.path().join("b2b.pdf");
     let b2b = with_creditor(dir.path()).run([
@@ -585,4 +602,191 @@ async fn form_names_what_is_missing_and_who_needs_none() {
         "{unknown:?}"
     );
     assert!(!file.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_edit_revoke_and_attach_one_mandate_on_the_command_line() {
+    let dir = data_dir_with_contacts().await;
+    let cli = lastschrift(dir.path());
+
+    // The checks of the import, naming the flag; nothing stored, exit 1.
+    let future = cli.run([
+        "mandates",
+        "add",
+        "--reference",
+        "M-2001",
+        "--customer-number",
+        "1001",
+        "--signature-date",
+        "01.01.2099",
+    ]);
+    assert_eq!(future.code, 1, "{future:?}");
+    assert!(
+        future.stderr.contains("Nothing was stored")
+            && future
+                .stderr
+                .contains("--signature-date `01.01.2099` lies in the future"),
+        "{future:?}"
+    );
+    let unknown = cli.run([
+        "mandates",
+        "add",
+        "--reference",
+        "M-2001",
+        "--customer-number",
+        "4711",
+        "--signature-date",
+        "01.03.2026",
+    ]);
+    assert_eq!(unknown.code, 1, "{unknown:?}");
+    assert!(
+        unknown.stderr.contains("--customer-number `4711`"),
+        "{unknown:?}"
+    );
+    assert!(stored_references(dir.path()).await.is_empty());
+
+    let added = cli.run([
+        "mandates",
+        "add",
+        "--reference",
+        "M-2001",
+        "--customer-number",
+        "1002",
+        "--signature-date",
+        "2026-03-01",
+        "--scheme",
+        "b2b",
+        "--kind",
+        "one-off",
+        "--json",
+    ]);
+    assert_eq!(added.code, 0, "{added:?}");
+    let json = added.json();
+    assert_eq!(json["reference"], "M-2001");
+    assert_eq!(json["contact_id"], 12);
+    assert_eq!(json["scheme"], "B2B");
+    assert_eq!(json["one_off"], true);
+    assert_eq!(json["source"], "manual");
+    let twice = cli.run([
+        "mandates",
+        "add",
+        "--reference",
+        "m-2001",
+        "--contact",
+        "11",
+        "--signature-date",
+        "2026-03-01",
+    ]);
+    assert_eq!(twice.code, 1, "{twice:?}");
+    assert!(
+        twice.stderr.contains("already exists as M-2001"),
+        "{twice:?}"
+    );
+
+    // Edit: every wrong flag at once, then a real change.
+    let wrong = cli.run([
+        "mandates",
+        "edit",
+        "M-2001",
+        "--scheme",
+        "cor1",
+        "--kind",
+        "sometimes",
+    ]);
+    assert_eq!(wrong.code, 1, "{wrong:?}");
+    assert!(
+        wrong.stderr.contains("--scheme `cor1`") && wrong.stderr.contains("--kind `sometimes`"),
+        "{wrong:?}"
+    );
+    let edited = cli.run([
+        "mandates",
+        "edit",
+        "M-2001",
+        "--kind",
+        "recurrent",
+        "--scheme",
+        "core",
+    ]);
+    assert_eq!(edited.code, 0, "{edited:?}");
+    assert!(
+        edited.text().contains("Mandate M-2001 changed")
+            && edited.text().contains("CORE, recurrent"),
+        "{edited:?}"
+    );
+    let missing = cli.run(["mandates", "edit", "NOPE", "--kind", "ending"]);
+    assert_eq!(missing.code, 1, "{missing:?}");
+    assert!(
+        missing.stderr.contains("NOPE does not exist"),
+        "{missing:?}"
+    );
+
+    // The signed copy: stored, listed, written out byte for byte.
+    let input = tempfile::tempdir().unwrap();
+    let mut scan = b"%PDF-1.4\n".to_vec();
+    scan.extend((0..=255u8).cycle().take(10_000));
+    let scan_path = input.path().join("Mandat M-2001.pdf");
+    std::fs::write(&scan_path, &scan).unwrap();
+    let attached = cli.run(["mandates", "attach", "M-2001", scan_path.to_str().unwrap()]);
+    assert_eq!(attached.code, 0, "{attached:?}");
+    assert!(
+        attached
+            .text()
+            .contains("Stored Mandat M-2001.pdf (application/pdf, 10009 bytes"),
+        "{attached:?}"
+    );
+    let text_path = write(input.path(), "notiz.pdf", "no PDF at all");
+    let refused = cli.run(["mandates", "attach", "M-2001", text_path.to_str().unwrap()]);
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused
+            .stderr
+            .contains("notiz.pdf is neither a PDF nor a PNG or JPEG"),
+        "{refused:?}"
+    );
+    let out = input.path().join("copy.pdf");
+    let written = cli.run([
+        "mandates",
+        "document",
+        "M-2001",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(written.code, 0, "{written:?}");
+    assert_eq!(std::fs::read(&out).unwrap(), scan);
+    let none = cli.run(["mandates", "document", "M-2001", "--id", "999"]);
+    assert_eq!(none.code, 2, "{none:?}");
+
+    // Revocation: the date is checked, recorded and shown.
+    let early = cli.run(["mandates", "revoke", "M-2001", "--on", "01.02.2026"]);
+    assert_eq!(early.code, 1, "{early:?}");
+    assert!(
+        early.stderr.contains("before the signature date"),
+        "{early:?}"
+    );
+    let revoked = cli.run([
+        "mandates",
+        "revoke",
+        "M-2001",
+        "--on",
+        "02.03.2026",
+        "--note",
+        "Brief",
+    ]);
+    assert_eq!(revoked.code, 0, "{revoked:?}");
+    assert!(
+        revoked
+            .text()
+            .contains("M-2001 is revoked as of 02.03.2026"),
+        "{revoked:?}"
+    );
+    let again = cli.run(["mandates", "revoke", "M-2001"]);
+    assert_eq!(again.code, 1, "{again:?}");
+    assert!(again.stderr.contains("already revoked"), "{again:?}");
+    let shown = cli.run(["mandates", "show", "M-2001"]);
+    assert_eq!(shown.code, 0, "{shown:?}");
+    let text = shown.text();
+    assert!(text.contains("Status       revoked"), "{text}");
+    assert!(text.contains("Revoked on   02.03.2026 (Brief)"), "{text}");
+    assert!(text.contains("Mandat M-2001.pdf  10009 bytes"), "{text}");
+    assert!(text.contains("Kind         recurrent"), "{text}");
 }
