@@ -278,7 +278,10 @@ mod tests {
                     .iter()
                     .map(|c| {
                         r.try_get::<Option<String>, _>(*c)
-                            .or_else(|_| r.try_get::<Option<i64>, _>(*c).map(|v| v.map(|v| v.to_string())))
+                            .or_else(|_| {
+                                r.try_get::<Option<i64>, _>(*c)
+                                    .map(|v| v.map(|v| v.to_string()))
+                            })
                             .unwrap()
                     })
                     .collect()

@@ -16,7 +16,11 @@ fn run(tool: &str, pdf: &[u8], args: &[&str]) -> String {
     let out = Command::new(tool)
         .args(args)
         .arg(file.path())
-        .args(if tool == "pdftotext" { &["-"][..] } else { &[][..] })
+        .args(if tool == "pdftotext" {
+            &["-"][..]
+        } else {
+            &[][..]
+        })
         .output()
         .unwrap_or_else(|e| panic!("{INSTALL} ({tool}: {e})"));
     assert!(
@@ -30,7 +34,10 @@ fn run(tool: &str, pdf: &[u8], args: &[&str]) -> String {
 /// The text of every page with each run of white space (line breaks too) as one space, so a
 /// sentence wrapped over several lines is found whole.
 pub fn text(pdf: &[u8]) -> String {
-    raw_text(pdf).split_whitespace().collect::<Vec<_>>().join(" ")
+    raw_text(pdf)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The text as pdftotext gives it: lines as they are, a form feed after each page.

@@ -462,7 +462,10 @@ mod tests {
             "no_signature_date"
         );
         reserved.signature_date = Some(d(2026, 11, 20));
-        assert_eq!(check(&c, Some(&reserved)).unwrap().signature_date, d(2026, 11, 20));
+        assert_eq!(
+            check(&c, Some(&reserved)).unwrap().signature_date,
+            d(2026, 11, 20)
+        );
     }
 
     #[test]

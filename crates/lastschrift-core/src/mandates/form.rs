@@ -284,7 +284,9 @@ pub fn render_pdf(forms: &[MandateForm]) -> Result<Vec<u8>, FormError> {
     };
     pdf.document_info(info)
         .title(TextStr(&title))
-        .subject(TextStr("SEPA-Lastschriftmandat / SEPA Direct Debit Mandate"))
+        .subject(TextStr(
+            "SEPA-Lastschriftmandat / SEPA Direct Debit Mandate",
+        ))
         .creator(TextStr("lastschrift"));
     Ok(pdf.finish())
 }
@@ -300,7 +302,10 @@ fn layout(form: &MandateForm) -> Vec<u8> {
     }
     // The longest names and addresses the form takes fit at the smallest size (a unit test
     // holds this); drawing past the margin would still stay on the page.
-    draw(form, SCALES[SCALES.len() - 1]).content.finish().to_vec()
+    draw(form, SCALES[SCALES.len() - 1])
+        .content
+        .finish()
+        .to_vec()
 }
 
 /// A page being written from the top down.
@@ -572,7 +577,10 @@ mod tests {
             .find(|s| s.y >= BOTTOM);
         assert!(sheet.is_some(), "does not fit even at the smallest size");
         // An ordinary form keeps the full size.
-        let normal = form(party("debtor", "Erika Mustermann", &["Weg 2"]), Scheme::Core);
+        let normal = form(
+            party("debtor", "Erika Mustermann", &["Weg 2"]),
+            Scheme::Core,
+        );
         assert!(draw(&normal, 1.0).y >= BOTTOM);
     }
 
@@ -604,7 +612,11 @@ mod tests {
     fn a_batch_is_one_pdf_with_a_page_per_form_and_reads_back() {
         let forms = [
             form(
-                party("debtor", "Bäckerei Müller GmbH", &["Große Straße 5", "80331 München"]),
+                party(
+                    "debtor",
+                    "Bäckerei Müller GmbH",
+                    &["Große Straße 5", "80331 München"],
+                ),
                 Scheme::Core,
             ),
             form(party("debtor", "", &[]), Scheme::B2b),

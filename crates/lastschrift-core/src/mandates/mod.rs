@@ -10,8 +10,8 @@ mod reservation;
 mod single;
 
 pub use form::{
-    B2B_BANK_NOTE, FormError, FormParty, MAX_ADDRESS_LINE_CHARS, MAX_ADDRESS_LINES,
-    MAX_NAME_CHARS, MandateForm, MandateFormInput, mandate_text, render_pdf, title,
+    B2B_BANK_NOTE, FormError, FormParty, MAX_ADDRESS_LINE_CHARS, MAX_ADDRESS_LINES, MAX_NAME_CHARS,
+    MandateForm, MandateFormInput, mandate_text, render_pdf, title,
 };
 pub use import::{ImportError, ImportReport, RowOutcome, RowResult, import_csv, kind_flags};
 pub(crate) use reservation::make_forms;

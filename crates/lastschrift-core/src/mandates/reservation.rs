@@ -16,8 +16,7 @@ use serde::Serialize;
 
 use super::form::{self, FormError, FormParty, MandateForm, MandateFormInput};
 use crate::collect::mandate::{
-    choose_reference, governing_mandate, mandate_reference, usable_mandate,
-    valid_sevdesk_reference,
+    choose_reference, governing_mandate, mandate_reference, usable_mandate, valid_sevdesk_reference,
 };
 use crate::collect::{CollectionPlan, ExclusionReason, Explanation};
 use crate::error::CoreError;
@@ -138,7 +137,11 @@ fn creditor(settings: &Settings) -> Result<(FormParty, sepa::CreditorId, String)
     if country != "DE" {
         lines.push(country.clone());
     }
-    Ok((FormParty::new("creditor", &c.name, &lines)?, creditor_id, country))
+    Ok((
+        FormParty::new("creditor", &c.name, &lines)?,
+        creditor_id,
+        country,
+    ))
 }
 
 /// The debtor as sevdesk has it; the country is named when it is not the creditor's.
@@ -248,21 +251,22 @@ pub(crate) async fn make_forms(
     ids.retain(|id| seen.insert(*id));
     if request.contacts.is_none() {
         // A printed batch in the order of the names.
-        ids.sort_by_cached_key(|id| {
-            (
-                contacts.get(id).map(|c| c.display_name.to_lowercase()),
-                *id,
-            )
-        });
+        ids.sort_by_cached_key(|id| (contacts.get(id).map(|c| c.display_name.to_lowercase()), *id));
     }
 
     // Every reference in use, case folded: the registry's and what sevdesk names for each contact.
-    let mut taken: HashSet<String> = registry.iter().map(|m| m.reference.to_uppercase()).collect();
+    let mut taken: HashSet<String> = registry
+        .iter()
+        .map(|m| m.reference.to_uppercase())
+        .collect();
     let mut sevdesk_owner: HashMap<String, Vec<SevdeskId>> = HashMap::new();
     for c in contacts.values() {
-        for value in [mandate_reference(c, policies), valid_sevdesk_reference(c, policies)]
-            .into_iter()
-            .flatten()
+        for value in [
+            mandate_reference(c, policies),
+            valid_sevdesk_reference(c, policies),
+        ]
+        .into_iter()
+        .flatten()
         {
             sevdesk_owner
                 .entry(value.to_uppercase())
@@ -348,8 +352,16 @@ pub(crate) async fn make_forms(
                 continue;
             }
         };
-        let (mandate, newly_reserved) =
-            reserve(store, contact, &own, request, policies, &mut taken, &sevdesk_owner).await?;
+        let (mandate, newly_reserved) = reserve(
+            store,
+            contact,
+            &own,
+            request,
+            policies,
+            &mut taken,
+            &sevdesk_owner,
+        )
+        .await?;
         let reference = sepa::MandateId::parse(&mandate.reference).map_err(|e| {
             StoreError::Corrupt(format!("mandate reference {}: {e}", mandate.reference))
         })?;
@@ -412,7 +424,8 @@ async fn reserve(
     if let Some(existing) = reservation_of(own.iter().copied()) {
         return Ok((adjust(store, existing, request).await?, false));
     }
-    let base = valid_sevdesk_reference(contact, policies).unwrap_or_else(|| made_reference(contact));
+    let base =
+        valid_sevdesk_reference(contact, policies).unwrap_or_else(|| made_reference(contact));
     let free = |r: &str, taken: &HashSet<String>| {
         let folded = r.to_uppercase();
         !taken.contains(&folded)
@@ -520,7 +533,10 @@ mod tests {
         c.address.as_mut().unwrap().building = Some("1".into());
         let (party, id, country) = creditor(&settings).unwrap();
         assert_eq!(party.address(), ["Hauptstraße 1", "10115 Berlin"]);
-        assert_eq!((id.as_str(), country.as_str()), ("DE98ZZZ09999999999", "DE"));
+        assert_eq!(
+            (id.as_str(), country.as_str()),
+            ("DE98ZZZ09999999999", "DE")
+        );
         settings.creditor.as_mut().unwrap().creditor_id = "DE00ZZZ09999999999".into();
         assert!(matches!(
             creditor(&settings),

@@ -136,7 +136,10 @@ impl Env {
     async fn needs(&self) -> BTreeMap<SevdeskId, BTreeSet<&'static str>> {
         let mut needs: BTreeMap<SevdeskId, BTreeSet<&'static str>> = BTreeMap::new();
         for e in self.app.needs_mandate().await.unwrap() {
-            needs.entry(e.contact_id).or_default().insert(e.reason.code());
+            needs
+                .entry(e.contact_id)
+                .or_default()
+                .insert(e.reason.code());
         }
         needs
     }
@@ -165,9 +168,7 @@ fn printable_as_is(text: &str) -> bool {
 mod tests {
     use super::*;
 
-    pub async fn a_batch_for_the_needs_mandate_list_reserves_each_reference_once(
-        url: DatabaseUrl,
-    ) {
+    pub async fn a_batch_for_the_needs_mandate_list_reserves_each_reference_once(url: DatabaseUrl) {
         let env = Env::new(&url, true).await;
         let needs = env.needs().await;
         let wanted: BTreeSet<SevdeskId> = needs
@@ -269,13 +270,7 @@ mod tests {
                 .unwrap()
                 .expect("reserved");
             assert_eq!(
-                (
-                    m.contact_id,
-                    m.signature_date,
-                    m.status,
-                    m.source,
-                    m.scheme
-                ),
+                (m.contact_id, m.signature_date, m.status, m.source, m.scheme),
                 (
                     form.contact_id,
                     None,
@@ -405,10 +400,14 @@ mod tests {
             assert!(text.contains(expected), "`{expected}` not in {text}");
         }
         assert!(text.contains("SEPA Business-to-Business Direct Debit Mandate"));
-        assert!(!text.contains("acht Wochen"), "no refund right in B2B: {text}");
+        assert!(
+            !text.contains("acht Wochen"),
+            "no refund right in B2B: {text}"
+        );
         assert!(text.contains(&form.reference));
         assert!(
-            pdf::info(&bytes).contains(&format!("SEPA-Firmenlastschrift-Mandat {}", form.reference))
+            pdf::info(&bytes)
+                .contains(&format!("SEPA-Firmenlastschrift-Mandat {}", form.reference))
         );
         let m = env
             .store
@@ -516,7 +515,11 @@ mod tests {
         );
         assert!(error.to_string().contains("address.street"), "{error}");
         assert!(error.german().contains("address.street"));
-        assert_eq!(env.store.mandates().await.unwrap().len(), before, "nothing reserved");
+        assert_eq!(
+            env.store.mandates().await.unwrap().len(),
+            before,
+            "nothing reserved"
+        );
         env.close().await;
     }
 }

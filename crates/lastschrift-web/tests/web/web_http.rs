@@ -1669,13 +1669,13 @@ async fn mandate_forms_come_as_a_pdf_download_and_reserve_their_references() {
 
     // The whole list: one PDF, one page per contact, as a download.
     let all = admin
-        .post("/mandates/forms", &[("csrf", csrf.as_str()), ("scheme", "")])
+        .post(
+            "/mandates/forms",
+            &[("csrf", csrf.as_str()), ("scheme", "")],
+        )
         .await;
     assert_eq!(all.status, 200, "{}", all.body);
-    assert_eq!(
-        all.headers.get("content-type").unwrap(),
-        "application/pdf"
-    );
+    assert_eq!(all.headers.get("content-type").unwrap(), "application/pdf");
     assert_eq!(
         all.headers.get("content-disposition").unwrap(),
         "attachment; filename=\"Mandatsformulare.pdf\""
@@ -1722,8 +1722,15 @@ async fn mandate_forms_come_as_a_pdf_download_and_reserve_their_references() {
         .await;
     assert_eq!(one.status, 200, "{}", one.body);
     assert_eq!(
-        one.headers.get("content-disposition").unwrap().to_str().unwrap(),
-        format!("attachment; filename=\"Mandat-{}.pdf\"", stored[0].reference)
+        one.headers
+            .get("content-disposition")
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        format!(
+            "attachment; filename=\"Mandat-{}.pdf\"",
+            stored[0].reference
+        )
     );
     assert_eq!(pdf::page_count(&one.bytes), 1);
     assert!(pdf::text(&one.bytes).contains("SEPA-Firmenlastschrift-Mandat"));
@@ -1739,8 +1746,12 @@ async fn mandate_forms_come_as_a_pdf_download_and_reserve_their_references() {
     assert_eq!(none.status, 422, "{}", none.body);
     assert!(
         none.body.contains("id=\"forms-error\"")
-            && none.body.contains("Es wurde kein Mandatsformular erstellt.")
-            && none.body.contains("nicht unter den synchronisierten Kontakten"),
+            && none
+                .body
+                .contains("Es wurde kein Mandatsformular erstellt.")
+            && none
+                .body
+                .contains("nicht unter den synchronisierten Kontakten"),
         "{}",
         none.body
     );

@@ -105,7 +105,8 @@ Examples:
     Document(DocumentArgs),
     /// Makes the SEPA mandate forms to sign (one PDF page per contact) and reserves the mandate
     /// reference each form names in the registry.
-    #[command(after_help = "Each form names the creditor, the Gläubiger-Identifikationsnummer, the mandate
+    #[command(
+        after_help = "Each form names the creditor, the Gläubiger-Identifikationsnummer, the mandate
 reference (Mandatsreferenz) the contact will get, the debtor's name, address and IBAN as
 sevdesk has them, and the mandate text of the scheme in German and English. The reference is
 reserved in the registry without a signature date: the contact's invoices wait until the signed
@@ -120,7 +121,8 @@ form; 2: the creditor data is incomplete, or the file could not be written.
 Examples:
   lastschrift mandates form --all --out mandate.pdf
   lastschrift mandates form --contact 4711 --contact 4712 --scheme b2b --out b2b.pdf
-  lastschrift mandates form --all --out mandate.pdf --json")]
+  lastschrift mandates form --all --out mandate.pdf --json"
+    )]
     Form(FormArgs),
 }
 
@@ -898,10 +900,7 @@ fn print_forms(
             batch.forms.len(),
             batch.newly_reserved()
         )?,
-        None => writeln!(
-            out,
-            "No contact needs a mandate form; no file was written."
-        )?,
+        None => writeln!(out, "No contact needs a mandate form; no file was written.")?,
     }
     if !batch.forms.is_empty() {
         let width = batch
@@ -918,7 +917,10 @@ fn print_forms(
         )?;
         for f in &batch.forms {
             let contact = match &f.customer_number {
-                Some(number) => format!("{} ({number}) [sevdesk id {}]", f.contact_name, f.contact_id),
+                Some(number) => format!(
+                    "{} ({number}) [sevdesk id {}]",
+                    f.contact_name, f.contact_id
+                ),
                 None => format!("{} [sevdesk id {}]", f.contact_name, f.contact_id),
             };
             writeln!(

@@ -477,10 +477,10 @@ async fn form_writes_one_page_per_contact_and_reserves_each_reference_once() {
     let bytes = std::fs::read(&file).unwrap();
     assert_eq!(test_support::pdf::page_count(&bytes), 2);
     let pages = test_support::pdf::page_texts(&bytes);
-    for (page, (name, reference)) in pages
-        .iter()
-        .zip([("Bäckerei Müller GmbH", "1001"), ("Schmidt & Söhne KG", "1002")])
-    {
+    for (page, (name, reference)) in pages.iter().zip([
+        ("Bäckerei Müller GmbH", "1001"),
+        ("Schmidt & Söhne KG", "1002"),
+    ]) {
         for expected in [
             "SEPA-Lastschriftmandat",
             "Gläubiger-Identifikationsnummer",
@@ -524,7 +524,9 @@ async fn form_writes_one_page_per_contact_and_reserves_each_reference_once() {
     assert_eq!(after.code, 0, "{after:?}");
     assert!(
         after.text().contains("1 mandate form(s)")
-            && after.text().contains("[sevdesk id 11]: the contact has a usable mandate (has_usable_mandate)"),
+            && after
+                .text()
+                .contains("[sevdesk id 11]: the contact has a usable mandate (has_usable_mandate)"),
         "{after:?}"
     );
 
@@ -593,7 +595,8 @@ async fn form_names_what_is_missing_and_who_needs_none() {
     assert!(!file.exists());
 
     // A contact that is not synced gets none; exit 1 as nothing was made.
-    let unknown = with_creditor(dir.path()).run(["mandates", "form", "--contact", "99", "--out", path]);
+    let unknown =
+        with_creditor(dir.path()).run(["mandates", "form", "--contact", "99", "--out", path]);
     assert_eq!(unknown.code, 1, "{unknown:?}");
     assert!(
         unknown.text().contains("No contact needs a mandate form")

@@ -190,7 +190,10 @@ mod tests {
         // "Hello" in Helvetica: 722 + 556 + 222 + 222 + 556 = 2278 units.
         assert!((width("Hello", Face::Regular, 10.0) - 22.78).abs() < 0.001);
         assert!(width("Hello", Face::Bold, 10.0) > width("Hello", Face::Regular, 10.0));
-        assert_eq!(char_width('ä', Face::Regular), char_width('a', Face::Regular));
+        assert_eq!(
+            char_width('ä', Face::Regular),
+            char_width('a', Face::Regular)
+        );
         assert_eq!(char_width('Ü', Face::Bold), char_width('U', Face::Bold));
         assert_eq!(char_width('…', Face::Regular), WIDEST);
     }
