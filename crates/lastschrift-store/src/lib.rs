@@ -256,6 +256,36 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// run that was not cancelled, the run becomes cancelled in the same transaction.
     async fn mark_debit_cancelled(&self, debit_id: i64, reason: Option<&str>) -> Result<Debit>;
 
+    // --- the bank's answers ---------------------------------------------------------------------
+
+    /// Records a bank file (its exact bytes, who and when) and applies its changes, in ONE
+    /// transaction: each change is a conditional status update, so a debit already returned stays
+    /// returned and the event says `unchanged`; a reject or return gets its follow-up. The same
+    /// bytes a second time change nothing and give [`BankImportOutcome::AlreadyImported`] — also
+    /// when both arrive at the same moment.
+    async fn record_bank_import(&self, import: &NewBankImport) -> Result<BankImportOutcome>;
+    /// Newest first, with their events.
+    async fn bank_imports(&self) -> Result<Vec<BankImport>>;
+    /// The exact bytes of an imported file.
+    async fn bank_import_bytes(&self, id: i64) -> Result<Option<Vec<u8>>>;
+    /// The debits with these end-to-end ids (any status).
+    async fn debits_by_end_to_end_ids(&self, ids: &[String]) -> Result<Vec<Debit>>;
+    /// The file with this message id and its debits, oldest first.
+    async fn file_by_message_id(
+        &self,
+        message_id: &str,
+    ) -> Result<Option<(CollectionFileInfo, Vec<Debit>)>>;
+    /// Every rejected or returned debit with its follow-up, oldest first.
+    async fn debit_follow_ups(&self) -> Result<Vec<DebitFollowUp>>;
+    /// The user's decision for a rejected or returned debit; [`StoreError::NotFound`] when the
+    /// debit has no follow-up.
+    async fn set_follow_up(
+        &self,
+        debit_id: i64,
+        action: FollowUp,
+        decided_by: Option<&str>,
+    ) -> Result<DebitFollowUp>;
+
     // --- sevdesk request log ---------------------------------------------------------------------
 
     async fn append_request_log(&self, entries: &[NewRequestLogEntry]) -> Result<()>;

@@ -313,6 +313,125 @@ pub struct MandateRevocation {
     pub recorded_at: DateTime<Utc>,
 }
 
+text_enum!(
+    /// What a bank file did to one debit: what the store applied, or why nothing.
+    BankEffect {
+        Rejected = "rejected",
+        Returned = "returned",
+        Collected = "collected",
+        /// The debit's state did not allow the change (already returned, …); the file said it
+        /// again or said it late.
+        Unchanged = "unchanged",
+        /// The entry matches no debit of ours.
+        Unmatched = "unmatched",
+    }
+);
+text_enum!(
+    /// What happens after a reject or return (the policy's answer to the reason code, or the
+    /// user's choice in the worklist).
+    FollowUp {
+        /// The invoice may be collected again in a later run (within the retry limit).
+        CollectAgain = "collect_again",
+        /// The mandate is blocked until the debtor's account changes in sevdesk or the user
+        /// lifts the block.
+        BlockMandate = "block_mandate",
+        /// Blocked and flagged: somebody must look (no mandate, refund).
+        Review = "review",
+        /// Handled outside lastschrift; the invoice is not collected again.
+        Done = "done",
+    }
+);
+
+/// One effect a bank file asks for, decided by the application before the store applies it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BankChange {
+    /// `None` for an entry that matches no debit.
+    pub debit_id: Option<i64>,
+    /// `Rejected`, `Returned`, `Collected` or `Unmatched`.
+    pub effect: BankEffect,
+    pub reason_code: Option<String>,
+    pub amount_cents: Option<i64>,
+    pub fee_cents: i64,
+    pub booked_on: Option<NaiveDate>,
+    /// What the file said, for the record (and the user, for unmatched entries).
+    pub detail: String,
+    /// For a reject or return: what happens next.
+    pub follow_up: Option<FollowUp>,
+    /// For a block: the debtor account refused.
+    pub blocked_iban: Option<String>,
+}
+
+/// A bank file to record with the effects it has.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewBankImport {
+    pub file_name: String,
+    /// `pain.002.001.03`, `camt.054.001.08`, …
+    pub format: String,
+    /// The file's own `GrpHdr/MsgId`.
+    pub message_id: String,
+    pub bytes: Vec<u8>,
+    pub imported_by: Option<String>,
+    pub changes: Vec<BankChange>,
+}
+
+impl fmt::Debug for NewBankImport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewBankImport")
+            .field("file_name", &self.file_name)
+            .field("format", &self.format)
+            .field("message_id", &self.message_id)
+            .field("size", &self.bytes.len())
+            .field("changes", &self.changes)
+            .finish()
+    }
+}
+
+/// A recorded bank file (without its bytes) and what it did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BankImport {
+    pub id: i64,
+    pub sha256: String,
+    pub file_name: String,
+    pub format: String,
+    pub message_id: String,
+    pub imported_at: DateTime<Utc>,
+    pub imported_by: Option<String>,
+    pub events: Vec<BankEvent>,
+}
+
+/// What one entry of a bank file did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BankEvent {
+    pub id: i64,
+    pub import_id: i64,
+    pub debit_id: Option<i64>,
+    pub effect: BankEffect,
+    pub reason_code: Option<String>,
+    pub amount_cents: Option<i64>,
+    pub fee_cents: i64,
+    pub booked_on: Option<NaiveDate>,
+    pub detail: String,
+}
+
+/// Recording a bank file: new, or the same bytes were imported before (nothing changed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum BankImportOutcome {
+    Imported(BankImport),
+    AlreadyImported(BankImport),
+}
+
+/// A rejected or returned debit with what happens next (the worklist, the planner's input).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DebitFollowUp {
+    pub debit: Debit,
+    pub action: FollowUp,
+    pub reason_code: Option<String>,
+    pub blocked_iban: Option<String>,
+    pub decided_at: DateTime<Utc>,
+    pub decided_by: Option<String>,
+}
+
 /// What the planner needs of one debit to know which account the bank saw last for a mandate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LedgerDebit {
@@ -490,6 +609,15 @@ pub struct Debit {
     pub status_changed_at: Option<DateTime<Utc>>,
     /// Why it was returned or cancelled (e.g. the R-code `AM04`).
     pub status_reason: Option<String>,
+    /// The bank's date of the reject, return or booking (from its file).
+    #[serde(default)]
+    pub status_on: Option<NaiveDate>,
+    /// The bank's fee for a return, to pass on to the customer.
+    #[serde(default)]
+    pub fee_cents: Option<i64>,
+    /// The bank's booking of the batch confirmed the collection (not only the settlement period).
+    #[serde(default)]
+    pub confirmed_by_bank: bool,
 }
 
 /// One request sent to sevdesk.

@@ -298,6 +298,93 @@ impl TryFrom<DocumentRow> for MandateDocument {
 }
 
 #[derive(sqlx::FromRow)]
+pub(crate) struct BankImportRow {
+    pub(crate) id: i64,
+    sha256: String,
+    file_name: String,
+    format: String,
+    message_id: String,
+    imported_at: DateTime<Utc>,
+    imported_by: Option<String>,
+}
+
+pub(crate) const BANK_IMPORT_COLUMNS: &str =
+    "id, sha256, file_name, format, message_id, imported_at, imported_by";
+
+impl BankImportRow {
+    pub(crate) fn with_events(self, events: Vec<BankEvent>) -> BankImport {
+        BankImport {
+            id: self.id,
+            sha256: self.sha256,
+            file_name: self.file_name,
+            format: self.format,
+            message_id: self.message_id,
+            imported_at: self.imported_at,
+            imported_by: self.imported_by,
+            events,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct BankEventRow {
+    id: i64,
+    import_id: i64,
+    debit_id: Option<i64>,
+    effect: String,
+    reason_code: Option<String>,
+    amount_cents: Option<i64>,
+    fee_cents: i64,
+    booked_on: Option<NaiveDate>,
+    detail: String,
+}
+
+pub(crate) const BANK_EVENT_COLUMNS: &str =
+    "id, import_id, debit_id, effect, reason_code, amount_cents, fee_cents, booked_on, detail";
+
+impl TryFrom<BankEventRow> for BankEvent {
+    type Error = StoreError;
+    fn try_from(row: BankEventRow) -> Result<Self> {
+        Ok(BankEvent {
+            effect: parse(&row.effect)?,
+            id: row.id,
+            import_id: row.import_id,
+            debit_id: row.debit_id,
+            reason_code: row.reason_code,
+            amount_cents: row.amount_cents,
+            fee_cents: row.fee_cents,
+            booked_on: row.booked_on,
+            detail: row.detail,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct FollowUpRow {
+    #[sqlx(flatten)]
+    debit: DebitRow,
+    action: String,
+    follow_up_reason: Option<String>,
+    blocked_iban: Option<String>,
+    decided_at: DateTime<Utc>,
+    decided_by: Option<String>,
+}
+
+impl TryFrom<FollowUpRow> for DebitFollowUp {
+    type Error = StoreError;
+    fn try_from(row: FollowUpRow) -> Result<Self> {
+        Ok(DebitFollowUp {
+            action: parse(&row.action)?,
+            debit: Debit::try_from(row.debit)?,
+            reason_code: row.follow_up_reason,
+            blocked_iban: row.blocked_iban,
+            decided_at: row.decided_at,
+            decided_by: row.decided_by,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
 pub(crate) struct RevocationRow {
     mandate_reference: String,
     revoked_on: NaiveDate,
@@ -417,10 +504,14 @@ pub(crate) struct DebitRow {
     status: String,
     status_changed_at: Option<DateTime<Utc>>,
     status_reason: Option<String>,
+    status_on: Option<NaiveDate>,
+    fee_cents: Option<i64>,
+    confirmed_by_bank: bool,
 }
 
 pub(crate) const DEBIT_COLUMNS: &str = "id, run_id, file_id, invoice_id, contact_id, mandate_reference, iban, amount_cents, \
-     sequence_type, end_to_end_id, collection_date, status, status_changed_at, status_reason";
+     sequence_type, end_to_end_id, collection_date, status, status_changed_at, status_reason, \
+     status_on, fee_cents, confirmed_by_bank";
 
 impl TryFrom<DebitRow> for Debit {
     type Error = StoreError;
@@ -440,6 +531,9 @@ impl TryFrom<DebitRow> for Debit {
             collection_date: row.collection_date,
             status_changed_at: row.status_changed_at,
             status_reason: row.status_reason,
+            status_on: row.status_on,
+            fee_cents: row.fee_cents,
+            confirmed_by_bank: row.confirmed_by_bank,
         })
     }
 }

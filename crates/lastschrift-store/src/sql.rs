@@ -140,6 +140,19 @@ pub(crate) fn run_totals(run: &NewCollectionRun) -> Result<RunTotals, StoreError
     })
 }
 
+/// The follow-ups with their debits; add `WHERE`/`ORDER BY` on `d.`.
+pub(crate) fn follow_up_select() -> String {
+    let debit_columns = super::rows::DEBIT_COLUMNS
+        .split(',')
+        .map(|c| format!("d.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT {debit_columns}, f.action, f.reason_code AS follow_up_reason, f.blocked_iban, \
+         f.decided_at, f.decided_by FROM debit_follow_ups f JOIN debits d ON d.id = f.debit_id"
+    )
+}
+
 /// `impl Store` for a struct with a field `pool: sqlx::Pool<$db>`. The names used inside are
 /// imported at the call site (`sqlite.rs`, `postgres.rs`).
 ///
@@ -246,6 +259,30 @@ macro_rules! impl_store {
                     return Err(StoreError::LastAdmin);
                 }
                 Ok(())
+            }
+
+            async fn bank_import_by_hash(&self, sha256: &str) -> Result<Option<BankImport>> {
+                let sql =
+                    format!("SELECT {BANK_IMPORT_COLUMNS} FROM bank_imports WHERE sha256 = $1");
+                let Some(row) = sqlx::query_as::<$db, BankImportRow>(&sql)
+                    .bind(sha256)
+                    .fetch_optional(&self.pool)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let sql = format!(
+                    "SELECT {BANK_EVENT_COLUMNS} FROM bank_events WHERE import_id = $1 ORDER BY id"
+                );
+                let events: Vec<BankEventRow> = sqlx::query_as(&sql)
+                    .bind(row.id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let events = events
+                    .into_iter()
+                    .map(BankEvent::try_from)
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(Some(row.with_events(events)))
             }
 
             async fn file_infos(&self, run_id: Option<i64>) -> Result<Vec<CollectionFileInfo>> {
@@ -1303,6 +1340,256 @@ macro_rules! impl_store {
                     reason,
                 )
                 .await
+            }
+
+            async fn record_bank_import(&self, import: &NewBankImport) -> Result<BankImportOutcome> {
+                let sha256 = sha256_hex(&import.bytes);
+                if let Some(existing) = self.bank_import_by_hash(&sha256).await? {
+                    return Ok(BankImportOutcome::AlreadyImported(existing));
+                }
+                let imported_at = now();
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let inserted = sqlx::query_scalar::<$db, i64>(
+                    "INSERT INTO bank_imports (sha256, file_name, format, message_id, bytes, \
+                     imported_at, imported_by) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(&sha256)
+                .bind(&import.file_name)
+                .bind(&import.format)
+                .bind(&import.message_id)
+                .bind(&import.bytes)
+                .bind(imported_at)
+                .bind(&import.imported_by)
+                .fetch_one(&mut *tx)
+                .await;
+                let import_id = match inserted {
+                    Ok(id) => id,
+                    Err(error) if is_unique_violation(&error) => {
+                        // The same file, imported at the same moment by another request.
+                        drop(tx);
+                        return match self.bank_import_by_hash(&sha256).await? {
+                            Some(existing) => Ok(BankImportOutcome::AlreadyImported(existing)),
+                            None => Err(error.into()),
+                        };
+                    }
+                    Err(error) => return Err(error.into()),
+                };
+                let mut events = Vec::with_capacity(import.changes.len());
+                for change in &import.changes {
+                    let mut effect = BankEffect::Unmatched;
+                    let mut detail = change.detail.clone();
+                    if let Some(debit_id) = change.debit_id {
+                        let query = match change.effect {
+                            BankEffect::Rejected => Some(
+                                sqlx::query(
+                                    "UPDATE debits SET status = 'rejected', status_changed_at = $2, \
+                                     status_reason = $3, status_on = $4 \
+                                     WHERE id = $1 AND status IN ('pending', 'collected') \
+                                     AND NOT confirmed_by_bank",
+                                )
+                                .bind(debit_id)
+                                .bind(imported_at)
+                                .bind(&change.reason_code)
+                                .bind(change.booked_on),
+                            ),
+                            BankEffect::Returned => Some(
+                                sqlx::query(
+                                    "UPDATE debits SET status = 'returned', status_changed_at = $2, \
+                                     status_reason = $3, status_on = $4, fee_cents = $5 \
+                                     WHERE id = $1 AND status IN ('pending', 'collected')",
+                                )
+                                .bind(debit_id)
+                                .bind(imported_at)
+                                .bind(&change.reason_code)
+                                .bind(change.booked_on)
+                                .bind(change.fee_cents),
+                            ),
+                            BankEffect::Collected => Some(
+                                sqlx::query(
+                                    "UPDATE debits SET status = 'collected', status_changed_at = $2, \
+                                     status_on = COALESCE(status_on, $3), confirmed_by_bank = TRUE \
+                                     WHERE id = $1 AND status IN ('pending', 'collected') \
+                                     AND NOT confirmed_by_bank",
+                                )
+                                .bind(debit_id)
+                                .bind(imported_at)
+                                .bind(change.booked_on),
+                            ),
+                            BankEffect::Unchanged | BankEffect::Unmatched => None,
+                        };
+                        if let Some(query) = query {
+                            if query.execute(&mut *tx).await?.rows_affected() == 1 {
+                                effect = change.effect;
+                            } else {
+                                effect = BankEffect::Unchanged;
+                                let status = sqlx::query_scalar::<$db, String>(
+                                    "SELECT status FROM debits WHERE id = $1",
+                                )
+                                .bind(debit_id)
+                                .fetch_optional(&mut *tx)
+                                .await?
+                                .unwrap_or_else(|| "unknown".into());
+                                detail = format!("{detail} (debit {debit_id} is already {status})");
+                            }
+                        }
+                    }
+                    if matches!(effect, BankEffect::Rejected | BankEffect::Returned)
+                        && let (Some(debit_id), Some(action)) = (change.debit_id, change.follow_up)
+                    {
+                        sqlx::query(
+                            "INSERT INTO debit_follow_ups (debit_id, action, reason_code, \
+                             blocked_iban, decided_at, decided_by) VALUES ($1, $2, $3, $4, $5, NULL) \
+                             ON CONFLICT (debit_id) DO UPDATE SET action = excluded.action, \
+                             reason_code = excluded.reason_code, \
+                             blocked_iban = excluded.blocked_iban, decided_at = excluded.decided_at, \
+                             decided_by = NULL",
+                        )
+                        .bind(debit_id)
+                        .bind(action.as_str())
+                        .bind(&change.reason_code)
+                        .bind(&change.blocked_iban)
+                        .bind(imported_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    let sql = format!(
+                        "INSERT INTO bank_events (import_id, debit_id, effect, reason_code, \
+                         amount_cents, fee_cents, booked_on, detail) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {BANK_EVENT_COLUMNS}"
+                    );
+                    let row: BankEventRow = sqlx::query_as(&sql)
+                        .bind(import_id)
+                        .bind(change.debit_id)
+                        .bind(effect.as_str())
+                        .bind(&change.reason_code)
+                        .bind(change.amount_cents)
+                        .bind(change.fee_cents)
+                        .bind(change.booked_on)
+                        .bind(&detail)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    events.push(BankEvent::try_from(row)?);
+                }
+                tx.commit().await?;
+                Ok(BankImportOutcome::Imported(BankImport {
+                    id: import_id,
+                    sha256,
+                    file_name: import.file_name.clone(),
+                    format: import.format.clone(),
+                    message_id: import.message_id.clone(),
+                    imported_at,
+                    imported_by: import.imported_by.clone(),
+                    events,
+                }))
+            }
+
+            async fn bank_imports(&self) -> Result<Vec<BankImport>> {
+                let sql = format!("SELECT {BANK_IMPORT_COLUMNS} FROM bank_imports ORDER BY id DESC");
+                let rows: Vec<BankImportRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+                let sql = format!("SELECT {BANK_EVENT_COLUMNS} FROM bank_events ORDER BY id");
+                let events: Vec<BankEventRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+                let mut by_import: std::collections::HashMap<i64, Vec<BankEvent>> =
+                    std::collections::HashMap::new();
+                for event in events {
+                    let event = BankEvent::try_from(event)?;
+                    by_import.entry(event.import_id).or_default().push(event);
+                }
+                Ok(rows
+                    .into_iter()
+                    .map(|row| {
+                        let events = by_import.remove(&row.id).unwrap_or_default();
+                        row.with_events(events)
+                    })
+                    .collect())
+            }
+
+            async fn bank_import_bytes(&self, id: i64) -> Result<Option<Vec<u8>>> {
+                Ok(sqlx::query_scalar::<$db, Vec<u8>>(
+                    "SELECT bytes FROM bank_imports WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn debits_by_end_to_end_ids(&self, ids: &[String]) -> Result<Vec<Debit>> {
+                let mut found = Vec::new();
+                // Bound in chunks: SQLite allows 32 766 parameters, PostgreSQL 65 535.
+                for chunk in ids.chunks(500) {
+                    let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                    let sql = format!(
+                        "SELECT {DEBIT_COLUMNS} FROM debits WHERE end_to_end_id IN ({}) ORDER BY id",
+                        marks.join(", ")
+                    );
+                    let mut query = sqlx::query_as::<$db, DebitRow>(&sql);
+                    for id in chunk {
+                        query = query.bind(id);
+                    }
+                    for row in query.fetch_all(&self.pool).await? {
+                        found.push(Debit::try_from(row)?);
+                    }
+                }
+                Ok(found)
+            }
+
+            async fn file_by_message_id(
+                &self,
+                message_id: &str,
+            ) -> Result<Option<(CollectionFileInfo, Vec<Debit>)>> {
+                let sql = format!(
+                    "SELECT {FILE_INFO_COLUMNS} FROM collection_files WHERE message_id = $1"
+                );
+                let Some(row) = sqlx::query_as::<$db, FileInfoRow>(&sql)
+                    .bind(message_id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let info = CollectionFileInfo::from(row);
+                let sql = format!("SELECT {DEBIT_COLUMNS} FROM debits WHERE file_id = $1 ORDER BY id");
+                let rows: Vec<DebitRow> = sqlx::query_as(&sql)
+                    .bind(info.id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let debits = rows.into_iter().map(Debit::try_from).collect::<Result<Vec<_>>>()?;
+                Ok(Some((info, debits)))
+            }
+
+            async fn debit_follow_ups(&self) -> Result<Vec<DebitFollowUp>> {
+                let sql = format!("{} ORDER BY d.id", follow_up_select());
+                let rows: Vec<FollowUpRow> = sqlx::query_as(&sql).fetch_all(&self.pool).await?;
+                rows.into_iter().map(DebitFollowUp::try_from).collect()
+            }
+
+            async fn set_follow_up(
+                &self,
+                debit_id: i64,
+                action: FollowUp,
+                decided_by: Option<&str>,
+            ) -> Result<DebitFollowUp> {
+                let changed = sqlx::query(
+                    "UPDATE debit_follow_ups SET action = $2, decided_at = $3, decided_by = $4 \
+                     WHERE debit_id = $1",
+                )
+                .bind(debit_id)
+                .bind(action.as_str())
+                .bind(now())
+                .bind(decided_by)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                let sql = format!("{} WHERE d.id = $1", follow_up_select());
+                let row: Option<FollowUpRow> = sqlx::query_as(&sql)
+                    .bind(debit_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match (changed, row) {
+                    (1, Some(row)) => DebitFollowUp::try_from(row),
+                    _ => Err(StoreError::NotFound {
+                        what: format!("the follow-up of debit {debit_id}"),
+                    }),
+                }
             }
 
             async fn append_request_log(&self, entries: &[NewRequestLogEntry]) -> Result<()> {

@@ -113,6 +113,8 @@ backends!(
     concurrent_inserts_of_one_reference_enter_it_once,
     revocation_keeps_its_date_and_refuses_a_second,
     signed_copies_are_kept_with_their_mandate,
+    a_bank_file_applies_once_and_keeps_its_bytes,
+    the_same_bank_file_imported_at_once_applies_once,
 );
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -1203,6 +1205,202 @@ mod tests {
             "a copy is only found under its own mandate"
         );
         assert!(store.mandate_documents("M-OTHER").await.unwrap().is_empty());
+    }
+
+    fn bank_change(debit_id: Option<i64>, effect: BankEffect, reason: Option<&str>) -> BankChange {
+        BankChange {
+            debit_id,
+            effect,
+            reason_code: reason.map(str::to_string),
+            amount_cents: Some(201),
+            fee_cents: if effect == BankEffect::Returned {
+                350
+            } else {
+                0
+            },
+            booked_on: Some(date(2026, 12, 3)),
+            detail: format!("entry for {debit_id:?}"),
+            follow_up: match effect {
+                BankEffect::Returned => Some(FollowUp::CollectAgain),
+                BankEffect::Rejected => Some(FollowUp::BlockMandate),
+                _ => None,
+            },
+            blocked_iban: (effect == BankEffect::Rejected).then(|| "DE02120300000000202051".into()),
+        }
+    }
+
+    fn bank_file(bytes: &[u8], changes: Vec<BankChange>) -> NewBankImport {
+        NewBankImport {
+            file_name: "camt054.xml".into(),
+            format: "camt.054.001.08".into(),
+            message_id: "BANK-1".into(),
+            bytes: bytes.to_vec(),
+            imported_by: Some("anna".into()),
+            changes,
+        }
+    }
+
+    pub async fn a_bank_file_applies_once_and_keeps_its_bytes(ctx: Arc<Ctx>) {
+        let store = &ctx.store;
+        let run = store
+            .record_collection_run(&run_of(
+                "MSG-B",
+                vec![debit(1, "E2E-1"), debit(2, "E2E-2"), debit(3, "E2E-3")],
+            ))
+            .await
+            .unwrap();
+        let ids: Vec<i64> = store
+            .debits_for_run(run.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|d| d.id)
+            .collect();
+        let (info, by_file) = store.file_by_message_id("MSG-B").await.unwrap().unwrap();
+        assert_eq!(info.message_id, "MSG-B");
+        assert_eq!(by_file.len(), 3);
+        assert!(store.file_by_message_id("NOPE").await.unwrap().is_none());
+        let found = store
+            .debits_by_end_to_end_ids(&["E2E-2".into(), "E2E-9".into()])
+            .await
+            .unwrap();
+        assert_eq!(found.iter().map(|d| d.id).collect::<Vec<_>>(), vec![ids[1]]);
+
+        let bytes = b"<Document>camt.054 one</Document>";
+        let first = store
+            .record_bank_import(&bank_file(
+                bytes,
+                vec![
+                    bank_change(Some(ids[0]), BankEffect::Collected, None),
+                    bank_change(Some(ids[1]), BankEffect::Returned, Some("AM04")),
+                    bank_change(Some(ids[2]), BankEffect::Rejected, Some("AC04")),
+                    bank_change(None, BankEffect::Unmatched, None),
+                ],
+            ))
+            .await
+            .unwrap();
+        let BankImportOutcome::Imported(first) = first else {
+            panic!("a new file is imported: {first:?}")
+        };
+        let effects: Vec<BankEffect> = first.events.iter().map(|e| e.effect).collect();
+        assert_eq!(
+            effects,
+            vec![
+                BankEffect::Collected,
+                BankEffect::Returned,
+                BankEffect::Rejected,
+                BankEffect::Unmatched
+            ]
+        );
+        let debits = store.debits_for_run(run.id).await.unwrap();
+        assert_eq!(debits[0].status, DebitStatus::Collected);
+        assert!(debits[0].confirmed_by_bank);
+        assert_eq!(debits[1].status, DebitStatus::Returned);
+        assert_eq!(debits[1].status_reason.as_deref(), Some("AM04"));
+        assert_eq!(debits[1].fee_cents, Some(350));
+        assert_eq!(debits[1].status_on, Some(date(2026, 12, 3)));
+        assert_eq!(debits[2].status, DebitStatus::Rejected);
+        let follow_ups = store.debit_follow_ups().await.unwrap();
+        assert_eq!(follow_ups.len(), 2);
+        assert_eq!(follow_ups[0].action, FollowUp::CollectAgain);
+        assert_eq!(follow_ups[1].action, FollowUp::BlockMandate);
+        assert_eq!(
+            follow_ups[1].blocked_iban.as_deref(),
+            Some("DE02120300000000202051")
+        );
+
+        // The same bytes again: nothing changes, the first import is named.
+        let again = store
+            .record_bank_import(&bank_file(
+                bytes,
+                vec![bank_change(
+                    Some(ids[0]),
+                    BankEffect::Returned,
+                    Some("MD06"),
+                )],
+            ))
+            .await
+            .unwrap();
+        assert_eq!(again, BankImportOutcome::AlreadyImported(first.clone()));
+        // Another file saying the same again (the statement after the notification): unchanged.
+        let later = store
+            .record_bank_import(&bank_file(
+                b"<Document>camt.053</Document>",
+                vec![
+                    bank_change(Some(ids[1]), BankEffect::Returned, Some("AM04")),
+                    bank_change(Some(ids[0]), BankEffect::Collected, None),
+                    bank_change(Some(ids[2]), BankEffect::Returned, Some("AC04")),
+                ],
+            ))
+            .await
+            .unwrap();
+        let BankImportOutcome::Imported(later) = later else {
+            panic!("{later:?}")
+        };
+        assert!(
+            later
+                .events
+                .iter()
+                .all(|e| e.effect == BankEffect::Unchanged)
+        );
+        assert!(
+            later.events[0].detail.contains("is already returned"),
+            "{:?}",
+            later.events
+        );
+        assert_eq!(store.debits_for_run(run.id).await.unwrap(), debits);
+
+        let imports = store.bank_imports().await.unwrap();
+        assert_eq!(imports.len(), 2);
+        assert_eq!(imports[1], first, "newest first");
+        assert_eq!(
+            store.bank_import_bytes(first.id).await.unwrap().as_deref(),
+            Some(&bytes[..])
+        );
+
+        let done = store
+            .set_follow_up(ids[1], FollowUp::Done, Some("anna"))
+            .await
+            .unwrap();
+        assert_eq!(done.action, FollowUp::Done);
+        assert_eq!(done.decided_by.as_deref(), Some("anna"));
+        assert!(matches!(
+            store.set_follow_up(ids[0], FollowUp::Done, None).await,
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+
+    pub async fn the_same_bank_file_imported_at_once_applies_once(ctx: Arc<Ctx>) {
+        let run = ctx
+            .store
+            .record_collection_run(&run_of("MSG-C", vec![debit(1, "E2E-1")]))
+            .await
+            .unwrap();
+        let id = ctx.store.debits_for_run(run.id).await.unwrap()[0].id;
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let store = ctx.store.clone();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .record_bank_import(&bank_file(
+                        b"<Document>the same file</Document>",
+                        vec![bank_change(Some(id), BankEffect::Returned, Some("AM04"))],
+                    ))
+                    .await
+            }));
+        }
+        let mut imported = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(BankImportOutcome::Imported(_)) => imported += 1,
+                Ok(BankImportOutcome::AlreadyImported(_)) => {}
+                Err(other) => panic!("unexpected error: {other:?}"),
+            }
+        }
+        assert_eq!(imported, 1);
+        let imports = ctx.store.bank_imports().await.unwrap();
+        assert_eq!(imports.len(), 1);
+        assert_eq!(imports[0].events.len(), 1);
     }
 }
 
