@@ -226,7 +226,7 @@ mod tests {
                 MIGRATOR
                     .migrations
                     .iter()
-                    .filter(|m| m.version < 20261203000002)
+                    .filter(|m| m.version < 20261203000003)
                     .cloned()
                     .collect(),
             ),
