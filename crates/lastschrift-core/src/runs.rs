@@ -166,33 +166,87 @@ pub async fn mark_debit(
 /// come with German returns), so `debits return 7 --reason AM04` can confirm "insufficient
 /// funds". `None` for free text or a code not in the list; the reason is stored as given anyway.
 pub fn return_reason_text(reason: &str) -> Option<&'static str> {
+    reason_meaning(reason).map(|(_, english)| english)
+}
+
+/// The meaning of an R-transaction reason code (ISO ExternalStatusReason / ReturnReason as the
+/// EPC uses them), in German and English; any case, surrounding blanks ignored.
+pub fn reason_meaning(reason: &str) -> Option<(&'static str, &'static str)> {
     Some(match reason.trim().to_ascii_uppercase().as_str() {
-        "AC01" => "incorrect account number",
-        "AC04" => "account closed",
-        "AC06" => "account blocked, or the debtor blocked direct debits",
-        "AC13" => "invalid debtor account type (consumer account in B2B)",
-        "AG01" => "transaction forbidden: the account does not accept direct debits",
-        "AG02" => "invalid bank operation code or wrong sequence type",
-        "AM04" => "insufficient funds",
-        "AM05" => "duplicate collection",
-        "BE05" => "unrecognised creditor identifier",
-        "CNOR" => "creditor bank not registered",
-        "DNOR" => "debtor bank not registered or not reachable",
-        "FF01" => "invalid file format",
-        "MD01" => "no mandate or unauthorised transaction",
-        "MD02" => "missing mandatory mandate information",
-        "MD06" => "refund request by the debtor",
-        "MD07" => "debtor deceased",
-        "MS02" => "reason not specified, by the debtor (often a refusal)",
-        "MS03" => "reason not specified, by the bank",
-        "RC01" => "bank identifier (BIC) incorrect",
-        "RR01" => "regulatory reason: debtor account or identification missing",
-        "RR02" => "regulatory reason: debtor name or address missing",
-        "RR03" => "regulatory reason: creditor name or address missing",
-        "RR04" => "regulatory reason",
-        "SL01" => "specific service of the debtor bank (e.g. a block list)",
-        "FOCR" => "following a cancellation request",
-        "ED05" => "settlement failed",
+        "AC01" => ("Kontonummer falsch", "incorrect account number"),
+        "AC04" => ("Konto aufgelöst", "account closed"),
+        "AC06" => (
+            "Konto gesperrt oder Lastschriften vom Kunden gesperrt",
+            "account blocked, or the debtor blocked direct debits",
+        ),
+        "AC13" => (
+            "falsche Kontoart (Verbraucherkonto bei B2B)",
+            "invalid debtor account type (consumer account in B2B)",
+        ),
+        "AG01" => (
+            "Konto lässt keine Lastschriften zu",
+            "transaction forbidden: the account does not accept direct debits",
+        ),
+        "AG02" => (
+            "ungültiger Buchungscode oder falscher Sequenztyp",
+            "invalid bank operation code or wrong sequence type",
+        ),
+        "AM04" => ("keine Deckung", "insufficient funds"),
+        "AM05" => ("doppelte Lastschrift", "duplicate collection"),
+        "BE05" => (
+            "Gläubiger-ID nicht erkannt",
+            "unrecognised creditor identifier",
+        ),
+        "CNOR" => (
+            "Bank des Zahlungsempfängers nicht erreichbar",
+            "creditor bank not registered",
+        ),
+        "DNOR" => (
+            "Bank des Zahlungspflichtigen nicht erreichbar",
+            "debtor bank not registered or not reachable",
+        ),
+        "FF01" => ("Dateiformat ungültig", "invalid file format"),
+        "MD01" => (
+            "kein Mandat oder nicht autorisiert",
+            "no mandate or unauthorised transaction",
+        ),
+        "MD02" => (
+            "Pflichtangaben zum Mandat fehlen",
+            "missing mandatory mandate information",
+        ),
+        "MD06" => (
+            "Erstattung auf Wunsch des Kunden (Widerspruch)",
+            "refund request by the debtor",
+        ),
+        "MD07" => ("Kontoinhaber verstorben", "debtor deceased"),
+        "MS02" => (
+            "ohne Angabe von Gründen durch den Kunden (oft Widerspruch)",
+            "reason not specified, by the debtor (often a refusal)",
+        ),
+        "MS03" => (
+            "ohne Angabe von Gründen durch die Bank",
+            "reason not specified, by the bank",
+        ),
+        "RC01" => ("BIC falsch", "bank identifier (BIC) incorrect"),
+        "RR01" => (
+            "regulatorisch: Konto oder Kennung des Kunden fehlt",
+            "regulatory reason: debtor account or identification missing",
+        ),
+        "RR02" => (
+            "regulatorisch: Name oder Adresse des Kunden fehlt",
+            "regulatory reason: debtor name or address missing",
+        ),
+        "RR03" => (
+            "regulatorisch: Name oder Adresse des Gläubigers fehlt",
+            "regulatory reason: creditor name or address missing",
+        ),
+        "RR04" => ("regulatorischer Grund", "regulatory reason"),
+        "SL01" => (
+            "besonderer Dienst der Kundenbank (z. B. Sperrliste)",
+            "specific service of the debtor bank (e.g. a block list)",
+        ),
+        "FOCR" => ("nach Rückrufantrag", "following a cancellation request"),
+        "ED05" => ("Verrechnung fehlgeschlagen", "settlement failed"),
         _ => return None,
     })
 }

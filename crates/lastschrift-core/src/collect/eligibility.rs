@@ -125,6 +125,25 @@ pub enum ExclusionReason {
     MandateEnded {
         reference: String,
     },
+    /// The bank returned or rejected this invoice's debit as often as the policy allows.
+    RetryLimitReached {
+        attempts: u32,
+        last_reason: Option<String>,
+    },
+    /// A reject or return blocked the mandate (account closed, no mandate, …): nothing is
+    /// collected under it until the debtor's account changes in sevdesk or the block is lifted
+    /// in the worklist.
+    MandateBlocked {
+        reference: String,
+        reason_code: Option<String>,
+        /// Flagged for review (no mandate, refund).
+        review: bool,
+    },
+    /// The return of this invoice's debit was marked as done in the worklist: it is not
+    /// collected again.
+    ReturnHandled {
+        reason_code: Option<String>,
+    },
     /// The SEPA rules refuse a value of this debit (e.g. a debtor outside the EEA without address).
     Rejected {
         /// The field of the debit, e.g. `debtor.bic`.
@@ -219,6 +238,12 @@ pub fn reason_title(code: &str) -> Option<(&'static str, &'static str)> {
             "Mandat mit letzter Lastschrift beendet",
             "mandate ended with its final debit",
         ),
+        "retry_limit_reached" => ("zu oft zurückgegeben", "returned too often"),
+        "mandate_blocked" => (
+            "Mandat nach Rücklastschrift gesperrt",
+            "mandate blocked after a return",
+        ),
+        "return_handled" => ("Rücklastschrift erledigt", "return handled"),
         "rejected_by_sepa_rules" => (
             "nach den SEPA-Regeln unzulässig",
             "refused by the SEPA rules",
@@ -263,6 +288,9 @@ impl ExclusionReason {
             Self::WaitsForDueDate { .. } => "waits_for_due_date",
             Self::OneOffMandateUsed { .. } => "one_off_mandate_used",
             Self::MandateEnded { .. } => "mandate_ended",
+            Self::RetryLimitReached { .. } => "retry_limit_reached",
+            Self::MandateBlocked { .. } => "mandate_blocked",
+            Self::ReturnHandled { .. } => "return_handled",
             Self::Rejected { .. } => "rejected_by_sepa_rules",
             Self::ChangedInSevdesk { .. } => "changed_in_sevdesk",
             Self::NotRereadable { .. } => "not_rereadable",
@@ -286,6 +314,7 @@ impl ExclusionReason {
                 | Self::InvalidIban { .. }
                 | Self::SevdeskSepaFieldMismatch { .. }
                 | Self::OneOffMandateUsed { .. }
+                | Self::MandateBlocked { .. }
                 | Self::MandateEnded { .. }
         )
     }
@@ -375,6 +404,26 @@ impl ExclusionReason {
             ),
             Self::MandateEnded { reference } => format!(
                 "mandate {reference} ended with its final debit (FNAL); a new mandate is needed"
+            ),
+            Self::RetryLimitReached {
+                attempts,
+                last_reason,
+            } => format!(
+                "the bank returned or rejected this invoice's debit {attempts} times{}; it is not collected again (policies.bank_answers.retry_limit) — ask the customer to pay otherwise",
+                reason_suffix(last_reason.as_deref(), false)
+            ),
+            Self::MandateBlocked {
+                reference,
+                reason_code,
+                review,
+            } => format!(
+                "mandate {reference} is blocked after a reject or return{}{}; it is used again when the debtor's IBAN changes in sevdesk or the block is lifted in the worklist",
+                reason_suffix(reason_code.as_deref(), false),
+                if *review { ", flagged for review" } else { "" }
+            ),
+            Self::ReturnHandled { reason_code } => format!(
+                "the return of this invoice's debit{} was marked as done in the worklist; it is not collected again",
+                reason_suffix(reason_code.as_deref(), false)
             ),
             Self::Rejected {
                 field,
@@ -493,6 +542,26 @@ impl ExclusionReason {
             ),
             Self::MandateEnded { reference } => format!(
                 "Das Mandat {reference} endete mit seiner letzten Lastschrift (FNAL); es braucht ein neues Mandat."
+            ),
+            Self::RetryLimitReached {
+                attempts,
+                last_reason,
+            } => format!(
+                "Die Bank hat die Lastschrift dieser Rechnung {attempts}-mal zurückgegeben oder abgelehnt{}; sie wird nicht mehr eingezogen (policies.bank_answers.retry_limit) – bitte den Kunden um eine andere Zahlung bitten.",
+                reason_suffix(last_reason.as_deref(), true)
+            ),
+            Self::MandateBlocked {
+                reference,
+                reason_code,
+                review,
+            } => format!(
+                "Das Mandat {reference} ist nach einer Ablehnung oder Rücklastschrift gesperrt{}{}; es wird wieder verwendet, wenn sich die IBAN des Kunden in sevdesk ändert oder die Sperre in der Arbeitsliste aufgehoben wird.",
+                reason_suffix(reason_code.as_deref(), true),
+                if *review { ", zur Prüfung markiert" } else { "" }
+            ),
+            Self::ReturnHandled { reason_code } => format!(
+                "Die Rücklastschrift dieser Rechnung{} wurde in der Arbeitsliste als erledigt markiert; sie wird nicht erneut eingezogen.",
+                reason_suffix(reason_code.as_deref(), true)
             ),
             Self::Rejected {
                 field,
@@ -707,5 +776,16 @@ mod tests {
         // With a paid amount, status 750 is the ordinary partial payment.
         i.paid_cents = 1_000;
         assert_eq!(check(&i, true), None);
+    }
+}
+
+/// ` (AM04: insufficient funds)` for a reason code, in the language asked for.
+fn reason_suffix(code: Option<&str>, german: bool) -> String {
+    match code {
+        None => String::new(),
+        Some(code) => match crate::runs::reason_meaning(code) {
+            Some((de, en)) => format!(" ({code}: {})", if german { de } else { en }),
+            None => format!(" ({code})"),
+        },
     }
 }

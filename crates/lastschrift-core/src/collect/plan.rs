@@ -17,8 +17,8 @@ use super::mandate::usable_mandate;
 use super::{ExclusionReason, invoice_exclusion};
 use crate::settings::{CharacterPolicy, DueDatePolicy, Policies, SequenceTypePolicy, Settings};
 use lastschrift_store::{
-    Amendment, Contact, CreditNote, DebitStatus, Invoice, LedgerDebit, Mandate, MandateStatus,
-    PaymentMethod, Scheme, SequenceType, SevdeskId, Store, StoreError,
+    Amendment, Contact, CreditNote, DebitFollowUp, DebitStatus, FollowUp, Invoice, LedgerDebit,
+    Mandate, MandateStatus, PaymentMethod, Scheme, SequenceType, SevdeskId, Store, StoreError,
 };
 
 /// A debit the run will write, in validated SEPA values.
@@ -224,6 +224,8 @@ pub struct Snapshot {
     /// Every debit of the ledger (which account the bank saw last per mandate).
     pub ledger: Vec<LedgerDebit>,
     pub newest_run: Option<i64>,
+    /// Rejected and returned debits with what happens next (bank answers, the worklist).
+    pub follow_ups: Vec<DebitFollowUp>,
 }
 
 impl Snapshot {
@@ -237,6 +239,7 @@ impl Snapshot {
             already_collected: store.active_debit_invoice_ids().await?,
             ledger: store.mandate_ledger().await?,
             newest_run: store.newest_run_id().await?,
+            follow_ups: store.debit_follow_ups().await?,
         })
     }
 
@@ -559,6 +562,19 @@ pub fn plan(
     let methods = direct_debit_methods(policies, &snapshot.payment_methods);
     let char_policy = sepa_policy(policies.character_policy);
     let presented_ibans = snapshot.presented_ibans();
+    // Bank answers: per invoice its rejected/returned debits (oldest first), and the blocks.
+    let mut answers_of_invoice: HashMap<SevdeskId, Vec<&DebitFollowUp>> = HashMap::new();
+    for f in &snapshot.follow_ups {
+        answers_of_invoice
+            .entry(f.debit.invoice_id)
+            .or_default()
+            .push(f);
+    }
+    let blocks: Vec<&DebitFollowUp> = snapshot
+        .follow_ups
+        .iter()
+        .filter(|f| matches!(f.action, FollowUp::BlockMandate | FollowUp::Review))
+        .collect();
 
     let mut debits = Vec::new();
     let mut exclusions = Vec::new();
@@ -611,6 +627,26 @@ pub fn plan(
         ) {
             exclude(reason);
             continue;
+        }
+        let answers = answers_of_invoice
+            .get(&invoice.id)
+            .map_or(&[][..], Vec::as_slice);
+        if let Some(last) = answers.last() {
+            if last.action == FollowUp::Done {
+                exclude(ExclusionReason::ReturnHandled {
+                    reason_code: last.reason_code.clone(),
+                });
+                continue;
+            }
+            let attempts = u32::try_from(answers.len()).unwrap_or(u32::MAX);
+            if last.action == FollowUp::CollectAgain && attempts > policies.bank_answers.retry_limit
+            {
+                exclude(ExclusionReason::RetryLimitReached {
+                    attempts,
+                    last_reason: last.reason_code.clone(),
+                });
+                continue;
+            }
         }
         if let Some(note) = unlinked_credit_notes.get(&invoice.contact_id) {
             exclude(ExclusionReason::OpenCreditNoteForContact {
@@ -690,6 +726,23 @@ pub fn plan(
                 continue;
             }
         };
+        if let Some(block) = blocks.iter().find(|f| {
+            f.debit
+                .mandate_reference
+                .eq_ignore_ascii_case(&usable.mandate.reference)
+                && (f.action == FollowUp::Review
+                    // A new account in sevdesk is the fix for a closed or wrong one.
+                    || f.blocked_iban.as_deref().is_none_or(|iban| {
+                        iban.eq_ignore_ascii_case(usable.iban.as_str())
+                    }))
+        }) {
+            exclude(ExclusionReason::MandateBlocked {
+                reference: usable.mandate.reference.clone(),
+                reason_code: block.reason_code.clone(),
+                review: block.action == FollowUp::Review,
+            });
+            continue;
+        }
         if usable.mandate.one_off && usable.mandate.first_collection.is_some() {
             exclude(ExclusionReason::OneOffMandateUsed {
                 reference: usable.mandate.reference.clone(),
@@ -721,6 +774,37 @@ pub fn plan(
             }
         };
         let mut notes = usable.notes.clone();
+        if let Some(last) = answers.last() {
+            let attempt = answers.len() + 1;
+            let reason = last.reason_code.as_deref().unwrap_or("?");
+            let (de, en) = crate::runs::reason_meaning(reason).unwrap_or(("", ""));
+            notes.push(Explanation::new(
+                format!(
+                    "collected again after the bank's {} {reason}{} (attempt {attempt} of {})",
+                    last.debit.status,
+                    if en.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {en}")
+                    },
+                    policies.bank_answers.retry_limit + 1
+                ),
+                format!(
+                    "Erneuter Einzug nach {} {reason}{} (Versuch {attempt} von {}).",
+                    if last.debit.status == DebitStatus::Rejected {
+                        "Ablehnung"
+                    } else {
+                        "Rücklastschrift"
+                    },
+                    if de.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {de}")
+                    },
+                    policies.bank_answers.retry_limit + 1
+                ),
+            ));
+        }
         if !changes.is_empty() {
             notes.push(Explanation::new(
                 format!(

@@ -372,6 +372,56 @@ pub struct Policies {
     pub mandate_reference_sources: Vec<MandateReferenceSource>,
     /// Name of the sevdesk contact field that holds the mandate's signature date.
     pub signature_date_field: String,
+    /// What a reject or return leads to, by reason code.
+    pub bank_answers: BankAnswerPolicy,
+}
+
+/// What happens after the bank rejected or returned a debit: the follow-up per reason code
+/// (`policies.bank_answers.reasons`, over the defaults) and how often an invoice is collected
+/// again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BankAnswerPolicy {
+    /// An invoice whose debit came back with a "collect again" reason is collected again at
+    /// most this many times.
+    pub retry_limit: u32,
+    /// Reason code → `collect_again`, `block_mandate`, `review` or `done`, over the defaults.
+    pub reasons: std::collections::BTreeMap<String, lastschrift_store::FollowUp>,
+}
+
+impl Default for BankAnswerPolicy {
+    fn default() -> Self {
+        BankAnswerPolicy {
+            retry_limit: 2,
+            reasons: Default::default(),
+        }
+    }
+}
+
+impl BankAnswerPolicy {
+    /// The default table: insufficient funds and unspecified reasons may be collected again;
+    /// a closed, blocked or wrong account and a deceased debtor block the mandate until the
+    /// data changes; no mandate and refunds block it and ask for a look; anything else too.
+    pub fn default_follow_up(code: &str) -> lastschrift_store::FollowUp {
+        use lastschrift_store::FollowUp;
+        match code {
+            "AM04" | "MS02" | "MS03" => FollowUp::CollectAgain,
+            "AC01" | "AC04" | "AC06" | "AG01" | "MD07" => FollowUp::BlockMandate,
+            _ => FollowUp::Review,
+        }
+    }
+
+    /// The follow-up for a reason code (any case); no code at all is a review.
+    pub fn follow_up(&self, code: Option<&str>) -> lastschrift_store::FollowUp {
+        let Some(code) = code.map(|c| c.trim().to_ascii_uppercase()) else {
+            return lastschrift_store::FollowUp::Review;
+        };
+        self.reasons
+            .iter()
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case(&code))
+            .map(|(_, v)| *v)
+            .unwrap_or_else(|| Self::default_follow_up(&code))
+    }
 }
 
 impl Default for Policies {
@@ -397,6 +447,7 @@ impl Default for Policies {
                 MandateReferenceSource::CustomerNumber,
             ],
             signature_date_field: "SEPAMANDATSDATUM".into(),
+            bank_answers: BankAnswerPolicy::default(),
         }
     }
 }
