@@ -14,7 +14,9 @@ use serde::Serialize;
 
 use crate::collect::{self, CollectError, CollectionOutcome, CollectionPlan};
 use crate::error::CoreError;
-use crate::mandates::{self, ImportReport, MandateDetail, MandateView};
+use crate::mandates::{
+    self, FormRequest, ImportReport, MandateDetail, MandateFormBatch, MandateView,
+};
 use crate::overview::{self, ExpiringMandate, InvoiceOverview};
 use crate::runs::{self, DebitMark, MarkedDebit, RunDetail};
 use crate::saved_settings;
@@ -363,6 +365,20 @@ impl App {
             .into_iter()
             .filter(|e| e.reason.needs_mandate_data())
             .collect())
+    }
+
+    /// Mandate forms to sign, one PDF page per contact: for the contacts `request` names, or for
+    /// every contact on the needs-mandate list. The reference each form names is reserved in the
+    /// registry (no signature date, so the contact's invoices wait for the signed form); a
+    /// contact reserved before gets its form again. Contacts that need no new mandate (one that
+    /// works, or only another value to fix) are skipped with the reason.
+    pub async fn mandate_forms(
+        &self,
+        request: &FormRequest,
+    ) -> Result<MandateFormBatch, CoreError> {
+        let settings = self.effective().await?;
+        let plan = self.plan(None).await?;
+        mandates::make_forms(self.store(), &settings, &plan, request, self.bank_today()).await
     }
 
     /// The registry record of one mandate (the edit form).

@@ -6,7 +6,7 @@
 //! log — never to the page.
 
 use crate::collect::CollectError;
-use crate::mandates::{EditError, ImportError, MandateError};
+use crate::mandates::{EditError, FormError, ImportError, MandateError};
 use crate::secret::SecretError;
 use crate::settings::SettingsError;
 use crate::sync::SyncError;
@@ -42,6 +42,8 @@ pub enum CoreError {
     Mandate(MandateError),
     #[error(transparent)]
     User(#[from] UserError),
+    #[error(transparent)]
+    Form(#[from] FormError),
 }
 
 impl CoreError {
@@ -63,6 +65,7 @@ impl CoreError {
             CoreError::Edit(e) => e.code(),
             CoreError::Mandate(e) => e.code(),
             CoreError::User(e) => e.code(),
+            CoreError::Form(e) => e.code(),
         }
     }
 
@@ -80,6 +83,7 @@ impl CoreError {
             CoreError::Edit(e) => e.german(),
             CoreError::Mandate(e) => e.german(),
             CoreError::User(e) => e.german(),
+            CoreError::Form(e) => e.german(),
         }
     }
 

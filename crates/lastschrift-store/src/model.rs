@@ -175,7 +175,13 @@ text_enum!(
 );
 text_enum!(
     /// Where a mandate record came from.
-    MandateSource { CsvImport = "csv_import", SevdeskField = "sevdesk_field", Manual = "manual" }
+    MandateSource {
+        CsvImport = "csv_import",
+        SevdeskField = "sevdesk_field",
+        Manual = "manual",
+        /// Reserved by a printed mandate form; its signature date comes only from the registry.
+        Form = "form",
+    }
 );
 text_enum!(
     /// Position of a debit in a mandate's life, as written into the file.

@@ -206,4 +206,117 @@ mod tests {
         .await;
         assert!(twice.is_err(), "a second standing debit of invoice 100");
     }
+
+    /// The mandates table is rebuilt to admit the source `form`; the registry written before
+    /// must come through whole, with the signed copies and revocations that point at it.
+    #[tokio::test]
+    async fn the_form_mandates_migration_keeps_the_registry_and_what_points_at_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = SqliteConnectOptions::new()
+            .filename(dir.path().join("old.sqlite3"))
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .unwrap();
+        let before = Migrator {
+            migrations: std::borrow::Cow::Owned(
+                MIGRATOR
+                    .migrations
+                    .iter()
+                    .filter(|m| m.version < 20261203000003)
+                    .cloned()
+                    .collect(),
+            ),
+            ..Migrator::DEFAULT
+        };
+        before.run(&pool).await.unwrap();
+        for sql in [
+            "INSERT INTO mandates (reference, contact_id, signature_date, scheme, status, \
+             first_collection, last_collection, last_iban, last_reference, source, created_at, \
+             updated_at, one_off, ending) VALUES \
+             ('M-1', 5, '2024-01-02', 'B2B', 'revoked', '2024-02-01', '2025-03-01', \
+              'DE02120300000000202051', 'OLD-1', 'csv_import', '2026-11-01T10:00:00Z', \
+              '2026-11-02T10:00:00Z', TRUE, FALSE), \
+             ('M-2', 6, NULL, 'CORE', 'active', NULL, NULL, NULL, NULL, 'manual', \
+              '2026-11-01T10:00:00Z', '2026-11-01T10:00:00Z', FALSE, TRUE)",
+            "INSERT INTO mandate_documents (mandate_reference, file_name, content_type, bytes, \
+             sha256, size_bytes, uploaded_at) VALUES ('M-1', 'm.pdf', 'application/pdf', \
+             x'25504446', 'h', 4, '2026-11-01T10:00:00Z')",
+            "INSERT INTO mandate_revocations (mandate_reference, revoked_on, recorded_at) \
+             VALUES ('M-1', '2026-10-01', '2026-11-01T10:00:00Z')",
+        ] {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        let old: Vec<sqlx::sqlite::SqliteRow> =
+            sqlx::query("SELECT * FROM mandates ORDER BY reference")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        let dump = |rows: &[sqlx::sqlite::SqliteRow]| -> Vec<Vec<Option<String>>> {
+            use sqlx::Row as _;
+            rows.iter()
+                .map(|r| {
+                    [
+                        "reference",
+                        "contact_id",
+                        "signature_date",
+                        "scheme",
+                        "status",
+                        "first_collection",
+                        "last_collection",
+                        "last_iban",
+                        "last_reference",
+                        "source",
+                        "created_at",
+                        "updated_at",
+                        "one_off",
+                        "ending",
+                    ]
+                    .iter()
+                    .map(|c| {
+                        r.try_get::<Option<String>, _>(*c)
+                            .or_else(|_| {
+                                r.try_get::<Option<i64>, _>(*c)
+                                    .map(|v| v.map(|v| v.to_string()))
+                            })
+                            .unwrap()
+                    })
+                    .collect()
+                })
+                .collect()
+        };
+        let old = dump(&old);
+        MIGRATOR.run(&pool).await.unwrap();
+
+        let new: Vec<sqlx::sqlite::SqliteRow> =
+            sqlx::query("SELECT * FROM mandates ORDER BY reference")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(dump(&new), old);
+        let broken: Vec<(String, i64, String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert!(broken.is_empty(), "{broken:?}");
+        let copies: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM mandate_documents d JOIN mandates m ON m.reference = d.mandate_reference",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(copies, 1);
+        // The new source is admitted, an unknown one still refused.
+        sqlx::query("UPDATE mandates SET source = 'form' WHERE reference = 'M-2'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let unknown = sqlx::query("UPDATE mandates SET source = 'fax' WHERE reference = 'M-2'")
+            .execute(&pool)
+            .await;
+        assert!(unknown.is_err());
+    }
 }

@@ -450,6 +450,27 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "Diese Rechnungen sollen per Lastschrift bezahlt werden, aber es fehlen Mandatsdaten.",
         "These invoices are to be paid by direct debit, but mandate data is missing.",
     ),
+    (
+        "mandates.forms",
+        "Mandatsformulare (PDF)",
+        "Mandate forms (PDF)",
+    ),
+    (
+        "mandates.forms_intro",
+        "Ein vorausgefülltes SEPA-Lastschriftmandat zum Unterschreiben je Kunde dieser Liste, eine Seite je Kunde. Die Mandatsreferenz auf dem Formular wird in der Mandatsverwaltung reserviert; die Rechnungen warten, bis das Datum der Unterschrift eingetragen ist.",
+        "A prefilled SEPA direct debit mandate to sign for each customer of this list, one page each. The mandate reference on the form is reserved in the registry; the invoices wait until the signature date is entered.",
+    ),
+    ("mandates.form_one", "Mandatsformular", "Mandate form"),
+    (
+        "mandates.forms_scheme_default",
+        "Verfahren: wie reserviert, sonst Basislastschrift",
+        "Scheme: as reserved, else Core",
+    ),
+    (
+        "mandates.forms_none",
+        "Es wurde kein Mandatsformular erstellt.",
+        "No mandate form was made.",
+    ),
     ("mandates.import", "CSV-Import", "CSV import"),
     (
         "mandates.import_hint",

@@ -77,6 +77,7 @@ routes! {
     get "/mandates/edit" Session => pages::mandates::edit_form,
     post "/mandates/edit" Session => pages::mandates::edit_submit,
     post "/mandates/import" Session => pages::mandates::import,
+    post "/mandates/forms" Session => pages::mandates::forms,
     get "/mandates/new" Session => pages::mandate::new_form,
     post "/mandates/new" Session => pages::mandate::new_submit,
     get "/mandates/show" Session => pages::mandate::show,

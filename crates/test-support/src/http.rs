@@ -8,7 +8,9 @@ pub struct Answer {
     pub location: Option<String>,
     pub set_cookies: Vec<String>,
     pub headers: reqwest::header::HeaderMap,
+    /// The body as text (lossy for binary answers; [`Answer::bytes`] has them exactly).
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Answer {
@@ -80,6 +82,11 @@ impl Client {
                 self.cookies.insert(name.into(), value.into());
             }
         }
+        let bytes = response
+            .bytes()
+            .await
+            .map(|b| b.to_vec())
+            .unwrap_or_default();
         Answer {
             status,
             location: headers
@@ -87,7 +94,8 @@ impl Client {
                 .map(|v| v.to_str().unwrap().to_owned()),
             set_cookies,
             headers,
-            body: response.text().await.unwrap_or_default(),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
         }
     }
 

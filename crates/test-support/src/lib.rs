@@ -6,10 +6,11 @@
 //!
 //! One crate for every suite of the workspace (a dev-dependency of each), so a helper exists once:
 //! also the binary run with a clean environment ([`cli`]) and the web suites' HTTP client
-//! ([`http`]).
+//! ([`http`]), and reading the PDFs it makes ([`pdf`]).
 
 pub mod cli;
 pub mod http;
+pub mod pdf;
 
 use lastschrift_store::DatabaseUrl;
 use std::future::Future;

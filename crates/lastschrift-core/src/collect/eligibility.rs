@@ -80,6 +80,11 @@ pub enum ExclusionReason {
     NoSignatureDate {
         field: String,
     },
+    /// The mandate form for this reference was printed (the reference is reserved in the
+    /// registry) and has not come back signed: no signature date entered yet.
+    MandateFormNotSigned {
+        reference: String,
+    },
     UnreadableSignatureDate {
         field: String,
         value: String,
@@ -271,7 +276,7 @@ impl ExclusionReason {
             Self::InvalidMandateReference { .. } => "invalid_mandate_reference",
             Self::MandateOfOtherContact { .. } => "mandate_of_other_contact",
             Self::MandateReferenceShared { .. } => "mandate_reference_shared",
-            Self::NoSignatureDate { .. } => "no_signature_date",
+            Self::NoSignatureDate { .. } | Self::MandateFormNotSigned { .. } => "no_signature_date",
             Self::UnreadableSignatureDate { .. } => "unreadable_signature_date",
             Self::SignatureDateInFuture { .. } => "signature_date_in_future",
             Self::MandateRevoked { .. } => "mandate_revoked",
@@ -301,6 +306,7 @@ impl ExclusionReason {
                 | Self::InvalidMandateReference { .. }
                 | Self::MandateReferenceShared { .. }
                 | Self::NoSignatureDate { .. }
+                | Self::MandateFormNotSigned { .. }
                 | Self::UnreadableSignatureDate { .. }
                 | Self::SignatureDateInFuture { .. }
                 | Self::MandateExpired { .. }
@@ -363,6 +369,9 @@ impl ExclusionReason {
             ),
             Self::NoSignatureDate { field } => format!(
                 "the mandate has no signature date (neither in the registry nor in the contact field {field})"
+            ),
+            Self::MandateFormNotSigned { reference } => format!(
+                "the mandate form for {reference} has not come back signed; enter its signature date in the mandate registry when it has"
             ),
             Self::UnreadableSignatureDate { field, value } => format!(
                 "the contact field {field} holds `{value}`, which is not a date (use DD.MM.YYYY)"
@@ -494,6 +503,9 @@ impl ExclusionReason {
             ),
             Self::NoSignatureDate { field } => format!(
                 "Das Mandat hat kein Datum der Unterschrift (weder in der Mandatsverwaltung noch im Kontaktfeld {field})."
+            ),
+            Self::MandateFormNotSigned { reference } => format!(
+                "Das Mandatsformular {reference} ist noch nicht unterschrieben zurück; bitte das Datum der Unterschrift in der Mandatsverwaltung eintragen, sobald es vorliegt."
             ),
             Self::UnreadableSignatureDate { field, value } => format!(
                 "Das Kontaktfeld {field} enthält „{value}“, kein Datum (Format TT.MM.JJJJ)."

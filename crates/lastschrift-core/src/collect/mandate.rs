@@ -54,6 +54,18 @@ pub fn mandate_reference(contact: &Contact, policies: &Policies) -> Option<Strin
         .map(str::to_owned)
 }
 
+/// The first mandate reference a configured sevdesk source gives for `contact` that is a valid
+/// SEPA mandate reference (the registry left aside): the reference a new mandate form names.
+pub fn valid_sevdesk_reference(contact: &Contact, policies: &Policies) -> Option<String> {
+    policies
+        .mandate_reference_sources
+        .iter()
+        .filter(|s| **s != MandateReferenceSource::Registry)
+        .filter_map(|source| source_value(source, contact, None))
+        .find(|value| sepa::MandateId::parse(value).is_ok())
+        .map(str::to_owned)
+}
+
 /// The contact's mandate that the user entered into the registry (CSV import, the mandate form)
 /// and that governs the contact's invoices: an active, unexpired one, the most recently signed
 /// first (on a tie the unused one); else the most recent of the others, so that a revoked or lapsed mandate is reported
@@ -197,6 +209,11 @@ pub fn usable_mandate(
     let field = &policies.signature_date_field;
     let signature_date = match registered.and_then(|m| m.signature_date) {
         Some(date) => date,
+        // A printed mandate form is a new mandate: the contact field's date belongs to an older
+        // one, so only the date entered when the signed form comes back counts.
+        None if registered.is_some_and(|m| m.source == MandateSource::Form) => {
+            return Err(ExclusionReason::MandateFormNotSigned { reference });
+        }
         None => match contact
             .signature_date_field
             .as_deref()
@@ -424,6 +441,31 @@ mod tests {
         assert!(m.registered);
         assert_eq!(m.signature_date, d(2025, 5, 5));
         assert_eq!(m.scheme, Scheme::B2b);
+    }
+
+    #[test]
+    fn a_printed_form_waits_for_its_own_signature_date_not_the_contact_fields() {
+        // The contact field still holds the date of an older mandate.
+        let c = contact();
+        let mut reserved = Mandate::new("K-1001", 7, MandateSource::Form);
+        assert_eq!(
+            check(&c, Some(&reserved)),
+            Err(ExclusionReason::MandateFormNotSigned {
+                reference: "K-1001".into()
+            })
+        );
+        assert_eq!(
+            ExclusionReason::MandateFormNotSigned {
+                reference: "K-1001".into()
+            }
+            .code(),
+            "no_signature_date"
+        );
+        reserved.signature_date = Some(d(2026, 11, 20));
+        assert_eq!(
+            check(&c, Some(&reserved)).unwrap().signature_date,
+            d(2026, 11, 20)
+        );
     }
 
     #[test]

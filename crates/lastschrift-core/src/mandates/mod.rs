@@ -1,12 +1,21 @@
-//! The mandate registry as the user sees it: import from CSV, list with the derived status, and
-//! one mandate with its contact, amendments and debits.
+//! The mandate registry as the user sees it: import from CSV, list with the derived status, one
+//! mandate with its contact, amendments and debits, and the mandate forms to sign for the
+//! contacts who lack a mandate (the reference each names is reserved in the registry).
 //!
 //! A use-case layer on top of the [`Store`] trait, shared by the CLI and the web UI.
 
+mod form;
 mod import;
+mod reservation;
 mod single;
 
+pub use form::{
+    B2B_BANK_NOTE, FormError, FormParty, MAX_ADDRESS_LINE_CHARS, MAX_ADDRESS_LINES, MAX_NAME_CHARS,
+    MandateForm, MandateFormInput, mandate_text, render_pdf, title,
+};
 pub use import::{ImportError, ImportReport, RowOutcome, RowResult, import_csv, kind_flags};
+pub(crate) use reservation::make_forms;
+pub use reservation::{FormRequest, MandateFormBatch, PrintedForm, SkippedContact};
 pub use single::{
     EntryForm, MAX_DOCUMENT_BYTES, MandateError, NewMandate, add, attach, clean_file_name,
     document_type, revoke,

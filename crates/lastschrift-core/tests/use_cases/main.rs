@@ -4,6 +4,7 @@
 
 mod collect;
 mod collect_concurrent;
+mod forms;
 mod mandates;
 mod rules;
 mod secrets;

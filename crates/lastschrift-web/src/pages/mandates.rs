@@ -1,5 +1,6 @@
 //! Mandates: the registry (list, edit signature date / scheme / status), CSV import with a result
-//! per row, and the customers who pay by direct debit but lack mandate data.
+//! per row, the customers who pay by direct debit but lack mandate data, and the mandate forms to
+//! sign for them (a PDF; the references the forms name are reserved).
 
 use askama::Template;
 use axum::extract::{FromRequest, Multipart, Query, Request, State};
@@ -8,10 +9,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
 
-use super::{Base, render};
+use super::{Base, download, render};
 use crate::{AppState, Ctx, WebError};
 use lastschrift_core::CoreError;
-use lastschrift_core::mandates::{EditError, EffectiveStatus, RowOutcome};
+use lastschrift_core::mandates::{EditError, EffectiveStatus, FormRequest, RowOutcome};
 use lastschrift_core::store::{MandateEdit, MandateStatus, Role, Scheme};
 
 pub struct MandateLine {
@@ -25,6 +26,9 @@ pub struct MandateLine {
 }
 
 pub struct NeedsLine {
+    pub contact_id: i64,
+    /// The first line of its contact: the one with the contact's form button.
+    pub first_of_contact: bool,
     pub customer: String,
     pub invoice: String,
     pub amount: String,
@@ -47,6 +51,8 @@ struct MandatesPage {
     import_rows: Vec<ImportLine>,
     import_error: Option<String>,
     import_summary: Option<String>,
+    /// Why the mandate forms asked for were not made.
+    forms_error: Option<String>,
 }
 
 pub(super) fn status_key(status: EffectiveStatus) -> &'static str {
@@ -57,6 +63,16 @@ pub(super) fn status_key(status: EffectiveStatus) -> &'static str {
     }
 }
 
+/// What a form of the page brought back: the import's rows, or why it or the mandate forms
+/// failed.
+#[derive(Default)]
+struct Outcome {
+    import_rows: Vec<ImportLine>,
+    import_error: Option<String>,
+    import_summary: Option<String>,
+    forms_error: Option<String>,
+}
+
 async fn page(
     state: &AppState,
     ctx: &Ctx,
@@ -64,15 +80,38 @@ async fn page(
     import_error: Option<String>,
     import_summary: Option<String>,
 ) -> Result<Response, WebError> {
+    page_with(
+        state,
+        ctx,
+        Outcome {
+            import_rows,
+            import_error,
+            import_summary,
+            forms_error: None,
+        },
+    )
+    .await
+}
+
+async fn page_with(state: &AppState, ctx: &Ctx, outcome: Outcome) -> Result<Response, WebError> {
+    let Outcome {
+        import_rows,
+        import_error,
+        import_summary,
+        forms_error,
+    } = outcome;
     ctx.require(Role::Viewer)?;
     let tr = ctx.tr();
     let app = state.app();
     let views = app.mandates(app.bank_today()).await?;
     // The planner decides who lacks mandate data; a plan that cannot be made lists nobody.
+    let mut seen = std::collections::HashSet::new();
     let needs = match app.needs_mandate().await {
         Ok(exclusions) => exclusions
             .iter()
             .map(|e| NeedsLine {
+                contact_id: e.contact_id,
+                first_of_contact: seen.insert(e.contact_id),
                 customer: e
                     .contact_name
                     .clone()
@@ -94,7 +133,7 @@ async fn page(
             Vec::new()
         }
     };
-    let failed = import_error.is_some();
+    let failed = import_error.is_some() || forms_error.is_some();
     let mut response = render(&MandatesPage {
         b: Base::new(ctx, "mandates"),
         mandates: views
@@ -115,6 +154,7 @@ async fn page(
         import_rows,
         import_error,
         import_summary,
+        forms_error,
     })?;
     if failed {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -399,4 +439,85 @@ pub async fn edit_submit(
     }
     state.changed();
     Ok(Redirect::to("/mandates").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct FormsForm {
+    /// One contact (its button in the list); none: every contact on the list.
+    #[serde(default)]
+    contact: Option<String>,
+    /// `CORE` or `B2B`; empty: a reservation's scheme, else CORE.
+    #[serde(default)]
+    scheme: Option<String>,
+}
+
+/// The mandate forms to sign as one PDF (a page per contact), for one contact of the
+/// needs-mandate list or all of them; the references they name are reserved.
+pub async fn forms(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<FormsForm>,
+) -> Result<Response, WebError> {
+    ctx.require(Role::Preparer)?;
+    let contact = match form.contact.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(id) => Some(id.parse::<i64>().map_err(|_| WebError::NotFound)?),
+    };
+    let scheme = match form.scheme.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(text.parse::<Scheme>().map_err(|_| WebError::NotFound)?),
+    };
+    let request = FormRequest {
+        contacts: contact.map(|id| vec![id]),
+        scheme,
+        one_off: None,
+    };
+    let result = state.app().mandate_forms(&request).await;
+    state.changed();
+    let tr = ctx.tr();
+    let message = match result {
+        Ok(mut batch) => match batch.pdf.take() {
+            Some(pdf) => {
+                let name = match batch.forms.as_slice() {
+                    [one] => format!("Mandat-{}.pdf", one.reference),
+                    _ => "Mandatsformulare.pdf".to_owned(),
+                };
+                tracing::info!(
+                    forms = batch.forms.len(),
+                    newly_reserved = batch.newly_reserved(),
+                    "mandate forms made"
+                );
+                return Ok(download(pdf, &name, "application/pdf"));
+            }
+            None => {
+                let reasons: Vec<String> = batch
+                    .skipped
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "{}: {}",
+                            s.contact_name
+                                .clone()
+                                .unwrap_or_else(|| format!("#{}", s.contact_id)),
+                            s.reason.in_language(tr.de())
+                        )
+                    })
+                    .collect();
+                format!("{} {}", tr.t("mandates.forms_none"), reasons.join(" · "))
+            }
+        },
+        Err(error) if error.is_input_problem() || matches!(error, CoreError::Form(_)) => {
+            tr.error(&error)
+        }
+        Err(error) => return Err(error.into()),
+    };
+    page_with(
+        &state,
+        &ctx,
+        Outcome {
+            forms_error: Some(message),
+            ..Outcome::default()
+        },
+    )
+    .await
 }

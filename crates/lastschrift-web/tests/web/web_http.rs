@@ -1581,3 +1581,186 @@ async fn a_single_mandate_is_entered_revoked_and_its_signed_copy_kept() {
         lastschrift_store::MandateStatus::Revoked
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mandate_forms_come_as_a_pdf_download_and_reserve_their_references() {
+    use lastschrift_core::mandates::FormRequest;
+    use lastschrift_core::settings::{AddressSettings, CreditorSettings};
+    use test_support::pdf;
+
+    let sandbox = Sandbox::start(SandboxConfig {
+        invoices: 120,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let server = Server::start(Some(sandbox.base_url())).await;
+    server.add_user("admin", ADMIN_PASSWORD, Role::Admin).await;
+    server
+        .add_user("vera", "viewer password 1", Role::Viewer)
+        .await;
+    server
+        .app
+        .save_creditor(CreditorSettings {
+            name: "Muster Software GmbH".into(),
+            iban: "DE89370400440532013000".into(),
+            bic: None,
+            creditor_id: "DE98ZZZ09999999999".into(),
+            address: Some(AddressSettings {
+                street: Some("Hauptstraße".into()),
+                building: Some("1".into()),
+                postcode: Some("10115".into()),
+                town: Some("Berlin".into()),
+                country: Some("DE".into()),
+            }),
+        })
+        .await
+        .unwrap();
+    server
+        .app
+        .store_token(&lastschrift_core::secret::SevdeskToken::new(sandbox.token()).unwrap())
+        .await
+        .unwrap();
+    server
+        .app
+        .sync(&lastschrift_core::sync::NoProgress)
+        .await
+        .unwrap();
+
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let page = admin.get("/mandates").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("action=\"/mandates/forms\"")
+            && page.body.contains("Mandatsformulare (PDF)")
+            && page.body.contains("class=\"form-one\""),
+        "{}",
+        page.body
+    );
+    let csrf = page.csrf();
+
+    // Without the token, and for a viewer, nothing is made or reserved.
+    let missing = admin.post("/mandates/forms", &[("scheme", "")]).await;
+    assert_eq!(missing.status, 403, "{}", missing.body);
+    let mut viewer = server.client();
+    viewer.login("vera", "viewer password 1").await;
+    let viewer_csrf = viewer.csrf().await;
+    let refused = viewer
+        .post("/mandates/forms", &[("csrf", viewer_csrf.as_str())])
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let viewer_page = viewer.get("/mandates").await;
+    assert!(!viewer_page.body.contains("action=\"/mandates/forms\""));
+    let reserved = |store: &std::sync::Arc<dyn lastschrift_store::Store>| {
+        let store = store.clone();
+        async move {
+            store
+                .mandates()
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|m| m.source == lastschrift_store::MandateSource::Form)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(reserved(&server.store).await.is_empty());
+
+    // The whole list: one PDF, one page per contact, as a download.
+    let all = admin
+        .post(
+            "/mandates/forms",
+            &[("csrf", csrf.as_str()), ("scheme", "")],
+        )
+        .await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    assert_eq!(all.headers.get("content-type").unwrap(), "application/pdf");
+    assert_eq!(
+        all.headers.get("content-disposition").unwrap(),
+        "attachment; filename=\"Mandatsformulare.pdf\""
+    );
+    let stored = reserved(&server.store).await;
+    assert!(stored.len() >= 2, "{stored:?}");
+    assert_eq!(pdf::page_count(&all.bytes), stored.len());
+    let text = pdf::text(&all.bytes);
+    for expected in [
+        "SEPA-Lastschriftmandat",
+        "Gläubiger-Identifikationsnummer",
+        "DE98ZZZ09999999999",
+        "Hinweis: Ich kann innerhalb von acht Wochen, beginnend mit dem Belastungsdatum, die Erstattung des belasteten Betrages verlangen.",
+        "A refund must be claimed within 8 weeks starting from the date on which your account was debited.",
+    ] {
+        assert!(text.contains(expected), "`{expected}` not in {text}");
+    }
+    for m in &stored {
+        assert!(text.contains(&m.reference), "{} not in {text}", m.reference);
+        assert_eq!(m.signature_date, None);
+    }
+
+    // The list now names the reserved references; one contact's button gives its form again,
+    // as B2B, and reserves nothing new.
+    let page = admin.get("/mandates").await;
+    assert!(
+        page.body.contains(&format!(
+            "Das Mandatsformular {} ist noch nicht unterschrieben zurück",
+            stored[0].reference
+        )),
+        "{}",
+        page.body
+    );
+    let contact = stored[0].contact_id.to_string();
+    let one = admin
+        .post(
+            "/mandates/forms",
+            &[
+                ("csrf", csrf.as_str()),
+                ("contact", contact.as_str()),
+                ("scheme", "B2B"),
+            ],
+        )
+        .await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert_eq!(
+        one.headers
+            .get("content-disposition")
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        format!(
+            "attachment; filename=\"Mandat-{}.pdf\"",
+            stored[0].reference
+        )
+    );
+    assert_eq!(pdf::page_count(&one.bytes), 1);
+    assert!(pdf::text(&one.bytes).contains("SEPA-Firmenlastschrift-Mandat"));
+    assert_eq!(reserved(&server.store).await.len(), stored.len());
+
+    // A contact that is not synced: no PDF, the reason on the page.
+    let none = admin
+        .post(
+            "/mandates/forms",
+            &[("csrf", csrf.as_str()), ("contact", "987654321")],
+        )
+        .await;
+    assert_eq!(none.status, 422, "{}", none.body);
+    assert!(
+        none.body.contains("id=\"forms-error\"")
+            && none
+                .body
+                .contains("Es wurde kein Mandatsformular erstellt.")
+            && none
+                .body
+                .contains("nicht unter den synchronisierten Kontakten"),
+        "{}",
+        none.body
+    );
+    // The core call behind the page gives the same forms as the CLI.
+    let again = server
+        .app
+        .mandate_forms(&FormRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(again.newly_reserved(), 0);
+    sandbox.shutdown().await;
+}

@@ -1,17 +1,19 @@
-//! `lastschrift mandates import|list|show|add|edit|revoke|attach|document`: the mandate registry on
-//! the command line. The work is done by [`lastschrift_core::mandates`]; this file parses
-//! arguments and prints.
+//! `lastschrift mandates import|list|show|add|edit|revoke|attach|document|form`: the mandate
+//! registry on the command line. The work is done by [`lastschrift_core::mandates`]; this file
+//! parses arguments and prints.
 
 use super::context::{open_app, runtime, setup};
 use super::output::{date_text, emit, quiet_broken_pipe};
 use super::{Outcome, SetupError};
 use anyhow::Context as _;
 use chrono::NaiveDate;
-use clap::{Args, Subcommand};
+use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 use lastschrift_core::CoreError;
 use lastschrift_core::collect::format_euro;
+use lastschrift_core::files::{FileError, write_atomically};
 use lastschrift_core::mandates::{
-    self, EntryForm, MandateDetail, MandateView, NewMandate, RowOutcome,
+    self, EntryForm, FormRequest, MandateDetail, MandateFormBatch, MandateView, NewMandate,
+    RowOutcome,
 };
 use lastschrift_core::store::{Mandate, MandateEdit, Scheme};
 use serde::Serialize;
@@ -101,6 +103,27 @@ Examples:
   lastschrift mandates document MANDAT-1001 --output mandat-1001.pdf
   lastschrift mandates document MANDAT-1001 --id 3 > alte-kopie.pdf")]
     Document(DocumentArgs),
+    /// Makes the SEPA mandate forms to sign (one PDF page per contact) and reserves the mandate
+    /// reference each form names in the registry.
+    #[command(
+        after_help = "Each form names the creditor, the Gläubiger-Identifikationsnummer, the mandate
+reference (Mandatsreferenz) the contact will get, the debtor's name, address and IBAN as
+sevdesk has them, and the mandate text of the scheme in German and English. The reference is
+reserved in the registry without a signature date: the contact's invoices wait until the signed
+form is back and its date is entered (`lastschrift mandates edit REFERENCE --signature-date
+DATE`, or on the web's mandate page). A contact reserved before gets
+its form again; nothing is reserved twice. Contacts that need no new mandate are listed with the
+reason.
+
+Exit code 0: the PDF is written (or --all found nobody); 1: none of the named contacts needs a
+form; 2: the creditor data is incomplete, or the file could not be written.
+
+Examples:
+  lastschrift mandates form --all --out mandate.pdf
+  lastschrift mandates form --contact 4711 --contact 4712 --scheme b2b --out b2b.pdf
+  lastschrift mandates form --all --out mandate.pdf --json"
+    )]
+    Form(FormArgs),
 }
 
 #[derive(Debug, Args)]
@@ -187,6 +210,37 @@ struct DocumentArgs {
     output: Option<PathBuf>,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SchemeArg {
+    /// SEPA-Basislastschrift (CORE)
+    Core,
+    /// SEPA-Firmenlastschrift (B2B)
+    B2b,
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("who").required(true).args(["contacts", "all"])))]
+struct FormArgs {
+    /// The sevdesk contact id of a debtor; repeat for several.
+    #[arg(long = "contact", value_name = "ID")]
+    contacts: Vec<i64>,
+    /// Every contact on the needs-mandate list.
+    #[arg(long)]
+    all: bool,
+    /// The scheme of the mandate; default: that of an earlier reservation, else core.
+    #[arg(long, value_enum)]
+    scheme: Option<SchemeArg>,
+    /// A one-off payment (Einmalige Zahlung) instead of recurrent payments.
+    #[arg(long)]
+    one_off: bool,
+    /// Where the PDF goes (written atomically; an existing file is replaced).
+    #[arg(long, value_name = "FILE.pdf")]
+    out: PathBuf,
+    /// Print what was reserved and skipped as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
 #[derive(Debug, Args)]
 struct ImportArgs {
     /// The CSV file; `-` reads standard input.
@@ -231,6 +285,7 @@ pub fn run(args: &MandatesArgs, config: Option<&Path>) -> anyhow::Result<Outcome
         MandatesCommand::Revoke(args) => revoke(args, config),
         MandatesCommand::Attach(args) => attach(args, config),
         MandatesCommand::Document(args) => document(args, config),
+        MandatesCommand::Form(args) => form(args, config),
     })
 }
 
@@ -764,6 +819,134 @@ fn print_detail(out: &mut impl Write, d: &MandateDetail) -> std::io::Result<()> 
                 debit.sequence_type,
                 format_euro(debit.amount_cents),
                 debit.status
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct FormJson<'a> {
+    /// The PDF written, or `null` when no contact got a form.
+    file: Option<&'a Path>,
+    newly_reserved: usize,
+    #[serde(flatten)]
+    batch: &'a MandateFormBatch,
+}
+
+fn form(args: &FormArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
+    let request = FormRequest {
+        contacts: (!args.all).then(|| args.contacts.clone()),
+        scheme: args.scheme.map(|s| match s {
+            SchemeArg::Core => Scheme::Core,
+            SchemeArg::B2b => Scheme::B2b,
+        }),
+        one_off: args.one_off.then_some(true),
+    };
+    runtime()?.block_on(async {
+        let app = open_app(config).await?;
+        let result = app.mandate_forms(&request).await;
+        app.close().await;
+        let batch = result.map_err(setup)?;
+        let written = match &batch.pdf {
+            Some(pdf) => {
+                write_atomically::<FileError>(&args.out, |out| {
+                    out.write_all(pdf).map_err(|source| FileError::Io {
+                        path: args.out.clone(),
+                        source,
+                    })
+                })
+                .map_err(|e| {
+                    let cause = std::error::Error::source(&e)
+                        .map(|c| format!(" ({c})"))
+                        .unwrap_or_default();
+                    SetupError::new(format!(
+                        "{e}{cause}; the references are reserved, run the command again to write the forms"
+                    ))
+                })?;
+                Some(args.out.as_path())
+            }
+            None => None,
+        };
+        let mut out = std::io::stdout().lock();
+        if args.json {
+            let json = FormJson {
+                file: written,
+                newly_reserved: batch.newly_reserved(),
+                batch: &batch,
+            };
+            writeln!(out, "{}", serde_json::to_string_pretty(&json)?)?;
+        } else {
+            print_forms(&mut out, &batch, written)?;
+        }
+        Ok(if written.is_none() && !args.all {
+            Outcome::ProblemsFound
+        } else {
+            Outcome::Done
+        })
+    })
+}
+
+fn print_forms(
+    out: &mut impl Write,
+    batch: &MandateFormBatch,
+    written: Option<&Path>,
+) -> std::io::Result<()> {
+    match written {
+        Some(path) => writeln!(
+            out,
+            "Wrote {}: {} mandate form(s) to sign, {} reference(s) newly reserved.",
+            path.display(),
+            batch.forms.len(),
+            batch.newly_reserved()
+        )?,
+        None => writeln!(out, "No contact needs a mandate form; no file was written.")?,
+    }
+    if !batch.forms.is_empty() {
+        let width = batch
+            .forms
+            .iter()
+            .map(|f| f.reference.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max("Reference".len());
+        writeln!(
+            out,
+            "{:<width$}  {:<4}  {:<9}  {:<8}  Contact",
+            "Reference", "Art", "Payment", "Reserved"
+        )?;
+        for f in &batch.forms {
+            let contact = match &f.customer_number {
+                Some(number) => format!(
+                    "{} ({number}) [sevdesk id {}]",
+                    f.contact_name, f.contact_id
+                ),
+                None => format!("{} [sevdesk id {}]", f.contact_name, f.contact_id),
+            };
+            writeln!(
+                out,
+                "{:<width$}  {:<4}  {:<9}  {:<8}  {contact}",
+                f.reference,
+                f.scheme.as_str(),
+                if f.one_off { "one-off" } else { "recurrent" },
+                if f.newly_reserved { "new" } else { "before" },
+            )?;
+        }
+        writeln!(
+            out,
+            "Their invoices wait until the signed form is back and its date is entered: `lastschrift mandates edit REFERENCE --signature-date DATE`."
+        )?;
+    }
+    if !batch.skipped.is_empty() {
+        writeln!(out, "No form for:")?;
+        for s in &batch.skipped {
+            writeln!(
+                out,
+                "  {} [sevdesk id {}]: {} ({})",
+                s.contact_name.as_deref().unwrap_or("–"),
+                s.contact_id,
+                s.reason.english,
+                s.code
             )?;
         }
     }

@@ -41,18 +41,6 @@ pub(crate) fn quiet_broken_pipe(result: anyhow::Result<Outcome>) -> anyhow::Resu
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shortened_cells_end_with_an_ellipsis() {
-        assert_eq!(shorten("Müller", 10), "Müller");
-        assert_eq!(shorten("Müller & Söhne GmbH", 8), "Müller …");
-        assert_eq!(date_text(None), "–");
-    }
-}
-
 /// Bytes to the file (atomically) or to standard output, unchanged.
 pub fn emit(bytes: &[u8], output: Option<&Path>, what: &str) -> anyhow::Result<()> {
     match output {
@@ -72,4 +60,16 @@ pub fn emit(bytes: &[u8], output: Option<&Path>, what: &str) -> anyhow::Result<(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shortened_cells_end_with_an_ellipsis() {
+        assert_eq!(shorten("Müller", 10), "Müller");
+        assert_eq!(shorten("Müller & Söhne GmbH", 8), "Müller …");
+        assert_eq!(date_text(None), "–");
+    }
 }

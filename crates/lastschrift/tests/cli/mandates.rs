@@ -1,6 +1,7 @@
-//! `lastschrift mandates import|list|show` as the real binary on a SQLite data directory: the
-//! table of row results, `--json`, and the exit codes (0 done, 1 rows failed, 2 unusable input or
-//! unknown reference). Contacts are put into the same database through the store first, as a
+//! `lastschrift mandates import|list|show|form` as the real binary on a SQLite data directory: the
+//! table of row results, `--json`, the mandate forms' PDF and reservations, and the exit codes (0
+//! done, 1 rows failed or no form needed, 2 unusable input, unknown reference or incomplete
+//! creditor). Contacts are put into the same database through the store first, as a
 //! sync would.
 
 use std::path::{Path, PathBuf};
@@ -415,6 +416,195 @@ async fn show_lists_debits_and_amendments() {
             && debit_line.ends_with("pending"),
         "{debit_line}"
     );
+}
+
+/// The output's lines with single spaces, for table rows.
+fn squeezed_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// Who collects, with the address a mandate form prints (from a configuration file: the
+/// environment would read the post code as a number).
+fn with_creditor(dir: &Path) -> test_support::cli::Lastschrift {
+    let config = write(
+        dir,
+        "lastschrift.toml",
+        "[creditor]\n\
+         name = \"Muster Software GmbH\"\n\
+         iban = \"DE89370400440532013000\"\n\
+         creditor_id = \"DE98ZZZ09999999999\"\n\
+         [creditor.address]\n\
+         street = \"Hauptstraße\"\n\
+         building = \"1\"\n\
+         postcode = \"10115\"\n\
+         town = \"Berlin\"\n",
+    );
+    lastschrift(dir).env("LASTSCHRIFT_CONFIG", config)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn form_writes_one_page_per_contact_and_reserves_each_reference_once() {
+    let dir = data_dir_with_contacts().await;
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("mandate.pdf");
+    let args = [
+        "mandates",
+        "form",
+        "--contact",
+        "11",
+        "--contact",
+        "12",
+        "--out",
+        file.to_str().unwrap(),
+    ];
+    let first = with_creditor(dir.path()).run(args);
+    assert_eq!(first.code, 0, "{first:?}");
+    assert!(
+        first.text().contains("2 mandate form(s)")
+            && first.text().contains("2 reference(s) newly reserved"),
+        "{first:?}"
+    );
+    // The references come from the customer numbers, the default sevdesk source.
+    let lines = squeezed_lines(first.text());
+    for row in [
+        "1001 CORE recurrent new Bäckerei Müller GmbH (1001) [sevdesk id 11]",
+        "1002 CORE recurrent new Schmidt & Söhne KG (1002) [sevdesk id 12]",
+    ] {
+        assert!(lines.iter().any(|l| l == row), "`{row}` in {first:?}");
+    }
+    let bytes = std::fs::read(&file).unwrap();
+    assert_eq!(test_support::pdf::page_count(&bytes), 2);
+    let pages = test_support::pdf::page_texts(&bytes);
+    for (page, (name, reference)) in pages.iter().zip([
+        ("Bäckerei Müller GmbH", "1001"),
+        ("Schmidt & Söhne KG", "1002"),
+    ]) {
+        for expected in [
+            "SEPA-Lastschriftmandat",
+            "Gläubiger-Identifikationsnummer",
+            "DE98ZZZ09999999999",
+            "Hauptstraße 1",
+            name,
+            reference,
+            "DE02 1203 0000 0000 2020 51",
+            "Ich ermächtige Muster Software GmbH",
+            "By signing this mandate form, you authorise (A) Muster Software GmbH",
+        ] {
+            assert!(page.contains(expected), "`{expected}` not on {page}");
+        }
+    }
+    let mut references = stored_references(dir.path()).await;
+    references.sort();
+    assert_eq!(references, ["1001", "1002"]);
+
+    // Again: the same forms, nothing new reserved.
+    let again = with_creditor(dir.path()).run(args);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(
+        again.text().contains("0 reference(s) newly reserved")
+            && squeezed_lines(again.text())
+                .iter()
+                .any(|l| l.starts_with("1001 CORE recurrent before")),
+        "{again:?}"
+    );
+    assert_eq!(stored_references(dir.path()).await.len(), 2);
+
+    // The signed form is back: its date is entered, and the form is not printed again.
+    let signed = with_creditor(dir.path()).run([
+        "mandates",
+        "edit",
+        "1001",
+        "--signature-date",
+        "20.11.2026",
+    ]);
+    assert_eq!(signed.code, 0, "{signed:?}");
+    let after = with_creditor(dir.path()).run(args);
+    assert_eq!(after.code, 0, "{after:?}");
+    assert!(
+        after.text().contains("1 mandate form(s)")
+            && after
+                .text()
+                .contains("[sevdesk id 11]: the contact has a usable mandate (has_usable_mandate)"),
+        "{after:?}"
+    );
+
+    // B2B, as JSON.
+    let b2b_file = out.path().join("b2b.pdf");
+    let b2b = with_creditor(dir.path()).run([
+        "mandates",
+        "form",
+        "--contact",
+        "13",
+        "--scheme",
+        "b2b",
+        "--one-off",
+        "--out",
+        b2b_file.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(b2b.code, 0, "{b2b:?}");
+    let json = b2b.json();
+    assert_eq!(json["newly_reserved"], 1, "{json}");
+    assert_eq!(json["forms"][0]["reference"], "1003", "{json}");
+    assert_eq!(json["forms"][0]["scheme"], "B2B", "{json}");
+    assert_eq!(json["forms"][0]["one_off"], true, "{json}");
+    assert_eq!(json["file"], b2b_file.to_str().unwrap(), "{json}");
+    let text = test_support::pdf::text(&std::fs::read(&b2b_file).unwrap());
+    assert!(
+        text.contains("SEPA-Firmenlastschrift-Mandat")
+            && text.contains("Dieses Lastschriftmandat dient nur dem Einzug von Lastschriften, die auf Konten von Unternehmen gezogen sind.")
+            && !text.contains("acht Wochen"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn form_names_what_is_missing_and_who_needs_none() {
+    let dir = data_dir_with_contacts().await;
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("mandate.pdf");
+    let path = file.to_str().unwrap();
+
+    // Without the creditor's address there is no form, and nothing is reserved.
+    let no_address = lastschrift(dir.path())
+        .creditor(
+            "Muster Software GmbH",
+            "DE89370400440532013000",
+            "DE98ZZZ09999999999",
+        )
+        .run(["mandates", "form", "--contact", "11", "--out", path]);
+    assert_eq!(no_address.code, 2, "{no_address:?}");
+    assert!(
+        no_address.stderr.contains("address.street"),
+        "{no_address:?}"
+    );
+    assert!(stored_references(dir.path()).await.is_empty());
+    assert!(!file.exists());
+
+    // Neither --contact nor --all: a usage error.
+    let nobody = with_creditor(dir.path()).run(["mandates", "form", "--out", path]);
+    assert_eq!(nobody.code, 2, "{nobody:?}");
+
+    // No open invoices: the needs-mandate list is empty, no file.
+    let all = with_creditor(dir.path()).run(["mandates", "form", "--all", "--out", path, "--json"]);
+    assert_eq!(all.code, 0, "{all:?}");
+    assert_eq!(all.json()["forms"], serde_json::json!([]), "{all:?}");
+    assert_eq!(all.json()["file"], serde_json::Value::Null);
+    assert!(!file.exists());
+
+    // A contact that is not synced gets none; exit 1 as nothing was made.
+    let unknown =
+        with_creditor(dir.path()).run(["mandates", "form", "--contact", "99", "--out", path]);
+    assert_eq!(unknown.code, 1, "{unknown:?}");
+    assert!(
+        unknown.text().contains("No contact needs a mandate form")
+            && unknown.text().contains("[sevdesk id 99]")
+            && unknown.text().contains("contact_missing"),
+        "{unknown:?}"
+    );
+    assert!(!file.exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
