@@ -38,6 +38,7 @@ explain_by_inherent!(
     crate::CodeError,
     crate::WriteError,
     crate::TextChange,
+    crate::bank::BankFileError,
 );
 
 /// A date as German text reads it: `14.12.2026`.

@@ -34,6 +34,7 @@
 mod address;
 mod amount;
 mod ascii;
+pub mod bank;
 mod bic;
 pub mod calendar;
 mod codes;
