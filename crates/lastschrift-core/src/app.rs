@@ -12,6 +12,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 
+use crate::bank;
 use crate::collect::{self, CollectError, CollectionOutcome, CollectionPlan};
 use crate::error::CoreError;
 use crate::mandates::{
@@ -27,9 +28,9 @@ use crate::settings::{
 use crate::sync::{self, SyncProgress, SyncSummary};
 use crate::users::{self, SessionToken, UserError};
 use lastschrift_store::{
-    Backend, CollectionFile, CollectionRun, Mandate, MandateDocument, MandateDocumentInfo,
-    MandateEdit, MandateRevocation, NewUser, Page, Paged, RequestLogEntry, Role, Session, Store,
-    StoreError, SyncRecord, User,
+    Backend, CollectionFile, CollectionRun, FollowUp, Mandate, MandateDocument,
+    MandateDocumentInfo, MandateEdit, MandateRevocation, NewUser, Page, Paged, RequestLogEntry,
+    Role, Session, Store, StoreError, SyncRecord, User,
 };
 
 /// What time it is. The application asks this instead of the system, so tests can set it.
@@ -452,6 +453,63 @@ impl App {
         reference: &str,
     ) -> Result<Option<MandateRevocation>, CoreError> {
         Ok(self.store().mandate_revocation(reference.trim()).await?)
+    }
+
+    // --- the bank's answers --------------------------------------------------------------------
+
+    /// Imports bank files (pain.002, camt.054, camt.053), each on its own: a refused or
+    /// unreadable file is reported and the others still apply.
+    pub async fn import_bank_files(
+        &self,
+        files: Vec<(String, Vec<u8>)>,
+        imported_by: Option<&str>,
+    ) -> Result<Vec<bank::BankFileReport>, CoreError> {
+        let settings = self.effective().await?;
+        let creditor_iban = settings.creditor.as_ref().map(|c| c.iban.clone());
+        let mut reports = Vec::with_capacity(files.len());
+        for (name, bytes) in files {
+            reports.push(
+                bank::import_file(
+                    self.store(),
+                    &settings.policies.bank_answers,
+                    creditor_iban.as_deref(),
+                    &name,
+                    bytes,
+                    imported_by,
+                )
+                .await?,
+            );
+        }
+        Ok(reports)
+    }
+
+    /// Rejected and returned debits with what happens next, newest first.
+    pub async fn worklist(&self) -> Result<Vec<bank::WorklistItem>, CoreError> {
+        let settings = self.effective().await?;
+        Ok(bank::worklist(self.store(), &settings.policies.bank_answers).await?)
+    }
+
+    /// The user's decision on a rejected or returned debit (collect again, block, done).
+    pub async fn decide_follow_up(
+        &self,
+        debit_id: i64,
+        action: FollowUp,
+        decided_by: Option<&str>,
+    ) -> Result<lastschrift_store::DebitFollowUp, CoreError> {
+        Ok(self
+            .store()
+            .set_follow_up(debit_id, action, decided_by)
+            .await?)
+    }
+
+    /// Every imported bank file, newest first, with what it did.
+    pub async fn bank_imports(&self) -> Result<Vec<lastschrift_store::BankImport>, CoreError> {
+        Ok(self.store().bank_imports().await?)
+    }
+
+    /// The exact bytes of an imported bank file.
+    pub async fn bank_import_bytes(&self, id: i64) -> Result<Option<Vec<u8>>, CoreError> {
+        Ok(self.store().bank_import_bytes(id).await?)
     }
 
     // --- collection runs ----------------------------------------------------------------------

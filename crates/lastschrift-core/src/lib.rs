@@ -1,6 +1,7 @@
 //! lastschrift's application core: settings, the secret key, sync, mandates and collection runs.
 
 mod app;
+pub mod bank;
 pub mod collect;
 pub mod csv_input;
 pub mod dates;
@@ -23,10 +24,11 @@ pub use error::{CoreError, sevdesk_german};
 /// the backends, the SQL) stays behind [`App`]: a face cannot name it, so it cannot bypass a rule.
 pub mod store {
     pub use lastschrift_store::{
-        Amendment, Backend, CollectionFile, CollectionFileInfo, CollectionRun, Contact, CreditNote,
-        DatabaseUrl, Debit, DebitStatus, Invoice, Mandate, MandateAmendment, MandateEdit,
-        MandateSource, MandateStatus, Page, Paged, PaymentMethod, RequestLogEntry, Role, RunStatus,
-        Scheme, SequenceType, Session, SevdeskId, StoreError, SyncProblem, SyncRecord, SyncReport,
-        UpsertCounts, User, invoice_status,
+        Amendment, Backend, BankEffect, BankEvent, BankImport, CollectionFile, CollectionFileInfo,
+        CollectionRun, Contact, CreditNote, DatabaseUrl, Debit, DebitFollowUp, DebitStatus,
+        DocumentType, FollowUp, Invoice, Mandate, MandateAmendment, MandateDocumentInfo,
+        MandateEdit, MandateRevocation, MandateSource, MandateStatus, Page, Paged, PaymentMethod,
+        RequestLogEntry, Role, RunStatus, Scheme, SequenceType, Session, SevdeskId, StoreError,
+        SyncProblem, SyncRecord, SyncReport, UpsertCounts, User, invoice_status,
     };
 }

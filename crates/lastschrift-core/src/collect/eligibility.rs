@@ -789,4 +789,3 @@ mod tests {
         assert_eq!(check(&i, true), None);
     }
 }
-

@@ -2,6 +2,7 @@
 //! PostgreSQL. One test binary for the crate, one module per suite: each test binary links every
 //! dependency, and on two cores linking dominates the build.
 
+mod bank;
 mod collect;
 mod collect_concurrent;
 mod forms;

@@ -26,6 +26,8 @@ struct DashboardPage {
     expiring: Vec<(String, String, String)>,
     runs: Vec<RunLine>,
     setup_missing: bool,
+    /// Rejected or returned debits not marked done.
+    open_returns: usize,
 }
 
 pub struct RunLine {
@@ -66,7 +68,9 @@ pub async fn show(
     let setup = app.setup_status().await?;
     let expiring = app.expiring_mandates(EXPIRY_WARNING_DAYS).await?;
     let runs = app.runs().await?;
+    let open_returns = app.worklist().await?.iter().filter(|i| i.open()).count();
     render(&DashboardPage {
+        open_returns,
         b: Base::new(&ctx, "dashboard"),
         last_sync: last.as_ref().map(|r| tr.datetime(r.report.finished_at)),
         last_sync_problems: last.as_ref().map_or(0, |r| r.report.problems.len()),

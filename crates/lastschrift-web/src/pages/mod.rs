@@ -2,6 +2,7 @@
 //! needs, calls the store or a use case, and renders a template.
 
 pub mod assets;
+pub mod bank;
 pub mod dashboard;
 pub mod invoices;
 pub mod login;

@@ -33,6 +33,8 @@ pub struct DebitLine {
     pub date_reason: String,
     pub sequence: String,
     pub amount: String,
+    /// What else the planner noted (a re-collection after a return, a transliterated name …).
+    pub notes: String,
 }
 
 pub struct ExclusionLine {
@@ -95,6 +97,12 @@ fn preview_page(ctx: &Ctx, plan: &CollectionPlan, error: Option<String>) -> Prev
                 date_reason: explanation(ctx, &d.date_reason),
                 sequence: d.sequence_type.to_string(),
                 amount: tr.money(d.amount_cents),
+                notes: d
+                    .notes
+                    .iter()
+                    .map(|n| explanation(ctx, n))
+                    .collect::<Vec<_>>()
+                    .join(" "),
             })
             .collect(),
         exclusions: plan

@@ -1,6 +1,7 @@
 //! The command line: argument definitions, dispatch and the exit-code convention
 //! (0 done, 1 problems found, 2 usage or setup error).
 
+mod bank;
 mod check;
 mod collect;
 mod config;
@@ -64,6 +65,8 @@ enum Command {
     Runs(runs::RunsArgs),
     /// Marks a debit as returned or cancelled, which frees its invoice for a later run.
     Debits(debits::DebitsArgs),
+    /// Imports the bank's answers (pain.002, camt.054, camt.053); the worklist of returns.
+    Bank(bank::BankArgs),
     /// Collects the open direct-debit invoices: writes the pain.008 file(s) and records the run.
     Collect(collect::CollectArgs),
     /// Shows every effective setting and where it came from (secrets masked).
@@ -156,6 +159,7 @@ pub fn main() -> ExitCode {
         Command::Mandates(args) => mandates::run(&args, cli.config.as_deref()),
         Command::Runs(args) => runs::run(&args, cli.config.as_deref()),
         Command::Debits(args) => debits::run(&args, cli.config.as_deref()),
+        Command::Bank(args) => bank::run(&args, cli.config.as_deref()),
         Command::Collect(args) => collect::run(&args, cli.config.as_deref()),
         Command::Config(args) => config::run(&args, cli.config.as_deref()),
         #[cfg(feature = "demo")]
