@@ -489,6 +489,18 @@ impl App {
         Ok(bank::worklist(self.store(), &settings.policies.bank_answers).await?)
     }
 
+    /// How many rejected or returned debits are not marked done (the dashboard's count; no
+    /// contact or invoice is read for it).
+    pub async fn open_returns(&self) -> Result<usize, CoreError> {
+        Ok(self
+            .store()
+            .debit_follow_ups()
+            .await?
+            .iter()
+            .filter(|f| f.action != FollowUp::Done)
+            .count())
+    }
+
     /// The user's decision on a rejected or returned debit (collect again, block, done).
     pub async fn decide_follow_up(
         &self,

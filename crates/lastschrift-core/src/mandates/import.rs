@@ -333,6 +333,11 @@ use crate::collect::Explanation;
 use crate::csv_input::{CsvText, TextError, header_key};
 use crate::dates::parse_date;
 
+/// The scheme from the words the import accepts (CORE/Basis, B2B/Firmen, any case).
+pub fn scheme_word(text: &str) -> Option<Scheme> {
+    parse_scheme(text.trim())
+}
+
 fn parse_scheme(text: &str) -> Option<Scheme> {
     match text.to_lowercase().as_str() {
         "core" | "basis" | "basislastschrift" | "sepa-basislastschrift" => Some(Scheme::Core),

@@ -13,7 +13,9 @@ pub use form::{
     B2B_BANK_NOTE, FormError, FormParty, MAX_ADDRESS_LINE_CHARS, MAX_ADDRESS_LINES, MAX_NAME_CHARS,
     MandateForm, MandateFormInput, mandate_text, render_pdf, title,
 };
-pub use import::{ImportError, ImportReport, RowOutcome, RowResult, import_csv, kind_flags};
+pub use import::{
+    ImportError, ImportReport, RowOutcome, RowResult, import_csv, kind_flags, scheme_word,
+};
 pub(crate) use reservation::make_forms;
 pub use reservation::{FormRequest, MandateFormBatch, PrintedForm, SkippedContact};
 pub use single::{

@@ -68,7 +68,7 @@ pub async fn show(
     let setup = app.setup_status().await?;
     let expiring = app.expiring_mandates(EXPIRY_WARNING_DAYS).await?;
     let runs = app.runs().await?;
-    let open_returns = app.worklist().await?.iter().filter(|i| i.open()).count();
+    let open_returns = app.open_returns().await?;
     render(&DashboardPage {
         open_returns,
         b: Base::new(&ctx, "dashboard"),

@@ -9,7 +9,7 @@ use lastschrift_core::bank::{BankFileOutcome, BankFileReport};
 use lastschrift_core::collect::format_euro;
 use lastschrift_core::store::{BankEffect, FollowUp};
 use lastschrift_core::{CoreError, bank};
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -106,17 +106,15 @@ pub fn run(args: &BankArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
 fn import(args: &ImportArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
     let mut files = Vec::with_capacity(args.files.len());
     for path in &args.files {
-        // The parser refuses anything larger; do not read a wrong file of gigabytes first.
-        let size = std::fs::metadata(path)
-            .map_err(|e| SetupError::new(format!("could not read {}: {e}", path.display())))?
-            .len();
-        let bytes = if size > sepa::bank::MAX_BANK_FILE_BYTES as u64 {
-            // Enough for the parser to name the problem.
-            vec![0; sepa::bank::MAX_BANK_FILE_BYTES + 1]
-        } else {
-            std::fs::read(path)
-                .map_err(|e| SetupError::new(format!("could not read {}: {e}", path.display())))?
-        };
+        // One byte past the limit is enough for the parser to refuse the file by its size; a
+        // wrong file of gigabytes is never read whole.
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|file| {
+                file.take(sepa::bank::MAX_BANK_FILE_BYTES as u64 + 1)
+                    .read_to_end(&mut bytes)
+            })
+            .map_err(|e| SetupError::new(format!("could not read {}: {e}", path.display())))?;
         files.push((path.display().to_string(), bytes));
     }
     runtime()?.block_on(async {

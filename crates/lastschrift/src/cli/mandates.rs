@@ -402,8 +402,8 @@ fn refused(error: CoreError) -> anyhow::Result<Outcome> {
     }
 }
 
-fn kind_text(mandate: &Mandate) -> &'static str {
-    match (mandate.one_off, mandate.ending) {
+fn kind_text(one_off: bool, ending: bool) -> &'static str {
+    match (one_off, ending) {
         (true, _) => "one-off (OOFF)",
         (false, true) => "ending (next debit FNAL)",
         (false, false) => "recurrent",
@@ -418,7 +418,7 @@ fn print_mandate(out: &mut impl Write, verb: &str, m: &Mandate) -> std::io::Resu
         m.contact_id,
         date_text(m.signature_date),
         m.scheme,
-        kind_text(m),
+        kind_text(m.one_off, m.ending),
         m.status
     )
 }
@@ -464,12 +464,11 @@ fn edit(args: &EditArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
             }
         },
     };
-    let scheme = match args.scheme.as_deref().map(|s| s.trim().to_lowercase()) {
+    let scheme = match args.scheme.as_deref() {
         None => None,
-        Some(text) => match text.as_str() {
-            "core" | "basis" => Some(Scheme::Core),
-            "b2b" | "firmen" => Some(Scheme::B2b),
-            _ => {
+        Some(text) => match mandates::scheme_word(text) {
+            Some(scheme) => Some(scheme),
+            None => {
                 problems.push(format!(
                     "--scheme `{text}` is not a scheme; write core (Basis) or b2b (Firmen)"
                 ));
@@ -740,15 +739,7 @@ fn print_detail(out: &mut impl Write, d: &MandateDetail) -> std::io::Result<()> 
         writeln!(out, "Last used as {reference}")?;
     }
     writeln!(out, "Source       {}", v.source)?;
-    writeln!(
-        out,
-        "Kind         {}",
-        match (d.one_off, d.ending) {
-            (true, _) => "one-off (OOFF)",
-            (false, true) => "ending (next debit FNAL)",
-            (false, false) => "recurrent",
-        }
-    )?;
+    writeln!(out, "Kind         {}", kind_text(d.one_off, d.ending))?;
     if let Some(r) = &d.revocation {
         writeln!(
             out,
