@@ -298,6 +298,24 @@ impl ExclusionReason {
         }
     }
 
+    /// Problems a new signed mandate (the mandate form) solves: there is none, it cannot be
+    /// used any more, or its reference cannot be used.
+    pub fn calls_for_mandate_form(&self) -> bool {
+        matches!(
+            self,
+            Self::NoMandateReference
+                | Self::InvalidMandateReference { .. }
+                | Self::MandateReferenceShared { .. }
+                | Self::MandateOfOtherContact { .. }
+                | Self::NoSignatureDate { .. }
+                | Self::MandateFormNotSigned { .. }
+                | Self::MandateRevoked { .. }
+                | Self::MandateExpired { .. }
+                | Self::OneOffMandateUsed { .. }
+                | Self::MandateEnded { .. }
+        )
+    }
+
     /// True for reasons the user can fix in the mandate data (the "needs mandate" list).
     pub fn needs_mandate_data(&self) -> bool {
         matches!(

@@ -81,24 +81,6 @@ impl MandateFormBatch {
     }
 }
 
-/// Problems a new signed mandate solves: there is none, it cannot be used any more, or its
-/// reference cannot be used.
-fn calls_for_form(reason: &ExclusionReason) -> bool {
-    matches!(
-        reason,
-        ExclusionReason::NoMandateReference
-            | ExclusionReason::InvalidMandateReference { .. }
-            | ExclusionReason::MandateReferenceShared { .. }
-            | ExclusionReason::MandateOfOtherContact { .. }
-            | ExclusionReason::NoSignatureDate { .. }
-            | ExclusionReason::MandateFormNotSigned { .. }
-            | ExclusionReason::MandateRevoked { .. }
-            | ExclusionReason::MandateExpired { .. }
-            | ExclusionReason::OneOffMandateUsed { .. }
-            | ExclusionReason::MandateEnded { .. }
-    )
-}
-
 fn missing(field: &'static str) -> FormError {
     FormError::MissingCreditorField { field }
 }
@@ -299,7 +281,7 @@ pub(crate) async fn make_forms(
             reason,
         };
         let contact_reasons = reasons.get(&id).map_or(&[][..], Vec::as_slice);
-        let decision = if contact_reasons.iter().any(|r| calls_for_form(r)) {
+        let decision = if contact_reasons.iter().any(|r| r.calls_for_mandate_form()) {
             Decision::Form
         } else if let Some(r) = contact_reasons.iter().find(|r| r.needs_mandate_data()) {
             Decision::Skip(
@@ -330,7 +312,7 @@ pub(crate) async fn make_forms(
                 None,
             ) {
                 Ok(_) => has_usable_mandate(),
-                Err(r) if calls_for_form(&r) => Decision::Form,
+                Err(r) if r.calls_for_mandate_form() => Decision::Form,
                 Err(r) => Decision::Skip(r.code(), Explanation::new(r.english(), r.german())),
             }
         };

@@ -27,7 +27,7 @@ pub struct MandateLine {
 
 pub struct NeedsLine {
     pub contact_id: i64,
-    /// The first line of its contact: the one with the contact's form button.
+    /// The first line of its contact that a mandate form fixes: the one with the form button.
     pub first_of_contact: bool,
     pub customer: String,
     pub invoice: String,
@@ -111,7 +111,8 @@ async fn page_with(state: &AppState, ctx: &Ctx, outcome: Outcome) -> Result<Resp
             .iter()
             .map(|e| NeedsLine {
                 contact_id: e.contact_id,
-                first_of_contact: seen.insert(e.contact_id),
+                // Only where a signed mandate is the fix (not for an invalid IBAN alone).
+                first_of_contact: e.reason.calls_for_mandate_form() && seen.insert(e.contact_id),
                 customer: e
                     .contact_name
                     .clone()
