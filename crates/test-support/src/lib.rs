@@ -8,6 +8,7 @@
 //! also the binary run with a clean environment ([`cli`]) and the web suites' HTTP client
 //! ([`http`]), and reading the PDFs it makes ([`pdf`]).
 
+pub mod bank_files;
 pub mod cli;
 pub mod http;
 pub mod pdf;

@@ -3,6 +3,7 @@
 //! dependency, and on two cores linking dominates the build.
 
 mod bank;
+mod bank_cycle;
 mod collect;
 mod collect_concurrent;
 mod forms;
