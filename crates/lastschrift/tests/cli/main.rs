@@ -14,6 +14,9 @@ mod sync;
 /// Need xmllint and the XSD files in `SEPA_XSD_DIR` (feature `xsd`).
 #[cfg(feature = "xsd")]
 mod austria;
+/// Also the demo, whose run the bank answers.
+#[cfg(all(feature = "xsd", feature = "demo"))]
+mod bank;
 #[cfg(feature = "xsd")]
 mod end_to_end;
 
