@@ -3,5 +3,6 @@
 //! suite: each test binary links every dependency, and on two cores linking dominates the build.
 
 mod browser;
+mod web_bank;
 mod web_http;
 mod web_support;

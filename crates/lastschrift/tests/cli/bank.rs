@@ -149,7 +149,9 @@ fn demo_answers_imported_give_the_worklist_and_the_next_dry_run() {
     ]);
     assert_eq!(broken.code, 1, "{broken:?}");
     assert!(
-        broken.text().contains("truncated.xml: REFUSED, nothing applied"),
+        broken
+            .text()
+            .contains("truncated.xml: REFUSED, nothing applied"),
         "{broken:?}"
     );
     assert!(broken.text().contains("imported before"), "{broken:?}");
@@ -171,12 +173,7 @@ fn demo_answers_imported_give_the_worklist_and_the_next_dry_run() {
     assert_eq!(item("AC04")["fee_cents"], 450);
     assert_eq!(item("AC04")["reason"]["german"], "Konto aufgelöst");
     let csv_path = home.path().join("ruecklastschriften.csv");
-    let csv = cli.run([
-        "bank",
-        "worklist",
-        "--csv",
-        csv_path.to_str().unwrap(),
-    ]);
+    let csv = cli.run(["bank", "worklist", "--csv", csv_path.to_str().unwrap()]);
     assert_eq!(csv.code, 0, "{csv:?}");
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     assert!(csv.contains(";4,50;"), "{csv}");
