@@ -57,9 +57,58 @@ impl<'a> CsvText<'a> {
     }
 
     /// The 1-based line of the whole file on which a record of [`CsvText::reader`] begins, from
-    /// its byte position.
+    /// its byte position. Counts from the start: for one record. Use [`CsvText::lines`] for
+    /// every record of a file.
     pub fn line_of(&self, byte: u64) -> u64 {
-        line_at(self.text, self.start as u64 + byte)
+        self.lines().line_of(byte)
+    }
+
+    /// Line numbers for the records of one pass over the file, counted on from the previous
+    /// record: linear in the file, where counting from the start for every record was
+    /// quadratic (100 000 rows took 72 s).
+    pub fn lines(&self) -> Lines<'a> {
+        Lines {
+            bytes: self.text.as_bytes(),
+            start: self.start,
+            counted_to: 0,
+            breaks: 0,
+        }
+    }
+}
+
+/// See [`CsvText::lines`].
+pub struct Lines<'a> {
+    bytes: &'a [u8],
+    start: usize,
+    /// Line breaks before `counted_to` are `breaks`.
+    counted_to: usize,
+    breaks: u64,
+}
+
+impl Lines<'_> {
+    /// The 1-based line on which the record at `byte` (of [`CsvText::reader`]) begins. The csv
+    /// crate's own line counter is off by one for CRLF files (Excel's default), because it sees
+    /// a record start between `\r` and `\n`; counting past any line break at the offset is right
+    /// for both endings.
+    pub fn line_of(&mut self, byte: u64) -> u64 {
+        let bytes = self.bytes;
+        let mut at = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .saturating_add(self.start)
+            .min(bytes.len());
+        while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        if at < self.counted_to {
+            self.counted_to = 0;
+            self.breaks = 0;
+        }
+        self.breaks += bytes[self.counted_to..at]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.counted_to = at;
+        1 + self.breaks
     }
 }
 
@@ -118,18 +167,6 @@ fn separator_and_start(text: &str) -> Option<(u8, usize)> {
     None
 }
 
-/// The 1-based line a record starting at `byte` begins on. The csv crate's own line counter is
-/// off by one for CRLF files (Excel's default), because it sees a record start between `\r` and
-/// `\n`; counting ourselves past any line break at the offset is right for both endings.
-fn line_at(text: &str, byte: u64) -> u64 {
-    let bytes = text.as_bytes();
-    let mut at = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
-    while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
-        at += 1;
-    }
-    1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +213,31 @@ mod tests {
             .map(|r| t.line_of(r.unwrap().position().unwrap().byte()))
             .collect();
         assert_eq!(lines, vec![2, 3]);
+    }
+
+    /// Regression: every row's line number was counted from the start of the file, so an
+    /// import was quadratic (100 000 rows: 72 s). Counting on from the previous record must give
+    /// the numbers counting from the start gives, also across quoted line breaks, blank lines,
+    /// CRLF and a `sep=` line, and start over when asked for an earlier record.
+    #[test]
+    fn mandate_import_line_numbers_count_on_instead_of_from_the_start() {
+        let text =
+            b"sep=;\r\na;b\r\n1;2\r\n\r\n\"multi\r\nline\";4\n5;6\r\n7;\"x\ny\nz\"\r\n8;9\r\n";
+        let t = CsvText::new(text).unwrap();
+        let positions: Vec<u64> = t
+            .reader()
+            .records()
+            .map(|r| r.unwrap().position().unwrap().byte())
+            .collect();
+        let from_start: Vec<u64> = positions.iter().map(|&p| t.line_of(p)).collect();
+        assert_eq!(from_start, vec![3, 5, 7, 8, 11]);
+        let mut lines = t.lines();
+        let counted_on: Vec<u64> = positions.iter().map(|&p| lines.line_of(p)).collect();
+        assert_eq!(counted_on, from_start);
+        assert_eq!(
+            lines.line_of(positions[1]),
+            5,
+            "an earlier record starts over"
+        );
     }
 }

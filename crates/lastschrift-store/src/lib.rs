@@ -172,6 +172,9 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// first and the later last collection win, and the last IBAN and reference a run recorded
     /// stay unless the record brings newer ones.
     async fn upsert_mandate(&self, mandate: &Mandate) -> Result<()>;
+    /// [`Store::upsert_mandate`] for many, in one transaction: all or none (the CSV import
+    /// writes its rows in chunks).
+    async fn upsert_mandates(&self, mandates: &[Mandate]) -> Result<()>;
     /// Changes only the fields the edit names, in one statement; [`StoreError::NotFound`] for an
     /// unknown reference.
     async fn edit_mandate(&self, reference: &str, edit: &MandateEdit) -> Result<Mandate>;

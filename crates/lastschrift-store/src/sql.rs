@@ -691,47 +691,55 @@ macro_rules! impl_store {
             }
 
             async fn upsert_mandate(&self, mandate: &Mandate) -> Result<()> {
+                self.upsert_mandates(std::slice::from_ref(mandate)).await
+            }
+
+            async fn upsert_mandates(&self, mandates: &[Mandate]) -> Result<()> {
                 let stamp = now();
-                sqlx::query(
-                    "INSERT INTO mandates (reference, contact_id, signature_date, scheme, status, \
-                     first_collection, last_collection, last_iban, last_reference, source, \
-                     one_off, ending, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $13, $11, $11) \
-                     ON CONFLICT (reference) DO UPDATE SET contact_id = excluded.contact_id, \
-                     signature_date = excluded.signature_date, scheme = excluded.scheme, \
-                     status = excluded.status, one_off = excluded.one_off, \
-                     ending = excluded.ending, \
-                     first_collection = CASE WHEN mandates.first_collection IS NULL \
-                     OR excluded.first_collection < mandates.first_collection \
-                     THEN excluded.first_collection ELSE mandates.first_collection END, \
-                     last_iban = CASE WHEN mandates.last_collection IS NULL \
-                     OR excluded.last_collection > mandates.last_collection \
-                     THEN COALESCE(excluded.last_iban, mandates.last_iban) \
-                     ELSE COALESCE(mandates.last_iban, excluded.last_iban) END, \
-                     last_reference = CASE WHEN mandates.last_collection IS NULL \
-                     OR excluded.last_collection > mandates.last_collection \
-                     THEN COALESCE(excluded.last_reference, mandates.last_reference) \
-                     ELSE COALESCE(mandates.last_reference, excluded.last_reference) END, \
-                     last_collection = CASE WHEN mandates.last_collection IS NULL \
-                     OR excluded.last_collection > mandates.last_collection \
-                     THEN excluded.last_collection ELSE mandates.last_collection END, \
-                     source = excluded.source, updated_at = excluded.updated_at",
-                )
-                .bind(&mandate.reference)
-                .bind(mandate.contact_id)
-                .bind(mandate.signature_date)
-                .bind(mandate.scheme.as_str())
-                .bind(mandate.status.as_str())
-                .bind(mandate.first_collection)
-                .bind(mandate.last_collection)
-                .bind(&mandate.last_iban)
-                .bind(&mandate.last_reference)
-                .bind(mandate.source.as_str())
-                .bind(stamp)
-                .bind(mandate.one_off)
-                .bind(mandate.ending)
-                .execute(&self.pool)
-                .await?;
+                let mut tx = self.pool.begin().await?;
+                for mandate in mandates {
+                    sqlx::query(
+                        "INSERT INTO mandates (reference, contact_id, signature_date, scheme, status, \
+                         first_collection, last_collection, last_iban, last_reference, source, \
+                         one_off, ending, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $13, $11, $11) \
+                         ON CONFLICT (reference) DO UPDATE SET contact_id = excluded.contact_id, \
+                         signature_date = excluded.signature_date, scheme = excluded.scheme, \
+                         status = excluded.status, one_off = excluded.one_off, \
+                         ending = excluded.ending, \
+                         first_collection = CASE WHEN mandates.first_collection IS NULL \
+                         OR excluded.first_collection < mandates.first_collection \
+                         THEN excluded.first_collection ELSE mandates.first_collection END, \
+                         last_iban = CASE WHEN mandates.last_collection IS NULL \
+                         OR excluded.last_collection > mandates.last_collection \
+                         THEN COALESCE(excluded.last_iban, mandates.last_iban) \
+                         ELSE COALESCE(mandates.last_iban, excluded.last_iban) END, \
+                         last_reference = CASE WHEN mandates.last_collection IS NULL \
+                         OR excluded.last_collection > mandates.last_collection \
+                         THEN COALESCE(excluded.last_reference, mandates.last_reference) \
+                         ELSE COALESCE(mandates.last_reference, excluded.last_reference) END, \
+                         last_collection = CASE WHEN mandates.last_collection IS NULL \
+                         OR excluded.last_collection > mandates.last_collection \
+                         THEN excluded.last_collection ELSE mandates.last_collection END, \
+                         source = excluded.source, updated_at = excluded.updated_at",
+                    )
+                    .bind(&mandate.reference)
+                    .bind(mandate.contact_id)
+                    .bind(mandate.signature_date)
+                    .bind(mandate.scheme.as_str())
+                    .bind(mandate.status.as_str())
+                    .bind(mandate.first_collection)
+                    .bind(mandate.last_collection)
+                    .bind(&mandate.last_iban)
+                    .bind(&mandate.last_reference)
+                    .bind(mandate.source.as_str())
+                    .bind(stamp)
+                    .bind(mandate.one_off)
+                    .bind(mandate.ending)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
                 Ok(())
             }
 

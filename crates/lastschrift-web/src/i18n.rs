@@ -264,6 +264,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "Your role is not allowed to do this.",
     ),
     (
+        "error.busy",
+        "Gerade läuft ein anderer Import; bitte in einer Minute noch einmal versuchen.",
+        "Another import is running; please try again in a minute.",
+    ),
+    (
         "error.too_large",
         "Die Anfrage ist zu groß: Dateien dürfen höchstens 5 MiB haben.",
         "The request is too large: files may have at most 5 MiB.",

@@ -140,7 +140,13 @@ pub(crate) struct Inner {
     /// logout and deleting a user remove entries at once (both happen in this process; no other
     /// program ends web sessions).
     sessions: Mutex<HashMap<String, (std::time::Instant, Session, User)>>,
+    /// One heavy request (a mandate or bank file import) at a time: on two cores two of them
+    /// would leave nothing for the pages of everybody else.
+    heavy: tokio::sync::Semaphore,
 }
+
+/// How long a heavy request waits for the one before it before it is answered "busy".
+const HEAVY_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 const SESSION_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -158,7 +164,17 @@ impl AppState {
             index_refreshing: AtomicBool::new(false),
             languages: Mutex::default(),
             sessions: Mutex::default(),
+            heavy: tokio::sync::Semaphore::new(1),
         }))
+    }
+
+    /// The permit for a heavy request, or `None` after [`HEAVY_WAIT`] (another import is still
+    /// running): the caller answers "busy, try again".
+    pub(crate) async fn heavy_permit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        tokio::time::timeout(HEAVY_WAIT, self.0.heavy.acquire())
+            .await
+            .ok()
+            .and_then(Result::ok)
     }
 
     /// Marks every cookie `Secure` (for a server that is reached over TLS).

@@ -705,7 +705,7 @@ pub async fn import_csv(
         TextError::NotUtf8 { line } => ImportError::NotUtf8 { line },
         TextError::Empty => ImportError::Empty,
     })?;
-    let line_of = |byte: u64| csv_text.line_of(byte);
+    let mut lines = csv_text.lines();
     let mut reader = csv_text.reader();
     let headers = reader
         .headers()
@@ -719,19 +719,29 @@ pub async fn import_csv(
     // silently overwrite the first. Case does not make a different mandate: banks may compare
     // references case-insensitively, so `mandat-1` next to `MANDAT-1` is refused too.
     let mut seen: HashMap<String, (u64, String)> = HashMap::new();
-    let stored_spelling: HashMap<String, String> = store
+    // Every stored mandate once, by its reference in lower case: a lookup per row would be a
+    // query per row.
+    let stored_mandates: HashMap<String, Mandate> = store
         .mandates()
         .await
         .map_err(ImportError::Read)?
         .into_iter()
-        .map(|m| (m.reference.to_lowercase(), m.reference))
+        .map(|m| (m.reference.to_lowercase(), m))
         .collect();
     let mut stored = 0;
-    for record in reader.records() {
+    let mut pending: Vec<Mandate> = Vec::new();
+    let mut last_pending_row = 0;
+    for (n, record) in reader.records().enumerate() {
+        // A long file is checked without an await otherwise: give the other requests of the
+        // server their turn, and a point where the work stops when the client has gone away
+        // (the future is dropped there).
+        if n % 256 == 255 {
+            tokio::task::yield_now().await;
+        }
         let record = match record {
             Ok(record) => record,
             Err(e) => {
-                let row = e.position().map(|p| line_of(p.byte())).unwrap_or(0);
+                let row = e.position().map(|p| lines.line_of(p.byte())).unwrap_or(0);
                 report.rows.push(RowResult {
                     row,
                     reference: None,
@@ -746,7 +756,10 @@ pub async fn import_csv(
         if record.iter().all(|field| field.trim().is_empty()) {
             continue;
         }
-        let row = record.position().map(|p| line_of(p.byte())).unwrap_or(0);
+        let row = record
+            .position()
+            .map(|p| lines.line_of(p.byte()))
+            .unwrap_or(0);
         let reference = layout.cell(&record, Column::Reference).map(str::to_string);
         let values = match validate_row(&layout, &record, &contacts, today) {
             Ok(values) => values,
@@ -785,8 +798,9 @@ pub async fn import_csv(
                 )
             })
         } else {
-            stored_spelling
+            stored_mandates
                 .get(&key)
+                .map(|m| &m.reference)
                 .filter(|spelling| *spelling != value)
                 .map(|spelling| {
                     Explanation::new(
@@ -810,16 +824,8 @@ pub async fn import_csv(
             });
             continue;
         }
-        seen.insert(key, (row, values.reference.clone()));
-        let store_error = |source| ImportError::Store {
-            stored,
-            row,
-            source,
-        };
-        let existing = store
-            .mandate_by_reference(&values.reference)
-            .await
-            .map_err(store_error)?;
+        seen.insert(key.clone(), (row, values.reference.clone()));
+        let existing = stored_mandates.get(&key).cloned();
         let entered = (values.first_collection, values.last_collection);
         let mandate = merged(values, existing.as_ref());
         let outcome = match &existing {
@@ -833,15 +839,21 @@ pub async fn import_csv(
             // derived dates back would freeze them).
             let mut to_store = mandate.clone();
             (to_store.first_collection, to_store.last_collection) = entered;
-            store
-                .upsert_mandate(&to_store)
-                .await
-                .map_err(|source| ImportError::Store {
-                    stored,
-                    row,
-                    source,
-                })?;
-            stored += 1;
+            pending.push(to_store);
+            last_pending_row = row;
+            // One transaction per chunk: a transaction per row was a disk sync per row.
+            if pending.len() >= WRITE_CHUNK {
+                store
+                    .upsert_mandates(&pending)
+                    .await
+                    .map_err(|source| ImportError::Store {
+                        stored,
+                        row,
+                        source,
+                    })?;
+                stored += pending.len();
+                pending.clear();
+            }
         }
         report.rows.push(RowResult {
             row,
@@ -849,8 +861,21 @@ pub async fn import_csv(
             outcome,
         });
     }
+    if !pending.is_empty() {
+        store
+            .upsert_mandates(&pending)
+            .await
+            .map_err(|source| ImportError::Store {
+                stored,
+                row: last_pending_row,
+                source,
+            })?;
+    }
     Ok(report)
 }
+
+/// Rows written per transaction.
+const WRITE_CHUNK: usize = 1000;
 
 #[cfg(test)]
 mod tests {

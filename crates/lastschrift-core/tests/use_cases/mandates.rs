@@ -24,6 +24,7 @@ backends!(
     status_is_derived_in_list_and_show,
     references_differing_only_in_case_are_refused,
     one_off_and_ending_mandates_are_imported_by_their_kind,
+    a_long_import_whose_caller_went_away_stops_and_keeps_whole_chunks,
 );
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -575,5 +576,50 @@ mod tests {
             .map(|m| m.reference)
             .collect();
         assert_eq!(stored, vec!["MANDAT-1001".to_string()]);
+    }
+
+    /// Regression: a long upload went on for minutes after the client had gone away. The
+    /// import stops where its future is dropped (it yields between rows) and writes in whole
+    /// transactions, so what is stored is a number of complete chunks; the same file imported
+    /// again completes it.
+    pub async fn a_long_import_whose_caller_went_away_stops_and_keeps_whole_chunks(
+        store: Arc<dyn Store>,
+    ) {
+        let n: i64 = 30_000;
+        let contacts: Vec<Contact> = (1..=n)
+            .map(|id| contact(id, &format!("K{id}"), &format!("Kunde {id}")))
+            .collect();
+        store.upsert_contacts(&contacts).await.unwrap();
+        let mut csv = String::from("Mandatsreferenz;Kontakt-ID;Unterschriftsdatum\n");
+        for id in 1..=n {
+            csv.push_str(&format!("MR-{id:06};{id};01.02.2024\n"));
+        }
+        let gone = tokio::time::timeout(
+            std::time::Duration::from_millis(300),
+            mandates::import_csv(&*store, csv.as_bytes(), TODAY()),
+        )
+        .await;
+        assert!(
+            gone.is_err(),
+            "30 000 rows took less than 300 ms: the test proves nothing"
+        );
+        // Dropped: nothing goes on in the background.
+        let stored = store.mandates().await.unwrap().len();
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(
+            store.mandates().await.unwrap().len(),
+            stored,
+            "work went on"
+        );
+        assert!(stored < n as usize, "{stored}");
+        assert_eq!(stored % 1000, 0, "whole chunks only: {stored}");
+
+        let report = mandates::import_csv(&*store, csv.as_bytes(), TODAY())
+            .await
+            .unwrap();
+        assert_eq!(report.rows.len(), n as usize);
+        assert_eq!(report.unchanged(), stored);
+        assert_eq!(store.mandates().await.unwrap().len(), n as usize);
+        assert_eq!(report.rows.last().unwrap().row, n as u64 + 1);
     }
 }

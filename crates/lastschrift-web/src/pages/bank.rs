@@ -155,6 +155,12 @@ pub async fn import(
         let message = tr.t("bank.no_file").to_owned();
         return page(&state, &ctx, Vec::new(), Some(message)).await;
     }
+    let Some(_permit) = state.heavy_permit().await else {
+        let message = tr.t("error.busy").to_owned();
+        let mut response = page(&state, &ctx, Vec::new(), Some(message)).await?;
+        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        return Ok(response);
+    };
     let user = ctx.user.as_ref().map(|u| u.username.clone());
     let reports = state
         .app()

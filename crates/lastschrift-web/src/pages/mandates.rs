@@ -260,6 +260,12 @@ pub async fn import(
         }
         Err(rejection) => return Ok(rejection),
     };
+    let Some(_permit) = state.heavy_permit().await else {
+        let message = ctx.tr().t("error.busy").to_owned();
+        let mut response = page(&state, &ctx, Vec::new(), Some(message), None).await?;
+        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        return Ok(response);
+    };
     let result = state
         .app()
         .import_mandates(&csv, state.app().bank_today())
