@@ -118,8 +118,11 @@ fn looks_like_mt940(head: &[u8]) -> bool {
 }
 
 /// A first line with at least two `;`, `,` or tab separated fields, and a second line with the
-/// same number of them.
+/// same number of them. JSON (starting with `{` or `[`) has commas too but is none.
 fn looks_like_csv(head: &[u8]) -> bool {
+    if head.starts_with(b"{") || head.starts_with(b"[") {
+        return false;
+    }
     let sample = &head[..head.len().min(4096)];
     let text = String::from_utf8_lossy(sample);
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
@@ -208,7 +211,16 @@ fn read_xml(
             }
             Ok((_, event)) => (None, false, event),
             Err(error) => {
-                let line = lines.at(reader.error_position());
+                let position = reader.error_position();
+                if reference_cut_off(&error, bytes, position)
+                    && let Some(innermost) = open.last()
+                {
+                    return Err(BankFileError::Truncated {
+                        element: innermost.name.clone(),
+                        line: lines.at(bytes.len() as u64),
+                    });
+                }
+                let line = lines.at(position);
                 return Err(map_error(error, line, &open));
             }
         };
@@ -302,11 +314,24 @@ fn read_xml(
                 close(&mut open, &mut stack, &mut root, format, collector)?;
             }
             Event::Text(text) => {
-                let line = lines.at(reader.buffer_position());
-                let text = text
-                    .xml10_content()
-                    .map_err(|_| BankFileError::InvalidUtf8 { line })?;
-                append(&open, &mut stack, &text, line)?;
+                let end = reader.buffer_position();
+                let line = lines.at(end);
+                let decoded = match text.xml10_content() {
+                    Ok(decoded) => decoded,
+                    Err(_) => {
+                        // The file ends inside a character: cut off, not another encoding.
+                        let cut_in_character = end >= bytes.len() as u64
+                            && std::str::from_utf8(&text).is_err_and(|e| e.error_len().is_none());
+                        return Err(match open.last() {
+                            Some(innermost) if cut_in_character => BankFileError::Truncated {
+                                element: innermost.name.clone(),
+                                line,
+                            },
+                            _ => BankFileError::InvalidUtf8 { line },
+                        });
+                    }
+                };
+                append(&open, &mut stack, &decoded, line)?;
             }
             Event::CData(data) => {
                 let line = lines.at(reader.buffer_position());
@@ -411,6 +436,19 @@ fn close(
         _ => *root = Some(node),
     }
     Ok(())
+}
+
+/// The file ends inside an entity or character reference (`&am`): quick-xml reports an
+/// unclosed reference when no `;`, `&` or `<` follows the `&` at `position`.
+fn reference_cut_off(error: &quick_xml::Error, bytes: &[u8], position: u64) -> bool {
+    use quick_xml::errors::{Error, IllFormedError};
+    let Ok(position) = usize::try_from(position) else {
+        return false;
+    };
+    matches!(error, Error::IllFormed(IllFormedError::UnclosedReference))
+        && bytes
+            .get(position + 1..)
+            .is_some_and(|rest| !rest.iter().any(|b| matches!(b, b';' | b'&' | b'<')))
 }
 
 fn map_error(error: quick_xml::Error, line: usize, open: &[Open]) -> BankFileError {

@@ -7,6 +7,7 @@
 mod common;
 
 mod austria;
+mod bank;
 mod golden;
 mod iban;
 mod properties;
