@@ -4,5 +4,6 @@
 
 mod browser;
 mod web_bank;
+mod web_hardening;
 mod web_http;
 mod web_support;
