@@ -210,6 +210,36 @@ impl App {
         self.store().backend()
     }
 
+    /// A value signed with the installation key, as `<value>.<hex tag>`, for `purpose`.
+    pub fn sign(&self, purpose: &str, value: &str) -> String {
+        let tag = self.0.key.mac(purpose, value.as_bytes());
+        let mut out = String::with_capacity(value.len() + 65);
+        out.push_str(value);
+        out.push('.');
+        for b in tag {
+            out.push_str(&format!("{b:02x}"));
+        }
+        out
+    }
+
+    /// Whether `signed` came from [`App::sign`] for `purpose` (never a value a client chose).
+    pub fn verify_signed(&self, purpose: &str, signed: &str) -> bool {
+        let Some((value, tag)) = signed.rsplit_once('.') else {
+            return false;
+        };
+        if tag.len() != 64 || !tag.is_ascii() {
+            return false;
+        }
+        let Some(tag) = (0..64)
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&tag[i..i + 2], 16).ok())
+            .collect::<Option<Vec<u8>>>()
+        else {
+            return false;
+        };
+        self.0.key.verify_mac(purpose, value.as_bytes(), &tag)
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.0.clock.now()
     }

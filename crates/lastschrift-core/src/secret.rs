@@ -116,6 +116,29 @@ impl SecretKey {
         Ok(SecretKey(bytes))
     }
 
+    /// HMAC-SHA256 of `data` for `purpose` under this key: a value the installation hands out
+    /// and can later recognise as its own (several instances with one key agree).
+    pub fn mac(&self, purpose: &str, data: &[u8]) -> [u8; 32] {
+        use hmac::Mac as _;
+        self.hmac(purpose, data).finalize().into_bytes().into()
+    }
+
+    /// Whether `tag` is [`SecretKey::mac`] of `data` for `purpose` (in constant time).
+    pub fn verify_mac(&self, purpose: &str, data: &[u8], tag: &[u8]) -> bool {
+        use hmac::Mac as _;
+        self.hmac(purpose, data).verify_slice(tag).is_ok()
+    }
+
+    fn hmac(&self, purpose: &str, data: &[u8]) -> hmac::Hmac<sha2::Sha256> {
+        use hmac::Mac as _;
+        let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(&*self.0)
+            .expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(data);
+        mac
+    }
+
     pub fn to_base64(&self) -> Zeroizing<String> {
         Zeroizing::new(BASE64.encode(*self.0))
     }

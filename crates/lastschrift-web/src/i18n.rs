@@ -300,8 +300,8 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ),
     (
         "login.limited",
-        "Zu viele Fehlversuche. Bitte warten Sie 15 Minuten.",
-        "Too many failed attempts. Please wait 15 minutes.",
+        "Zu viele Fehlversuche. Bitte in einer Minute erneut versuchen.",
+        "Too many failed attempts. Please try again in a minute.",
     ),
     (
         "admin.title",

@@ -121,6 +121,9 @@ pub(crate) struct Inner {
     /// Always mark cookies `Secure` (set when the server sits behind TLS without sending
     /// `X-Forwarded-Proto`).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (the login limits count per
+    /// client address; behind a proxy every connection comes from the proxy).
+    pub trusted_proxies: Vec<IpAddr>,
     pub limiter: Mutex<auth::LoginLimiter>,
     pub sync_job: Mutex<pages::sync::SyncJob>,
     /// Set once a user exists; users cannot delete the last administrator, so it never resets.
@@ -155,6 +158,7 @@ impl AppState {
         AppState(Arc::new(Inner {
             app,
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
             limiter: Mutex::default(),
             sync_job: Mutex::default(),
             has_users: AtomicBool::new(false),
@@ -183,6 +187,15 @@ impl AppState {
             panic!("with_secure_cookies must be called before the state is shared")
         });
         inner.secure_cookies = secure;
+        AppState(Arc::new(inner))
+    }
+
+    /// Trusts `X-Forwarded-For` from these proxy addresses.
+    pub fn with_trusted_proxies(self, proxies: Vec<IpAddr>) -> AppState {
+        let mut inner = Arc::try_unwrap(self.0).unwrap_or_else(|_| {
+            panic!("with_trusted_proxies must be called before the state is shared")
+        });
+        inner.trusted_proxies = proxies;
         AppState(Arc::new(inner))
     }
 
@@ -406,7 +419,7 @@ impl IntoResponse for WebError {
     }
 }
 
-/// Client address, from the connection (no proxy header is trusted for it).
+/// The connection's peer address.
 fn client_ip(request: &Request) -> Option<IpAddr> {
     request
         .extensions()
@@ -500,10 +513,14 @@ async fn guard_inner(
     let mut new_pre = None;
     let csrf_base = match &session_token {
         Some(token) => token.expose().to_owned(),
+        // Only a pre-session cookie this installation signed: a value the client (or a
+        // neighbouring site that can set cookies) chose would let it know the CSRF value.
         None => match auth::cookie(headers, auth::PRE_SESSION_COOKIE) {
-            Some(pre) if pre.len() >= 32 => pre.to_owned(),
+            Some(pre) if state.app().verify_signed(PRE_SESSION_PURPOSE, pre) => pre.to_owned(),
             _ => {
-                let pre = users::random_token();
+                let pre = state
+                    .app()
+                    .sign(PRE_SESSION_PURPOSE, &users::random_token());
                 new_pre = Some(pre.clone());
                 pre
             }
@@ -511,7 +528,6 @@ async fn guard_inner(
     };
 
     if request.method() == Method::POST {
-        let query_csrf = request.uri().query().and_then(|q| form_value(q, "csrf"));
         let declared = request
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -527,12 +543,13 @@ async fn guard_inner(
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("multipart/form-data"));
-        let submitted = match query_csrf {
-            Some(value) => Some(value),
-            None if multipart => multipart_value(&parts, bytes.clone(), "csrf").await,
-            None => std::str::from_utf8(&bytes)
+        // From the body only: a value in the URL ends up in logs, history and referrers.
+        let submitted = if multipart {
+            multipart_value(&parts, bytes.clone(), "csrf").await
+        } else {
+            std::str::from_utf8(&bytes)
                 .ok()
-                .and_then(|body| form_value(body, "csrf")),
+                .and_then(|body| form_value(body, "csrf"))
         };
         let valid = new_pre.is_none()
             && submitted.is_some_and(|value| auth::csrf_matches(&csrf_base, &value));
@@ -551,7 +568,14 @@ async fn guard_inner(
         lang,
         csrf: auth::csrf_token(&csrf_base),
         session_token,
-        client_ip: client_ip(&request),
+        client_ip: auth::client_address(
+            client_ip(&request),
+            request
+                .headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok()),
+            &state.inner().trusted_proxies,
+        ),
         secure,
         path,
     };
@@ -569,6 +593,9 @@ async fn guard_inner(
     }
     Ok(response)
 }
+
+/// The purpose the pre-session cookie is signed for.
+const PRE_SESSION_PURPOSE: &str = "pre-session cookie";
 
 /// One field of an `application/x-www-form-urlencoded` text.
 fn form_value(text: &str, name: &str) -> Option<String> {

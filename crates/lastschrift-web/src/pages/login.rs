@@ -1,7 +1,5 @@
 //! Login, logout, the first administrator, the language switch.
 
-use std::time::Instant;
-
 use askama::Template;
 use axum::Extension;
 use axum::Form;
@@ -11,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{Base, render};
+use crate::auth::{Attempt, Subject};
 use crate::i18n::Lang;
 use crate::{AppState, Ctx, WebError, auth};
 use lastschrift_core::CoreError;
@@ -47,14 +46,6 @@ pub async fn submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let username = form.username.trim().to_owned();
-    let now = Instant::now();
-    let allowed =
-        state
-            .inner()
-            .limiter
-            .lock()
-            .expect("lock")
-            .allowed(&username, ctx.client_ip, now);
     let refuse = |key: &'static str, status: StatusCode| -> Result<Response, WebError> {
         let mut response = render(&LoginPage {
             b: Base::new(&ctx, "login"),
@@ -64,25 +55,34 @@ pub async fn submit(
         *response.status_mut() = status;
         Ok(response)
     };
-    if !allowed {
-        return refuse("login.limited", StatusCode::TOO_MANY_REQUESTS);
-    }
+    let attempt = match Attempt::begin(
+        &state.inner().limiter,
+        Subject::account(&username),
+        ctx.client_ip,
+    ) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            tracing::warn!(
+                username = %username,
+                client = ?ctx.client_ip,
+                wait_seconds = auth::wait_seconds(wait),
+                "login refused: too many failed attempts"
+            );
+            let mut response = refuse("login.limited", StatusCode::TOO_MANY_REQUESTS)?;
+            if let Ok(value) = HeaderValue::from_str(&auth::wait_seconds(wait).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return Ok(response);
+        }
+    };
     let user = state.app().check_login(&username, &form.password).await?;
     let Some(user) = user else {
-        state
-            .inner()
-            .limiter
-            .lock()
-            .expect("lock")
-            .failed(&username, ctx.client_ip, now);
+        attempt.failed();
+        tracing::warn!(username = %username, client = ?ctx.client_ip, "login failed");
         return refuse("login.failed", StatusCode::UNAUTHORIZED);
     };
-    state
-        .inner()
-        .limiter
-        .lock()
-        .expect("lock")
-        .succeeded(&username, ctx.client_ip);
+    attempt.succeeded();
+    tracing::info!(username = %user.username, client = ?ctx.client_ip, "login");
     start_session(&state, &ctx, user.id, "/").await
 }
 
@@ -94,6 +94,13 @@ pub(super) async fn start_session(
     user_id: i64,
     to: &str,
 ) -> Result<Response, WebError> {
+    // A session this browser still had ends: logging in again must not leave the old token
+    // valid (someone who saw it would stay logged in).
+    if let Some(old) = ctx.session_token() {
+        let hash = old.hash();
+        state.app().end_session(&hash).await?;
+        state.forget_session(&hash);
+    }
     let token = state.app().start_session(user_id).await?;
     let mut response = Redirect::to(to).into_response();
     let cookie = auth::set_cookie(
@@ -229,11 +236,42 @@ pub async fn language(
     let user = ctx.user.as_ref().ok_or(WebError::Unauthenticated)?;
     let lang = Lang::from_code(&form.lang).ok_or(WebError::NotFound)?;
     state.set_language(user.id, lang).await?;
-    // Only a local path: never an open redirect.
-    let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
-        form.back
-    } else {
-        "/".into()
-    };
-    Ok(Redirect::to(&back).into_response())
+    Ok(Redirect::to(local_path(&form.back)).into_response())
+}
+
+/// `back` if it is a path on this server, else `/`: never an open redirect. Browsers read
+/// `/\\host`, `/\thost` (tabs and line breaks are dropped) and `//host` as another host, and a
+/// line break in a header is a 500; only printable ASCII without a backslash is let through.
+pub(crate) fn local_path(back: &str) -> &str {
+    let bytes = back.as_bytes();
+    let local = bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/' | b'\\'))
+        && bytes.iter().all(|b| b.is_ascii_graphic() && *b != b'\\');
+    if local { back } else { "/" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn the_language_switch_goes_back_only_to_a_local_path() {
+        for ok in ["/", "/invoices?page=2&q=M%C3%BCller", "/runs/3"] {
+            assert_eq!(local_path(ok), ok);
+        }
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/a\\b",
+            "https://evil.example",
+            "evil",
+            "",
+            "/ü",
+            "/a b",
+        ] {
+            assert_eq!(local_path(bad), "/", "{bad:?}");
+        }
+    }
 }

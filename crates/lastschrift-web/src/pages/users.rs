@@ -196,8 +196,8 @@ pub struct PasswordForm {
     new2: String,
 }
 
-/// The logged-in user's own password: the current one is required (and wrong guesses count
-/// against the login rate limit, so a left-open session is no brute-force oracle). Afterwards
+/// The logged-in user's own password: the current one is required (and wrong guesses are
+/// limited per session, so a left-open session is no brute-force oracle). Afterwards
 /// every session of the user is ended and this browser gets a fresh one.
 pub async fn password(
     State(state): State<AppState>,
@@ -205,17 +205,21 @@ pub async fn password(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
     let user = ctx.require(Role::Viewer)?.clone();
-    let now = std::time::Instant::now();
-    let allowed =
-        state
-            .inner()
-            .limiter
-            .lock()
-            .expect("lock")
-            .allowed(&user.username, ctx.client_ip, now);
-    if !allowed {
-        return account_page(&ctx, vec!["login.limited"], StatusCode::TOO_MANY_REQUESTS);
-    }
+    // Guesses are limited per session: failed logins at the form (from anywhere) do not keep
+    // the owner's open session from changing the password.
+    let Some(session) = ctx.session_token() else {
+        return Err(WebError::Unauthenticated);
+    };
+    let attempt = match crate::auth::Attempt::begin(
+        &state.inner().limiter,
+        crate::auth::Subject::Session(session.hash()),
+        ctx.client_ip,
+    ) {
+        Ok(attempt) => attempt,
+        Err(_) => {
+            return account_page(&ctx, vec!["login.limited"], StatusCode::TOO_MANY_REQUESTS);
+        }
+    };
     if form.new != form.new2 {
         return account_page(
             &ctx,
@@ -232,12 +236,7 @@ pub async fn password(
     {
         Ok(true) => {}
         Ok(false) => {
-            state
-                .inner()
-                .limiter
-                .lock()
-                .expect("lock")
-                .failed(&user.username, ctx.client_ip, now);
+            attempt.failed();
             return account_page(
                 &ctx,
                 vec!["account.wrong_current"],

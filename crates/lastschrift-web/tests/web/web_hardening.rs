@@ -1,7 +1,7 @@
 //! Regressions of the web UI probed as a careful attacker and a clumsy user would (issue
 //! "The web UI under a careful attacker and a clumsy user"), each named after what went wrong.
 
-use crate::web_support::Server;
+use crate::web_support::{Client, Server};
 use lastschrift_store::{Contact, Role};
 
 const ADMIN_PASSWORD: &str = "admin password 1";
@@ -101,4 +101,233 @@ async fn a_long_mandate_upload_neither_blocks_other_pages_nor_outlives_its_clien
         )
         .await;
     assert_eq!(small.status, 200, "{}", small.body);
+}
+
+async fn server_with_admin() -> Server {
+    let server = Server::start(None).await;
+    server.add_user("admin", ADMIN_PASSWORD, Role::Admin).await;
+    server
+}
+
+async fn wrong_login(client: &mut Client, name: &str) -> u16 {
+    let csrf = client.get("/login").await.csrf();
+    client
+        .post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("username", name),
+                ("password", "a wrong guess"),
+            ],
+        )
+        .await
+        .status
+}
+
+/// Regression: `back=/\evil.example` (and tabs, which browsers drop) redirected to another
+/// site, and CR/LF in it gave a plain 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_language_switch_is_no_open_redirect() {
+    let server = server_with_admin().await;
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    for back in [
+        "/\\evil.example",
+        "/\t/evil.example",
+        "//evil.example",
+        "/\r\nX: y",
+        "https://evil.example",
+    ] {
+        let csrf = admin.csrf().await;
+        let answer = admin
+            .post(
+                "/account/language",
+                &[("csrf", &csrf), ("lang", "en"), ("back", back)],
+            )
+            .await;
+        assert_eq!(answer.status, 303, "{back:?}: {}", answer.body);
+        assert_eq!(answer.location.as_deref(), Some("/"), "{back:?}");
+    }
+    let csrf = admin.csrf().await;
+    let answer = admin
+        .post(
+            "/account/language",
+            &[
+                ("csrf", &csrf),
+                ("lang", "de"),
+                ("back", "/invoices?page=2"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.location.as_deref(), Some("/invoices?page=2"));
+}
+
+/// Regression: the CSRF value was accepted from the query string (it ends up in logs and
+/// referrers), and any pre-login cookie a client chose was accepted (whoever sets it knows the
+/// CSRF value of the login form).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csrf_comes_from_the_body_and_the_pre_login_cookie_from_the_server() {
+    let server = server_with_admin().await;
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let csrf = admin.csrf().await;
+    let in_query = admin
+        .post(&format!("/account/language?csrf={csrf}"), &[("lang", "en")])
+        .await;
+    assert_eq!(in_query.status, 403, "{}", in_query.body);
+
+    // A cookie of the attacker's choosing, with the CSRF value that belongs to it.
+    let chosen = "a".repeat(64);
+    let mut victim = server.client();
+    victim
+        .cookies
+        .insert("lastschrift_pre".into(), chosen.clone());
+    let forged = victim
+        .post(
+            "/login",
+            &[
+                ("csrf", &lastschrift_web::auth::csrf_token(&chosen)),
+                ("username", "admin"),
+                ("password", ADMIN_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403, "{}", forged.body);
+    assert!(!victim.cookies.contains_key("lastschrift_session"));
+    // The server's own pre-login cookie works.
+    victim.cookies.clear();
+    victim.login("admin", ADMIN_PASSWORD).await;
+}
+
+/// Regression: logging in again left the old session valid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logging_in_again_ends_the_old_session() {
+    let server = server_with_admin().await;
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let old = admin.cookies["lastschrift_session"].clone();
+    // The login form posted again from the logged-in browser (an old tab).
+    let csrf = admin.csrf().await;
+    let again = admin
+        .post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("username", "admin"),
+                ("password", ADMIN_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, 303, "{}", again.body);
+    let new = admin.cookies["lastschrift_session"].clone();
+    assert_ne!(old, new);
+    let mut stale = server.client();
+    stale.cookies.insert("lastschrift_session".into(), old);
+    let answer = stale.get("/").await;
+    assert_eq!(answer.status, 303, "the old session still works");
+    assert_eq!(answer.location.as_deref(), Some("/login"));
+    assert_eq!(admin.get("/").await.status, 200);
+}
+
+/// Regression: five wrong passwords for `admin` from anywhere locked the real admin out for 15
+/// minutes, renewable forever; an open session could not change its password meanwhile; behind
+/// a reverse proxy all users shared one address; forty parallel guesses got eleven checks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_slows_the_attacker_but_does_not_lock_out_the_owner() {
+    let proxy: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+    let server =
+        Server::start_configured(None, None, |s| s.with_trusted_proxies(vec![proxy])).await;
+    server.add_user("admin", ADMIN_PASSWORD, Role::Admin).await;
+    let mut owner = server.client();
+    owner
+        .headers
+        .push(("x-forwarded-for".into(), "198.51.100.10".into()));
+    owner.login("admin", ADMIN_PASSWORD).await;
+
+    // Forty guesses at once from one address behind the proxy: at most five are checked.
+    let mut attackers = Vec::new();
+    for _ in 0..40 {
+        let mut c = server.client();
+        c.headers
+            .push(("x-forwarded-for".into(), "203.0.113.66".into()));
+        // The login page first, so every one has its pre-login cookie and CSRF value.
+        let csrf = c.get("/login").await.csrf();
+        attackers.push((c, csrf));
+    }
+    let guesses = attackers.into_iter().map(|(mut c, csrf)| {
+        tokio::spawn(async move {
+            c.post(
+                "/login",
+                &[
+                    ("csrf", &csrf),
+                    ("username", "admin"),
+                    ("password", "guess"),
+                ],
+            )
+            .await
+            .status
+        })
+    });
+    let mut statuses = Vec::new();
+    for g in guesses {
+        statuses.push(g.await.unwrap());
+    }
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(checked <= 5, "{checked} password checks: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 40 - checked);
+
+    // The owner's open session keeps working and can change the password.
+    assert_eq!(owner.get("/").await.status, 200);
+    let csrf = owner.csrf().await;
+    let changed = owner
+        .post(
+            "/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current", ADMIN_PASSWORD),
+                ("new", "a new admin password 2"),
+                ("new2", "a new admin password 2"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 303, "{}", changed.body);
+
+    // The account waits a little, never fifteen minutes: the Retry-After says how long.
+    let mut late = server.client();
+    late.headers
+        .push(("x-forwarded-for".into(), "192.0.2.5".into()));
+    let csrf = late.get("/login").await.csrf();
+    let answer = late
+        .post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("username", "admin"),
+                ("password", "a new admin password 2"),
+            ],
+        )
+        .await;
+    if answer.status == 429 {
+        let wait: u64 = answer.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(wait <= 60, "{wait}");
+        assert!(answer.body.contains("einer Minute") || answer.body.contains("a minute"));
+    } else {
+        assert_eq!(answer.status, 303, "{}", answer.body);
+    }
+
+    // Other users behind the same proxy are counted by their own address.
+    server
+        .add_user("zweite", "second password", Role::Viewer)
+        .await;
+    let mut colleague = server.client();
+    colleague
+        .headers
+        .push(("x-forwarded-for".into(), "198.51.100.11".into()));
+    for _ in 0..5 {
+        assert_eq!(wrong_login(&mut colleague, "zweite").await, 401);
+    }
 }

@@ -33,6 +33,15 @@ impl Server {
 
     /// Like [`Server::start`], on the database at `database` (e.g. a PostgreSQL schema).
     pub async fn start_on(base_url: Option<String>, database: Option<DatabaseUrl>) -> Server {
+        Server::start_configured(base_url, database, |state| state).await
+    }
+
+    /// Like [`Server::start_on`], with the web state changed by `configure` (trusted proxies …).
+    pub async fn start_configured(
+        base_url: Option<String>,
+        database: Option<DatabaseUrl>,
+        configure: impl FnOnce(AppState) -> AppState,
+    ) -> Server {
         let dir = tempfile::tempdir().expect("temporary directory");
         let data_dir = dir.path().join("data");
         let mut settings = Settings {
@@ -52,7 +61,7 @@ impl Server {
             store.clone(),
             SecretKey::generate(),
         );
-        let state = AppState::new(app.clone());
+        let state = configure(AppState::new(app.clone()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

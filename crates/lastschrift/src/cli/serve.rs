@@ -15,13 +15,23 @@ pub struct ServeArgs {
     /// Mark cookies `Secure` always (behind a TLS proxy that does not send X-Forwarded-Proto).
     #[arg(long)]
     secure_cookies: bool,
+    /// A reverse proxy whose `X-Forwarded-For` header names the client (repeat for several).
+    /// Without it every user behind the proxy shares the proxy's address in the login limits.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "IP",
+        env = "LASTSCHRIFT_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 pub fn run(args: &ServeArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
     runtime()?.block_on(async {
         let app = open_app(config).await?;
-        let state =
-            lastschrift_web::AppState::new(app.clone()).with_secure_cookies(args.secure_cookies);
+        let state = lastschrift_web::AppState::new(app.clone())
+            .with_secure_cookies(args.secure_cookies)
+            .with_trusted_proxies(args.trusted_proxies.clone());
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("could not listen on {}", args.listen))?;
