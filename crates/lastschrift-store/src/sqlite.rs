@@ -64,6 +64,9 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             create_private_dir(dir).map_err(|error| open_error(Box::new(error)))?;
         }
+        if path.as_os_str() != ":memory:" && !path.as_os_str().is_empty() {
+            private_file(&path).map_err(|error| open_error(Box::new(error)))?;
+        }
         let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -90,6 +93,37 @@ impl SqliteStore {
     }
 }
 
+/// The database holds IBANs, mandates and the encrypted token: owner-only (0600). Created so
+/// before SQLite opens it (SQLite would create it 0644, and gives its -wal and -shm files the
+/// database file's mode); an existing file that group or others may read is tightened.
+fn private_file(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            if let Ok(meta) = std::fs::metadata(&file)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// The data directory holds IBANs and the encrypted token: owner-only when we create it.
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     if dir.is_dir() {
@@ -114,6 +148,29 @@ impl_store!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: the database file was created world-readable (0644).
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_database_file_and_its_wal_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lastschrift.sqlite3");
+        let store = SqliteStore::open(&path).await.unwrap();
+        store.upsert_contacts(&[]).await.unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", file.display());
+        }
+        store.pool.close().await;
+        // A file someone made readable before is tightened on the next start.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let store = SqliteStore::open(&path).await.unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        store.pool.close().await;
+    }
 
     /// The debits table is rebuilt to admit `rejected`; a ledger written before must come
     /// through whole, with its amendments still pointing at their debits.
