@@ -899,6 +899,11 @@ pub fn worklist_csv(items: &[WorklistItem]) -> Vec<u8> {
     let width = rows[0].len();
     for mut row in rows {
         row.resize(width, String::new());
+        for cell in &mut row {
+            if let std::borrow::Cow::Owned(safe) = crate::csv_input::spreadsheet_cell(cell) {
+                *cell = safe;
+            }
+        }
         // Writing into a Vec cannot fail.
         let _ = out.write_record(&row);
     }

@@ -112,6 +112,17 @@ impl Lines<'_> {
     }
 }
 
+/// A text cell for a CSV file a person opens in a spreadsheet: a cell that begins with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return would be read as a formula (an invoice number
+/// `=HYPERLINK(…)` from sevdesk runs when the control list is opened), so it gets a leading `'`,
+/// which spreadsheets show as text and do not display.
+pub fn spreadsheet_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
+}
+
 /// The key a header is compared by: case, spaces, `-`, `_`, `.` and umlaut spelling do not
 /// matter — "Kontakt-ID", "kontakt id" and "KONTAKT_ID" are one column, and so are
 /// "Fälligkeitsdatum" and "Faelligkeitsdatum".
@@ -213,6 +224,17 @@ mod tests {
             .map(|r| t.line_of(r.unwrap().position().unwrap().byte()))
             .collect();
         assert_eq!(lines, vec![2, 3]);
+    }
+
+    /// Regression: the control-list CSV did not guard against spreadsheet formulas.
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_are_made_text() {
+        for formula in ["=1+1", "+49 30", "-5", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(spreadsheet_cell(formula), format!("'{formula}"));
+        }
+        for plain in ["RE-1001", "Müller GmbH", "", "12,50", "DE89 3704"] {
+            assert_eq!(spreadsheet_cell(plain), plain);
+        }
     }
 
     /// Regression: every row's line number was counted from the start of the file, so an

@@ -438,13 +438,14 @@ fn control_list(plan: &CollectionPlan, files: &[BuiltFile]) -> Result<Vec<u8>, C
     let mut debits: Vec<_> = plan.debits.iter().collect();
     debits.sort_by_key(|d| (file_of.get(&d.invoice_id).copied(), d.invoice_id));
     for d in debits {
+        let cell = crate::csv_input::spreadsheet_cell;
         out.write_record([
             file_of.get(&d.invoice_id).copied().unwrap_or_default(),
-            d.invoice_number.as_deref().unwrap_or_default(),
+            &cell(d.invoice_number.as_deref().unwrap_or_default()),
             &d.invoice_id.to_string(),
-            d.debtor_name.as_str(),
-            d.customer_number.as_deref().unwrap_or_default(),
-            d.mandate_reference.as_str(),
+            &cell(d.debtor_name.as_str()),
+            &cell(d.customer_number.as_deref().unwrap_or_default()),
+            &cell(d.mandate_reference.as_str()),
             &d.signature_date.format("%d.%m.%Y").to_string(),
             d.scheme.as_str(),
             d.sequence_type.as_str(),
@@ -453,7 +454,7 @@ fn control_list(plan: &CollectionPlan, files: &[BuiltFile]) -> Result<Vec<u8>, C
             &super::format_euro_plain(d.amount_cents),
             &d.collection_date.format("%d.%m.%Y").to_string(),
             e2e_of.get(&d.invoice_id).copied().unwrap_or_default(),
-            d.remittance.as_str(),
+            &cell(d.remittance.as_str()),
         ])
         .map_err(io)?;
     }

@@ -331,3 +331,39 @@ async fn guessing_slows_the_attacker_but_does_not_lock_out_the_owner() {
         assert_eq!(wrong_login(&mut colleague, "zweite").await, 401);
     }
 }
+
+/// Regression: there was no timeout for reading request headers: 300 half-open connections
+/// stayed open. Now a connection that has not sent its headers within
+/// `HEADER_READ_TIMEOUT` is closed, and others are served meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_open_connections_are_closed_after_the_header_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = server_with_admin().await;
+    let mut idle = Vec::new();
+    for n in 0..60 {
+        let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        if n % 2 == 0 {
+            stream
+                .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+                .await
+                .unwrap();
+        }
+        idle.push(stream);
+    }
+    let mut client = server.client();
+    assert_eq!(client.get("/login").await.status, 200, "served meanwhile");
+    let deadline = lastschrift_web::HEADER_READ_TIMEOUT + std::time::Duration::from_secs(10);
+    for (n, mut stream) in idle.into_iter().enumerate() {
+        let mut buffer = Vec::new();
+        let read = tokio::time::timeout(deadline, stream.read_to_end(&mut buffer)).await;
+        assert!(
+            read.is_ok(),
+            "connection {n} ({}) still open after {deadline:?}",
+            if n % 2 == 0 {
+                "half a header"
+            } else {
+                "nothing sent"
+            }
+        );
+    }
+}
