@@ -677,9 +677,11 @@ impl App {
         username: &str,
         password: &str,
     ) -> Result<User, CoreError> {
+        let username = users::check_username(username)?;
+        let password = password.to_owned();
         let user = NewUser {
-            username: users::check_username(username)?,
-            password_hash: users::hash_new_password(password)?,
+            username,
+            password_hash: off_the_workers(move || users::hash_new_password(&password)).await?,
             role: Role::Admin,
         };
         self.store()
@@ -694,9 +696,11 @@ impl App {
         password: &str,
         role: Role,
     ) -> Result<User, CoreError> {
+        let username = users::check_username(username)?;
+        let password = password.to_owned();
         let user = NewUser {
-            username: users::check_username(username)?,
-            password_hash: users::hash_new_password(password)?,
+            username,
+            password_hash: off_the_workers(move || users::hash_new_password(&password)).await?,
             role,
         };
         match self.store().create_user(&user).await {
@@ -707,12 +711,16 @@ impl App {
 
     /// Deletes a user and their sessions; never the last administrator.
     pub async fn delete_user(&self, id: i64) -> Result<(), CoreError> {
-        Ok(self.store().delete_user(id).await?)
+        self.store().delete_user(id).await?;
+        tracing::info!(user_id = id, "user deleted");
+        Ok(())
     }
 
     /// Changes a role; never leaves the installation without an administrator.
     pub async fn set_user_role(&self, id: i64, role: Role) -> Result<(), CoreError> {
-        Ok(self.store().set_user_role(id, role).await?)
+        self.store().set_user_role(id, role).await?;
+        tracing::info!(user_id = id, role = role.as_str(), "role changed");
+        Ok(())
     }
 
     /// The user with these credentials, or `None` (the same work is done for an unknown name).
@@ -722,14 +730,38 @@ impl App {
         password: &str,
     ) -> Result<Option<User>, CoreError> {
         let user = self.store().user_by_username(username.trim()).await?;
-        let valid = match &user {
-            Some(user) => users::verify_password(password, &user.password_hash),
+        let password = password.to_owned();
+        let hash = user.as_ref().map(|u| u.password_hash.clone());
+        // argon2 takes a core for a while: off the async workers, so pages keep being served.
+        let valid = off_the_workers(move || match hash {
+            Some(hash) => users::verify_password(&password, &hash),
             None => {
-                let _ = users::verify_password(password, users::dummy_hash());
+                let _ = users::verify_password(&password, users::dummy_hash());
                 false
             }
-        };
+        })
+        .await;
         Ok(user.filter(|_| valid))
+    }
+
+    /// A user by name (case does not matter).
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<User>, CoreError> {
+        Ok(self.store().user_by_username(username.trim()).await?)
+    }
+
+    /// Sets a new password without the current one (an administrator for another user, or the
+    /// CLI to recover access); ends every session of the user.
+    pub async fn reset_password(&self, user_id: i64, new: &str) -> Result<(), CoreError> {
+        self.store()
+            .user(user_id)
+            .await?
+            .ok_or(CoreError::User(UserError::NotFound))?;
+        let new = new.to_owned();
+        let hash = off_the_workers(move || users::hash_new_password(&new)).await?;
+        self.store().set_user_password_hash(user_id, &hash).await?;
+        self.store().delete_sessions_of_user(user_id).await?;
+        tracing::info!(user_id, "password reset");
+        Ok(())
     }
 
     /// Sets a new password after checking the current one; ends every session of the user.
@@ -745,10 +777,12 @@ impl App {
             .user(user_id)
             .await?
             .ok_or(CoreError::User(UserError::NotFound))?;
-        if !users::verify_password(current, &user.password_hash) {
+        let (current, stored) = (current.to_owned(), user.password_hash.clone());
+        if !off_the_workers(move || users::verify_password(&current, &stored)).await {
             return Ok(false);
         }
-        let hash = users::hash_new_password(new)?;
+        let new = new.to_owned();
+        let hash = off_the_workers(move || users::hash_new_password(&new)).await?;
         self.store().set_user_password_hash(user_id, &hash).await?;
         self.store().delete_sessions_of_user(user_id).await?;
         Ok(true)
@@ -838,4 +872,12 @@ impl App {
     pub async fn saved_settings(&self) -> Result<SavedSettings, CoreError> {
         Ok(saved_settings::load(self.store()).await?)
     }
+}
+
+/// Runs CPU-heavy work (argon2) on the blocking pool, so the async workers keep serving; a
+/// panic inside is passed on.
+async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }

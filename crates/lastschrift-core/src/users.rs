@@ -26,6 +26,10 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 pub enum UserError {
     #[error("the user name is empty")]
     UsernameEmpty,
+    #[error(
+        "a user name has at most {MAX_USERNAME_CHARS} characters: letters a–z, digits and . _ - @ (no spaces, no look-alike or invisible characters)"
+    )]
+    UsernameInvalid,
     #[error("the password must have at least {MIN_PASSWORD_CHARS} characters")]
     PasswordTooShort,
     #[error("this user name is already taken")]
@@ -43,6 +47,7 @@ impl UserError {
     pub fn code(&self) -> &'static str {
         match self {
             UserError::UsernameEmpty => "username_empty",
+            UserError::UsernameInvalid => "username_invalid",
             UserError::PasswordTooShort => "password_too_short",
             UserError::UsernameTaken => "username_taken",
             UserError::AlreadySetUp => "already_set_up",
@@ -54,6 +59,9 @@ impl UserError {
     pub fn german(&self) -> String {
         match self {
             UserError::UsernameEmpty => "Der Benutzername ist leer.".into(),
+            UserError::UsernameInvalid => format!(
+                "Ein Benutzername hat höchstens {MAX_USERNAME_CHARS} Zeichen: Buchstaben a–z, Ziffern und . _ - @ (keine Leerzeichen, keine ähnlich aussehenden oder unsichtbaren Zeichen)."
+            ),
             UserError::PasswordTooShort => {
                 format!("Das Passwort muss mindestens {MIN_PASSWORD_CHARS} Zeichen haben.")
             }
@@ -77,8 +85,19 @@ pub fn check_username(name: &str) -> Result<String, UserError> {
     if name.is_empty() {
         return Err(UserError::UsernameEmpty);
     }
-    Ok(name.to_owned())
+    // One spelling per person: lower case, and only characters that cannot be mistaken for
+    // others (a Cyrillic `а`, a zero-width space or a line break would make a second "admin"
+    // that looks like the first, or break the log).
+    let name = name.to_ascii_lowercase();
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-@".contains(c);
+    if name.chars().count() > MAX_USERNAME_CHARS || !name.chars().all(allowed) {
+        return Err(UserError::UsernameInvalid);
+    }
+    Ok(name)
 }
+
+/// Longest user name.
+pub const MAX_USERNAME_CHARS: usize = 64;
 
 /// Checks the password rules and hashes it (argon2id PHC string).
 pub fn hash_new_password(password: &str) -> Result<String, UserError> {
@@ -172,6 +191,43 @@ pub fn token_hash(token: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    /// Regression: user names were not normalised (case, zero-width and look-alike characters,
+    /// newlines, 10 000 characters).
+    #[test]
+    fn user_names_are_one_spelling_without_look_alikes() {
+        assert_eq!(check_username("  Admin ").unwrap(), "admin");
+        assert_eq!(
+            check_username("anna.weber@kanzlei-1").unwrap(),
+            "anna.weber@kanzlei-1"
+        );
+        for bad in [
+            "ad\u{200b}min",
+            "\u{430}dmin",
+            "ad\nmin",
+            "anna weber",
+            "jürgen",
+            "x\u{202e}y",
+        ] {
+            assert_eq!(
+                check_username(bad),
+                Err(UserError::UsernameInvalid),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            check_username(&"a".repeat(10_000)),
+            Err(UserError::UsernameInvalid)
+        );
+        assert_eq!(
+            check_username(&"a".repeat(MAX_USERNAME_CHARS))
+                .unwrap()
+                .len(),
+            64
+        );
+        assert_eq!(check_username(" "), Err(UserError::UsernameEmpty));
+    }
+
     use super::*;
 
     #[test]

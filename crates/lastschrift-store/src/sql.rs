@@ -1713,7 +1713,11 @@ macro_rules! impl_store {
             }
 
             async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
-                let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1");
+                // Names are stored in lower case; one made before that rule is found too.
+                let sql = format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE lower(username) = lower($1) \
+                     ORDER BY username = $1 DESC, id LIMIT 1"
+                );
                 let row: Option<UserRow> =
                     sqlx::query_as(&sql).bind(username).fetch_optional(&self.pool).await?;
                 row.map(User::try_from).transpose()

@@ -338,6 +338,18 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "Bitte einen Benutzernamen eingeben.",
         "Please enter a user name.",
     ),
+    ("users.new_password", "Neues Passwort", "New password"),
+    ("users.reset_password", "Passwort setzen", "Set password"),
+    (
+        "users.invalid_role",
+        "Diese Rolle gibt es nicht; bitte Betrachter, Vorbereiter oder Administrator wählen.",
+        "There is no such role; please choose viewer, preparer or administrator.",
+    ),
+    (
+        "admin.username_invalid",
+        "Benutzernamen bestehen aus Kleinbuchstaben a–z, Ziffern und . _ - @ (höchstens 64 Zeichen).",
+        "User names consist of letters a–z, digits and . _ - @ (at most 64 characters).",
+    ),
     (
         "settings.title",
         "Einrichtung und Einstellungen",

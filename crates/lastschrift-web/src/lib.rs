@@ -104,6 +104,7 @@ routes! {
     post "/users" Session => pages::users::create,
     post "/users/{id}/delete" Session => pages::users::delete,
     post "/users/{id}/role" Session => pages::users::role,
+    post "/users/{id}/password" Session => pages::users::reset_password,
     get "/account" Session => pages::users::account,
     post "/account/password" Session => pages::users::password,
     get "/settings" Session => pages::settings::show,

@@ -213,6 +213,7 @@ pub async fn admin_submit(
 pub(super) fn user_error_key(error: &UserError) -> &'static str {
     match error {
         UserError::UsernameEmpty => "admin.username_empty",
+        UserError::UsernameInvalid => "admin.username_invalid",
         UserError::PasswordTooShort => "admin.short",
         UserError::UsernameTaken => "users.taken",
         UserError::AlreadySetUp => "error.forbidden",

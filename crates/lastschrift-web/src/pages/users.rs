@@ -12,6 +12,7 @@ use super::{Base, render};
 use crate::{AppState, Ctx, WebError};
 use lastschrift_core::CoreError;
 use lastschrift_core::store::{Role, StoreError};
+use lastschrift_core::users::UserError;
 
 pub struct UserLine {
     pub id: i64,
@@ -89,14 +90,23 @@ pub async fn create(
     Form(form): Form<NewUserForm>,
 ) -> Result<Response, WebError> {
     ctx.require(Role::Admin)?;
-    let role: Role = form.role.parse().map_err(|_| WebError::NotFound)?;
+    // A value the form never offers (a tampered or outdated page): say so, not "no such page".
+    let Ok(role) = form.role.parse::<Role>() else {
+        let mut response = page(&state, &ctx, vec!["users.invalid_role"]).await?;
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(response);
+    };
     match state
         .app()
         .create_user(&form.username, &form.password, role)
         .await
     {
         Ok(_) => Ok(Redirect::to("/users").into_response()),
-        Err(CoreError::User(e)) => page(&state, &ctx, vec![super::login::user_error_key(&e)]).await,
+        Err(CoreError::User(e)) => {
+            let mut response = page(&state, &ctx, vec![super::login::user_error_key(&e)]).await?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(response)
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -135,7 +145,12 @@ pub async fn role(
 ) -> Result<Response, WebError> {
     ctx.require(Role::Admin)?;
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
-    let role: Role = form.role.parse().map_err(|_| WebError::NotFound)?;
+    // A value the form never offers (a tampered or outdated page): say so, not "no such page".
+    let Ok(role) = form.role.parse::<Role>() else {
+        let mut response = page(&state, &ctx, vec!["users.invalid_role"]).await?;
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(response);
+    };
     match state.app().set_user_role(id, role).await {
         Ok(()) => {}
         Err(CoreError::Store(StoreError::LastAdmin)) => {
@@ -146,6 +161,36 @@ pub async fn role(
     }
     state.forget_user(id);
     Ok(Redirect::to("/users").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    password: String,
+}
+
+/// An administrator sets a new password for another user (who forgot theirs); every session of
+/// that user ends.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    Form(form): Form<ResetForm>,
+) -> Result<Response, WebError> {
+    let admin = ctx.require(Role::Admin)?.clone();
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    match state.app().reset_password(id, &form.password).await {
+        Ok(()) => {}
+        Err(CoreError::User(UserError::NotFound)) => return Err(WebError::NotFound),
+        Err(CoreError::User(e)) => {
+            let mut response = page(&state, &ctx, vec![super::login::user_error_key(&e)]).await?;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(response);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(by = %admin.username, user_id = id, "password reset by an administrator");
+    state.forget_user(id);
+    Ok(Redirect::to("/users?reset=1").into_response())
 }
 
 #[derive(Template)]

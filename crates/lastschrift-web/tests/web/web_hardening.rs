@@ -367,3 +367,107 @@ async fn half_open_connections_are_closed_after_the_header_timeout() {
         );
     }
 }
+
+/// Regressions: no way for an admin to reset another user's password; an invalid choice value
+/// gave "This page does not exist"; user names were not normalised.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_resets_a_password_and_forms_say_what_is_wrong() {
+    let server = server_with_admin().await;
+    server
+        .add_user("vera", "viewer password 1", Role::Viewer)
+        .await;
+    let vera_id = server
+        .store
+        .users()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.username == "vera")
+        .unwrap()
+        .id;
+    let mut vera = server.client();
+    vera.login("vera", "viewer password 1").await;
+    let mut admin = server.client();
+    admin.login("ADMIN", ADMIN_PASSWORD).await;
+    let page = admin.get("/users").await;
+    assert!(
+        page.body
+            .contains(&format!("action=\"/users/{vera_id}/password\"")),
+        "{}",
+        page.body
+    );
+
+    let csrf = admin.csrf().await;
+    let short = admin
+        .post(
+            &format!("/users/{vera_id}/password"),
+            &[("csrf", &csrf), ("password", "short")],
+        )
+        .await;
+    assert_eq!(short.status, 422);
+    assert!(
+        short.body.contains("mindestens 10 Zeichen"),
+        "{}",
+        short.body
+    );
+    let reset = admin
+        .post(
+            &format!("/users/{vera_id}/password"),
+            &[("csrf", &csrf), ("password", "a new viewer password")],
+        )
+        .await;
+    assert_eq!(reset.status, 303, "{}", reset.body);
+    assert_eq!(vera.get("/").await.status, 303, "vera's old session ended");
+    vera.login("vera", "a new viewer password").await;
+    // A viewer cannot reset anybody's password.
+    let csrf_v = vera.csrf().await;
+    let refused = vera
+        .post(
+            "/users/1/password",
+            &[("csrf", &csrf_v), ("password", "taken over 123")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+
+    let invalid = admin
+        .post(
+            &format!("/users/{vera_id}/role"),
+            &[("csrf", &csrf), ("role", "superuser")],
+        )
+        .await;
+    assert_eq!(invalid.status, 422, "{}", invalid.body);
+    assert!(
+        invalid.body.contains("Diese Rolle gibt es nicht"),
+        "{}",
+        invalid.body
+    );
+
+    for name in ["ad\u{200b}min", "\u{430}dmin", "x\ny", &"a".repeat(10_000)] {
+        let answer = admin
+            .post(
+                "/users",
+                &[
+                    ("csrf", &csrf),
+                    ("username", name),
+                    ("password", "a long password 1"),
+                    ("role", "viewer"),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status, 422, "{name:?}: {}", answer.status);
+        assert!(answer.body.contains("Kleinbuchstaben a–z"), "{name:?}");
+    }
+    let taken = admin
+        .post(
+            "/users",
+            &[
+                ("csrf", &csrf),
+                ("username", "VERA"),
+                ("password", "a long password 1"),
+                ("role", "viewer"),
+            ],
+        )
+        .await;
+    assert_eq!(taken.status, 422);
+    assert_eq!(server.store.users().await.unwrap().len(), 2);
+}

@@ -1121,14 +1121,15 @@ async fn admin_changes_roles_and_it_counts_at_once() {
         server.store.user(admin_id).await.unwrap().unwrap().role,
         Role::Admin
     );
-    // An unknown role is no role.
+    // An unknown role is no role, and the page says so (not "this page does not exist").
     let unknown = admin
         .post(
             &format!("/users/{viewer_id}/role"),
             &[("csrf", &csrf), ("role", "root")],
         )
         .await;
-    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.status, 422);
+    assert!(unknown.body.contains("Diese Rolle gibt es nicht"));
 }
 
 /// Every user changes their own password: the current one is required, the new one is stored as

@@ -17,6 +17,7 @@ mod pain008;
 mod runs;
 mod serve;
 mod sync;
+mod users;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -76,6 +77,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Serves the web UI (first start: create the administrator in the browser).
     Serve(serve::ServeArgs),
+    /// The users of the web UI: list, add, reset a password, change a role (to get back in).
+    Users(users::UsersArgs),
 }
 
 /// Outcome of a command that ran: done, or problems found in the user's input.
@@ -158,6 +161,7 @@ pub fn main() -> ExitCode {
         Command::Sync(args) => sync::run(&args, cli.config.as_deref()),
         Command::Mandates(args) => mandates::run(&args, cli.config.as_deref()),
         Command::Runs(args) => runs::run(&args, cli.config.as_deref()),
+        Command::Users(args) => users::run(&args, cli.config.as_deref()),
         Command::Debits(args) => debits::run(&args, cli.config.as_deref()),
         Command::Bank(args) => bank::run(&args, cli.config.as_deref()),
         Command::Collect(args) => collect::run(&args, cli.config.as_deref()),

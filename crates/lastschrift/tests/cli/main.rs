@@ -10,6 +10,7 @@ mod one_core;
 mod pain008;
 mod runs;
 mod sync;
+mod users;
 
 /// Need xmllint and the XSD files in `SEPA_XSD_DIR` (feature `xsd`).
 #[cfg(feature = "xsd")]
