@@ -561,12 +561,25 @@ impl App {
         &self,
         requested_date: Option<NaiveDate>,
     ) -> Result<CollectionPlan, CoreError> {
+        self.check_requested_date(requested_date)?;
         let settings = self.effective().await?;
         self.settle_debits(&settings).await?;
         Ok(
             collect::plan_collection(self.store(), &settings, self.bank_now(), requested_date)
                 .await?,
         )
+    }
+
+    /// A requested date at most [`collect::MAX_DAYS_AHEAD`] days ahead (an earlier one than the
+    /// calendar allows is moved by the planner, with the reason).
+    fn check_requested_date(&self, requested_date: Option<NaiveDate>) -> Result<(), CoreError> {
+        let latest = self.bank_today() + chrono::Duration::days(collect::MAX_DAYS_AHEAD);
+        match requested_date {
+            Some(requested) if requested > latest => {
+                Err(collect::CollectError::DateTooFar { requested, latest }.into())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Pending debits past the policy's settlement period without a reject become collected.
@@ -595,6 +608,7 @@ impl App {
         requested_date: Option<NaiveDate>,
         confirm: Option<&str>,
     ) -> Result<CollectionOutcome, CoreError> {
+        self.check_requested_date(requested_date)?;
         let settings = self.effective().await?;
         self.settle_debits(&settings).await?;
         let client = self.client(&settings).await?;

@@ -264,6 +264,16 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "Your role is not allowed to do this.",
     ),
     (
+        "error.bad_request",
+        "Die Anfrage enthielt einen ungültigen Wert (etwa eine Seitenzahl, die keine Zahl ist). Bitte über die Links und Formulare der Seite weitergehen.",
+        "The request held a value that is not valid (such as a page number that is no number). Please go on through the page's links and forms.",
+    ),
+    (
+        "error.bad_upload",
+        "Die hochgeladene Datei kam nicht vollständig an (die Verbindung brach ab oder das Formular war beschädigt). Bitte noch einmal hochladen.",
+        "The uploaded file did not arrive complete (the connection broke off or the form was damaged). Please upload it again.",
+    ),
+    (
         "error.busy",
         "Gerade läuft ein anderer Import; bitte in einer Minute noch einmal versuchen.",
         "Another import is running; please try again in a minute.",

@@ -303,6 +303,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     add_routes(Router::new())
         .fallback(pages::not_found)
+        .layer(middleware::from_fn(readable_rejections))
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         // Outside the guard, so the limit is known to the guard's CSRF look-up in a multipart
         // body as well as to the handlers' extractors (axum's own default is 2 MB).
@@ -435,6 +436,8 @@ pub enum WebError {
     NotFound,
     #[error("request body too large")]
     TooLarge,
+    #[error("the upload is not a readable multipart form")]
+    BadUpload,
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
 }
@@ -465,6 +468,7 @@ impl IntoResponse for WebError {
             WebError::Csrf => (StatusCode::FORBIDDEN, "error.csrf"),
             WebError::NotFound => (StatusCode::NOT_FOUND, "error.not_found"),
             WebError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error.too_large"),
+            WebError::BadUpload => (StatusCode::BAD_REQUEST, "error.bad_upload"),
             WebError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error.internal")
@@ -600,7 +604,10 @@ async fn guard_inner(
             .is_some_and(|v| v.starts_with("multipart/form-data"));
         // From the body only: a value in the URL ends up in logs, history and referrers.
         let submitted = if multipart {
-            multipart_value(&parts, bytes.clone(), "csrf").await
+            // A body that is no readable multipart form is a broken upload, not an expired form.
+            multipart_value(&parts, bytes.clone(), "csrf")
+                .await
+                .map_err(|()| WebError::BadUpload)?
         } else {
             std::str::from_utf8(&bytes)
                 .ok()
@@ -667,17 +674,41 @@ async fn multipart_value(
     parts: &axum::http::request::Parts,
     bytes: axum::body::Bytes,
     name: &str,
-) -> Option<String> {
+) -> Result<Option<String>, ()> {
     let mut probe = Request::new(Body::from(bytes));
     *probe.headers_mut() = parts.headers.clone();
     *probe.extensions_mut() = parts.extensions.clone();
-    let mut form = Multipart::from_request(probe, &()).await.ok()?;
-    while let Ok(Some(field)) = form.next_field().await {
-        if field.name() == Some(name) {
-            return field.text().await.ok();
+    let mut form = Multipart::from_request(probe, &()).await.map_err(|_| ())?;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) if field.name() == Some(name) => {
+                return Ok(field.text().await.ok());
+            }
+            // Later fields are not read: only whether the whole body is well-formed matters,
+            // and the handler reads it again.
+            Ok(Some(_)) => {}
+            Ok(None) => return Ok(None),
+            Err(_) => return Err(()),
         }
     }
-    None
+}
+
+/// A request the framework's extractors refuse (a query or form field with the wrong type, a
+/// missing field, a wrong content type) is answered with axum's English plain text ("Failed
+/// to deserialize query string …"); a person gets the error page in German and English instead.
+async fn readable_rejections(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if plain && status.is_client_error() {
+        tracing::info!(%status, "request refused by an extractor");
+        return (status, pages::error_page("error.bad_request")).into_response();
+    }
+    response
 }
 
 /// Security headers on every response, errors and assets included.

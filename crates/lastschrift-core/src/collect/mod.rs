@@ -69,7 +69,21 @@ pub enum CollectError {
         format_euro(.0.total_cents)
     )]
     PlanChanged(Box<CollectionPlan>),
+    /// A requested collection date too far ahead: banks keep a file at most a few weeks, and a
+    /// typo (2062 for 2026) should not become a run.
+    #[error(
+        "the collection date {} is too far ahead; the latest date accepted is {} ({MAX_DAYS_AHEAD} days from today)",
+        .requested.format("%d.%m.%Y"),
+        .latest.format("%d.%m.%Y")
+    )]
+    DateTooFar {
+        requested: chrono::NaiveDate,
+        latest: chrono::NaiveDate,
+    },
 }
+
+/// How many calendar days ahead a collection date may be requested.
+pub const MAX_DAYS_AHEAD: i64 = 90;
 
 impl CollectError {
     /// A stable code for scripts and the web.
@@ -85,6 +99,7 @@ impl CollectError {
             CollectError::Io(_) => "io",
             CollectError::File(_) => "output_not_written",
             CollectError::PlanChanged(_) => "plan_changed",
+            CollectError::DateTooFar { .. } => "date_too_far",
         }
     }
 
@@ -112,6 +127,11 @@ impl CollectError {
             ),
             CollectError::Io(_) => "Eine Datei konnte nicht geschrieben werden; das Protokoll nennt die Ursache.".into(),
             CollectError::File(e) => e.german(),
+            CollectError::DateTooFar { requested, latest } => format!(
+                "Das Einzugsdatum {} liegt zu weit in der Zukunft; spätestens möglich ist der {} ({MAX_DAYS_AHEAD} Tage ab heute).",
+                requested.format("%d.%m.%Y"),
+                latest.format("%d.%m.%Y")
+            ),
             CollectError::PlanChanged(plan) => format!(
                 "Der Einzugslauf hat sich seit der Vorschau geändert ({} Lastschrift(en), jetzt {}); es wurde nichts geschrieben. Bitte die neue Vorschau prüfen und erneut bestätigen.",
                 plan.debits.len(),

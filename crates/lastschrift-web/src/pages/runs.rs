@@ -137,8 +137,41 @@ pub async fn preview(
     Query(query): Query<DateQuery>,
 ) -> Result<Response, WebError> {
     ctx.require(Role::Viewer)?;
-    let plan = state.app().plan(parse_date(&query.date)).await?;
-    render(&preview_page(&ctx, &plan, None))
+    let (date, mut message) = requested_date(&ctx, &query.date);
+    let plan = match state.app().plan(date).await {
+        Ok(plan) => plan,
+        // Too far ahead: say so and show the earliest date instead.
+        Err(error @ CoreError::Collect(CollectError::DateTooFar { .. })) => {
+            message = Some(ctx.tr().error(&error));
+            state.app().plan(None).await?
+        }
+        Err(error) => return Err(error.into()),
+    };
+    render(&preview_page(&ctx, &plan, message))
+}
+
+/// The requested date, and a sentence when the text is no date (it was silently ignored).
+fn requested_date(ctx: &Ctx, text: &str) -> (Option<NaiveDate>, Option<String>) {
+    let text = text.trim();
+    if text.is_empty() {
+        return (None, None);
+    }
+    match parse_date(text) {
+        Some(date) => (Some(date), None),
+        None => {
+            let shown: String = text.chars().take(40).collect();
+            let message = if ctx.tr().de() {
+                format!(
+                    "„{shown}“ ist kein Datum (TT.MM.JJJJ oder JJJJ-MM-TT); gezeigt wird das frühestmögliche."
+                )
+            } else {
+                format!(
+                    "“{shown}” is not a date (DD.MM.YYYY or YYYY-MM-DD); the earliest possible one is shown."
+                )
+            };
+            (None, Some(message))
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -154,7 +187,12 @@ pub async fn confirm(
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response, WebError> {
     ctx.require(Role::Preparer)?;
-    let date = parse_date(&form.date);
+    let (date, bad_date) = requested_date(&ctx, &form.date);
+    if let Some(message) = bad_date {
+        // Never collect on another date than the one the user typed.
+        let plan = state.app().plan(None).await?;
+        return render(&preview_page(&ctx, &plan, Some(message)));
+    }
     let fingerprint = form.fingerprint.trim();
     let confirm = (!fingerprint.is_empty()).then_some(fingerprint);
     let outcome = state.app().collect(date, confirm).await;
@@ -180,7 +218,11 @@ pub async fn confirm(
                 CoreError::NoToken => ctx.tr().t("sync.no_token").into(),
                 other => ctx.tr().error(other),
             };
-            let plan = state.app().plan(date).await?;
+            // The plan for the date asked for, else (a date too far ahead) the earliest one.
+            let plan = match state.app().plan(date).await {
+                Ok(plan) => plan,
+                Err(_) => state.app().plan(None).await?,
+            };
             render(&preview_page(&ctx, &plan, Some(message)))
         }
     }

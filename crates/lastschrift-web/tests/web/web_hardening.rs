@@ -471,3 +471,65 @@ async fn an_admin_resets_a_password_and_forms_say_what_is_wrong() {
     assert_eq!(taken.status, 422);
     assert_eq!(server.store.users().await.unwrap().len(), 2);
 }
+
+/// Regressions: an invalid `?date=` was silently ignored, a collection date had no upper
+/// bound, and a stale or mistyped confirm date could make a run for another day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_or_far_collection_date_is_named_not_ignored() {
+    let server = server_with_admin().await;
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let bad = admin.get("/run?date=kaputt").await;
+    assert_eq!(bad.status, 200, "{}", bad.body);
+    assert!(bad.body.contains("„kaputt“ ist kein Datum"), "{}", bad.body);
+    let far = admin.get("/run?date=2062-01-01").await;
+    assert_eq!(far.status, 200, "{}", far.body);
+    assert!(far.body.contains("zu weit in der Zukunft"), "{}", far.body);
+    let csrf = admin.csrf().await;
+    for date in ["2062-01-01", "31.02.2027"] {
+        let confirm = admin
+            .post(
+                "/run",
+                &[("csrf", &csrf), ("date", date), ("fingerprint", "x")],
+            )
+            .await;
+        assert_eq!(confirm.status, 200, "{date}: {}", confirm.body);
+        assert!(
+            confirm.body.contains("zu weit in der Zukunft")
+                || confirm.body.contains("ist kein Datum"),
+            "{date}: {}",
+            confirm.body
+        );
+    }
+    assert!(server.app.runs().await.unwrap().is_empty());
+}
+
+/// Regressions: raw framework errors in English ("Failed to deserialize query string"), and a
+/// broken upload reported as "the form has expired".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_requests_are_explained_in_words_a_person_can_act_on() {
+    let server = server_with_admin().await;
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let answer = admin.get("/invoices?page=abc").await;
+    assert_eq!(answer.status, 400);
+    assert!(
+        !answer.body.contains("Failed to deserialize"),
+        "{}",
+        answer.body
+    );
+    assert!(answer.body.contains("ungültigen Wert"), "{}", answer.body);
+
+    let broken = reqwest::Client::new()
+        .post(server.url("/mandates/import"))
+        .header("cookie", format!("lastschrift_session={}", admin.cookies["lastschrift_session"]))
+        .header("content-type", "multipart/form-data; boundary=XYZ")
+        .body("--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"m.csv\"\r\n\r\nMandatsrefe")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status().as_u16(), 400);
+    let body = broken.text().await.unwrap();
+    assert!(body.contains("nicht vollständig"), "{body}");
+    assert!(!body.contains("abgelaufen"), "{body}");
+}
