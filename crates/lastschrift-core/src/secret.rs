@@ -58,6 +58,10 @@ pub enum SecretError {
     Damaged { name: String },
     #[error("the sevdesk API token is empty")]
     EmptyToken,
+    #[error(
+        "the sevdesk API token contains spaces or characters a token never has; copy it again from sevdesk (Settings → Users → API token)"
+    )]
+    MalformedToken,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -79,6 +83,7 @@ impl SecretError {
             SecretError::WrongKey { .. } => "Der gespeicherte sevdesk-Token lässt sich mit diesem Schlüssel nicht entschlüsseln (wurde LASTSCHRIFT_SECRET_KEY oder die Schlüsseldatei geändert?); bitte den Token neu eingeben.".into(),
             SecretError::Damaged { .. } => "Der gespeicherte sevdesk-Token ist beschädigt; bitte neu eingeben.".into(),
             SecretError::EmptyToken => "Der sevdesk-API-Token ist leer.".into(),
+            SecretError::MalformedToken => "Der sevdesk-API-Token enthält Leerzeichen oder Zeichen, die ein Token nie hat; bitte noch einmal aus sevdesk kopieren (Einstellungen → Benutzer → API-Token).".into(),
             SecretError::Store(e) => crate::error::store_german(e),
         }
     }
@@ -307,6 +312,13 @@ impl SevdeskToken {
         raw.zeroize();
         if trimmed.is_empty() {
             return Err(SecretError::EmptyToken);
+        }
+        // A token is one word of visible ASCII; a space or line break inside (a second copy
+        // pasted on, a word from the page) cannot go into an HTTP header.
+        if !trimmed.bytes().all(|b| b.is_ascii_graphic()) {
+            let mut trimmed = trimmed;
+            trimmed.zeroize();
+            return Err(SecretError::MalformedToken);
         }
         Ok(SevdeskToken(Zeroizing::new(trimmed)))
     }

@@ -96,12 +96,35 @@ async fn build(state: &AppState) -> Result<InvoiceIndex, WebError> {
     };
     for line in &index.overview.lines {
         index.search_starts.push(index.search_text.len());
-        index
-            .search_text
-            .push_str(&format!("{} {}", line.number, line.customer).to_lowercase());
+        let text = format!("{} {}", line.number, line.customer);
+        push_searchable(&mut index.search_text, &text);
         index.search_text.push('\n');
     }
     Ok(index)
+}
+
+/// A row as the search compares it: lower case without accents ("noemie" finds "Noémie",
+/// "muller" finds "Müller"), and once more in the German spelling without umlauts ("mueller"
+/// finds it too). The two forms are joined by a byte no needle holds.
+fn push_searchable(out: &mut String, text: &str) {
+    let lower = text.to_lowercase();
+    out.push_str(&fold(&lower));
+    out.push('\u{1}');
+    let german = lower
+        .replace('ä', "ae")
+        .replace('ö', "oe")
+        .replace('ü', "ue")
+        .replace('ß', "ss");
+    out.push_str(&fold(&german));
+}
+
+/// Lower-case text without accents; ASCII stays as it is (most rows and needles).
+fn fold(lower: &str) -> String {
+    if lower.is_ascii() {
+        lower.to_owned()
+    } else {
+        deunicode::deunicode(lower).to_lowercase()
+    }
 }
 
 impl InvoiceIndex {
@@ -113,9 +136,10 @@ impl InvoiceIndex {
             return None;
         }
         let mut hits = vec![false; self.overview.lines.len()];
-        if needle.contains('\n') {
+        if needle.contains(['\n', '\u{1}']) {
             return Some(hits);
         }
+        let needle = fold(&needle.to_lowercase());
         let finder = memchr::memmem::Finder::new(needle.as_bytes());
         for at in finder.find_iter(self.search_text.as_bytes()) {
             let row = self.search_starts.partition_point(|&start| start <= at) - 1;
@@ -133,7 +157,7 @@ mod tests {
         let mut index = InvoiceIndex::default();
         for (i, name) in names.iter().enumerate() {
             index.search_starts.push(index.search_text.len());
-            index.search_text.push_str(name);
+            push_searchable(&mut index.search_text, name);
             index.search_text.push('\n');
             index.overview.lines.push(InvoiceLine {
                 id: i as i64,
@@ -158,5 +182,30 @@ mod tests {
         assert_eq!(index.search("gmbh\nre"), Some(vec![false, false, false]));
         assert_eq!(index.search("anna re"), Some(vec![false, false, false]));
         assert_eq!(index.search("zzz"), Some(vec![false, false, false]));
+    }
+
+    /// Regression: search did not fold accents (`noemie` did not find `Noémie`).
+    #[test]
+    fn search_folds_accents_and_umlauts_both_ways() {
+        let index = index(&[
+            "RE-1 Noémie Lefèvre",
+            "RE-2 Bäckerei Müller",
+            "RE-3 Straße AG",
+        ]);
+        for (needle, row) in [
+            ("noemie", 0),
+            ("NOÉMIE", 0),
+            ("lefevre", 0),
+            ("muller", 1),
+            ("mueller", 1),
+            ("Müller", 1),
+            ("baeckerei", 1),
+            ("strasse", 2),
+            ("straße", 2),
+        ] {
+            let hits = index.search(needle).unwrap();
+            let expected: Vec<bool> = (0..3).map(|i| i == row).collect();
+            assert_eq!(hits, expected, "{needle}");
+        }
     }
 }

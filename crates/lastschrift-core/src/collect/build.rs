@@ -63,10 +63,26 @@ pub fn creditor(settings: &Settings) -> Result<sepa::Creditor, CollectError> {
     };
     let policy = sepa_policy(settings.policies.character_policy);
     let mut problems = Vec::new();
-    let name = sepa::Name::parse(&c.name, policy)
-        .map(|(n, _)| n)
-        .map_err(|e| problems.push(FieldProblem::of("creditor.name", &e)))
-        .ok();
+    // The creditor's name appears in every file and on every debtor's statement: cutting it
+    // would go unnoticed in every run, so a name too long is refused where it is entered.
+    let name = match sepa::Name::parse(&c.name, policy) {
+        Ok((name, changes)) => {
+            match changes
+                .iter()
+                .find(|change| matches!(change, sepa::TextChange::Shortened { .. }))
+            {
+                Some(shortened) => {
+                    problems.push(FieldProblem::of("creditor.name", shortened));
+                    None
+                }
+                None => Some(name),
+            }
+        }
+        Err(e) => {
+            problems.push(FieldProblem::of("creditor.name", &e));
+            None
+        }
+    };
     let iban = sepa::Iban::parse(&c.iban)
         .map_err(|e| problems.push(FieldProblem::of("creditor.iban", &e)))
         .ok();

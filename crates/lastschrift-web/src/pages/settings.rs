@@ -351,6 +351,18 @@ pub async fn creditor(
         creditor_id: creditor_id.value.clone(),
         address: address_of(&form),
     };
+    // The name is checked as a run would write it (refused when it would have to be cut).
+    let mut name = name;
+    if name.error.is_none()
+        && let Err(problems) = state.app().check_creditor(&creditor, &current.policies)
+        && let Some(problem) = problems.iter().find(|p| p.field == "creditor.name")
+    {
+        name.error = Some(if de {
+            problem.german.clone()
+        } else {
+            problem.english.clone()
+        });
+    }
     let [street, building, postcode, town, country] = address_fields(
         state.app(),
         &current.policies,
@@ -406,14 +418,31 @@ pub async fn sevdesk(
     let token = match SevdeskToken::new(form.token) {
         Ok(token) => token,
         Err(error) => {
+            let why = if ctx.tr().de() {
+                error.german()
+            } else {
+                error.to_string()
+            };
             return page(&state, &ctx, None, |p| {
-                p.token_error = Some(format!("{rejected}: {error}"));
+                p.token_error = Some(format!("{rejected}: {why}"));
             })
             .await;
         }
     };
     // One read-only call proves the token works before anything is stored.
-    match state.app().connect(token).await? {
+    let outcome = match state.app().connect(token).await {
+        Ok(outcome) => outcome,
+        // The client could not be made or the check failed on our side: say why, no 500.
+        Err(error) => {
+            tracing::warn!(error = ?error, "token check failed");
+            let why = ctx.tr().error(&error);
+            return page(&state, &ctx, None, |p| {
+                p.token_error = Some(format!("{rejected}: {why}"));
+            })
+            .await;
+        }
+    };
+    match outcome {
         ConnectOutcome::Connected { .. } => {
             page(&state, &ctx, Some(ctx.tr().t("settings.token_ok")), |_| {}).await
         }

@@ -533,3 +533,46 @@ async fn refused_requests_are_explained_in_words_a_person_can_act_on() {
     assert!(body.contains("nicht vollständig"), "{body}");
     assert!(!body.contains("abgelaufen"), "{body}");
 }
+
+/// Regressions: a token with a space gave a generic 500; the creditor name was not checked on
+/// save and was silently cut to 70 characters in every file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_with_a_space_and_a_creditor_name_too_long_are_named() {
+    let server = server_with_admin().await;
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let csrf = admin.csrf().await;
+    let token = admin
+        .post(
+            "/settings/sevdesk",
+            &[("csrf", &csrf), ("token", "abcdef0123 456789")],
+        )
+        .await;
+    assert_eq!(token.status, 422, "{}", token.body);
+    assert!(token.body.contains("Leerzeichen"), "{}", token.body);
+    assert!(server.app.token_masked().await.unwrap().is_none());
+
+    let long = "Muster Software und Beratung für Handwerksbetriebe im Raum Berlin-Brandenburg GmbH & Co. KG";
+    assert!(long.chars().count() > 70);
+    let saved = admin
+        .post(
+            "/settings/creditor",
+            &[
+                ("csrf", &csrf),
+                ("name", long),
+                ("iban", "DE89370400440532013000"),
+                ("creditor_id", "DE98ZZZ09999999999"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 422, "{}", saved.body);
+    assert!(saved.body.contains("auf 70 Zeichen"), "{}", saved.body);
+    assert!(
+        server
+            .store
+            .setting("web.creditor")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
