@@ -10,9 +10,9 @@
 //!
 //! The variants real banks send are options: a namespace prefix on every element, a batch booked
 //! as one sum with or without its transaction details, entries spread over several
-//! notifications or statements in one file, returns with fees (debited amount = collected amount
-//! + fee, the fee in the transaction's `Chrgs`), the reject of a whole file or batch, and a PART
-//! status naming single rejected debits.
+//! notifications or statements in one file, returns with fees (debited amount is the collected
+//! amount plus the fee, the fee in the transaction's `Chrgs`), the reject of a whole file or
+//! batch, and a PART status naming single rejected debits.
 
 use quick_xml::Reader;
 use quick_xml::events::Event;

@@ -29,7 +29,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
-fn planned<'a>(plan: &'a serde_json::Value, invoice_id: u64) -> Option<&'a serde_json::Value> {
+fn planned(plan: &serde_json::Value, invoice_id: u64) -> Option<&serde_json::Value> {
     plan["debits"]
         .as_array()
         .unwrap()
