@@ -576,3 +576,69 @@ async fn a_token_with_a_space_and_a_creditor_name_too_long_are_named() {
             .is_none()
     );
 }
+
+/// The value of the hidden field `name` in a page.
+fn hidden(body: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {body}"))
+        + marker.len();
+    body[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Regression: a double-clicked confirm said "No invoice can be collected" right after the
+/// first click had made the run. The second click of the same preview lands on that run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_double_clicked_confirm_lands_on_the_run_the_first_click_made() {
+    use lastschrift_core::settings::CreditorSettings;
+    let sandbox = sevdesk_sandbox::Sandbox::start(sevdesk_sandbox::SandboxConfig {
+        invoices: 40,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+        ..sevdesk_sandbox::SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let server = Server::start(Some(sandbox.base_url())).await;
+    server.add_user("admin", ADMIN_PASSWORD, Role::Admin).await;
+    server
+        .app
+        .save_creditor(CreditorSettings {
+            name: "Muster Software GmbH".into(),
+            iban: "DE89370400440532013000".into(),
+            bic: None,
+            creditor_id: "DE98ZZZ09999999999".into(),
+            address: None,
+        })
+        .await
+        .unwrap();
+    server
+        .app
+        .store_token(&lastschrift_core::secret::SevdeskToken::new(sandbox.token()).unwrap())
+        .await
+        .unwrap();
+    server
+        .app
+        .sync(&lastschrift_core::sync::NoProgress)
+        .await
+        .unwrap();
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let preview = admin.get("/run").await;
+    assert_eq!(preview.status, 200);
+    let fingerprint = hidden(&preview.body, "fingerprint");
+    let date = hidden(&preview.body, "date");
+    let csrf = preview.csrf();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("date", date.as_str()),
+        ("fingerprint", fingerprint.as_str()),
+    ];
+    let first = admin.post("/run", &form).await;
+    assert_eq!(first.status, 303, "{}", first.body);
+    let second = admin.post("/run", &form).await;
+    assert_eq!(second.status, 303, "{}", second.body);
+    assert_eq!(first.location, second.location);
+    assert_eq!(server.app.runs().await.unwrap().len(), 1);
+    sandbox.shutdown().await;
+}
