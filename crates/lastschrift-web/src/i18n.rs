@@ -264,6 +264,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "Your role is not allowed to do this.",
     ),
     (
+        "run.warnings",
+        "Angepasst, damit die Bank die Datei annimmt",
+        "Adjusted so that the bank accepts the file",
+    ),
+    (
         "error.bad_request",
         "Die Anfrage enthielt einen ungültigen Wert (etwa eine Seitenzahl, die keine Zahl ist). Bitte über die Links und Formulare der Seite weitergehen.",
         "The request held a value that is not valid (such as a page number that is no number). Please go on through the page's links and forms.",

@@ -148,6 +148,9 @@ pub(crate) struct Inner {
     /// One heavy request (a mandate or bank file import) at a time: on two cores two of them
     /// would leave nothing for the pages of everybody else.
     heavy: tokio::sync::Semaphore,
+    /// A run's warnings, kept from its confirm to the next view of its page by the same session
+    /// (then forgotten): the page after the redirect shows them once.
+    run_warnings: Mutex<HashMap<(String, i64), Vec<String>>>,
 }
 
 /// How long a heavy request waits for the one before it before it is answered "busy".
@@ -171,7 +174,28 @@ impl AppState {
             languages: Mutex::default(),
             sessions: Mutex::default(),
             heavy: tokio::sync::Semaphore::new(1),
+            run_warnings: Mutex::default(),
         }))
+    }
+
+    /// Keeps `warnings` of run `run_id` for the next view of its page by this session.
+    pub(crate) fn keep_run_warnings(&self, session: &str, run_id: i64, warnings: Vec<String>) {
+        let mut kept = self.0.run_warnings.lock().expect("lock");
+        // Bounded: a session that never looks at its run does not keep memory for ever.
+        if kept.len() > 1000 {
+            kept.clear();
+        }
+        kept.insert((session.to_owned(), run_id), warnings);
+    }
+
+    /// The warnings kept for this session and run, once.
+    pub(crate) fn take_run_warnings(&self, session: &str, run_id: i64) -> Vec<String> {
+        self.0
+            .run_warnings
+            .lock()
+            .expect("lock")
+            .remove(&(session.to_owned(), run_id))
+            .unwrap_or_default()
     }
 
     /// The permit for a heavy request, or `None` after [`HEAVY_WAIT`] (another import is still

@@ -199,6 +199,19 @@ pub async fn confirm(
     state.changed();
     match outcome {
         Ok(outcome) => match outcome.run {
+            // The warnings go with the redirect to the run page, shown there once.
+            Some(run) if !outcome.warnings.is_empty() => {
+                let de = ctx.tr().de();
+                let warnings = outcome
+                    .warnings
+                    .iter()
+                    .map(|w| w.in_language(de).to_owned())
+                    .collect();
+                if let Some(session) = ctx.session_token() {
+                    state.keep_run_warnings(&session.hash(), run.id, warnings);
+                }
+                Ok(Redirect::to(&format!("/runs/{}", run.id)).into_response())
+            }
             Some(run) => Ok(Redirect::to(&format!("/runs/{}", run.id)).into_response()),
             None => render(&preview_page(
                 &ctx,
@@ -275,6 +288,9 @@ struct RunPage {
     format: String,
     files: Vec<FileLine>,
     debits: Vec<LedgerLine>,
+    /// What the run changed to make the file acceptable (transliterations, shortened texts),
+    /// shown once right after the confirm.
+    warnings: Vec<String>,
 }
 
 fn run_id(id: &str) -> Result<i64, WebError> {
@@ -287,8 +303,21 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     ctx.require(Role::Viewer)?;
-    let tr = ctx.tr();
     let id = run_id(&id)?;
+    let warnings = ctx
+        .session_token()
+        .map(|s| state.take_run_warnings(&s.hash(), id))
+        .unwrap_or_default();
+    run_page(&state, &ctx, id, warnings).await
+}
+
+async fn run_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    warnings: Vec<String>,
+) -> Result<Response, WebError> {
+    let tr = ctx.tr();
     let detail = state.app().run(id).await?.ok_or(WebError::NotFound)?;
     let run = &detail.run;
     render(&RunPage {
@@ -321,6 +350,7 @@ pub async fn show(
                 status: d.status.to_string(),
             })
             .collect(),
+        warnings,
     })
 }
 

@@ -642,3 +642,72 @@ async fn a_double_clicked_confirm_lands_on_the_run_the_first_click_made() {
     assert_eq!(server.app.runs().await.unwrap().len(), 1);
     sandbox.shutdown().await;
 }
+
+/// Regression: the run's warnings (what was changed so the bank accepts the file) were never
+/// shown in the web; they appear on the run page right after the confirm.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_confirm_shows_what_the_run_changed_for_the_bank() {
+    use lastschrift_core::settings::CreditorSettings;
+    let sandbox = sevdesk_sandbox::Sandbox::start(sevdesk_sandbox::SandboxConfig {
+        invoices: 40,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+        ..sevdesk_sandbox::SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    // Every organisation's name gets a `{`, which no bank takes: the run replaces it.
+    sandbox.with_data(|d| {
+        for c in d.contacts.values_mut() {
+            if let Some(name) = &mut c.name {
+                name.push_str(" {Nord}");
+            }
+        }
+    });
+    let server = Server::start(Some(sandbox.base_url())).await;
+    server.add_user("admin", ADMIN_PASSWORD, Role::Admin).await;
+    server
+        .app
+        .save_creditor(CreditorSettings {
+            name: "Muster Software GmbH".into(),
+            iban: "DE89370400440532013000".into(),
+            bic: None,
+            creditor_id: "DE98ZZZ09999999999".into(),
+            address: None,
+        })
+        .await
+        .unwrap();
+    server
+        .app
+        .store_token(&lastschrift_core::secret::SevdeskToken::new(sandbox.token()).unwrap())
+        .await
+        .unwrap();
+    server
+        .app
+        .sync(&lastschrift_core::sync::NoProgress)
+        .await
+        .unwrap();
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let preview = admin.get("/run").await;
+    let form = [
+        ("csrf", preview.csrf()),
+        ("date", hidden(&preview.body, "date")),
+        ("fingerprint", hidden(&preview.body, "fingerprint")),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let confirmed = admin.post("/run", &form).await;
+    assert_eq!(confirmed.status, 303, "{}", confirmed.body);
+    let run_page = admin.get(confirmed.location.as_deref().unwrap()).await;
+    let body = &run_page.body;
+    assert!(body.contains("id=\"run-warnings\""), "{body}");
+    assert!(
+        body.contains("wird als") && body.contains("(Nord)"),
+        "{body}"
+    );
+    assert!(body.contains("/files/"), "the run page with its files");
+    assert_eq!(server.app.runs().await.unwrap().len(), 1);
+    // Shown once: the next view does not repeat them.
+    let later = admin.get(confirmed.location.as_deref().unwrap()).await;
+    assert!(!later.body.contains("id=\"run-warnings\""));
+    sandbox.shutdown().await;
+}
