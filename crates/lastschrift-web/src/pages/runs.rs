@@ -321,7 +321,7 @@ async fn run_page(
     let detail = state.app().run(id).await?.ok_or(WebError::NotFound)?;
     let run = &detail.run;
     render(&RunPage {
-        b: Base::new(&ctx, "archive"),
+        b: Base::new(ctx, "archive"),
         run: run_line(tr, run),
         format: run.format.clone(),
         files: run
