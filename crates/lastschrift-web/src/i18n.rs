@@ -279,6 +279,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "The uploaded file did not arrive complete (the connection broke off or the form was damaged). Please upload it again.",
     ),
     (
+        "error.timeout",
+        "Die Anfrage kam nicht rechtzeitig an (die Verbindung stockte). Bitte noch einmal senden.",
+        "The request did not arrive in time (the connection stalled). Please send it again.",
+    ),
+    (
         "error.busy",
         "Gerade läuft ein anderer Import; bitte in einer Minute noch einmal versuchen.",
         "Another import is running; please try again in a minute.",

@@ -401,6 +401,11 @@ pub async fn serve(
     Ok(())
 }
 
+/// Longest pause between two pieces of a request body.
+pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest time for a whole request body (5 MiB at 1 Mbit/s take 42 s).
+pub const BODY_TOTAL_TIMEOUT: Duration = Duration::from_secs(180);
+
 /// How long a client may take to send its request headers.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -462,6 +467,8 @@ pub enum WebError {
     TooLarge,
     #[error("the upload is not a readable multipart form")]
     BadUpload,
+    #[error("the request body did not arrive in time")]
+    Timeout,
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
 }
@@ -493,6 +500,7 @@ impl IntoResponse for WebError {
             WebError::NotFound => (StatusCode::NOT_FOUND, "error.not_found"),
             WebError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error.too_large"),
             WebError::BadUpload => (StatusCode::BAD_REQUEST, "error.bad_upload"),
+            WebError::Timeout => (StatusCode::REQUEST_TIMEOUT, "error.timeout"),
             WebError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error.internal")
@@ -529,9 +537,19 @@ async fn read_body(body: Body) -> Result<axum::body::Bytes, WebError> {
     let mut stream = body.into_data_stream();
     let mut buffer = Vec::new();
     let mut total = 0usize;
-    while let Some(chunk) = stream.next().await {
-        // The client went away or sent a broken body: nothing to act on.
-        let chunk = chunk.map_err(|_| WebError::Csrf)?;
+    let started = tokio::time::Instant::now();
+    loop {
+        // A body that stalls (or trickles in for ever) holds a connection and a buffer: each
+        // piece must come within BODY_IDLE_TIMEOUT, the whole within BODY_TOTAL_TIMEOUT.
+        let deadline =
+            (started + BODY_TOTAL_TIMEOUT).min(tokio::time::Instant::now() + BODY_IDLE_TIMEOUT);
+        let next = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(next) => next,
+            Err(_) => return Err(WebError::Timeout),
+        };
+        let Some(chunk) = next else { break };
+        // The client went away or sent a broken body: a broken upload, not an expired form.
+        let chunk = chunk.map_err(|_| WebError::BadUpload)?;
         total = total.saturating_add(chunk.len());
         if total <= MAX_FORM_BYTES {
             buffer.extend_from_slice(&chunk);

@@ -18,6 +18,8 @@ fn contact(id: i64) -> Contact {
 /// Regression: one 5 MiB mandate upload kept a core busy for minutes, two froze the server (a
 /// stylesheet took 10.6 s), and closing the connection did not stop it. Now the import is
 /// linear, yields to the other requests, runs one at a time, and stops when its client leaves.
+/// Two uploads are fired at once here (60 000 rows each, not the full 5 MiB: a debug build
+/// would take minutes); the pages complete while they run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_mandate_upload_neither_blocks_other_pages_nor_outlives_its_client() {
     let server = Server::start(None).await;
@@ -35,6 +37,24 @@ async fn a_long_mandate_upload_neither_blocks_other_pages_nor_outlives_its_clien
     uploader.login("admin", ADMIN_PASSWORD).await;
     let mut other = server.client();
     other.login("admin", ADMIN_PASSWORD).await;
+    // A second upload at the same moment: it waits for the first (one heavy request at a
+    // time) and must not hold up the pages either.
+    let mut second = server.client();
+    second.login("admin", ADMIN_PASSWORD).await;
+    let second_csrf = second.csrf().await;
+    let second_csv = csv.clone();
+    let second_upload = tokio::spawn(async move {
+        second
+            .post_multipart(
+                "/mandates/import",
+                &[
+                    ("csrf", None, second_csrf.as_bytes()),
+                    ("file", Some("mandate.csv"), second_csv.as_bytes()),
+                ],
+            )
+            .await
+            .status
+    });
     let csrf = uploader.csrf().await;
     let upload = tokio::spawn(async move {
         uploader
@@ -71,7 +91,9 @@ async fn a_long_mandate_upload_neither_blocks_other_pages_nor_outlives_its_clien
 
     // The client goes away: the work stops, and the next import gets its turn.
     upload.abort();
+    second_upload.abort();
     let _ = upload.await;
+    let _ = second_upload.await;
     let at_abort = server.store.mandates().await.unwrap().len();
     let mut stopped_at = at_abort;
     loop {
@@ -710,4 +732,39 @@ async fn the_confirm_shows_what_the_run_changed_for_the_bank() {
     let later = admin.get(confirmed.location.as_deref().unwrap()).await;
     assert!(!later.body.contains("id=\"run-warnings\""));
     sandbox.shutdown().await;
+}
+
+/// Regression: no timeout for request bodies: a client that announces a body and stalls held
+/// the connection for ever. It gets 408 after `BODY_IDLE_TIMEOUT`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_request_body_is_answered_with_a_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = server_with_admin().await;
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stream
+        .write_all(
+            b"POST /login HTTP/1.1\r\nHost: localhost\r\n\
+              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ncsrf=ab",
+        )
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let deadline = lastschrift_web::BODY_IDLE_TIMEOUT + std::time::Duration::from_secs(10);
+    let read = tokio::time::timeout(deadline, async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buffer).await.unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buffer[..n]);
+            if answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "no answer after {deadline:?}");
+    let head = String::from_utf8_lossy(&answer);
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
 }
