@@ -17,24 +17,12 @@ use lastschrift_core::mandates::import_csv;
 use lastschrift_store::{Contact, DatabaseUrl, open_url};
 
 fn contact(id: i64) -> Contact {
-    Contact {
+    test_support::organisation(
         id,
-        customer_number: Some(format!("K{id}")),
-        display_name: format!("Kunde {id} GmbH"),
-        is_organisation: true,
-        parent_id: None,
-        iban: Some("DE89370400440532013000".into()),
-        bic: None,
-        mandate_reference_field: None,
-        mandate_reference: None,
-        signature_date_field: None,
-        email: None,
-        street: None,
-        zip: None,
-        city: None,
-        country_code: Some("DE".into()),
-        updated_at: None,
-    }
+        &format!("K{id}"),
+        &format!("Kunde {id} GmbH"),
+        "DE89370400440532013000",
+    )
 }
 
 #[tokio::main]

@@ -210,34 +210,15 @@ impl App {
         self.store().backend()
     }
 
-    /// A value signed with the installation key, as `<value>.<hex tag>`, for `purpose`.
-    pub fn sign(&self, purpose: &str, value: &str) -> String {
-        let tag = self.0.key.mac(purpose, value.as_bytes());
-        let mut out = String::with_capacity(value.len() + 65);
-        out.push_str(value);
-        out.push('.');
-        for b in tag {
-            out.push_str(&format!("{b:02x}"));
-        }
-        out
+    /// HMAC-SHA256 of `data` for `purpose` under the installation key: a value handed out
+    /// that the installation (every instance with the key) later recognises as its own.
+    pub fn mac(&self, purpose: &str, data: &[u8]) -> [u8; 32] {
+        self.0.key.mac(purpose, data)
     }
 
-    /// Whether `signed` came from [`App::sign`] for `purpose` (never a value a client chose).
-    pub fn verify_signed(&self, purpose: &str, signed: &str) -> bool {
-        let Some((value, tag)) = signed.rsplit_once('.') else {
-            return false;
-        };
-        if tag.len() != 64 || !tag.is_ascii() {
-            return false;
-        }
-        let Some(tag) = (0..64)
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&tag[i..i + 2], 16).ok())
-            .collect::<Option<Vec<u8>>>()
-        else {
-            return false;
-        };
-        self.0.key.verify_mac(purpose, value.as_bytes(), &tag)
+    /// Whether `tag` is [`App::mac`] of `data` for `purpose` (in constant time).
+    pub fn verify_mac(&self, purpose: &str, data: &[u8], tag: &[u8]) -> bool {
+        self.0.key.verify_mac(purpose, data, tag)
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -42,6 +42,19 @@ pub fn csrf_matches(cookie_token: &str, submitted: &str) -> bool {
     }
 }
 
+/// `value.<hex tag>`: `value` signed with the installation key for `purpose`.
+pub fn sign(app: &lastschrift_core::App, purpose: &str, value: &str) -> String {
+    format!("{value}.{}", hex(&app.mac(purpose, value.as_bytes())))
+}
+
+/// Whether `signed` came from [`sign`] for `purpose` (never a value a client chose).
+pub fn verify_signed(app: &lastschrift_core::App, purpose: &str, signed: &str) -> bool {
+    let Some((value, tag)) = signed.rsplit_once('.') else {
+        return false;
+    };
+    decode_hex(tag).is_some_and(|tag| app.verify_mac(purpose, value.as_bytes(), &tag))
+}
+
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(bytes.len() * 2);
@@ -186,18 +199,26 @@ impl LoginLimiter {
         Ok(())
     }
 
-    fn finish(&mut self, subject: &Subject, ip: Option<IpAddr>, failed: bool, now: Instant) {
+    /// Ends a reserved attempt: `Some(true)` a wrong password, `Some(false)` the right one (the
+    /// account's failures are forgotten), `None` neither (an error, or the request was dropped).
+    fn finish(
+        &mut self,
+        subject: &Subject,
+        ip: Option<IpAddr>,
+        failed: Option<bool>,
+        now: Instant,
+    ) {
         if let Some(record) = self.subjects.get_mut(subject) {
             record.in_flight = record.in_flight.saturating_sub(1);
-            if failed {
-                record.failures.push(now);
-            } else {
-                record.failures.clear();
+            match failed {
+                Some(true) => record.failures.push(now),
+                Some(false) => record.failures.clear(),
+                None => {}
             }
         }
         if let Some(record) = ip.and_then(|ip| self.addresses.get_mut(&ip)) {
             record.in_flight = record.in_flight.saturating_sub(1);
-            if failed {
+            if failed == Some(true) {
                 record.failures.push(now);
             }
         }
@@ -246,18 +267,7 @@ impl<'a> Attempt<'a> {
 impl Drop for Attempt<'_> {
     fn drop(&mut self) {
         if let Ok(mut limiter) = self.limiter.lock() {
-            match self.outcome {
-                Some(failed) => limiter.finish(&self.subject, self.ip, failed, Instant::now()),
-                // Neither (an error, or the request was dropped): only release the slot.
-                None => {
-                    if let Some(r) = limiter.subjects.get_mut(&self.subject) {
-                        r.in_flight = r.in_flight.saturating_sub(1);
-                    }
-                    if let Some(r) = self.ip.and_then(|ip| limiter.addresses.get_mut(&ip)) {
-                        r.in_flight = r.in_flight.saturating_sub(1);
-                    }
-                }
-            }
+            limiter.finish(&self.subject, self.ip, self.outcome, Instant::now());
         }
     }
 }
@@ -317,7 +327,7 @@ mod tests {
         // Five free failures, from anywhere.
         for n in 0..MAX_FAILURES as u8 {
             assert!(limiter.begin(&anna, from(n), now).is_ok());
-            limiter.finish(&anna, from(n), true, now);
+            limiter.finish(&anna, from(n), Some(true), now);
         }
         // Then 1 s, 2 s, 4 s … after the last failure, capped at a minute, for every address.
         let mut at = now;
@@ -326,7 +336,7 @@ mod tests {
             assert_eq!(wait, Duration::from_secs(expected));
             at += wait;
             assert!(limiter.begin(&anna, from(99), at).is_ok());
-            limiter.finish(&anna, from(99), true, at);
+            limiter.finish(&anna, from(99), Some(true), at);
         }
         // Another account is not slowed; the right password clears the account.
         assert!(
@@ -336,7 +346,7 @@ mod tests {
         );
         at += MAX_ACCOUNT_DELAY;
         assert!(limiter.begin(&anna, from(7), at).is_ok());
-        limiter.finish(&anna, from(7), false, at);
+        limiter.finish(&anna, from(7), Some(false), at);
         assert!(limiter.begin(&anna, from(7), at).is_ok());
     }
 
@@ -359,7 +369,7 @@ mod tests {
         for n in 0..MAX_ADDRESS_FAILURES {
             let name = Subject::account(&format!("user{n}"));
             assert!(limiter.begin(&name, ip, now).is_ok());
-            limiter.finish(&name, ip, true, now);
+            limiter.finish(&name, ip, Some(true), now);
         }
         assert!(limiter.begin(&Subject::account("new"), ip, now).is_err());
         assert!(

@@ -617,11 +617,11 @@ async fn guard_inner(
         // Only a pre-session cookie this installation signed: a value the client (or a
         // neighbouring site that can set cookies) chose would let it know the CSRF value.
         None => match auth::cookie(headers, auth::PRE_SESSION_COOKIE) {
-            Some(pre) if state.app().verify_signed(PRE_SESSION_PURPOSE, pre) => pre.to_owned(),
+            Some(pre) if auth::verify_signed(state.app(), PRE_SESSION_PURPOSE, pre) => {
+                pre.to_owned()
+            }
             _ => {
-                let pre = state
-                    .app()
-                    .sign(PRE_SESSION_PURPOSE, &users::random_token());
+                let pre = auth::sign(state.app(), PRE_SESSION_PURPOSE, &users::random_token());
                 new_pre = Some(pre.clone());
                 pre
             }

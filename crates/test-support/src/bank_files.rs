@@ -236,6 +236,14 @@ impl Xml {
         xml
     }
 
+    /// A piece of a document (one entry), with the document's prefix.
+    fn fragment(prefix: Option<&str>) -> Xml {
+        Xml {
+            out: String::new(),
+            prefix: prefix.map(|p| format!("{p}:")).unwrap_or_default(),
+        }
+    }
+
     fn open(&mut self, name: &str) -> &mut Self {
         let _ = write!(self.out, "<{}{name}>", self.prefix);
         self
@@ -541,10 +549,7 @@ impl Bookings {
         let date = self.booking_date.as_deref().unwrap_or("2026-12-07");
         let mut entries = Vec::new();
         for (n, batch) in self.collections.iter().enumerate() {
-            let mut x = Xml {
-                out: String::new(),
-                prefix: self.prefix.clone().map(|p| p + ":").unwrap_or_default(),
-            };
+            let mut x = Xml::fragment(self.prefix.as_deref());
             entry_head(
                 &mut x,
                 version,
@@ -585,10 +590,7 @@ impl Bookings {
             entries.push(x.out);
         }
         for (n, ret) in self.returns.iter().enumerate() {
-            let mut x = Xml {
-                out: String::new(),
-                prefix: self.prefix.clone().map(|p| p + ":").unwrap_or_default(),
-            };
+            let mut x = Xml::fragment(self.prefix.as_deref());
             let debited = ret.debit.amount_cents + ret.fee_cents;
             entry_head(
                 &mut x,

@@ -16,11 +16,16 @@ pub struct Answer {
 impl Answer {
     /// The CSRF value of the first form on the page.
     pub fn csrf(&self) -> String {
-        let marker = "name=\"csrf\" value=\"";
+        self.field("csrf")
+    }
+
+    /// The value of the first form field `name` on the page (`name="…" value="…"`).
+    pub fn field(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
         let start = self
             .body
-            .find(marker)
-            .unwrap_or_else(|| panic!("no csrf field in page:\n{}", self.body))
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {name} field in page:\n{}", self.body))
             + marker.len();
         self.body[start..].split('"').next().unwrap().to_owned()
     }

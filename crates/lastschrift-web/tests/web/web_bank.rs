@@ -6,9 +6,7 @@
 //! on the dashboard; the dry run naming the retry; a viewer may look but not upload.
 
 use crate::web_support::Server;
-use lastschrift_core::settings::CreditorSettings;
 use lastschrift_store::{DebitStatus, Role};
-use sevdesk_sandbox::{Sandbox, SandboxConfig};
 use test_support::bank_files::{
     BankReturn, Bookings, CamtVersion, CollectionFile, Pain002Version, StatusOutcome,
     StatusReportOptions, camt053, camt054, pain002,
@@ -51,39 +49,11 @@ const BILLION_LAUGHS: &[u8] = br#"<?xml version="1.0"?>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bank_files_uploaded_at_once_good_and_bad_then_the_worklist() {
-    let sandbox = Sandbox::start(SandboxConfig {
-        invoices: 60,
-        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let server = Server::start(Some(sandbox.base_url())).await;
+    let (server, sandbox) = Server::synced(60, None, |_| {}).await;
     server.add_user("admin", ADMIN_PASSWORD, Role::Admin).await;
     server
         .add_user("vera", "viewer password 1", Role::Viewer)
         .await;
-    server
-        .app
-        .save_creditor(CreditorSettings {
-            name: "Muster Software GmbH".into(),
-            iban: "DE89370400440532013000".into(),
-            bic: None,
-            creditor_id: "DE98ZZZ09999999999".into(),
-            address: None,
-        })
-        .await
-        .unwrap();
-    server
-        .app
-        .store_token(&lastschrift_core::secret::SevdeskToken::new(sandbox.token()).unwrap())
-        .await
-        .unwrap();
-    server
-        .app
-        .sync(&lastschrift_core::sync::NoProgress)
-        .await
-        .unwrap();
     let run = server.app.collect(None, None).await.unwrap().run.unwrap();
     let pain008 = server
         .store

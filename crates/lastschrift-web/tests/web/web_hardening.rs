@@ -599,57 +599,18 @@ async fn a_token_with_a_space_and_a_creditor_name_too_long_are_named() {
     );
 }
 
-/// The value of the hidden field `name` in a page.
-fn hidden(body: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = body
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {body}"))
-        + marker.len();
-    body[start..].split('"').next().unwrap().to_owned()
-}
-
 /// Regression: a double-clicked confirm said "No invoice can be collected" right after the
 /// first click had made the run. The second click of the same preview lands on that run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_double_clicked_confirm_lands_on_the_run_the_first_click_made() {
-    use lastschrift_core::settings::CreditorSettings;
-    let sandbox = sevdesk_sandbox::Sandbox::start(sevdesk_sandbox::SandboxConfig {
-        invoices: 40,
-        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
-        ..sevdesk_sandbox::SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let server = Server::start(Some(sandbox.base_url())).await;
+    let (server, sandbox) = Server::synced(40, None, |_| {}).await;
     server.add_user("admin", ADMIN_PASSWORD, Role::Admin).await;
-    server
-        .app
-        .save_creditor(CreditorSettings {
-            name: "Muster Software GmbH".into(),
-            iban: "DE89370400440532013000".into(),
-            bic: None,
-            creditor_id: "DE98ZZZ09999999999".into(),
-            address: None,
-        })
-        .await
-        .unwrap();
-    server
-        .app
-        .store_token(&lastschrift_core::secret::SevdeskToken::new(sandbox.token()).unwrap())
-        .await
-        .unwrap();
-    server
-        .app
-        .sync(&lastschrift_core::sync::NoProgress)
-        .await
-        .unwrap();
     let mut admin = server.client();
     admin.login("admin", ADMIN_PASSWORD).await;
     let preview = admin.get("/run").await;
     assert_eq!(preview.status, 200);
-    let fingerprint = hidden(&preview.body, "fingerprint");
-    let date = hidden(&preview.body, "date");
+    let fingerprint = preview.field("fingerprint");
+    let date = preview.field("date");
     let csrf = preview.csrf();
     let form = [
         ("csrf", csrf.as_str()),
@@ -669,52 +630,25 @@ async fn a_double_clicked_confirm_lands_on_the_run_the_first_click_made() {
 /// shown in the web; they appear on the run page right after the confirm.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_confirm_shows_what_the_run_changed_for_the_bank() {
-    use lastschrift_core::settings::CreditorSettings;
-    let sandbox = sevdesk_sandbox::Sandbox::start(sevdesk_sandbox::SandboxConfig {
-        invoices: 40,
-        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
-        ..sevdesk_sandbox::SandboxConfig::default()
-    })
-    .await
-    .unwrap();
     // Every organisation's name gets a `{`, which no bank takes: the run replaces it.
-    sandbox.with_data(|d| {
-        for c in d.contacts.values_mut() {
-            if let Some(name) = &mut c.name {
-                name.push_str(" {Nord}");
+    let (server, sandbox) = Server::synced(40, None, |sandbox| {
+        sandbox.with_data(|d| {
+            for c in d.contacts.values_mut() {
+                if let Some(name) = &mut c.name {
+                    name.push_str(" {Nord}");
+                }
             }
-        }
-    });
-    let server = Server::start(Some(sandbox.base_url())).await;
-    server.add_user("admin", ADMIN_PASSWORD, Role::Admin).await;
-    server
-        .app
-        .save_creditor(CreditorSettings {
-            name: "Muster Software GmbH".into(),
-            iban: "DE89370400440532013000".into(),
-            bic: None,
-            creditor_id: "DE98ZZZ09999999999".into(),
-            address: None,
         })
-        .await
-        .unwrap();
-    server
-        .app
-        .store_token(&lastschrift_core::secret::SevdeskToken::new(sandbox.token()).unwrap())
-        .await
-        .unwrap();
-    server
-        .app
-        .sync(&lastschrift_core::sync::NoProgress)
-        .await
-        .unwrap();
+    })
+    .await;
+    server.add_user("admin", ADMIN_PASSWORD, Role::Admin).await;
     let mut admin = server.client();
     admin.login("admin", ADMIN_PASSWORD).await;
     let preview = admin.get("/run").await;
     let form = [
         ("csrf", preview.csrf()),
-        ("date", hidden(&preview.body, "date")),
-        ("fingerprint", hidden(&preview.body, "fingerprint")),
+        ("date", preview.field("date")),
+        ("fingerprint", preview.field("fingerprint")),
     ];
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let confirmed = admin.post("/run", &form).await;

@@ -1586,48 +1586,25 @@ async fn a_single_mandate_is_entered_revoked_and_its_signed_copy_kept() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mandate_forms_come_as_a_pdf_download_and_reserve_their_references() {
     use lastschrift_core::mandates::FormRequest;
-    use lastschrift_core::settings::{AddressSettings, CreditorSettings};
+    use lastschrift_core::settings::AddressSettings;
     use test_support::pdf;
 
-    let sandbox = Sandbox::start(SandboxConfig {
-        invoices: 120,
-        today: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
-        ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let server = Server::start(Some(sandbox.base_url())).await;
+    let (server, sandbox) = Server::synced(
+        120,
+        Some(AddressSettings {
+            street: Some("Hauptstraße".into()),
+            building: Some("1".into()),
+            postcode: Some("10115".into()),
+            town: Some("Berlin".into()),
+            country: Some("DE".into()),
+        }),
+        |_| {},
+    )
+    .await;
     server.add_user("admin", ADMIN_PASSWORD, Role::Admin).await;
     server
         .add_user("vera", "viewer password 1", Role::Viewer)
         .await;
-    server
-        .app
-        .save_creditor(CreditorSettings {
-            name: "Muster Software GmbH".into(),
-            iban: "DE89370400440532013000".into(),
-            bic: None,
-            creditor_id: "DE98ZZZ09999999999".into(),
-            address: Some(AddressSettings {
-                street: Some("Hauptstraße".into()),
-                building: Some("1".into()),
-                postcode: Some("10115".into()),
-                town: Some("Berlin".into()),
-                country: Some("DE".into()),
-            }),
-        })
-        .await
-        .unwrap();
-    server
-        .app
-        .store_token(&lastschrift_core::secret::SevdeskToken::new(sandbox.token()).unwrap())
-        .await
-        .unwrap();
-    server
-        .app
-        .sync(&lastschrift_core::sync::NoProgress)
-        .await
-        .unwrap();
 
     let mut admin = server.client();
     admin.login("admin", ADMIN_PASSWORD).await;

@@ -78,6 +78,47 @@ impl Server {
         }
     }
 
+    /// A sandbox account of `invoices` invoices on 2026-11-28 (changed by `prepare` first), and
+    /// a server on it with the suites' creditor (Muster Software GmbH, with `address`), the
+    /// token stored and one sync done. No users: the test adds them.
+    pub async fn synced(
+        invoices: usize,
+        address: Option<lastschrift_core::settings::AddressSettings>,
+        prepare: impl FnOnce(&sevdesk_sandbox::Sandbox),
+    ) -> (Server, sevdesk_sandbox::Sandbox) {
+        let sandbox = sevdesk_sandbox::Sandbox::start(sevdesk_sandbox::SandboxConfig {
+            invoices,
+            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
+            ..sevdesk_sandbox::SandboxConfig::default()
+        })
+        .await
+        .unwrap();
+        prepare(&sandbox);
+        let server = Server::start(Some(sandbox.base_url())).await;
+        server
+            .app
+            .save_creditor(lastschrift_core::settings::CreditorSettings {
+                name: "Muster Software GmbH".into(),
+                iban: "DE89370400440532013000".into(),
+                bic: None,
+                creditor_id: "DE98ZZZ09999999999".into(),
+                address,
+            })
+            .await
+            .unwrap();
+        server
+            .app
+            .store_token(&lastschrift_core::secret::SevdeskToken::new(sandbox.token()).unwrap())
+            .await
+            .unwrap();
+        server
+            .app
+            .sync(&lastschrift_core::sync::NoProgress)
+            .await
+            .unwrap();
+        (server, sandbox)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
