@@ -120,6 +120,8 @@ pub struct PolicyChanges {
     pub pre_notification_days: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bank_lead_days: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_days_ahead: Option<u32>,
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "serialize_optional_time"
@@ -131,6 +133,40 @@ pub struct PolicyChanges {
     pub output_format: Option<crate::settings::OutputFormat>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collect_partial_remainders: Option<bool>,
+}
+
+impl PolicyChanges {
+    fn apply_to(&self, policies: &mut crate::settings::Policies) {
+        let PolicyChanges {
+            pre_notification_days,
+            bank_lead_days,
+            max_days_ahead,
+            cut_off_time,
+            sequence_type,
+            output_format,
+            collect_partial_remainders,
+        } = self.clone();
+        let set = |target: &mut _, value: Option<_>| {
+            if let Some(value) = value {
+                *target = value;
+            }
+        };
+        set(&mut policies.pre_notification_days, pre_notification_days);
+        set(&mut policies.bank_lead_days, bank_lead_days);
+        set(&mut policies.max_days_ahead, max_days_ahead);
+        if let Some(time) = cut_off_time {
+            policies.cut_off_time = time;
+        }
+        if let Some(value) = sequence_type {
+            policies.sequence_type = value;
+        }
+        if let Some(value) = output_format {
+            policies.output_format = value;
+        }
+        if let Some(value) = collect_partial_remainders {
+            policies.collect_partial_remainders = value;
+        }
+    }
 }
 
 fn serialize_optional_time<S: serde::Serializer>(
@@ -266,6 +302,17 @@ impl App {
         self.0.sources.resolve(&saved)?;
         saved_settings::save(self.store(), &saved).await?;
         Ok(())
+    }
+
+    /// Every policy value the changes would put out of its range, all at once and each naming
+    /// its key: the same checks the configuration file gets, before anything is saved.
+    pub async fn policy_problems(
+        &self,
+        changes: &PolicyChanges,
+    ) -> Result<Vec<crate::settings::SettingsError>, CoreError> {
+        let mut policies = self.effective().await?.policies;
+        changes.apply_to(&mut policies);
+        Ok(policies.problems())
     }
 
     /// The creditor checks of a collection run, per field, for values not saved yet (the web's
@@ -542,8 +589,8 @@ impl App {
         &self,
         requested_date: Option<NaiveDate>,
     ) -> Result<CollectionPlan, CoreError> {
-        self.check_requested_date(requested_date)?;
         let settings = self.effective().await?;
+        self.check_requested_date(&settings, requested_date)?;
         self.settle_debits(&settings).await?;
         Ok(
             collect::plan_collection(self.store(), &settings, self.bank_now(), requested_date)
@@ -551,14 +598,22 @@ impl App {
         )
     }
 
-    /// A requested date at most [`collect::MAX_DAYS_AHEAD`] days ahead (an earlier one than the
+    /// A requested date at most `policies.max_days_ahead` days ahead (an earlier one than the
     /// calendar allows is moved by the planner, with the reason).
-    fn check_requested_date(&self, requested_date: Option<NaiveDate>) -> Result<(), CoreError> {
-        let latest = self.bank_today() + chrono::Duration::days(collect::MAX_DAYS_AHEAD);
+    fn check_requested_date(
+        &self,
+        settings: &Settings,
+        requested_date: Option<NaiveDate>,
+    ) -> Result<(), CoreError> {
+        let max_days_ahead = settings.policies.max_days_ahead;
+        let latest = self.bank_today() + chrono::Duration::days(i64::from(max_days_ahead));
         match requested_date {
-            Some(requested) if requested > latest => {
-                Err(collect::CollectError::DateTooFar { requested, latest }.into())
+            Some(requested) if requested > latest => Err(collect::CollectError::DateTooFar {
+                requested,
+                latest,
+                max_days_ahead,
             }
+            .into()),
             _ => Ok(()),
         }
     }
@@ -589,8 +644,8 @@ impl App {
         requested_date: Option<NaiveDate>,
         confirm: Option<&str>,
     ) -> Result<CollectionOutcome, CoreError> {
-        self.check_requested_date(requested_date)?;
         let settings = self.effective().await?;
+        self.check_requested_date(&settings, requested_date)?;
         self.settle_debits(&settings).await?;
         let client = self.client(&settings).await?;
         Ok(collect::execute_collection(

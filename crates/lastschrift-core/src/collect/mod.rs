@@ -69,21 +69,24 @@ pub enum CollectError {
         format_euro(.0.total_cents)
     )]
     PlanChanged(Box<CollectionPlan>),
-    /// A requested collection date too far ahead: banks keep a file at most a few weeks, and a
-    /// typo (2062 for 2026) should not become a run.
+    /// A requested collection date beyond `policies.max_days_ahead`: banks keep a file at most
+    /// a few weeks, and a typo (2062 for 2026) should not become a run.
     #[error(
-        "the collection date {} is too far ahead; the latest date accepted is {} ({MAX_DAYS_AHEAD} days from today)",
+        "the collection date {} is too far ahead; the latest date accepted is {} ({} days from today, policies.max_days_ahead)",
         .requested.format("%d.%m.%Y"),
-        .latest.format("%d.%m.%Y")
+        .latest.format("%d.%m.%Y"),
+        .max_days_ahead
     )]
     DateTooFar {
         requested: chrono::NaiveDate,
         latest: chrono::NaiveDate,
+        max_days_ahead: u32,
     },
 }
 
-/// How many calendar days ahead a collection date may be requested.
-pub const MAX_DAYS_AHEAD: i64 = 90;
+/// Beyond this many calendar days the bank must hold (warehouse) the file before it presents
+/// it (EBA STEP2 takes collections from D-14); many banks refuse earlier files.
+pub const WAREHOUSING_DAYS: i64 = 14;
 
 impl CollectError {
     /// A stable code for scripts and the web.
@@ -127,8 +130,12 @@ impl CollectError {
             ),
             CollectError::Io(_) => "Eine Datei konnte nicht geschrieben werden; das Protokoll nennt die Ursache.".into(),
             CollectError::File(e) => e.german(),
-            CollectError::DateTooFar { requested, latest } => format!(
-                "Das Einzugsdatum {} liegt zu weit in der Zukunft; spätestens möglich ist der {} ({MAX_DAYS_AHEAD} Tage ab heute).",
+            CollectError::DateTooFar {
+                requested,
+                latest,
+                max_days_ahead,
+            } => format!(
+                "Das Einzugsdatum {} liegt zu weit in der Zukunft; spätestens möglich ist der {} ({max_days_ahead} Tage ab heute, Einstellung policies.max_days_ahead).",
                 requested.format("%d.%m.%Y"),
                 latest.format("%d.%m.%Y")
             ),

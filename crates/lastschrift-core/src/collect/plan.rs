@@ -120,6 +120,9 @@ pub struct CollectionPlan {
     pub collection_date: NaiveDate,
     /// Why the collection date differs from the one requested.
     pub date_note: Option<Explanation>,
+    /// A collection date more than [`super::WAREHOUSING_DAYS`] calendar days ahead: the bank
+    /// must hold the file until then, and many refuse it.
+    pub far_ahead_note: Option<Explanation>,
     pub debits: Vec<PlannedDebit>,
     pub exclusions: Vec<Exclusion>,
     pub total_cents: i64,
@@ -956,6 +959,23 @@ pub fn plan(
         }
     }
     debits.sort_by_key(|d| (d.collection_date, d.invoice_id));
+    let latest_date = debits
+        .last()
+        .map_or(collection_date, |d| d.collection_date.max(collection_date));
+    let far_ahead_note = ((latest_date - today).num_days() > super::WAREHOUSING_DAYS).then(|| {
+        let date = latest_date.format("%d.%m.%Y");
+        let days = (latest_date - today).num_days();
+        Explanation::new(
+            format!(
+                "the collection date {date} is {days} days ahead: the bank must hold the file until then; many banks accept files at most {} calendar days ahead, ask yours or hand the file in later",
+                super::WAREHOUSING_DAYS
+            ),
+            format!(
+                "Das Einzugsdatum {date} liegt {days} Tage in der Zukunft: Die Bank muss die Datei bis dahin aufbewahren; viele Banken nehmen Dateien höchstens {} Kalendertage im Voraus an. Bitte bei der Bank nachfragen oder die Datei später einreichen.",
+                super::WAREHOUSING_DAYS
+            ),
+        )
+    });
 
     exclusions.sort_by_key(|e| e.invoice_id);
     let mut plan = CollectionPlan {
@@ -964,6 +984,7 @@ pub fn plan(
         earliest_reason: earliest_explanation(limit, policies),
         collection_date,
         date_note,
+        far_ahead_note,
         debits,
         exclusions,
         total_cents: 0,
@@ -1066,6 +1087,20 @@ mod tests {
             plan(&later, &settings(), now(), None).fingerprint,
             a.fingerprint
         );
+    }
+
+    #[test]
+    fn a_collection_date_beyond_fourteen_days_warns_that_the_bank_must_hold_the_file() {
+        let s = snapshot();
+        // now() is 2 Dec 2026: 16 Dec is 14 days ahead, 17 Dec 15.
+        let within = plan(&s, &settings(), now(), Some(d(2026, 12, 16)));
+        assert_eq!(within.collection_date, d(2026, 12, 16));
+        assert_eq!(within.far_ahead_note, None);
+        let beyond = plan(&s, &settings(), now(), Some(d(2026, 12, 17)));
+        let note = beyond.far_ahead_note.expect("a warning beyond 14 days");
+        assert!(note.german.contains("17.12.2026 liegt 15 Tage"), "{note:?}");
+        assert!(note.english.contains("14 calendar days"), "{note:?}");
+        assert_eq!(beyond.debits.len(), 2, "a warning, no exclusion");
     }
 
     #[test]

@@ -228,7 +228,9 @@ impl Settings {
         if self.data_dir.as_os_str().is_empty() {
             return Err(SettingsError::NoDataDir);
         }
-        let policies = &self.policies;
+        if let Some(problem) = self.policies.problems().into_iter().next() {
+            return Err(problem);
+        }
         let rejected = |key, reason: String, german: String| {
             Err(SettingsError::Rejected {
                 key,
@@ -236,41 +238,6 @@ impl Settings {
                 german,
             })
         };
-        if policies.max_debits_per_file == Some(0) {
-            return rejected(
-                "policies.max_debits_per_file",
-                "must be at least 1 (or left away for no limit)".into(),
-                "muss mindestens 1 sein (oder weggelassen werden: keine Grenze)".into(),
-            );
-        }
-        if policies.mandate_reference_sources.is_empty() {
-            return rejected(
-                "policies.mandate_reference_sources",
-                "name at least one source, e.g. [\"customer_number\"]".into(),
-                "mindestens eine Quelle nennen, z. B. [\"customer_number\"]".into(),
-            );
-        }
-        if policies.signature_date_field.trim().is_empty() {
-            return rejected(
-                "policies.signature_date_field",
-                "must name the contact field holding the signature date".into(),
-                "muss das Kontaktfeld mit dem Unterschriftsdatum nennen".into(),
-            );
-        }
-        if policies.pre_notification_days > 365 {
-            return rejected(
-                "policies.pre_notification_days",
-                format!("{} must be at most 365", policies.pre_notification_days),
-                format!("{} ist mehr als 365 Tage", policies.pre_notification_days),
-            );
-        }
-        if policies.bank_lead_days > 30 {
-            return rejected(
-                "policies.bank_lead_days",
-                format!("{} must be at most 30", policies.bank_lead_days),
-                format!("{} ist mehr als 30 Geschäftstage", policies.bank_lead_days),
-            );
-        }
         if !(self.sevdesk.base_url.starts_with("https://")
             || self.sevdesk.base_url.starts_with("http://"))
         {
@@ -345,6 +312,10 @@ pub struct Policies {
     pub pre_notification_days: u32,
     /// TARGET2 business days the bank needs before the collection date.
     pub bank_lead_days: u32,
+    /// How many calendar days ahead a collection date may be requested (a typo such as 2062
+    /// for 2026 must not become a run). Beyond 14 days the dry run warns: the bank must hold
+    /// the file until then, and many do not.
+    pub max_days_ahead: u32,
     /// The bank's daily cut-off; a file handed in later counts from the next business day.
     #[serde(
         serialize_with = "serialize_time",
@@ -374,6 +345,66 @@ pub struct Policies {
     pub signature_date_field: String,
     /// What a reject or return leads to, by reason code.
     pub bank_answers: BankAnswerPolicy,
+}
+
+impl Policies {
+    /// Every value out of its range, each naming its key (`policies.bank_lead_days`): the
+    /// configuration file, the environment and the web's settings form are checked alike.
+    pub fn problems(&self) -> Vec<SettingsError> {
+        let policies = self;
+        let rejected = |key, reason: String, german: String| SettingsError::Rejected {
+            key,
+            reason,
+            german,
+        };
+        let mut problems = Vec::new();
+        if policies.max_debits_per_file == Some(0) {
+            problems.push(rejected(
+                "policies.max_debits_per_file",
+                "must be at least 1 (or left away for no limit)".into(),
+                "muss mindestens 1 sein (oder weggelassen werden: keine Grenze)".into(),
+            ));
+        }
+        if policies.mandate_reference_sources.is_empty() {
+            problems.push(rejected(
+                "policies.mandate_reference_sources",
+                "name at least one source, e.g. [\"customer_number\"]".into(),
+                "mindestens eine Quelle nennen, z. B. [\"customer_number\"]".into(),
+            ));
+        }
+        if policies.signature_date_field.trim().is_empty() {
+            problems.push(rejected(
+                "policies.signature_date_field",
+                "must name the contact field holding the signature date".into(),
+                "muss das Kontaktfeld mit dem Unterschriftsdatum nennen".into(),
+            ));
+        }
+        if policies.pre_notification_days > 365 {
+            problems.push(rejected(
+                "policies.pre_notification_days",
+                format!("{} must be at most 365", policies.pre_notification_days),
+                format!("{} ist mehr als 365 Tage", policies.pre_notification_days),
+            ));
+        }
+        if policies.bank_lead_days > 30 {
+            problems.push(rejected(
+                "policies.bank_lead_days",
+                format!("{} must be at most 30", policies.bank_lead_days),
+                format!("{} ist mehr als 30 Geschäftstage", policies.bank_lead_days),
+            ));
+        }
+        if !(1..=365).contains(&policies.max_days_ahead) {
+            problems.push(rejected(
+                "policies.max_days_ahead",
+                format!("{} must be between 1 and 365", policies.max_days_ahead),
+                format!(
+                    "{} muss zwischen 1 und 365 Tagen liegen",
+                    policies.max_days_ahead
+                ),
+            ));
+        }
+        problems
+    }
 }
 
 /// What happens after the bank rejected or returned a debit: the follow-up per reason code
@@ -430,6 +461,7 @@ impl Default for Policies {
             sequence_type: SequenceTypePolicy::RcurOnly,
             pre_notification_days: 14,
             bank_lead_days: 1,
+            max_days_ahead: 90,
             cut_off_time: NaiveTime::from_hms_opt(10, 0, 0).expect("10:00 is a time"),
             character_policy: CharacterPolicy::Basic,
             output_format: OutputFormat::Pain00800108,

@@ -370,4 +370,35 @@ mod tests {
             .insert("pre_notification_days".into(), Value::from("viele"));
         assert!(sources.resolve(&saved).is_err());
     }
+
+    #[test]
+    fn every_policy_out_of_range_is_named_at_once() {
+        let policies = crate::settings::Policies {
+            pre_notification_days: 366,
+            bank_lead_days: 31,
+            max_days_ahead: 0,
+            ..Default::default()
+        };
+        let keys: Vec<String> = policies
+            .problems()
+            .iter()
+            .map(|p| match p {
+                SettingsError::Rejected { key, .. } => (*key).to_owned(),
+                other => other.to_string(),
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "policies.pre_notification_days",
+                "policies.bank_lead_days",
+                "policies.max_days_ahead"
+            ]
+        );
+        let fine = crate::settings::Policies {
+            max_days_ahead: 365,
+            ..Default::default()
+        };
+        assert!(fine.problems().is_empty());
+    }
 }

@@ -83,6 +83,9 @@ pub(crate) fn print_plan(plan: &CollectionPlan, all: bool) {
     if let Some(note) = &plan.date_note {
         println!("  {}", note.english);
     }
+    if let Some(note) = &plan.far_ahead_note {
+        println!("  Achtung / warning: {}", note.english);
+    }
     println!(
         "\nZum Einzug / to collect: {} invoice(s), {}",
         plan.debits.len(),

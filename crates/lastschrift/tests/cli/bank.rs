@@ -215,3 +215,36 @@ fn demo_answers_imported_give_the_worklist_and_the_next_dry_run() {
     let lifted = planned(&plan, returned_invoice).expect("collected again after the decision");
     assert_eq!(lifted["sequence_type"], "RCUR", "{lifted}");
 }
+
+/// The latest collection date is a policy (`policies.max_days_ahead`), and a date more than 14
+/// days ahead is warned about in the dry run: the bank must hold the file until then.
+#[test]
+fn a_far_collection_date_is_warned_about_and_the_maximum_is_a_policy() {
+    let home = tempfile::tempdir().unwrap();
+    let cli = lastschrift(home.path());
+    let demo = cli.run(["demo"]);
+    assert_eq!(demo.code, 0, "{demo:?}");
+    let today = chrono::Local::now().date_naive();
+    let date = |days| (today + chrono::Days::new(days)).to_string();
+    let far = cli.run(["collect", "--dry-run", "--date", &date(21)]);
+    assert!(far.code == 0 || far.code == 1, "{far:?}");
+    assert!(
+        far.text().contains("warning: the collection date")
+            && far.text().contains("14 calendar days"),
+        "{far:?}"
+    );
+    let near = cli.run(["collect", "--dry-run", "--date", &date(5)]);
+    assert!(!near.text().contains("calendar days ahead"), "{near:?}");
+
+    let limited = cli
+        .command(["collect", "--dry-run", "--date", &date(21)])
+        .env("LASTSCHRIFT_POLICIES__MAX_DAYS_AHEAD", "20")
+        .output()
+        .unwrap();
+    assert_eq!(limited.status.code(), Some(2), "{limited:?}");
+    let stderr = String::from_utf8_lossy(&limited.stderr);
+    assert!(
+        stderr.contains("too far ahead") && stderr.contains("policies.max_days_ahead"),
+        "{stderr}"
+    );
+}
