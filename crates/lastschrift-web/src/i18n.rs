@@ -79,6 +79,16 @@ impl Tr {
         self.lang.code()
     }
 
+    /// A debit's ledger status in words (the stored text stays English, for scripts).
+    pub fn debit_status(&self, status: lastschrift_core::store::DebitStatus) -> &'static str {
+        self.t(&format!("status.{}", status.as_str()))
+    }
+
+    /// A collection run's status in words.
+    pub fn run_status(&self, status: lastschrift_core::store::RunStatus) -> &'static str {
+        self.t(&format!("status.{}", status.as_str()))
+    }
+
     pub fn de(&self) -> bool {
         self.lang == Lang::De
     }
@@ -201,6 +211,17 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
     ("bank.fee", "Gebühr", "Fee"),
     ("bank.detail", "Angabe der Bank", "What the bank said"),
     ("bank.date", "Datum", "Date"),
+    (
+        "status.pending",
+        "offen (bei der Bank)",
+        "pending (at the bank)",
+    ),
+    ("status.collected", "eingezogen", "collected"),
+    ("status.rejected", "abgelehnt", "rejected"),
+    ("status.returned", "zurückgegeben", "returned"),
+    ("status.cancelled", "storniert", "cancelled"),
+    ("status.recorded", "gespeichert", "recorded"),
+    ("status.exported", "Datei geschrieben", "file written"),
     ("bank.rejected", "abgelehnt", "rejected"),
     ("bank.returned", "zurückgegeben", "returned"),
     ("bank.collected", "eingezogen", "collected"),
@@ -432,6 +453,16 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "settings.bank_lead_days",
         "Vorlaufzeit der Bank (TARGET2-Geschäftstage)",
         "Bank lead time (TARGET2 business days)",
+    ),
+    (
+        "settings.max_days_ahead",
+        "Einzugsdatum höchstens so viele Tage im Voraus",
+        "Collection date at most this many days ahead",
+    ),
+    (
+        "settings.invalid_choice",
+        "Diese Auswahl gibt es nicht; bitte einen der angebotenen Werte wählen.",
+        "There is no such choice; please pick one of the values offered.",
     ),
     (
         "settings.cut_off_time",

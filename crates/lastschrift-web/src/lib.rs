@@ -345,7 +345,6 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     use hyper_util::server::conn::auto::Builder;
-    use hyper_util::server::graceful::GracefulShutdown;
     use tower::ServiceExt as _;
 
     let mut builder = Builder::new(TokioExecutor::new());
@@ -355,7 +354,8 @@ pub async fn serve(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT);
-    let graceful = GracefulShutdown::new();
+    let connections = tokio_util::task::TaskTracker::new();
+    let (stopping, stop_signal) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -370,17 +370,26 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        let service =
-            router
-                .clone()
-                .map_request(move |mut request: Request<hyper::body::Incoming>| {
-                    request.extensions_mut().insert(ConnectInfo(peer));
-                    request.map(Body::new)
-                });
+        let activity = Arc::new(ConnectionActivity::new());
+        let tracked = activity.clone();
+        let service = router
+            .clone()
+            .map_request(move |mut request: Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request.map(Body::new)
+            })
+            .map_future(move |answer| {
+                let busy = ConnectionActivity::busy(&tracked);
+                async move {
+                    let answer = answer.await;
+                    drop(busy);
+                    answer
+                }
+            });
         let service = hyper_util::service::TowerToHyperService::new(service);
         let builder = builder.clone();
-        let watcher = graceful.watcher();
-        tokio::spawn(async move {
+        let mut stop_signal = stop_signal.clone();
+        connections.spawn(async move {
             // hyper's header timeout starts with the first byte: a connection that sends
             // nothing at all is closed here.
             let mut first = [0u8; 1];
@@ -391,15 +400,81 @@ pub async fn serve(
             let connection = builder
                 .serve_connection_with_upgrades(TokioIo::new(stream), service)
                 .into_owned();
-            if let Err(error) = watcher.watch(connection).await {
-                tracing::debug!(error = %error, "connection ended with an error");
+            let mut connection = std::pin::pin!(connection);
+            let mut closing = false;
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    ended = connection.as_mut() => {
+                        if let Err(error) = ended {
+                            tracing::debug!(error = %error, "connection ended with an error");
+                        }
+                        break;
+                    }
+                    // The server stops: requests under way finish, then the connection closes.
+                    _ = stop_signal.changed(), if !closing => {
+                        connection.as_mut().graceful_shutdown();
+                        closing = true;
+                    }
+                    // hyper has no timeout between two requests of a kept-alive connection:
+                    // an idle one would hold its socket for ever.
+                    _ = tick.tick(), if !closing => {
+                        if activity.idle_for() >= KEEP_ALIVE_TIMEOUT {
+                            connection.as_mut().graceful_shutdown();
+                            closing = true;
+                        }
+                    }
+                }
             }
         });
     }
     // Requests under way get a few seconds to finish.
-    let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
+    let _ = stopping.send(true);
+    connections.close();
+    let _ = tokio::time::timeout(Duration::from_secs(10), connections.wait()).await;
     Ok(())
 }
+
+/// When a connection last finished a request, and whether one is under way.
+struct ConnectionActivity {
+    in_flight: std::sync::atomic::AtomicUsize,
+    last: Mutex<tokio::time::Instant>,
+}
+
+/// A request under way on its connection, until dropped.
+struct Busy(Arc<ConnectionActivity>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        *self.0.last.lock().expect("lock") = tokio::time::Instant::now();
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl ConnectionActivity {
+    fn new() -> ConnectionActivity {
+        ConnectionActivity {
+            in_flight: Default::default(),
+            last: Mutex::new(tokio::time::Instant::now()),
+        }
+    }
+
+    fn busy(activity: &Arc<ConnectionActivity>) -> Busy {
+        activity.in_flight.fetch_add(1, Ordering::SeqCst);
+        Busy(activity.clone())
+    }
+
+    /// Zero while a request is under way.
+    fn idle_for(&self) -> Duration {
+        if self.in_flight.load(Ordering::SeqCst) > 0 {
+            return Duration::ZERO;
+        }
+        self.last.lock().expect("lock").elapsed()
+    }
+}
+
+/// How long a kept-alive connection may wait for its next request (Apache: 5 s, nginx: 75 s).
+pub const KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Longest pause between two pieces of a request body.
 pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -469,6 +544,9 @@ pub enum WebError {
     BadUpload,
     #[error("the request body did not arrive in time")]
     Timeout,
+    /// A form value that the page does not offer (a hand-made or outdated form).
+    #[error("a form value that is not offered")]
+    InvalidChoice,
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
 }
@@ -501,6 +579,9 @@ impl IntoResponse for WebError {
             WebError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error.too_large"),
             WebError::BadUpload => (StatusCode::BAD_REQUEST, "error.bad_upload"),
             WebError::Timeout => (StatusCode::REQUEST_TIMEOUT, "error.timeout"),
+            WebError::InvalidChoice => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "settings.invalid_choice")
+            }
             WebError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error.internal")

@@ -32,6 +32,8 @@ impl Answer {
 }
 
 /// An HTTP client with a cookie jar and no redirect following (tests look at each answer).
+/// `Clone` is a second tab of the same browser: same cookies at the time of the copy.
+#[derive(Clone)]
 pub struct Client {
     base: String,
     http: reqwest::Client,

@@ -51,7 +51,7 @@ pub fn run_line(tr: crate::i18n::Tr, run: &lastschrift_core::store::CollectionRu
             .join(", "),
         count: run.debit_count,
         sum: tr.money(run.total_cents),
-        status: run.status.to_string(),
+        status: tr.run_status(run.status).to_owned(),
     }
 }
 

@@ -235,7 +235,7 @@ pub async fn language(
     Form(form): Form<LanguageForm>,
 ) -> Result<Response, WebError> {
     let user = ctx.user.as_ref().ok_or(WebError::Unauthenticated)?;
-    let lang = Lang::from_code(&form.lang).ok_or(WebError::NotFound)?;
+    let lang = Lang::from_code(&form.lang).ok_or(WebError::InvalidChoice)?;
     state.set_language(user.id, lang).await?;
     Ok(Redirect::to(local_path(&form.back)).into_response())
 }

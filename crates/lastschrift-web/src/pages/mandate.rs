@@ -254,7 +254,7 @@ pub async fn upload(
     ctx.require(Role::Preparer)?;
     let mut form = Multipart::from_request(request, &state)
         .await
-        .map_err(|_| WebError::NotFound)?;
+        .map_err(|_| WebError::BadUpload)?;
     let mut reference = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut unreadable = false;

@@ -416,11 +416,19 @@ pub async fn edit_submit(
             None => return refuse(&ctx, "mandates.invalid_date"),
         }
     };
-    let scheme: Scheme = form.scheme.parse().map_err(|_| WebError::NotFound)?;
-    let status: MandateStatus = form.status.parse().map_err(|_| WebError::NotFound)?;
+    // A value the form does not offer is named, not answered with "page not found".
+    let (Ok(scheme), Ok(status)) = (
+        form.scheme.parse::<Scheme>(),
+        form.status.parse::<MandateStatus>(),
+    ) else {
+        return refuse(&ctx, "settings.invalid_choice");
+    };
     let kind = match form.kind.trim() {
         "" => None,
-        word => Some(lastschrift_core::mandates::kind_flags(word).ok_or(WebError::NotFound)?),
+        word => match lastschrift_core::mandates::kind_flags(word) {
+            Some(flags) => Some(flags),
+            None => return refuse(&ctx, "settings.invalid_choice"),
+        },
     };
     // Only what the form changed is written, so a concurrent edit of another field survives.
     let edit = MandateEdit {
@@ -468,11 +476,14 @@ pub async fn forms(
     ctx.require(Role::Preparer)?;
     let contact = match form.contact.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(id) => Some(id.parse::<i64>().map_err(|_| WebError::NotFound)?),
+        Some(id) => Some(id.parse::<i64>().map_err(|_| WebError::InvalidChoice)?),
     };
     let scheme = match form.scheme.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(text) => Some(text.parse::<Scheme>().map_err(|_| WebError::NotFound)?),
+        Some(text) => Some(
+            text.parse::<Scheme>()
+                .map_err(|_| WebError::InvalidChoice)?,
+        ),
     };
     let request = FormRequest {
         contacts: contact.map(|id| vec![id]),

@@ -55,6 +55,7 @@ struct PreviewPage {
     date_iso: String,
     date: String,
     date_note: Option<String>,
+    far_ahead_note: Option<String>,
     debits: Vec<DebitLine>,
     exclusions: Vec<ExclusionLine>,
     total: String,
@@ -81,6 +82,7 @@ fn preview_page(ctx: &Ctx, plan: &CollectionPlan, error: Option<String>) -> Prev
         date_iso: plan.collection_date.to_string(),
         date: tr.date(plan.collection_date),
         date_note: plan.date_note.as_ref().map(|e| explanation(ctx, e)),
+        far_ahead_note: plan.far_ahead_note.as_ref().map(|e| explanation(ctx, e)),
         debits: plan
             .debits
             .iter()
@@ -347,7 +349,7 @@ async fn run_page(
                 sequence: d.sequence_type.to_string(),
                 date: tr.date(d.collection_date),
                 amount: tr.money(d.amount_cents),
-                status: d.status.to_string(),
+                status: tr.debit_status(d.status).to_owned(),
             })
             .collect(),
         warnings,

@@ -13,7 +13,7 @@ use super::{Base, render};
 use crate::{AppState, Ctx, WebError};
 use lastschrift_core::secret::SevdeskToken;
 use lastschrift_core::settings::{
-    AddressSettings, CreditorSettings, OutputFormat, Policies, SequenceTypePolicy,
+    AddressSettings, CreditorSettings, OutputFormat, Policies, SequenceTypePolicy, SettingsError,
 };
 use lastschrift_core::store::Role;
 use lastschrift_core::{ConnectOutcome, PolicyChanges};
@@ -53,9 +53,12 @@ struct SettingsPage {
     token_error: Option<String>,
     pre_notification_days: Field,
     bank_lead_days: Field,
+    max_days_ahead: Field,
     cut_off_time: Field,
     frst_on_first_use: bool,
+    sequence_type_error: Option<String>,
     format_02: bool,
+    output_format_error: Option<String>,
     partial: bool,
 }
 
@@ -111,9 +114,12 @@ async fn page(
         token_error: None,
         pre_notification_days: Field::of(policies.pre_notification_days.to_string()),
         bank_lead_days: Field::of(policies.bank_lead_days.to_string()),
+        max_days_ahead: Field::of(policies.max_days_ahead.to_string()),
         cut_off_time: Field::of(policies.cut_off_time.format("%H:%M").to_string()),
         frst_on_first_use: policies.sequence_type == SequenceTypePolicy::FrstOnFirstUse,
+        sequence_type_error: None,
         format_02: policies.output_format == OutputFormat::Pain00800102,
+        output_format_error: None,
         partial: policies.collect_partial_remainders,
     };
     apply(&mut page);
@@ -129,11 +135,14 @@ async fn page(
         &page.country,
         &page.pre_notification_days,
         &page.bank_lead_days,
+        &page.max_days_ahead,
         &page.cut_off_time,
     ]
     .iter()
     .any(|f| f.error.is_some())
-        || page.token_error.is_some();
+        || page.token_error.is_some()
+        || page.sequence_type_error.is_some()
+        || page.output_format_error.is_some();
     let mut response = render(&page)?;
     if failed {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -459,15 +468,20 @@ pub async fn sevdesk(
 pub struct PoliciesForm {
     pre_notification_days: String,
     bank_lead_days: String,
+    #[serde(default)]
+    max_days_ahead: Option<String>,
     cut_off_time: String,
     #[serde(default)]
-    sequence_type: String,
+    sequence_type: Option<String>,
     #[serde(default)]
-    output_format: String,
+    output_format: Option<String>,
     #[serde(default)]
     partial: Option<String>,
 }
 
+/// The policies form, each field parsed on its own and then checked by the same rules as the
+/// configuration file ([`lastschrift_core::settings::Policies::problems`]); every wrong field
+/// is named at once and nothing is saved.
 pub async fn policies(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -475,49 +489,87 @@ pub async fn policies(
 ) -> Result<Response, WebError> {
     ctx.require(Role::Admin)?;
     let tr = ctx.tr();
-    let number = |text: &str, max: u32| -> Field {
-        match text.trim().parse::<u32>() {
-            Ok(n) if n <= max => Field::of(n.to_string()),
-            _ => Field {
-                value: text.into(),
-                error: Some(tr.t("settings.invalid_number").into()),
-            },
-        }
+    let invalid = |text: &str, key: &str| Field {
+        value: text.into(),
+        error: Some(tr.t(key).into()),
     };
-    let pre = number(&form.pre_notification_days, 365);
-    let lead = number(&form.bank_lead_days, 30);
-    let cut_off = NaiveTime::parse_from_str(form.cut_off_time.trim(), "%H:%M");
+    let number = |text: &str| match text.trim().parse::<u32>() {
+        Ok(n) => (Some(n), Field::of(n.to_string())),
+        Err(_) => (None, invalid(text, "settings.invalid_number")),
+    };
+    let (pre_value, mut pre) = number(&form.pre_notification_days);
+    let (lead_value, mut lead) = number(&form.bank_lead_days);
+    // An older form without the field leaves the value as it is.
+    let (ahead_value, mut ahead) = match &form.max_days_ahead {
+        Some(text) => number(text),
+        None => (None, Field::of("")),
+    };
+    let cut_off = NaiveTime::parse_from_str(form.cut_off_time.trim(), "%H:%M").ok();
     let cut_off_field = match cut_off {
-        Ok(_) => Field::of(form.cut_off_time.trim()),
-        Err(_) => Field {
-            value: form.cut_off_time.clone(),
-            error: Some(tr.t("settings.invalid_time").into()),
-        },
+        Some(_) => Field::of(form.cut_off_time.trim()),
+        None => invalid(&form.cut_off_time, "settings.invalid_time"),
     };
-    let (Ok(cut_off), None, None) = (cut_off, &pre.error, &lead.error) else {
+    // A choice left out leaves the value as it is; one that is not offered is named.
+    let sequence_type = form.sequence_type.as_deref().map(|chosen| match chosen {
+        "rcur_only" => Some(SequenceTypePolicy::RcurOnly),
+        "frst_on_first_use" => Some(SequenceTypePolicy::FrstOnFirstUse),
+        _ => None,
+    });
+    let output_format = form.output_format.as_deref().map(|chosen| match chosen {
+        "pain.008.001.08" => Some(OutputFormat::Pain00800108),
+        "pain.008.001.02" => Some(OutputFormat::Pain00800102),
+        _ => None,
+    });
+    let choice_error = |chosen: bool| (!chosen).then(|| tr.t("settings.invalid_choice").to_owned());
+    let sequence_type_error = choice_error(sequence_type != Some(None));
+    let output_format_error = choice_error(output_format != Some(None));
+    let (sequence_type, output_format) = (sequence_type.flatten(), output_format.flatten());
+    let changes = PolicyChanges {
+        pre_notification_days: pre_value,
+        bank_lead_days: lead_value,
+        max_days_ahead: ahead_value,
+        cut_off_time: cut_off,
+        sequence_type,
+        output_format,
+        collect_partial_remainders: Some(form.partial.is_some()),
+    };
+    let mut valid = [&pre, &lead, &ahead, &cut_off_field]
+        .iter()
+        .all(|f| f.error.is_none())
+        && sequence_type_error.is_none()
+        && output_format_error.is_none();
+    // The ranges are checked for every number that parsed, so all wrong fields show at once.
+    for problem in state.app().policy_problems(&changes).await? {
+        let SettingsError::Rejected {
+            key,
+            reason,
+            german,
+        } = problem
+        else {
+            continue;
+        };
+        let field = match key {
+            "policies.pre_notification_days" => &mut pre,
+            "policies.bank_lead_days" => &mut lead,
+            "policies.max_days_ahead" => &mut ahead,
+            _ => continue,
+        };
+        field.error = Some(if tr.de() { german } else { reason });
+        valid = false;
+    }
+    if !valid {
         return page(&state, &ctx, None, |p| {
             p.pre_notification_days = pre;
             p.bank_lead_days = lead;
+            if form.max_days_ahead.is_some() {
+                p.max_days_ahead = ahead;
+            }
             p.cut_off_time = cut_off_field;
+            p.sequence_type_error = sequence_type_error;
+            p.output_format_error = output_format_error;
         })
         .await;
-    };
-    let changes = PolicyChanges {
-        pre_notification_days: pre.value.parse().ok(),
-        bank_lead_days: lead.value.parse().ok(),
-        cut_off_time: Some(cut_off),
-        sequence_type: Some(if form.sequence_type == "frst_on_first_use" {
-            SequenceTypePolicy::FrstOnFirstUse
-        } else {
-            SequenceTypePolicy::RcurOnly
-        }),
-        output_format: Some(if form.output_format == "pain.008.001.02" {
-            OutputFormat::Pain00800102
-        } else {
-            OutputFormat::Pain00800108
-        }),
-        collect_partial_remainders: Some(form.partial.is_some()),
-    };
+    }
     state.app().save_policies(changes).await?;
     state.changed();
     page(&state, &ctx, Some(tr.t("settings.saved")), |_| {}).await

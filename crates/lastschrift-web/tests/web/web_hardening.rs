@@ -2,7 +2,14 @@
 //! "The web UI under a careful attacker and a clumsy user"), each named after what went wrong.
 
 use crate::web_support::{Client, Server};
+use lastschrift_core::settings::DatabaseUrl;
 use lastschrift_store::{Contact, Role};
+
+// The ones that fire requests at once run on both store backends.
+on_both_backends!(
+    a_long_mandate_upload_neither_blocks_other_pages_nor_outlives_its_client,
+    guessing_slows_the_attacker_but_does_not_lock_out_the_owner,
+);
 
 const ADMIN_PASSWORD: &str = "admin password 1";
 
@@ -20,9 +27,10 @@ fn contact(id: i64) -> Contact {
 /// linear, yields to the other requests, runs one at a time, and stops when its client leaves.
 /// Two uploads are fired at once here (60 000 rows each, not the full 5 MiB: a debug build
 /// would take minutes); the pages complete while they run.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_long_mandate_upload_neither_blocks_other_pages_nor_outlives_its_client() {
-    let server = Server::start(None).await;
+async fn a_long_mandate_upload_neither_blocks_other_pages_nor_outlives_its_client(
+    database: Option<DatabaseUrl>,
+) {
+    let server = Server::start_on(None, database).await;
     server.add_user("admin", ADMIN_PASSWORD, Role::Admin).await;
     let n = 60_000;
     let contacts: Vec<Contact> = (1..=n).map(contact).collect();
@@ -123,6 +131,7 @@ async fn a_long_mandate_upload_neither_blocks_other_pages_nor_outlives_its_clien
         )
         .await;
     assert_eq!(small.status, 200, "{}", small.body);
+    server.store.close().await;
 }
 
 async fn server_with_admin() -> Server {
@@ -254,11 +263,12 @@ async fn logging_in_again_ends_the_old_session() {
 /// Regression: five wrong passwords for `admin` from anywhere locked the real admin out for 15
 /// minutes, renewable forever; an open session could not change its password meanwhile; behind
 /// a reverse proxy all users shared one address; forty parallel guesses got eleven checks.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn guessing_slows_the_attacker_but_does_not_lock_out_the_owner() {
+async fn guessing_slows_the_attacker_but_does_not_lock_out_the_owner(
+    database: Option<DatabaseUrl>,
+) {
     let proxy: std::net::IpAddr = "127.0.0.1".parse().unwrap();
     let server =
-        Server::start_configured(None, None, |s| s.with_trusted_proxies(vec![proxy])).await;
+        Server::start_configured(None, database, |s| s.with_trusted_proxies(vec![proxy])).await;
     server.add_user("admin", ADMIN_PASSWORD, Role::Admin).await;
     let mut owner = server.client();
     owner
@@ -352,6 +362,7 @@ async fn guessing_slows_the_attacker_but_does_not_lock_out_the_owner() {
     for _ in 0..5 {
         assert_eq!(wrong_login(&mut colleague, "zweite").await, 401);
     }
+    server.store.close().await;
 }
 
 /// Regression: there was no timeout for reading request headers: 300 half-open connections
@@ -665,6 +676,22 @@ async fn the_confirm_shows_what_the_run_changed_for_the_bank() {
     // Shown once: the next view does not repeat them.
     let later = admin.get(confirmed.location.as_deref().unwrap()).await;
     assert!(!later.body.contains("id=\"run-warnings\""));
+    // Regression: the run's and the debits' status words were English on the German page.
+    assert!(
+        later.body.contains("<td>offen (bei der Bank)</td>"),
+        "{}",
+        later.body
+    );
+    assert!(!later.body.contains(">pending<"), "{}", later.body);
+    let archive = admin.get("/runs").await;
+    assert!(!archive.body.contains(">exported<"), "{}", archive.body);
+    assert!(!archive.body.contains(">recorded<"), "{}", archive.body);
+    assert!(
+        archive.body.contains("<td>Datei geschrieben</td>")
+            || archive.body.contains("<td>gespeichert</td>"),
+        "{}",
+        archive.body
+    );
     sandbox.shutdown().await;
 }
 
@@ -701,4 +728,202 @@ async fn a_stalled_request_body_is_answered_with_a_timeout() {
     assert!(read.is_ok(), "no answer after {deadline:?}");
     let head = String::from_utf8_lossy(&answer);
     assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+}
+
+/// Regressions: the policies form had its own number limits, turned an unknown sequence type or
+/// file format silently into the default, and the latest collection date was a constant. Now
+/// every field is checked by the configuration file's rules, all wrong fields are named at
+/// once, nothing is saved, and the saved maximum governs the run page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_policy_form_is_checked_field_by_field_like_the_configuration_file() {
+    let server = server_with_admin().await;
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let csrf = admin.csrf().await;
+    let wrong = admin
+        .post(
+            "/settings/policies",
+            &[
+                ("csrf", csrf.as_str()),
+                ("pre_notification_days", "400"),
+                ("bank_lead_days", "31"),
+                ("max_days_ahead", "0"),
+                ("cut_off_time", "25:00"),
+                ("sequence_type", "sometimes"),
+                ("output_format", "pain.001.001.03"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    for expected in [
+        "400 ist mehr als 365 Tage",
+        "31 ist mehr als 30 Geschäftstage",
+        "0 muss zwischen 1 und 365 Tagen liegen",
+        "Bitte eine Uhrzeit als HH:MM eingeben.",
+        "id=\"sequence-type-error\"",
+        "id=\"output-format-error\"",
+    ] {
+        assert!(wrong.body.contains(expected), "{expected}: {}", wrong.body);
+    }
+    // What was typed stays in the form to be corrected.
+    assert!(wrong.body.contains("value=\"400\""), "{}", wrong.body);
+    assert!(
+        server
+            .store
+            .setting("web.policies")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let unchanged = server.app.settings().await.unwrap().settings.policies;
+    assert_eq!(unchanged.pre_notification_days, 14);
+    assert_eq!(unchanged.max_days_ahead, 90);
+
+    let saved = admin
+        .post(
+            "/settings/policies",
+            &[
+                ("csrf", csrf.as_str()),
+                ("pre_notification_days", "14"),
+                ("bank_lead_days", "1"),
+                ("max_days_ahead", "30"),
+                ("cut_off_time", "10:00"),
+                ("sequence_type", "frst_on_first_use"),
+                ("output_format", "pain.008.001.08"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let policies = server.app.settings().await.unwrap().settings.policies;
+    assert_eq!(policies.max_days_ahead, 30);
+    assert_eq!(
+        policies.sequence_type,
+        lastschrift_core::settings::SequenceTypePolicy::FrstOnFirstUse
+    );
+
+    let today = chrono::Utc::now().date_naive();
+    let beyond = admin
+        .get(&format!("/run?date={}", today + chrono::Days::new(40)))
+        .await;
+    assert!(
+        beyond.body.contains("zu weit in der Zukunft"),
+        "{}",
+        beyond.body
+    );
+    assert!(beyond.body.contains("30 Tage ab heute"), "{}", beyond.body);
+    let far = admin
+        .get(&format!("/run?date={}", today + chrono::Days::new(21)))
+        .await;
+    assert!(!far.body.contains("zu weit in der Zukunft"), "{}", far.body);
+    assert!(far.body.contains("id=\"far-ahead-note\""), "{}", far.body);
+    assert!(
+        far.body.contains("höchstens 14 Kalendertage"),
+        "{}",
+        far.body
+    );
+    let near = admin
+        .get(&format!("/run?date={}", today + chrono::Days::new(7)))
+        .await;
+    assert!(!near.body.contains("far-ahead-note"), "{}", near.body);
+}
+
+/// Regression: a mandate edit or a form request with a value the page does not offer answered
+/// "this page does not exist".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_the_form_does_not_offer_is_named_not_a_missing_page() {
+    let server = server_with_admin().await;
+    server.store.upsert_contacts(&[contact(1)]).await.unwrap();
+    server
+        .app
+        .import_mandates(
+            b"reference,contact_id,signature_date\nMR-1,1,2024-03-01\n",
+            chrono::Utc::now().date_naive(),
+        )
+        .await
+        .unwrap();
+    let mut admin = server.client();
+    admin.login("admin", ADMIN_PASSWORD).await;
+    let csrf = admin.csrf().await;
+    let edit = admin
+        .post(
+            "/mandates/edit",
+            &[
+                ("csrf", csrf.as_str()),
+                ("reference", "MR-1"),
+                ("signature_date", "01.03.2024"),
+                ("scheme", "B2C"),
+                ("status", "active"),
+            ],
+        )
+        .await;
+    assert_eq!(edit.status, 422, "{}", edit.body);
+    assert!(
+        edit.body.contains("Diese Auswahl gibt es nicht"),
+        "{}",
+        edit.body
+    );
+    let forms = admin
+        .post(
+            "/mandates/forms",
+            &[("csrf", csrf.as_str()), ("scheme", "B2C")],
+        )
+        .await;
+    assert_eq!(forms.status, 422, "{}", forms.body);
+    assert!(
+        forms.body.contains("Diese Auswahl gibt es nicht"),
+        "{}",
+        forms.body
+    );
+}
+
+/// Regression: after its first request a kept-alive connection could stay idle for ever (hyper
+/// has no timeout between requests), so a client could hold hundreds of sockets. It is closed
+/// after `KEEP_ALIVE_TIMEOUT`; a connection that keeps asking stays open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_kept_alive_connection_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = server_with_admin().await;
+    let request = b"GET /login HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    let mut idle = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    idle.write_all(request).await.unwrap();
+    assert!(whole_page(&mut idle).await.starts_with("HTTP/1.1 200"));
+    let mut busy = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let timeout = lastschrift_web::KEEP_ALIVE_TIMEOUT;
+    let started = std::time::Instant::now();
+    // The busy connection asks every few seconds, for longer than the timeout.
+    while started.elapsed() < timeout + std::time::Duration::from_secs(3) {
+        busy.write_all(request).await.unwrap();
+        let first = whole_page(&mut busy).await;
+        assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+        tokio::time::sleep(timeout / 3).await;
+    }
+    // The idle one was closed meanwhile: reading gives the end of the stream at once.
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        idle.read_to_end(&mut rest),
+    )
+    .await;
+    assert!(
+        matches!(closed, Ok(Ok(_))),
+        "the idle connection is still open after {:?}",
+        started.elapsed()
+    );
+}
+
+/// One whole HTML answer from a raw connection (up to its `</html>`).
+async fn whole_page(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut page = Vec::new();
+    let mut buffer = [0u8; 16 * 1024];
+    while !String::from_utf8_lossy(&page).contains("</html>") {
+        let n = stream.read(&mut buffer).await.unwrap();
+        assert!(
+            n > 0,
+            "closed mid-answer: {}",
+            String::from_utf8_lossy(&page)
+        );
+        page.extend_from_slice(&buffer[..n]);
+    }
+    String::from_utf8_lossy(&page).into_owned()
 }

@@ -86,6 +86,16 @@ impl Server {
         address: Option<lastschrift_core::settings::AddressSettings>,
         prepare: impl FnOnce(&sevdesk_sandbox::Sandbox),
     ) -> (Server, sevdesk_sandbox::Sandbox) {
+        Server::synced_on(None, invoices, address, prepare).await
+    }
+
+    /// Like [`Server::synced`], on the database at `database` (e.g. a PostgreSQL schema).
+    pub async fn synced_on(
+        database: Option<DatabaseUrl>,
+        invoices: usize,
+        address: Option<lastschrift_core::settings::AddressSettings>,
+        prepare: impl FnOnce(&sevdesk_sandbox::Sandbox),
+    ) -> (Server, sevdesk_sandbox::Sandbox) {
         let sandbox = sevdesk_sandbox::Sandbox::start(sevdesk_sandbox::SandboxConfig {
             invoices,
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
@@ -94,7 +104,7 @@ impl Server {
         .await
         .unwrap();
         prepare(&sandbox);
-        let server = Server::start(Some(sandbox.base_url())).await;
+        let server = Server::start_on(Some(sandbox.base_url()), database).await;
         server
             .app
             .save_creditor(lastschrift_core::settings::CreditorSettings {
