@@ -35,6 +35,9 @@ pub struct Base {
     pub path: String,
     /// A one-line message at the top (e.g. "Saved.").
     pub notice: Option<String>,
+    /// The largest upload the server takes: the browser refuses a bigger file before sending
+    /// it (a refusal from the server mid-upload shows as a broken connection).
+    pub max_upload_bytes: usize,
 }
 
 impl Base {
@@ -54,6 +57,7 @@ impl Base {
             nav,
             path: ctx.path.clone(),
             notice: None,
+            max_upload_bytes: crate::MAX_UPLOAD_BYTES,
         }
     }
 

@@ -331,6 +331,34 @@ async fn walk(client: &Client, server: &Server, sandbox: &Sandbox) {
         "{collected} vs {debits}"
     );
 
+    // A file larger than the server takes is refused by the browser before it is sent (cut
+    // off mid-upload by the server, the browser would show a broken connection).
+    client.goto(&server.url("/mandates")).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("mandate-big.csv");
+    std::fs::write(&big, vec![b'x'; lastschrift_web::MAX_UPLOAD_BYTES + 1]).unwrap();
+    let small = dir.path().join("mandate-small.csv");
+    std::fs::write(&small, "reference,contact_id,signature_date\n").unwrap();
+    let validity = r#"var i = document.getElementById("mandate-file");
+        return [i.validity.valid, i.validationMessage];"#;
+    for (file, valid) in [(&big, false), (&small, true)] {
+        let input = wait_for(client, "#mandate-file").await;
+        input.clear().await.unwrap();
+        input.send_keys(file.to_str().unwrap()).await.unwrap();
+        let answer = client.execute(validity, vec![]).await.unwrap();
+        assert_eq!(
+            answer[0],
+            serde_json::Value::Bool(valid),
+            "{file:?}: {answer}"
+        );
+        if !valid {
+            assert!(
+                answer[1].as_str().unwrap().contains("höchstens 5 MiB"),
+                "{answer}"
+            );
+        }
+    }
+
     // Log out: the old page is gone.
     click(client, "#logout").await;
     wait_for(client, "#login-submit").await;
