@@ -48,7 +48,8 @@ impl<T> Default for Listed<T> {
 }
 
 impl<T> Listed<T> {
-    fn push(&mut self, item: T) {
+    /// Adds one: listed while fewer than [`LISTING_LIMIT`] are, counted always.
+    pub fn push(&mut self, item: T) {
         self.total += 1;
         if self.items.len() < LISTING_LIMIT {
             self.items.push(item);
