@@ -581,7 +581,7 @@ pub(crate) fn check_debit(
             "collection_date",
             Rule::CollectionDateNotAfterToday {
                 date: d.collection_date,
-                today: today,
+                today,
             },
         );
     } else if let Some(day) = calendar::closing_day(d.collection_date) {

@@ -27,7 +27,7 @@ use lastschrift_core::debit_csv;
 const BATCH: usize = 1024;
 
 enum Event {
-    Creditor(RawCreditor),
+    Creditor(Box<RawCreditor>),
     Debits(Vec<RawDebit>),
 }
 
@@ -70,7 +70,7 @@ pub fn run(args: &Pain008Args) -> anyhow::Result<Option<Outcome>> {
     let (tx, rx) = mpsc::sync_channel::<Event>(8);
     let reader = std::thread::spawn(move || -> ReadResult {
         if let Some(c) = csv_creditor {
-            if tx.send(Event::Creditor(c)).is_err() {
+            if tx.send(Event::Creditor(Box::new(c))).is_err() {
                 return ReadResult::Json(Err(()));
             }
             return ReadResult::Csv(read_csv(input, &tx));
@@ -87,7 +87,8 @@ pub fn run(args: &Pain008Args) -> anyhow::Result<Option<Outcome>> {
     let mut row_problems: Listed<Problem> = Listed::default();
     for event in rx {
         match event {
-            Event::Creditor(mut c) => {
+            Event::Creditor(c) => {
+                let mut c = *c;
                 apply_creditor_overrides(args, &mut c);
                 streams = Some(Streams::new(args, c, &options, today)?);
             }
@@ -206,7 +207,7 @@ impl<'de> Visitor<'de> for Top<'_> {
                     let c: RawCreditor = map.next_value()?;
                     creditor = true;
                     self.tx
-                        .send(Event::Creditor(c))
+                        .send(Event::Creditor(Box::new(c)))
                         .map_err(|_| de::Error::custom("stopped"))?;
                 }
                 "debits" => {
