@@ -154,7 +154,7 @@ fn detect_separator(header_line: &str) -> u8 {
 
 /// The separator, and where the header starts. Excel can put a `sep=;` line before the header
 /// to name the separator; that line is honoured and skipped. `None` for a file without text.
-fn separator_and_start(text: &str) -> Option<(u8, usize)> {
+pub(crate) fn separator_and_start(text: &str) -> Option<(u8, usize)> {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let content = line.trim();

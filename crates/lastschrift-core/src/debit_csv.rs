@@ -310,8 +310,72 @@ fn insert_path(target: &mut Map<String, Value>, path: &[&str], value: Value) {
 /// cells are left out, so that "missing" and "empty" read the same to the validation.
 pub fn read_debits(bytes: &[u8]) -> Result<Vec<Value>, CsvInputError> {
     let text = CsvText::new(bytes)?;
-    let mut reader = text.reader();
+    let mut debits = Vec::new();
+    each_row(text.reader(), |row| debits.push(row))?;
+    Ok(debits)
+}
 
+/// Like [`read_debits`], row by row from a reader, so a file of any size is read in constant
+/// memory: `each` gets every row as soon as it is read.
+pub fn read_debits_from(
+    mut input: impl std::io::Read,
+    each: impl FnMut(Value),
+) -> Result<(), CsvInputError> {
+    // The separator and the header's start come from the first lines (after a BOM and Excel's
+    // `sep=` line); read until they are surely complete.
+    let mut prefix = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = input.read(&mut chunk).map_err(csv::Error::from)?;
+        prefix.extend_from_slice(&chunk[..n]);
+        let lines = prefix.iter().filter(|&&b| b == b'\n').count();
+        if n == 0 || lines >= 3 || prefix.len() > 16 * 1024 * 1024 {
+            break;
+        }
+    }
+    let body = prefix.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&prefix);
+    let valid = match std::str::from_utf8(body) {
+        Ok(t) => t,
+        // A character cut at the end of the prefix is fine; anything else is not UTF-8.
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or("")
+        }
+        Err(e) => {
+            return Err(TextError::NotUtf8 {
+                line: 1 + body[..e.valid_up_to()]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count(),
+            }
+            .into());
+        }
+    };
+    let (separator, start) =
+        crate::csv_input::separator_and_start(valid).ok_or(TextError::Empty)?;
+    let lines_before = body[..start].iter().filter(|&&b| b == b'\n').count();
+    let rest = std::io::Cursor::new(body[start..].to_vec());
+    let reader = csv::ReaderBuilder::new()
+        .delimiter(separator)
+        .flexible(true)
+        .has_headers(true)
+        .buffer_capacity(256 * 1024)
+        .from_reader(std::io::Read::chain(rest, input));
+    each_row(reader, each).map_err(|e| match e {
+        CsvInputError::Read(e) => match e.kind() {
+            csv::ErrorKind::Utf8 { pos, .. } => TextError::NotUtf8 {
+                line: lines_before + pos.as_ref().map_or(1, |p| p.line() as usize),
+            }
+            .into(),
+            _ => CsvInputError::Read(e),
+        },
+        e => e,
+    })
+}
+
+fn each_row<R: std::io::Read>(
+    mut reader: csv::Reader<R>,
+    mut each: impl FnMut(Value),
+) -> Result<(), CsvInputError> {
     let headers = reader.headers()?.clone();
     if headers.iter().all(|h| h.trim().is_empty()) {
         return Err(CsvInputError::NoHeader);
@@ -336,16 +400,17 @@ pub fn read_debits(bytes: &[u8]) -> Result<Vec<Value>, CsvInputError> {
         mapping.push(column);
     }
 
-    let mut debits = Vec::new();
-    for (row_index, record) in reader.records().enumerate() {
-        let mut record = record?;
+    let mut record = csv::StringRecord::new();
+    let mut row_index = 0;
+    while reader.read_record(&mut record)? {
+        row_index += 1;
         record.trim();
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue; // trailing blank lines from spreadsheet exports
         }
         if record.len() != mapping.len() {
             return Err(CsvInputError::RaggedRow {
-                row: row_index + 2,
+                row: row_index + 1,
                 found: record.len(),
                 expected: mapping.len(),
             });
@@ -363,9 +428,9 @@ pub fn read_debits(bytes: &[u8]) -> Result<Vec<Value>, CsvInputError> {
             };
             insert_path(&mut debit, column.path, value);
         }
-        debits.push(Value::Object(debit));
+        each(Value::Object(debit));
     }
-    Ok(debits)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -48,6 +48,7 @@ mod model;
 mod raw;
 mod registry;
 mod rules;
+mod stream;
 mod text;
 mod writer;
 
@@ -67,6 +68,7 @@ pub use raw::{
     RawAddress, RawAmendment, RawCreditor, RawDebit, RawDebtor, RawMandate, RawMessage,
     ValidationOptions, validate,
 };
+pub use stream::{LISTING_LIMIT, Listed, MessageStream, RawMessageHeader, StreamedMessage};
 pub use text::{
     AddressLine, BuildingNumber, CharacterPolicy, Name, PostCode, RemittanceText, StreetName, Text,
     TextChange, TextError, TownName,

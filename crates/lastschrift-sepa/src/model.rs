@@ -294,7 +294,7 @@ pub struct MessageBuilder {
 }
 
 /// FNV-1a, enough to spread end-to-end ids for duplicate detection.
-fn fnv1a(s: &[u8]) -> u64 {
+pub(crate) fn fnv1a(s: &[u8]) -> u64 {
     s.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
     })
@@ -325,7 +325,7 @@ impl Creditor {
         (findings.problems, findings.warnings)
     }
 
-    fn check_into(&self, findings: &mut Findings) {
+    pub(crate) fn check_into(&self, findings: &mut Findings) {
         let place = Place {
             debit: None,
             e2e: None,
@@ -429,137 +429,14 @@ impl MessageBuilder {
     }
 
     fn check(&mut self, index: usize, d: &Debit) {
-        let e2e = d.end_to_end_id.as_str().to_string();
-        let place = Place {
-            debit: Some(index),
-            e2e: Some(&e2e),
-        };
-        let f = &mut self.findings;
-        if d.collection_date <= self.today {
-            f.problem(
-                place,
-                "collection_date",
-                Rule::CollectionDateNotAfterToday {
-                    date: d.collection_date,
-                    today: self.today,
-                },
-            );
-        } else if let Some(day) = calendar::closing_day(d.collection_date) {
-            f.warning(
-                place,
-                "collection_date",
-                Rule::CollectionOnClosingDay {
-                    date: d.collection_date,
-                    day,
-                },
-            );
-        }
-        if d.mandate.signed_on > self.today {
-            f.problem(
-                place,
-                "mandate.signed_on",
-                Rule::MandateSignedInFuture {
-                    signed: d.mandate.signed_on,
-                },
-            );
-        } else if d.mandate.signed_on > d.collection_date {
-            f.problem(
-                place,
-                "mandate.signed_on",
-                Rule::MandateSignedAfterCollection {
-                    signed: d.mandate.signed_on,
-                    collection: d.collection_date,
-                },
-            );
-        }
-        match self.instrument {
-            None => self.instrument = Some(d.mandate.scheme),
-            Some(first) if first != d.mandate.scheme => f.problem(
-                place,
-                "scheme",
-                Rule::SchemesMixed {
-                    this: d.mandate.scheme,
-                    first,
-                },
-            ),
-            Some(_) => {}
-        }
-        let debtor_country = d.debtor.iban.country_code();
-        let creditor_country = self.creditor.iban.country_code();
-        match &d.debtor.bic {
-            Some(bic) => {
-                if let Some((english, german)) = bic.country_mismatch_both(&d.debtor.iban) {
-                    f.warning(
-                        place,
-                        "debtor.bic",
-                        Rule::BicCountryMismatch { english, german },
-                    );
-                }
-            }
-            None => {
-                // IBAN-only is an EEA rule (sepa-rules §12): once a bank outside it takes part,
-                // the debtor bank must be named.
-                if let Some(country) = outside_eea([Some(debtor_country), Some(creditor_country)]) {
-                    f.problem(place, "debtor.bic", Rule::DebtorBicRequired { country });
-                }
-            }
-        }
-        if d.debtor.address.is_none() {
-            let bic_country = d.debtor.bic.as_ref().map(|b| b.country_code());
-            let outside = outside_eea([Some(debtor_country), bic_country, Some(creditor_country)]);
-            if let Some(country) = outside {
-                f.problem(
-                    place,
-                    "debtor.address",
-                    Rule::DebtorAddressRequired { country },
-                );
-            }
-        }
-        if let Some(a) = &d.mandate.amendment {
-            if a.is_empty() {
-                f.problem(place, "mandate.amendment", Rule::AmendmentEmpty);
-            }
-            if a.original_mandate_id.as_ref() == Some(&d.mandate.id) {
-                f.problem(
-                    place,
-                    "mandate.amendment.original_mandate_id",
-                    Rule::AmendmentSameMandateId,
-                );
-            }
-            if a.original_creditor_id.as_ref() == Some(&self.creditor.creditor_id)
-                && a.original_creditor_name.is_none()
-            {
-                f.problem(
-                    place,
-                    "mandate.amendment.original_creditor_id",
-                    Rule::AmendmentSameCreditorId,
-                );
-            }
-            if let Some(OriginalAccount::SameBank(old)) = &a.original_account {
-                if old == &d.debtor.iban {
-                    f.problem(
-                        place,
-                        "mandate.amendment.original_iban",
-                        Rule::AmendmentSameIban,
-                    );
-                } else if old.country_code() != d.debtor.iban.country_code() {
-                    f.problem(
-                        place,
-                        "mandate.amendment.original_iban",
-                        Rule::AmendmentIbanOtherCountry,
-                    );
-                } else if !old.same_bank(&d.debtor.iban) {
-                    f.warning(
-                        place,
-                        "mandate.amendment.original_iban",
-                        Rule::AmendmentIbanOtherBank {
-                            old: old.bank_identifier(),
-                            new: d.debtor.iban.bank_identifier(),
-                        },
-                    );
-                }
-            }
-        }
+        check_debit(
+            &self.creditor,
+            self.today,
+            &mut self.instrument,
+            &mut self.findings,
+            index,
+            d,
+        );
     }
 
     /// Finishes the message: every problem of every debit at once, or the valid message with the
@@ -684,6 +561,147 @@ impl MessageBuilder {
     }
 }
 
+/// The checks of one debit against the creditor, today and the scheme of the first debit
+/// (`instrument`, set by the first one).
+pub(crate) fn check_debit(
+    creditor: &Creditor,
+    today: NaiveDate,
+    instrument: &mut Option<LocalInstrument>,
+    f: &mut Findings,
+    index: usize,
+    d: &Debit,
+) {
+    let place = Place {
+        debit: Some(index),
+        e2e: Some(d.end_to_end_id.as_str()),
+    };
+    if d.collection_date <= today {
+        f.problem(
+            place,
+            "collection_date",
+            Rule::CollectionDateNotAfterToday {
+                date: d.collection_date,
+                today,
+            },
+        );
+    } else if let Some(day) = calendar::closing_day(d.collection_date) {
+        f.warning(
+            place,
+            "collection_date",
+            Rule::CollectionOnClosingDay {
+                date: d.collection_date,
+                day,
+            },
+        );
+    }
+    if d.mandate.signed_on > today {
+        f.problem(
+            place,
+            "mandate.signed_on",
+            Rule::MandateSignedInFuture {
+                signed: d.mandate.signed_on,
+            },
+        );
+    } else if d.mandate.signed_on > d.collection_date {
+        f.problem(
+            place,
+            "mandate.signed_on",
+            Rule::MandateSignedAfterCollection {
+                signed: d.mandate.signed_on,
+                collection: d.collection_date,
+            },
+        );
+    }
+    match *instrument {
+        None => *instrument = Some(d.mandate.scheme),
+        Some(first) if first != d.mandate.scheme => f.problem(
+            place,
+            "scheme",
+            Rule::SchemesMixed {
+                this: d.mandate.scheme,
+                first,
+            },
+        ),
+        Some(_) => {}
+    }
+    let debtor_country = d.debtor.iban.country_code();
+    let creditor_country = creditor.iban.country_code();
+    match &d.debtor.bic {
+        Some(bic) => {
+            if let Some((english, german)) = bic.country_mismatch_both(&d.debtor.iban) {
+                f.warning(
+                    place,
+                    "debtor.bic",
+                    Rule::BicCountryMismatch { english, german },
+                );
+            }
+        }
+        None => {
+            // IBAN-only is an EEA rule (sepa-rules §12): once a bank outside it takes part,
+            // the debtor bank must be named.
+            if let Some(country) = outside_eea([Some(debtor_country), Some(creditor_country)]) {
+                f.problem(place, "debtor.bic", Rule::DebtorBicRequired { country });
+            }
+        }
+    }
+    if d.debtor.address.is_none() {
+        let bic_country = d.debtor.bic.as_ref().map(|b| b.country_code());
+        let outside = outside_eea([Some(debtor_country), bic_country, Some(creditor_country)]);
+        if let Some(country) = outside {
+            f.problem(
+                place,
+                "debtor.address",
+                Rule::DebtorAddressRequired { country },
+            );
+        }
+    }
+    if let Some(a) = &d.mandate.amendment {
+        if a.is_empty() {
+            f.problem(place, "mandate.amendment", Rule::AmendmentEmpty);
+        }
+        if a.original_mandate_id.as_ref() == Some(&d.mandate.id) {
+            f.problem(
+                place,
+                "mandate.amendment.original_mandate_id",
+                Rule::AmendmentSameMandateId,
+            );
+        }
+        if a.original_creditor_id.as_ref() == Some(&creditor.creditor_id)
+            && a.original_creditor_name.is_none()
+        {
+            f.problem(
+                place,
+                "mandate.amendment.original_creditor_id",
+                Rule::AmendmentSameCreditorId,
+            );
+        }
+        if let Some(OriginalAccount::SameBank(old)) = &a.original_account {
+            if old == &d.debtor.iban {
+                f.problem(
+                    place,
+                    "mandate.amendment.original_iban",
+                    Rule::AmendmentSameIban,
+                );
+            } else if old.country_code() != d.debtor.iban.country_code() {
+                f.problem(
+                    place,
+                    "mandate.amendment.original_iban",
+                    Rule::AmendmentIbanOtherCountry,
+                );
+            } else if !old.same_bank(&d.debtor.iban) {
+                f.warning(
+                    place,
+                    "mandate.amendment.original_iban",
+                    Rule::AmendmentIbanOtherBank {
+                        old: old.bank_identifier(),
+                        new: d.debtor.iban.bank_identifier(),
+                    },
+                );
+            }
+        }
+    }
+}
+
 /// One payment-information block (`PmtInf`): debits with the same collection date and sequence type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block {
@@ -697,7 +715,7 @@ pub struct Block {
     pub count: usize,
     /// `CtrlSum` of the block in cents.
     pub sum_cents: u128,
-    start: usize,
+    pub(crate) start: usize,
 }
 
 /// A message that passed every check; only this type can be written.

@@ -463,78 +463,20 @@ pub fn validate(
         creditor,
         debits,
     } = raw;
-    let top = Place {
-        debit: None,
-        e2e: None,
-    };
-
-    let (header, creditor) = {
-        let mut cx = Ctx {
-            f: &mut f,
-            place: top,
-            policy,
-        };
-        let created_at = match opt_nonempty(created_at) {
-            Some(s) => cx.parse("created_at", CreationTime::parse(&s)),
-            None => match options.created_at {
-                Some(t) => Some(t),
-                None => {
-                    cx.f.problem(top, "created_at", Rule::CreatedAtMissing);
-                    None
-                }
-            },
-        };
-        let message_id = match opt_nonempty(message_id) {
-            Some(m) => cx.parse("message_id", MessageId::parse(&m)),
-            None => {
-                let scheme = debits
-                    .first()
-                    .and_then(|d| d.scheme.as_deref())
-                    .and_then(|s| LocalInstrument::parse(s).ok())
-                    .unwrap_or_default();
-                created_at.map(|t| MessageId::derived(&t, scheme))
-            }
-        };
-        let initiating_party =
-            cx.opt_text::<70>("initiating_party", initiating_party, What::INITIATING_PARTY);
-        let name = cx.text::<70>("creditor.name", creditor.name, What::CREDITOR_NAME);
-        let iban = cx.parse("creditor.iban", Iban::parse(&creditor.iban));
-        let bic = match opt_nonempty(creditor.bic) {
-            Some(b) => cx.parse("creditor.bic", Bic::parse(&b)).map(Some),
-            None => Some(None),
-        };
-        let creditor_id = cx.parse(
-            "creditor.creditor_id",
-            CreditorId::parse(&creditor.creditor_id),
-        );
-        let address = match creditor.address {
-            Some(a) if !a.is_blank() => cx.address("creditor.address", a).map(Some),
-            Some(_) => Some(None),
-            None => Some(None),
-        };
-        let header = match (message_id, created_at, initiating_party) {
-            (Some(message_id), Some(created_at), Some(initiating_party)) => Some(MessageHeader {
-                message_id,
-                created_at,
-                initiating_party,
-                batch_booking,
-            }),
-            _ => None,
-        };
-        let creditor = match (name, iban, bic, creditor_id, address) {
-            (Some(name), Some(iban), Some(bic), Some(creditor_id), Some(address)) => {
-                Some(Creditor {
-                    name,
-                    iban,
-                    bic,
-                    creditor_id,
-                    address,
-                })
-            }
-            _ => None,
-        };
-        (header, creditor)
-    };
+    let first_scheme = debits.first().and_then(|d| d.scheme.as_deref());
+    let header = parse_header(
+        &mut f,
+        policy,
+        options,
+        RawHeader {
+            message_id,
+            created_at,
+            batch_booking,
+            initiating_party,
+        },
+        first_scheme,
+    );
+    let creditor = parse_creditor(&mut f, policy, creditor);
 
     // Without a usable header or creditor the debits are still checked one by one, so every
     // problem is reported in one go. The raw debits are turned into typed ones in place: the
@@ -544,28 +486,8 @@ pub fn validate(
     let parsed: Vec<Debit> = debits
         .into_iter()
         .enumerate()
-        .filter_map(|(i, mut d)| {
-            // Moved out (not copied) so findings can borrow it while the rest of `d` is consumed.
-            let e2e_raw = std::mem::take(&mut d.end_to_end_id);
-            let e2e_raw = if e2e_raw.trim().len() == e2e_raw.len() {
-                e2e_raw
-            } else {
-                e2e_raw.trim().to_string()
-            };
-            let place = Place {
-                debit: Some(i),
-                e2e: if e2e_raw.is_empty() {
-                    None
-                } else {
-                    Some(&e2e_raw)
-                },
-            };
-            let mut cx = Ctx {
-                f: &mut f,
-                place,
-                policy,
-            };
-            let debit = parse_debit(&mut cx, &e2e_raw, d);
+        .filter_map(|(i, d)| {
+            let debit = parse_one(&mut f, policy, i, d);
             if debit.is_none() {
                 skipped.push(i);
             }
@@ -585,6 +507,133 @@ pub fn validate(
         Some(b) => b.build(),
         None => Err(f.problems),
     }
+}
+
+/// The message-level fields beside the creditor and the debits.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RawHeader {
+    pub message_id: Option<String>,
+    pub created_at: Option<String>,
+    pub batch_booking: Option<bool>,
+    pub initiating_party: Option<String>,
+}
+
+const TOP: Place<'static> = Place {
+    debit: None,
+    e2e: None,
+};
+
+/// The group header, or `None` with the problems in `f`. `first_scheme` (of the first debit)
+/// names a derived message id.
+pub(crate) fn parse_header(
+    f: &mut Findings,
+    policy: CharacterPolicy,
+    options: &ValidationOptions,
+    raw: RawHeader,
+    first_scheme: Option<&str>,
+) -> Option<MessageHeader> {
+    let mut cx = Ctx {
+        f,
+        place: TOP,
+        policy,
+    };
+    let created_at = match opt_nonempty(raw.created_at) {
+        Some(s) => cx.parse("created_at", CreationTime::parse(&s)),
+        None => match options.created_at {
+            Some(t) => Some(t),
+            None => {
+                cx.f.problem(TOP, "created_at", Rule::CreatedAtMissing);
+                None
+            }
+        },
+    };
+    let message_id = match opt_nonempty(raw.message_id) {
+        Some(m) => cx.parse("message_id", MessageId::parse(&m)),
+        None => {
+            let scheme = first_scheme
+                .and_then(|s| LocalInstrument::parse(s).ok())
+                .unwrap_or_default();
+            created_at.map(|t| MessageId::derived(&t, scheme))
+        }
+    };
+    let initiating_party = cx.opt_text::<70>(
+        "initiating_party",
+        raw.initiating_party,
+        What::INITIATING_PARTY,
+    );
+    match (message_id, created_at, initiating_party) {
+        (Some(message_id), Some(created_at), Some(initiating_party)) => Some(MessageHeader {
+            message_id,
+            created_at,
+            initiating_party,
+            batch_booking: raw.batch_booking,
+        }),
+        _ => None,
+    }
+}
+
+/// The creditor, or `None` with the problems in `f`.
+pub(crate) fn parse_creditor(
+    f: &mut Findings,
+    policy: CharacterPolicy,
+    creditor: RawCreditor,
+) -> Option<Creditor> {
+    let mut cx = Ctx {
+        f,
+        place: TOP,
+        policy,
+    };
+    let name = cx.text::<70>("creditor.name", creditor.name, What::CREDITOR_NAME);
+    let iban = cx.parse("creditor.iban", Iban::parse(&creditor.iban));
+    let bic = match opt_nonempty(creditor.bic) {
+        Some(b) => cx.parse("creditor.bic", Bic::parse(&b)).map(Some),
+        None => Some(None),
+    };
+    let creditor_id = cx.parse(
+        "creditor.creditor_id",
+        CreditorId::parse(&creditor.creditor_id),
+    );
+    let address = match creditor.address {
+        Some(a) if !a.is_blank() => cx.address("creditor.address", a).map(Some),
+        Some(_) => Some(None),
+        None => Some(None),
+    };
+    match (name, iban, bic, creditor_id, address) {
+        (Some(name), Some(iban), Some(bic), Some(creditor_id), Some(address)) => Some(Creditor {
+            name,
+            iban,
+            bic,
+            creditor_id,
+            address,
+        }),
+        _ => None,
+    }
+}
+
+/// Debit `index` of the input, or `None` with its problems in `f`.
+pub(crate) fn parse_one(
+    f: &mut Findings,
+    policy: CharacterPolicy,
+    index: usize,
+    mut d: RawDebit,
+) -> Option<Debit> {
+    // Moved out (not copied) so findings can borrow it while the rest of `d` is consumed.
+    let e2e_raw = std::mem::take(&mut d.end_to_end_id);
+    let e2e_raw = if e2e_raw.trim().len() == e2e_raw.len() {
+        e2e_raw
+    } else {
+        e2e_raw.trim().to_string()
+    };
+    let place = Place {
+        debit: Some(index),
+        e2e: if e2e_raw.is_empty() {
+            None
+        } else {
+            Some(&e2e_raw)
+        },
+    };
+    let mut cx = Ctx { f, place, policy };
+    parse_debit(&mut cx, &e2e_raw, d)
 }
 
 fn parse_debit(cx: &mut Ctx<'_>, e2e: &str, d: RawDebit) -> Option<Debit> {

@@ -6,9 +6,10 @@ use std::io::{self, BufWriter, Write};
 use crate::address::PostalAddress;
 use crate::amount::Amount;
 use crate::bic::Bic;
+use crate::codes::LocalInstrument;
 use crate::iban::Iban;
 use crate::mandate::OriginalAccount;
-use crate::model::{Problem, ValidMessage};
+use crate::model::{Block, Creditor, Debit, MessageHeader, Problem, ValidMessage};
 use crate::rules::Rule;
 
 /// Output format.
@@ -88,8 +89,8 @@ impl WriteError {
 
 /// The XML output. One element per line without indentation: readable and diffable, while
 /// leading spaces would make a large file about 40% bigger and slower to write.
-struct Out<W: Write> {
-    w: BufWriter<W>,
+pub(crate) struct Out<W: Write> {
+    pub(crate) w: W,
 }
 
 impl<W: Write> Out<W> {
@@ -106,7 +107,7 @@ impl<W: Write> Out<W> {
     }
 
     #[inline]
-    fn close(&mut self, tag: &str) -> io::Result<()> {
+    pub(crate) fn close(&mut self, tag: &str) -> io::Result<()> {
         self.w.write_all(b"</")?;
         self.w.write_all(tag.as_bytes())?;
         self.w.write_all(b">\n")
@@ -291,6 +292,63 @@ impl<W: Write> Out<W> {
     }
 }
 
+fn bic_2009_problem(field: String, debit: Option<usize>, e2e: Option<String>, b: &Bic) -> Problem {
+    let rule = Rule::BicNot2009Pattern { bic: b.as_str() };
+    Problem::new(
+        debit,
+        e2e,
+        field,
+        rule.code(),
+        rule.english(),
+        rule.german(),
+    )
+}
+
+/// The creditor's reason why pain.008.001.02 cannot carry a message, if any.
+pub(crate) fn creditor_problem_in_02(c: &Creditor) -> Option<Problem> {
+    c.bic
+        .as_ref()
+        .filter(|b| !b.fits_2009_pattern())
+        .map(|b| bic_2009_problem("creditor.bic".into(), None, None, b))
+}
+
+/// Why pain.008.001.02 cannot carry debit `i`: an address it would need, a BIC it cannot hold.
+pub(crate) fn debit_problems_in_02(
+    creditor_outside: bool,
+    i: usize,
+    d: &Debit,
+    problems: &mut Vec<Problem>,
+) {
+    let e2e = Some(d.end_to_end_id.to_string());
+    let outside = creditor_outside
+        || crate::country::is_non_eea_sepa(d.debtor.iban.country_code())
+        || d.debtor
+            .bic
+            .as_ref()
+            .is_some_and(|b| crate::country::is_non_eea_sepa(b.country_code()));
+    if outside {
+        let rule = Rule::AddressNotIn02;
+        problems.push(Problem::new(
+            Some(i),
+            e2e.clone(),
+            format!("debits[{i}].debtor.address"),
+            rule.code(),
+            rule.english(),
+            rule.german(),
+        ));
+    }
+    if let Some(b) = &d.debtor.bic
+        && !b.fits_2009_pattern()
+    {
+        problems.push(bic_2009_problem(
+            format!("debits[{i}].debtor.bic"),
+            Some(i),
+            e2e,
+            b,
+        ));
+    }
+}
+
 impl ValidMessage {
     /// Reasons why this message cannot be written in `format` (empty when it can).
     /// pain.008.001.08 takes every valid message; pain.008.001.02 refuses messages that need a
@@ -301,51 +359,9 @@ impl ValidMessage {
             return problems;
         }
         let creditor_outside = crate::country::is_non_eea_sepa(self.creditor().iban.country_code());
-        let bic_problem = |field: String, debit: Option<usize>, e2e: Option<String>, b: &Bic| {
-            let rule = Rule::BicNot2009Pattern { bic: b.as_str() };
-            Problem::new(
-                debit,
-                e2e,
-                field,
-                rule.code(),
-                rule.english(),
-                rule.german(),
-            )
-        };
-        if let Some(b) = &self.creditor().bic
-            && !b.fits_2009_pattern()
-        {
-            problems.push(bic_problem("creditor.bic".into(), None, None, b));
-        }
+        problems.extend(creditor_problem_in_02(self.creditor()));
         for (i, d) in self.debits().iter().enumerate() {
-            let e2e = Some(d.end_to_end_id.to_string());
-            let outside = creditor_outside
-                || crate::country::is_non_eea_sepa(d.debtor.iban.country_code())
-                || d.debtor
-                    .bic
-                    .as_ref()
-                    .is_some_and(|b| crate::country::is_non_eea_sepa(b.country_code()));
-            if outside {
-                let rule = Rule::AddressNotIn02;
-                problems.push(Problem::new(
-                    Some(i),
-                    e2e.clone(),
-                    format!("debits[{i}].debtor.address"),
-                    rule.code(),
-                    rule.english(),
-                    rule.german(),
-                ));
-            }
-            if let Some(b) = &d.debtor.bic
-                && !b.fits_2009_pattern()
-            {
-                problems.push(bic_problem(
-                    format!("debits[{i}].debtor.bic"),
-                    Some(i),
-                    e2e,
-                    b,
-                ));
-            }
+            debit_problems_in_02(creditor_outside, i, d, &mut problems);
         }
         problems
     }
@@ -370,9 +386,41 @@ impl ValidMessage {
     }
 
     fn write_xml<W: Write>(&self, o: &mut Out<W>, format: Format) -> io::Result<()> {
-        let v08 = format == Format::Pain00800108;
-        let h = self.header();
-        let c = self.creditor();
+        o.group_header(
+            format,
+            self.header(),
+            self.creditor(),
+            self.number_of_transactions(),
+            self.control_sum_cents(),
+        )?;
+        for block in self.blocks() {
+            o.block_header(
+                format,
+                self.header(),
+                self.creditor(),
+                self.instrument(),
+                block,
+            )?;
+            for d in self.block_debits(block) {
+                o.transaction(d, format)?;
+            }
+            o.close("PmtInf")?;
+        }
+        o.document_end()
+    }
+}
+
+impl<W: Write> Out<W> {
+    /// From the XML declaration to the end of `GrpHdr`.
+    pub(crate) fn group_header(
+        &mut self,
+        format: Format,
+        h: &MessageHeader,
+        c: &Creditor,
+        transactions: usize,
+        total_cents: u128,
+    ) -> io::Result<()> {
+        let o = self;
         o.w.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
         writeln!(
             o.w,
@@ -383,135 +431,151 @@ impl ValidMessage {
         o.open("GrpHdr")?;
         o.leaf("MsgId", h.message_id.as_str())?;
         o.leaf("CreDtTm", &h.created_at.to_xml())?;
-        o.leaf("NbOfTxs", &self.number_of_transactions().to_string())?;
-        o.amount("CtrlSum", self.control_sum_cents(), false)?;
+        o.leaf("NbOfTxs", &transactions.to_string())?;
+        o.amount("CtrlSum", total_cents, false)?;
         o.open("InitgPty")?;
         o.leaf(
             "Nm",
             h.initiating_party.as_ref().unwrap_or(&c.name).as_str(),
         )?;
         o.close("InitgPty")?;
-        o.close("GrpHdr")?;
-        for block in self.blocks() {
-            o.open("PmtInf")?;
-            o.leaf("PmtInfId", block.id.as_str())?;
-            o.leaf("PmtMtd", "DD")?;
-            if let Some(b) = h.batch_booking {
-                o.leaf("BtchBookg", if b { "true" } else { "false" })?;
-            }
-            o.leaf("NbOfTxs", &block.count.to_string())?;
-            o.amount("CtrlSum", block.sum_cents, false)?;
-            o.open("PmtTpInf")?;
-            o.open("SvcLvl")?;
-            o.leaf("Cd", "SEPA")?;
-            o.close("SvcLvl")?;
-            o.open("LclInstrm")?;
-            o.leaf("Cd", self.instrument().code())?;
-            o.close("LclInstrm")?;
-            o.leaf("SeqTp", block.sequence.code())?;
-            o.close("PmtTpInf")?;
-            o.date("ReqdColltnDt", block.collection_date)?;
-            o.party("Cdtr", c.name.as_str(), c.address.as_ref(), format)?;
-            o.account("CdtrAcct", &c.iban)?;
-            o.agent("CdtrAgt", c.bic.as_ref(), format)?;
-            o.leaf("ChrgBr", "SLEV")?;
-            o.scheme_id("CdtrSchmeId", None, Some(c.creditor_id.as_str()))?;
-            for d in self.block_debits(block) {
-                // The per-debit part is written with fixed byte strings (several elements at once):
-                // it runs a million times for a large file, the rest a handful of times.
-                o.raw(b"<DrctDbtTxInf>\n<PmtId>\n<EndToEndId>")?;
-                o.raw(d.end_to_end_id.as_bytes())?;
-                o.raw(b"</EndToEndId>\n</PmtId>\n")?;
-                o.amount("InstdAmt", u128::from(Amount::cents(&d.amount)), true)?;
-                o.raw(b"<DrctDbtTx>\n<MndtRltdInf>\n<MndtId>")?;
-                o.raw(d.mandate.id.as_bytes())?;
-                o.raw(b"</MndtId>\n")?;
-                o.date("DtOfSgntr", d.mandate.signed_on)?;
-                match &d.mandate.amendment {
-                    None => o.raw(b"<AmdmntInd>false</AmdmntInd>\n")?,
-                    Some(a) => {
-                        o.leaf("AmdmntInd", "true")?;
-                        o.open("AmdmntInfDtls")?;
-                        if let Some(m) = &a.original_mandate_id {
-                            o.leaf("OrgnlMndtId", m.as_str())?;
-                        }
-                        if a.original_creditor_id.is_some() || a.original_creditor_name.is_some() {
-                            o.scheme_id(
-                                "OrgnlCdtrSchmeId",
-                                a.original_creditor_name.as_ref().map(|n| n.as_str()),
-                                a.original_creditor_id.as_ref().map(|i| i.as_str()),
-                            )?;
-                        }
-                        match &a.original_account {
-                            Some(OriginalAccount::SameBank(iban)) => {
-                                o.account("OrgnlDbtrAcct", iban)?
-                            }
-                            Some(OriginalAccount::NewBank) => {
-                                o.open("OrgnlDbtrAcct")?;
-                                o.open("Id")?;
-                                o.open("Othr")?;
-                                o.leaf("Id", "SMNDA")?;
-                                o.close("Othr")?;
-                                o.close("Id")?;
-                                o.close("OrgnlDbtrAcct")?;
-                            }
-                            None => {}
-                        }
-                        o.close("AmdmntInfDtls")?;
-                    }
-                }
-                o.close("MndtRltdInf")?;
-                o.close("DrctDbtTx")?;
-                if let Some(u) = &d.ultimate_creditor {
-                    o.open("UltmtCdtr")?;
-                    o.leaf("Nm", u.as_str())?;
-                    o.close("UltmtCdtr")?;
-                }
-                match (&d.debtor.bic, v08) {
-                    (None, _) => o.raw(
-                        b"<DbtrAgt>\n<FinInstnId>\n<Othr>\n<Id>NOTPROVIDED</Id>\n</Othr>\n</FinInstnId>\n</DbtrAgt>\n",
-                    )?,
-                    (Some(bic), true) => {
-                        o.raw(b"<DbtrAgt>\n<FinInstnId>\n<BICFI>")?;
-                        o.raw(bic.as_bytes())?;
-                        o.raw(b"</BICFI>\n</FinInstnId>\n</DbtrAgt>\n")?;
-                    }
-                    (Some(bic), false) => {
-                        o.raw(b"<DbtrAgt>\n<FinInstnId>\n<BIC>")?;
-                        o.raw(bic.as_bytes())?;
-                        o.raw(b"</BIC>\n</FinInstnId>\n</DbtrAgt>\n")?;
-                    }
-                }
-                o.raw(b"<Dbtr>\n<Nm>")?;
-                o.escaped(d.debtor.name.as_str())?;
-                o.raw(b"</Nm>\n")?;
-                if let (Some(a), true) = (d.debtor.address.as_ref(), v08) {
-                    o.address(a)?;
-                }
-                o.raw(b"</Dbtr>\n<DbtrAcct>\n<Id>\n<IBAN>")?;
-                o.raw(d.debtor.iban.as_bytes())?;
-                o.raw(b"</IBAN>\n</Id>\n</DbtrAcct>\n")?;
-                if let Some(u) = &d.ultimate_debtor {
-                    o.open("UltmtDbtr")?;
-                    o.leaf("Nm", u.as_str())?;
-                    o.close("UltmtDbtr")?;
-                }
-                if let Some(p) = &d.purpose {
-                    o.open("Purp")?;
-                    o.leaf("Cd", p.as_str())?;
-                    o.close("Purp")?;
-                }
-                if let Some(r) = &d.remittance {
-                    o.open("RmtInf")?;
-                    o.leaf("Ustrd", r.as_str())?;
-                    o.close("RmtInf")?;
-                }
-                o.raw(b"</DrctDbtTxInf>\n")?;
-            }
-            o.close("PmtInf")?;
+        o.close("GrpHdr")
+    }
+
+    /// `PmtInf` up to its first `DrctDbtTxInf`.
+    pub(crate) fn block_header(
+        &mut self,
+        format: Format,
+        h: &MessageHeader,
+        c: &Creditor,
+        instrument: LocalInstrument,
+        block: &Block,
+    ) -> io::Result<()> {
+        let o = self;
+        o.open("PmtInf")?;
+        o.leaf("PmtInfId", block.id.as_str())?;
+        o.leaf("PmtMtd", "DD")?;
+        if let Some(b) = h.batch_booking {
+            o.leaf("BtchBookg", if b { "true" } else { "false" })?;
         }
-        o.close("CstmrDrctDbtInitn")?;
-        o.w.write_all(b"</Document>\n")?;
+        o.leaf("NbOfTxs", &block.count.to_string())?;
+        o.amount("CtrlSum", block.sum_cents, false)?;
+        o.open("PmtTpInf")?;
+        o.open("SvcLvl")?;
+        o.leaf("Cd", "SEPA")?;
+        o.close("SvcLvl")?;
+        o.open("LclInstrm")?;
+        o.leaf("Cd", instrument.code())?;
+        o.close("LclInstrm")?;
+        o.leaf("SeqTp", block.sequence.code())?;
+        o.close("PmtTpInf")?;
+        o.date("ReqdColltnDt", block.collection_date)?;
+        o.party("Cdtr", c.name.as_str(), c.address.as_ref(), format)?;
+        o.account("CdtrAcct", &c.iban)?;
+        o.agent("CdtrAgt", c.bic.as_ref(), format)?;
+        o.leaf("ChrgBr", "SLEV")?;
+        o.scheme_id("CdtrSchmeId", None, Some(c.creditor_id.as_str()))
+    }
+
+    /// After the last block.
+    pub(crate) fn document_end(&mut self) -> io::Result<()> {
+        self.close("CstmrDrctDbtInitn")?;
+        self.w.write_all(b"</Document>\n")
+    }
+
+    /// One `DrctDbtTxInf`. Independent of its block, so the streaming writer can write it before
+    /// the block's totals are known.
+    pub(crate) fn transaction(&mut self, d: &Debit, format: Format) -> io::Result<()> {
+        let v08 = format == Format::Pain00800108;
+        let o = self;
+        // The per-debit part is written with fixed byte strings (several elements at once):
+        // it runs a million times for a large file, the rest a handful of times.
+        o.raw(b"<DrctDbtTxInf>\n<PmtId>\n<EndToEndId>")?;
+        o.raw(d.end_to_end_id.as_bytes())?;
+        o.raw(b"</EndToEndId>\n</PmtId>\n")?;
+        o.amount("InstdAmt", u128::from(Amount::cents(&d.amount)), true)?;
+        o.raw(b"<DrctDbtTx>\n<MndtRltdInf>\n<MndtId>")?;
+        o.raw(d.mandate.id.as_bytes())?;
+        o.raw(b"</MndtId>\n")?;
+        o.date("DtOfSgntr", d.mandate.signed_on)?;
+        match &d.mandate.amendment {
+            None => o.raw(b"<AmdmntInd>false</AmdmntInd>\n")?,
+            Some(a) => {
+                o.leaf("AmdmntInd", "true")?;
+                o.open("AmdmntInfDtls")?;
+                if let Some(m) = &a.original_mandate_id {
+                    o.leaf("OrgnlMndtId", m.as_str())?;
+                }
+                if a.original_creditor_id.is_some() || a.original_creditor_name.is_some() {
+                    o.scheme_id(
+                        "OrgnlCdtrSchmeId",
+                        a.original_creditor_name.as_ref().map(|n| n.as_str()),
+                        a.original_creditor_id.as_ref().map(|i| i.as_str()),
+                    )?;
+                }
+                match &a.original_account {
+                    Some(OriginalAccount::SameBank(iban)) => o.account("OrgnlDbtrAcct", iban)?,
+                    Some(OriginalAccount::NewBank) => {
+                        o.open("OrgnlDbtrAcct")?;
+                        o.open("Id")?;
+                        o.open("Othr")?;
+                        o.leaf("Id", "SMNDA")?;
+                        o.close("Othr")?;
+                        o.close("Id")?;
+                        o.close("OrgnlDbtrAcct")?;
+                    }
+                    None => {}
+                }
+                o.close("AmdmntInfDtls")?;
+            }
+        }
+        o.close("MndtRltdInf")?;
+        o.close("DrctDbtTx")?;
+        if let Some(u) = &d.ultimate_creditor {
+            o.open("UltmtCdtr")?;
+            o.leaf("Nm", u.as_str())?;
+            o.close("UltmtCdtr")?;
+        }
+        match (&d.debtor.bic, v08) {
+            (None, _) => o.raw(
+                b"<DbtrAgt>\n<FinInstnId>\n<Othr>\n<Id>NOTPROVIDED</Id>\n</Othr>\n</FinInstnId>\n</DbtrAgt>\n",
+            )?,
+            (Some(bic), true) => {
+                o.raw(b"<DbtrAgt>\n<FinInstnId>\n<BICFI>")?;
+                o.raw(bic.as_bytes())?;
+                o.raw(b"</BICFI>\n</FinInstnId>\n</DbtrAgt>\n")?;
+            }
+            (Some(bic), false) => {
+                o.raw(b"<DbtrAgt>\n<FinInstnId>\n<BIC>")?;
+                o.raw(bic.as_bytes())?;
+                o.raw(b"</BIC>\n</FinInstnId>\n</DbtrAgt>\n")?;
+            }
+        }
+        o.raw(b"<Dbtr>\n<Nm>")?;
+        o.escaped(d.debtor.name.as_str())?;
+        o.raw(b"</Nm>\n")?;
+        if let (Some(a), true) = (d.debtor.address.as_ref(), v08) {
+            o.address(a)?;
+        }
+        o.raw(b"</Dbtr>\n<DbtrAcct>\n<Id>\n<IBAN>")?;
+        o.raw(d.debtor.iban.as_bytes())?;
+        o.raw(b"</IBAN>\n</Id>\n</DbtrAcct>\n")?;
+        if let Some(u) = &d.ultimate_debtor {
+            o.open("UltmtDbtr")?;
+            o.leaf("Nm", u.as_str())?;
+            o.close("UltmtDbtr")?;
+        }
+        if let Some(p) = &d.purpose {
+            o.open("Purp")?;
+            o.leaf("Cd", p.as_str())?;
+            o.close("Purp")?;
+        }
+        if let Some(r) = &d.remittance {
+            o.open("RmtInf")?;
+            o.leaf("Ustrd", r.as_str())?;
+            o.close("RmtInf")?;
+        }
+        o.raw(b"</DrctDbtTxInf>\n")?;
         Ok(())
     }
 }

@@ -11,6 +11,7 @@ mod bank;
 mod golden;
 mod iban;
 mod properties;
+mod streaming;
 mod validation;
 
 /// Needs xmllint and the schemas in `SEPA_XSD_DIR` (feature `xsd`).

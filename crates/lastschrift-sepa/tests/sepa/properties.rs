@@ -242,7 +242,7 @@ fn creditor_outside_eea() -> impl Strategy<Value = (String, Option<String>)> {
     })
 }
 
-fn message() -> impl Strategy<Value = (RawMessage, bool)> {
+pub(crate) fn message() -> impl Strategy<Value = (RawMessage, bool)> {
     (
         (
             text(),

@@ -14,6 +14,7 @@ mod demo;
 mod mandates;
 mod output;
 mod pain008;
+mod pain008_stream;
 mod runs;
 mod serve;
 mod sync;

@@ -19,63 +19,63 @@ use std::path::{Path, PathBuf};
 pub struct Pain008Args {
     /// The message description: JSON (see README) or CSV with one debit per row; `-` reads stdin.
     #[arg(long, short)]
-    input: PathBuf,
+    pub(super) input: PathBuf,
     /// How to read the input; by default from the file name (`.csv` is CSV, anything else JSON).
     #[arg(long, value_enum, default_value = "auto")]
-    input_format: InputFormat,
+    pub(super) input_format: InputFormat,
     /// Where to write the XML; standard output when absent.
     #[arg(long, short)]
-    output: Option<PathBuf>,
+    pub(super) output: Option<PathBuf>,
     /// The pain.008 version: pain.008.001.08 (current, German GBIC_5) or pain.008.001.02 (legacy).
     #[arg(long, default_value = "pain.008.001.08", value_parser = parse_format)]
-    format: Format,
+    pub(super) format: Format,
     /// Characters allowed in names and texts: basic (EPC) or german (adds ÄÖÜäöüß&*$%).
     #[arg(long, default_value = "basic", value_parser = parse_charset)]
-    charset: CharacterPolicy,
+    pub(super) charset: CharacterPolicy,
     /// Write one file per scheme when CORE and B2B debits are mixed (banks refuse mixed files).
     #[arg(long)]
-    split_schemes: bool,
+    pub(super) split_schemes: bool,
     /// Creditor data as a JSON or TOML file (`name`, `iban`, `bic`, `creditor_id`, `address`);
     /// needed for CSV input.
     #[arg(long)]
-    creditor: Option<PathBuf>,
+    pub(super) creditor: Option<PathBuf>,
     /// Creditor name (overrides the file).
     #[arg(long)]
-    creditor_name: Option<String>,
+    pub(super) creditor_name: Option<String>,
     /// Creditor IBAN (overrides the file).
     #[arg(long)]
-    creditor_iban: Option<String>,
+    pub(super) creditor_iban: Option<String>,
     /// Creditor BIC (overrides the file).
     #[arg(long)]
-    creditor_bic: Option<String>,
+    pub(super) creditor_bic: Option<String>,
     /// Creditor identifier, Gläubiger-ID (overrides the file).
     #[arg(long)]
-    creditor_id: Option<String>,
+    pub(super) creditor_id: Option<String>,
     /// Message id (overrides the input); derived from the creation time when absent.
     #[arg(long)]
-    message_id: Option<String>,
+    pub(super) message_id: Option<String>,
     /// Creation time, e.g. 2026-11-28T14:05:00 (overrides the input); now when absent.
     #[arg(long)]
-    created_at: Option<String>,
+    pub(super) created_at: Option<String>,
     /// Book the debits as one sum (true) or one by one (false, only if agreed with the bank).
     #[arg(long)]
-    batch_booking: Option<bool>,
+    pub(super) batch_booking: Option<bool>,
     /// Sequence type for debits that give none. RCUR is right for the first debit too since 2016.
     #[arg(long, default_value = "RCUR")]
-    default_sequence: String,
+    pub(super) default_sequence: String,
     /// Scheme for debits that give none: CORE (Basislastschrift) or B2B (Firmenlastschrift).
     #[arg(long, default_value = "CORE")]
-    default_scheme: String,
+    pub(super) default_scheme: String,
     /// Today's date for the checks (collection date after today, signature not in the future).
     #[arg(long, hide = true)]
-    today: Option<NaiveDate>,
+    pub(super) today: Option<NaiveDate>,
     /// Print problems (or the summary) as JSON on standard output.
     #[arg(long)]
-    json: bool,
+    pub(super) json: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum InputFormat {
+pub(super) enum InputFormat {
     Auto,
     Json,
     Csv,
@@ -92,21 +92,30 @@ fn parse_charset(s: &str) -> Result<CharacterPolicy, String> {
 }
 
 #[derive(Debug, Serialize)]
-struct WrittenFile {
-    path: Option<PathBuf>,
-    message_id: String,
-    scheme: String,
-    transactions: usize,
-    control_sum: String,
+pub(super) struct WrittenFile {
+    pub(super) path: Option<PathBuf>,
+    pub(super) message_id: String,
+    pub(super) scheme: String,
+    pub(super) transactions: usize,
+    pub(super) control_sum: String,
 }
 
 #[derive(Debug, Serialize)]
-struct Summary<'a> {
-    files: Vec<WrittenFile>,
-    warnings: &'a [Warning],
+pub(super) struct Summary<'a> {
+    pub(super) files: Vec<WrittenFile>,
+    pub(super) warnings: &'a [Warning],
 }
 
 pub fn run(args: &Pain008Args) -> anyhow::Result<Outcome> {
+    match super::pain008_stream::run(args)? {
+        Some(outcome) => Ok(outcome),
+        // Input the streaming reader does not take (JSON with the debits before the creditor,
+        // or unreadable JSON, whose exact error the whole-document parser gives).
+        None => run_in_memory(args),
+    }
+}
+
+fn run_in_memory(args: &Pain008Args) -> anyhow::Result<Outcome> {
     let now = Local::now().naive_local();
     let today = args.today.unwrap_or(now.date());
     let mut raw = match read_message(args) {
@@ -191,7 +200,7 @@ pub fn run(args: &Pain008Args) -> anyhow::Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-trait ZeroNanos {
+pub(super) trait ZeroNanos {
     fn with_nanosecond_zeroed(self) -> Self;
 }
 
@@ -203,12 +212,12 @@ impl ZeroNanos for chrono::NaiveDateTime {
     }
 }
 
-enum InputError {
+pub(super) enum InputError {
     Setup(anyhow::Error),
     Problems(Vec<Problem>),
 }
 
-fn input_problem(message: impl Into<String>, german: impl Into<String>) -> InputError {
+pub(super) fn input_problem(message: impl Into<String>, german: impl Into<String>) -> InputError {
     InputError::Problems(vec![Problem::new(
         None,
         None,
@@ -305,7 +314,7 @@ fn read_message(args: &Pain008Args) -> Result<RawMessage, InputError> {
     })
 }
 
-fn read_creditor(path: &Path) -> Result<RawCreditor, InputError> {
+pub(super) fn read_creditor(path: &Path) -> Result<RawCreditor, InputError> {
     let text = read_source(path)?;
     let is_toml = path
         .extension()
@@ -357,7 +366,7 @@ fn apply_overrides(args: &Pain008Args, raw: &mut RawMessage) -> anyhow::Result<(
 
 /// One path per message: the given one, or `name-CORE.xml` / `name-B2B.xml` when the input was
 /// split by scheme.
-fn output_paths(
+pub(super) fn output_paths(
     output: Option<&Path>,
     messages: &[ValidMessage],
 ) -> anyhow::Result<Vec<Option<PathBuf>>> {
@@ -387,17 +396,33 @@ fn output_paths(
 
 /// Writes beside the target, syncs, then renames: a reader (or the bank upload) never sees half
 /// a file, and a crash leaves either the old file or the new one.
-fn report_problems(args: &Pain008Args, problems: &[Problem]) -> anyhow::Result<Outcome> {
+pub(super) fn report_problems(args: &Pain008Args, problems: &[Problem]) -> anyhow::Result<Outcome> {
+    report_listed(args, problems, problems.len())
+}
+
+/// Problems of which the first `problems` are listed, `total` in all.
+pub(super) fn report_listed(
+    args: &Pain008Args,
+    problems: &[Problem],
+    total: usize,
+) -> anyhow::Result<Outcome> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(problems)?);
     } else {
         eprintln!(
             "{} problem{} found, nothing was written:",
-            problems.len(),
-            if problems.len() == 1 { "" } else { "s" }
+            total,
+            if total == 1 { "" } else { "s" }
         );
         for p in problems {
             eprintln!("  {p}");
+        }
+        if total > problems.len() {
+            eprintln!(
+                "  … and {} more (the first {} are listed)",
+                total - problems.len(),
+                problems.len()
+            );
         }
     }
     Ok(Outcome::ProblemsFound)

@@ -273,3 +273,83 @@ fn pain008_refuses_a_swiss_debit_without_bic() {
     );
     assert!(!output.exists(), "nothing is written");
 }
+
+/// The streaming path at scale (issue #14): 100 000 debits from JSON, the file passes xmllint
+/// against ISO pain.008.001.08 and DK GBIC_5.
+#[cfg(feature = "xsd")]
+#[test]
+fn pain008_streams_100000_debits_to_a_schema_valid_file() {
+    use std::fmt::Write as _;
+    let xsd = test_support::xsd_dir();
+    let dir = tempfile::tempdir().unwrap();
+    let iban = |account: u64| {
+        let bban = format!("37040044{account:010}");
+        let r = format!("{bban}131400")
+            .bytes()
+            .fold(0u32, |r, b| (r * 10 + u32::from(b - b'0')) % 97);
+        format!("DE{:02}{bban}", 98 - r)
+    };
+    let mut json = String::from(
+        r#"{"message_id": "STREAM-100000", "created_at": "2027-02-10T09:30:00", "batch_booking": true,
+            "creditor": {"name": "Turnverein Musterstadt e.V.", "iban": "DE02120300000000202051",
+                         "creditor_id": "DE98ZZZ09999999999"},
+            "debits": ["#,
+    );
+    for i in 0..100_000u64 {
+        let sep = if i == 0 { "" } else { "," };
+        write!(
+            json,
+            r#"{sep}{{"end_to_end_id": "E-{i}", "amount": "{}.{:02}", "collection_date": "2027-03-0{}",
+               "sequence": "{}", "remittance": "Beitrag <{i}> & Co – Jugend",
+               "debtor": {{"name": "Jürgen Müller {i}", "iban": "{}"}},
+               "mandate": {{"id": "M-{i}", "signed_on": "2019-04-01"}}}}"#,
+            1 + i % 500,
+            i % 100,
+            1 + i % 2,
+            if i % 7 == 0 { "FRST" } else { "RCUR" },
+            iban(1_000_000 + i)
+        )
+        .unwrap();
+    }
+    json.push_str("]}");
+    let input = dir.path().join("debits.json");
+    std::fs::write(&input, json).unwrap();
+    let out = dir.path().join("out.xml");
+    let (_home, cli) = cli();
+    let run = Output::from_command(
+        cli.command([
+            "pain008",
+            "--charset",
+            "german",
+            "--today",
+            TODAY,
+            "--input",
+        ])
+        .arg(&input)
+        .arg("--output")
+        .arg(&out),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.text().contains("100000 debits"), "{}", run.text());
+    for schema in ["pain.008.001.08.xsd", "dk/pain.008.001.08_GBIC_5.xsd"] {
+        let schema = xsd.join(schema);
+        assert!(
+            schema.exists(),
+            "the schema {} is missing; set SEPA_XSD_DIR",
+            schema.display()
+        );
+        let result = std::process::Command::new("xmllint")
+            .arg("--noout")
+            .arg("--schema")
+            .arg(&schema)
+            .arg(&out)
+            .output()
+            .expect("xmllint is needed for this suite (Debian package libxml2-utils)");
+        assert!(
+            result.status.success(),
+            "against {}: {}",
+            schema.display(),
+            String::from_utf8_lossy(&result.stderr)
+        );
+    }
+}
