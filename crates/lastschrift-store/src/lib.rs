@@ -289,6 +289,45 @@ pub trait Store: Send + Sync + fmt::Debug {
         decided_by: Option<&str>,
     ) -> Result<DebitFollowUp>;
 
+    // --- pre-notifications ------------------------------------------------------------------
+
+    /// Records the pre-notifications not recorded yet (by fingerprint) and returns every one
+    /// of them as stored, in the order given. Atomic: two calls at once record each once.
+    async fn prepare_pre_notifications(
+        &self,
+        notifications: &[NewPreNotification],
+    ) -> Result<Vec<PreNotification>>;
+    /// All of them, newest first; with `collection_date` those announcing that date.
+    async fn pre_notifications(
+        &self,
+        collection_date: Option<NaiveDate>,
+    ) -> Result<Vec<PreNotification>>;
+    async fn pre_notification(&self, id: i64) -> Result<Option<PreNotification>>;
+    /// Every pre-notification that announced the invoice, newest first.
+    async fn pre_notifications_for_invoice(
+        &self,
+        invoice_id: SevdeskId,
+    ) -> Result<Vec<PreNotification>>;
+    /// Takes a pending or failed pre-notification for sending (status `sending`, one attempt
+    /// more). Atomic: of several calls at once exactly one gets `true`; a sent or sending one
+    /// gives `false` to all.
+    async fn claim_pre_notification(&self, id: i64) -> Result<bool>;
+    /// `sending` → `sent`, with the proof. [`StoreError::Conflict`] if it was not claimed.
+    async fn record_pre_notification_sent(
+        &self,
+        id: i64,
+        sent_at: DateTime<Utc>,
+        server_reply: Option<&str>,
+        pdf: Option<&[u8]>,
+    ) -> Result<PreNotification>;
+    /// `sending` → `failed`, with what the server or the system said.
+    async fn record_pre_notification_failed(&self, id: i64, error: &str)
+    -> Result<PreNotification>;
+    /// The letter's PDF as it was made.
+    async fn pre_notification_pdf(&self, id: i64) -> Result<Option<Vec<u8>>>;
+    /// The invoices that sent pre-notifications announced (the timing rule's facts).
+    async fn announced_invoices(&self) -> Result<Vec<AnnouncedInvoice>>;
+
     // --- sevdesk request log ---------------------------------------------------------------------
 
     async fn append_request_log(&self, entries: &[NewRequestLogEntry]) -> Result<()>;

@@ -778,3 +778,94 @@ mod tests {
         );
     }
 }
+
+text_enum!(
+    /// How a pre-notification reaches its debtor.
+    NotificationChannel { Email = "email", Letter = "letter" }
+);
+text_enum!(
+    /// Where a pre-notification stands. `Sending` is claimed and not confirmed: after a crash
+    /// it may or may not have gone out, so it is never sent again on its own.
+    NotificationStatus {
+        /// Prepared (the preview), not sent yet.
+        Pending = "pending",
+        /// Handed to the mail server or the printer right now, or a crash in the middle.
+        Sending = "sending",
+        /// Accepted by the mail server (its reply is kept), or the letter was made.
+        Sent = "sent",
+        /// Refused or not reachable; may be sent again.
+        Failed = "failed",
+    }
+);
+
+/// One invoice a pre-notification announces.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreNotificationItem {
+    pub invoice_id: SevdeskId,
+    pub invoice_number: Option<String>,
+    pub amount_cents: i64,
+}
+
+/// A pre-notification to record, with exactly what will be sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NewPreNotification {
+    /// What it announces (reference, date, items) as a short hash: the same announcement
+    /// prepared twice is one record.
+    pub fingerprint: String,
+    pub collection_date: NaiveDate,
+    pub mandate_reference: String,
+    pub contact_id: SevdeskId,
+    pub debtor_name: String,
+    pub channel: NotificationChannel,
+    /// The e-mail address, or the postal address lines of the letter.
+    pub address: String,
+    pub creditor_id: String,
+    pub items: Vec<PreNotificationItem>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub template_version: String,
+    /// Chosen by us (`<…@…>`), so the message can be found in any mailbox.
+    pub message_id: String,
+}
+
+/// A recorded pre-notification and its proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PreNotification {
+    pub id: i64,
+    pub created_at: DateTime<Utc>,
+    pub fingerprint: String,
+    pub collection_date: NaiveDate,
+    pub mandate_reference: String,
+    pub contact_id: SevdeskId,
+    pub debtor_name: String,
+    pub channel: NotificationChannel,
+    pub address: String,
+    pub creditor_id: String,
+    pub items: Vec<PreNotificationItem>,
+    pub total_cents: i64,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub template_version: String,
+    pub message_id: String,
+    pub status: NotificationStatus,
+    pub attempts: i64,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// The mail server's final reply (code and text).
+    pub server_reply: Option<String>,
+    pub pdf_sha256: Option<String>,
+    /// The last refusal or connection problem, as the server or the system said it.
+    pub last_error: Option<String>,
+    pub status_changed_at: Option<DateTime<Utc>>,
+}
+
+/// An invoice a sent pre-notification announced (what the timing rule looks at).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AnnouncedInvoice {
+    pub invoice_id: SevdeskId,
+    pub amount_cents: i64,
+    pub collection_date: NaiveDate,
+    pub sent_at: DateTime<Utc>,
+    pub pre_notification_id: i64,
+}

@@ -603,3 +603,95 @@ impl From<SessionRow> for Session {
         }
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PreNotificationRow {
+    pub(crate) id: i64,
+    created_at: DateTime<Utc>,
+    fingerprint: String,
+    collection_date: NaiveDate,
+    mandate_reference: String,
+    contact_id: i64,
+    debtor_name: String,
+    channel: String,
+    address: String,
+    creditor_id: String,
+    total_cents: i64,
+    subject: String,
+    body_text: String,
+    body_html: String,
+    template_version: String,
+    message_id: String,
+    status: String,
+    attempts: i64,
+    sent_at: Option<DateTime<Utc>>,
+    server_reply: Option<String>,
+    pdf_sha256: Option<String>,
+    last_error: Option<String>,
+    status_changed_at: Option<DateTime<Utc>>,
+}
+
+pub(crate) const PRE_NOTIFICATION_COLUMNS: &str = "id, created_at, fingerprint, collection_date, \
+     mandate_reference, contact_id, debtor_name, channel, address, creditor_id, total_cents, \
+     subject, body_text, body_html, template_version, message_id, status, attempts, sent_at, \
+     server_reply, pdf_sha256, last_error, status_changed_at";
+
+impl PreNotificationRow {
+    pub(crate) fn with_items(self, items: Vec<PreNotificationItem>) -> Result<PreNotification> {
+        Ok(PreNotification {
+            channel: parse(&self.channel)?,
+            status: parse(&self.status)?,
+            id: self.id,
+            created_at: self.created_at,
+            fingerprint: self.fingerprint,
+            collection_date: self.collection_date,
+            mandate_reference: self.mandate_reference,
+            contact_id: self.contact_id,
+            debtor_name: self.debtor_name,
+            address: self.address,
+            creditor_id: self.creditor_id,
+            items,
+            total_cents: self.total_cents,
+            subject: self.subject,
+            body_text: self.body_text,
+            body_html: self.body_html,
+            template_version: self.template_version,
+            message_id: self.message_id,
+            attempts: self.attempts,
+            sent_at: self.sent_at,
+            server_reply: self.server_reply,
+            pdf_sha256: self.pdf_sha256,
+            last_error: self.last_error,
+            status_changed_at: self.status_changed_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct PreNotificationItemRow {
+    pub(crate) pre_notification_id: i64,
+    pub(crate) invoice_id: i64,
+    pub(crate) invoice_number: Option<String>,
+    pub(crate) amount_cents: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AnnouncedInvoiceRow {
+    invoice_id: i64,
+    amount_cents: i64,
+    collection_date: NaiveDate,
+    sent_at: DateTime<Utc>,
+    pre_notification_id: i64,
+}
+
+impl From<AnnouncedInvoiceRow> for AnnouncedInvoice {
+    fn from(row: AnnouncedInvoiceRow) -> Self {
+        AnnouncedInvoice {
+            invoice_id: row.invoice_id,
+            amount_cents: row.amount_cents,
+            collection_date: row.collection_date,
+            sent_at: row.sent_at,
+            pre_notification_id: row.pre_notification_id,
+        }
+    }
+}

@@ -240,6 +240,83 @@ macro_rules! impl_store {
                 Debit::try_from(row)
             }
 
+            /// The rows with their items (one query for all items).
+            async fn with_items(&self, rows: Vec<PreNotificationRow>) -> Result<Vec<PreNotification>> {
+                let mut items: std::collections::HashMap<i64, Vec<PreNotificationItem>> =
+                    std::collections::HashMap::new();
+                for chunk in rows.chunks(500) {
+                    let placeholders: Vec<String> =
+                        (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                    let sql = format!(
+                        "SELECT pre_notification_id, invoice_id, invoice_number, amount_cents \
+                         FROM pre_notification_items WHERE pre_notification_id IN ({}) \
+                         ORDER BY pre_notification_id, position",
+                        placeholders.join(", ")
+                    );
+                    let mut query = sqlx::query_as::<$db, PreNotificationItemRow>(&sql);
+                    for row in chunk {
+                        query = query.bind(row.id);
+                    }
+                    for item in query.fetch_all(&self.pool).await? {
+                        items.entry(item.pre_notification_id).or_default().push(
+                            PreNotificationItem {
+                                invoice_id: item.invoice_id,
+                                invoice_number: item.invoice_number,
+                                amount_cents: item.amount_cents,
+                            },
+                        );
+                    }
+                }
+                rows.into_iter()
+                    .map(|row| {
+                        let own = items.remove(&row.id).unwrap_or_default();
+                        row.with_items(own)
+                    })
+                    .collect()
+            }
+
+            async fn pre_notification_by_id(&self, id: i64) -> Result<Option<PreNotification>> {
+                let sql = format!(
+                    "SELECT {PRE_NOTIFICATION_COLUMNS} FROM pre_notifications WHERE id = $1"
+                );
+                let rows: Vec<PreNotificationRow> =
+                    sqlx::query_as(&sql).bind(id).fetch_all(&self.pool).await?;
+                Ok(self.with_items(rows).await?.pop())
+            }
+
+            /// `sending` → `to`; the proof or the error goes with it.
+            async fn finish_sending(
+                &self,
+                id: i64,
+                update: &str,
+                bind: (Option<DateTime<Utc>>, Option<&str>, Option<&[u8]>, Option<String>, Option<&str>),
+            ) -> Result<PreNotification> {
+                let (sent_at, reply, pdf, pdf_sha256, error) = bind;
+                let changed = sqlx::query(update)
+                    .bind(id)
+                    .bind(now())
+                    .bind(sent_at.map(ts))
+                    .bind(reply)
+                    .bind(pdf)
+                    .bind(pdf_sha256)
+                    .bind(error)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                let current = self.pre_notification_by_id(id).await?.ok_or_else(|| {
+                    StoreError::NotFound {
+                        what: format!("pre-notification {id}"),
+                    }
+                })?;
+                if changed == 0 {
+                    return Err(StoreError::Conflict(format!(
+                        "pre-notification {id} is {} and was not being sent",
+                        current.status
+                    )));
+                }
+                Ok(current)
+            }
+
             /// Inside a write transaction: [`StoreError::LastAdmin`] when user `id` is the only
             /// administrator. The administrators' rows are locked first, so two transactions
             /// demoting two administrators cannot both see the other one still there.
@@ -1598,6 +1675,194 @@ macro_rules! impl_store {
                         what: format!("the follow-up of debit {debit_id}"),
                     }),
                 }
+            }
+
+            async fn prepare_pre_notifications(
+                &self,
+                notifications: &[NewPreNotification],
+            ) -> Result<Vec<PreNotification>> {
+                let created_at = now();
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let mut ids = Vec::with_capacity(notifications.len());
+                for n in notifications {
+                    let mut total = 0i64;
+                    for item in &n.items {
+                        if item.amount_cents <= 0 {
+                            return Err(StoreError::Conflict(format!(
+                                "the pre-notification for {} announces invoice {} with a non-positive amount",
+                                n.mandate_reference, item.invoice_id
+                            )));
+                        }
+                        total = total.checked_add(item.amount_cents).ok_or_else(|| {
+                            StoreError::Conflict("the amounts add up beyond range".into())
+                        })?;
+                    }
+                    let inserted = sqlx::query_scalar::<$db, i64>(
+                        "INSERT INTO pre_notifications (fingerprint, created_at, collection_date, \
+                         mandate_reference, contact_id, debtor_name, channel, address, creditor_id, \
+                         total_cents, subject, body_text, body_html, template_version, message_id, \
+                         status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+                         $14, $15, 'pending') ON CONFLICT (fingerprint) DO NOTHING RETURNING id",
+                    )
+                    .bind(&n.fingerprint)
+                    .bind(created_at)
+                    .bind(n.collection_date)
+                    .bind(&n.mandate_reference)
+                    .bind(n.contact_id)
+                    .bind(&n.debtor_name)
+                    .bind(n.channel.as_str())
+                    .bind(&n.address)
+                    .bind(&n.creditor_id)
+                    .bind(total)
+                    .bind(&n.subject)
+                    .bind(&n.body_text)
+                    .bind(&n.body_html)
+                    .bind(&n.template_version)
+                    .bind(&n.message_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let id = match inserted {
+                        Some(id) => {
+                            for (position, item) in n.items.iter().enumerate() {
+                                sqlx::query(
+                                    "INSERT INTO pre_notification_items (pre_notification_id, \
+                                     position, invoice_id, invoice_number, amount_cents) \
+                                     VALUES ($1, $2, $3, $4, $5)",
+                                )
+                                .bind(id)
+                                .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                                .bind(item.invoice_id)
+                                .bind(&item.invoice_number)
+                                .bind(item.amount_cents)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
+                            id
+                        }
+                        None => sqlx::query_scalar::<$db, i64>(
+                            "SELECT id FROM pre_notifications WHERE fingerprint = $1",
+                        )
+                        .bind(&n.fingerprint)
+                        .fetch_one(&mut *tx)
+                        .await?,
+                    };
+                    ids.push(id);
+                }
+                tx.commit().await?;
+                let mut stored = Vec::with_capacity(ids.len());
+                for id in ids {
+                    if let Some(n) = self.pre_notification_by_id(id).await? {
+                        stored.push(n);
+                    }
+                }
+                Ok(stored)
+            }
+
+            async fn pre_notifications(
+                &self,
+                collection_date: Option<NaiveDate>,
+            ) -> Result<Vec<PreNotification>> {
+                let rows: Vec<PreNotificationRow> = match collection_date {
+                    Some(date) => {
+                        let sql = format!(
+                            "SELECT {PRE_NOTIFICATION_COLUMNS} FROM pre_notifications \
+                             WHERE collection_date = $1 ORDER BY id DESC"
+                        );
+                        sqlx::query_as(&sql).bind(date).fetch_all(&self.pool).await?
+                    }
+                    None => {
+                        let sql = format!(
+                            "SELECT {PRE_NOTIFICATION_COLUMNS} FROM pre_notifications ORDER BY id DESC"
+                        );
+                        sqlx::query_as(&sql).fetch_all(&self.pool).await?
+                    }
+                };
+                self.with_items(rows).await
+            }
+
+            async fn pre_notification(&self, id: i64) -> Result<Option<PreNotification>> {
+                self.pre_notification_by_id(id).await
+            }
+
+            async fn pre_notifications_for_invoice(
+                &self,
+                invoice_id: SevdeskId,
+            ) -> Result<Vec<PreNotification>> {
+                let sql = format!(
+                    "SELECT {PRE_NOTIFICATION_COLUMNS} FROM pre_notifications WHERE id IN \
+                     (SELECT pre_notification_id FROM pre_notification_items WHERE invoice_id = $1) \
+                     ORDER BY id DESC"
+                );
+                let rows: Vec<PreNotificationRow> =
+                    sqlx::query_as(&sql).bind(invoice_id).fetch_all(&self.pool).await?;
+                self.with_items(rows).await
+            }
+
+            async fn claim_pre_notification(&self, id: i64) -> Result<bool> {
+                let claimed = sqlx::query(
+                    "UPDATE pre_notifications SET status = 'sending', attempts = attempts + 1, \
+                     status_changed_at = $2 WHERE id = $1 AND status IN ('pending', 'failed')",
+                )
+                .bind(id)
+                .bind(now())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(claimed == 1)
+            }
+
+            async fn record_pre_notification_sent(
+                &self,
+                id: i64,
+                sent_at: DateTime<Utc>,
+                server_reply: Option<&str>,
+                pdf: Option<&[u8]>,
+            ) -> Result<PreNotification> {
+                self.finish_sending(
+                    id,
+                    "UPDATE pre_notifications SET status = 'sent', status_changed_at = $2, \
+                     sent_at = $3, server_reply = $4, pdf = $5, pdf_sha256 = $6, last_error = $7 \
+                     WHERE id = $1 AND status = 'sending'",
+                    (Some(sent_at), server_reply, pdf, pdf.map(sha256_hex), None),
+                )
+                .await
+            }
+
+            async fn record_pre_notification_failed(
+                &self,
+                id: i64,
+                error: &str,
+            ) -> Result<PreNotification> {
+                self.finish_sending(
+                    id,
+                    "UPDATE pre_notifications SET status = 'failed', status_changed_at = $2, \
+                     sent_at = $3, server_reply = $4, pdf = $5, pdf_sha256 = $6, last_error = $7 \
+                     WHERE id = $1 AND status = 'sending'",
+                    (None, None, None, None, Some(error)),
+                )
+                .await
+            }
+
+            async fn pre_notification_pdf(&self, id: i64) -> Result<Option<Vec<u8>>> {
+                Ok(sqlx::query_scalar::<$db, Option<Vec<u8>>>(
+                    "SELECT pdf FROM pre_notifications WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten())
+            }
+
+            async fn announced_invoices(&self) -> Result<Vec<AnnouncedInvoice>> {
+                let rows: Vec<AnnouncedInvoiceRow> = sqlx::query_as(
+                    "SELECT i.invoice_id, i.amount_cents, n.collection_date, n.sent_at, \
+                     n.id AS pre_notification_id FROM pre_notification_items i \
+                     JOIN pre_notifications n ON n.id = i.pre_notification_id \
+                     WHERE n.status = 'sent' AND n.sent_at IS NOT NULL ORDER BY n.id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(AnnouncedInvoice::from).collect())
             }
 
             async fn append_request_log(&self, entries: &[NewRequestLogEntry]) -> Result<()> {

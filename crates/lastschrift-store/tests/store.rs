@@ -115,6 +115,8 @@ backends!(
     signed_copies_are_kept_with_their_mandate,
     a_bank_file_applies_once_and_keeps_its_bytes,
     the_same_bank_file_imported_at_once_applies_once,
+    a_pre_notification_is_prepared_once_and_sent_once,
+    a_pre_notification_claimed_at_once_is_sent_by_one,
 );
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -1401,6 +1403,173 @@ mod tests {
         let imports = ctx.store.bank_imports().await.unwrap();
         assert_eq!(imports.len(), 1);
         assert_eq!(imports[0].events.len(), 1);
+    }
+
+    fn pre_notification(reference: &str, items: &[(i64, i64)]) -> NewPreNotification {
+        NewPreNotification {
+            fingerprint: format!("{reference}-{items:?}"),
+            collection_date: date(2026, 12, 21),
+            mandate_reference: reference.into(),
+            contact_id: 7,
+            debtor_name: "Müller & Söhne".into(),
+            channel: NotificationChannel::Email,
+            address: "buchhaltung@mueller.example".into(),
+            creditor_id: "DE98ZZZ09999999999".into(),
+            items: items
+                .iter()
+                .map(|(invoice_id, amount_cents)| PreNotificationItem {
+                    invoice_id: *invoice_id,
+                    invoice_number: Some(format!("RE-{invoice_id}")),
+                    amount_cents: *amount_cents,
+                })
+                .collect(),
+            subject: "Vorabankündigung – SEPA-Lastschrift".into(),
+            body_text: "Sehr geehrte Damen und Herren, …".into(),
+            body_html: "<p>Sehr geehrte Damen und Herren, …</p>".into(),
+            template_version: "builtin-de-1".into(),
+            message_id: format!("<{reference}-{}@lastschrift.invalid>", items.len()),
+        }
+    }
+
+    pub async fn a_pre_notification_is_prepared_once_and_sent_once(ctx: Arc<Ctx>) {
+        let store = &ctx.store;
+        let first = pre_notification("M-1", &[(10, 4_900), (11, 1_250)]);
+        let stored = store
+            .prepare_pre_notifications(&[first.clone()])
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 1);
+        let n = &stored[0];
+        assert_eq!(n.status, NotificationStatus::Pending);
+        assert_eq!(n.total_cents, 6_150);
+        assert_eq!(n.items, first.items);
+        assert_eq!(n.debtor_name, "Müller & Söhne");
+        // Prepared again (a second preview, another instance): the same record.
+        let again = store.prepare_pre_notifications(&[first]).await.unwrap();
+        assert_eq!(again[0].id, n.id);
+        assert_eq!(store.pre_notifications(None).await.unwrap().len(), 1);
+        assert!(store.announced_invoices().await.unwrap().is_empty());
+
+        assert!(store.claim_pre_notification(n.id).await.unwrap());
+        assert!(
+            !store.claim_pre_notification(n.id).await.unwrap(),
+            "claimed twice"
+        );
+        let failed = store
+            .record_pre_notification_failed(n.id, "451 4.3.0 try again later")
+            .await
+            .unwrap();
+        assert_eq!(failed.status, NotificationStatus::Failed);
+        assert_eq!(
+            failed.last_error.as_deref(),
+            Some("451 4.3.0 try again later")
+        );
+        assert!(
+            store.claim_pre_notification(n.id).await.unwrap(),
+            "a failed one is retried"
+        );
+        let sent_at = Utc.with_ymd_and_hms(2026, 12, 4, 9, 30, 0).unwrap();
+        let sent = store
+            .record_pre_notification_sent(n.id, sent_at, Some("250 2.0.0 Ok: queued as 7"), None)
+            .await
+            .unwrap();
+        assert_eq!(sent.status, NotificationStatus::Sent);
+        assert_eq!(sent.attempts, 2);
+        assert_eq!(sent.sent_at, Some(sent_at));
+        assert_eq!(
+            sent.server_reply.as_deref(),
+            Some("250 2.0.0 Ok: queued as 7")
+        );
+        assert_eq!(sent.last_error, None);
+        // Sent is final: no claim, no second "sent", no "failed".
+        assert!(!store.claim_pre_notification(n.id).await.unwrap());
+        assert!(matches!(
+            store.record_pre_notification_failed(n.id, "late").await,
+            Err(StoreError::Conflict(_))
+        ));
+        let announced = store.announced_invoices().await.unwrap();
+        assert_eq!(announced.len(), 2);
+        assert_eq!(announced[0].collection_date, date(2026, 12, 21));
+        assert_eq!(announced[0].sent_at, sent_at);
+        assert_eq!(
+            store.pre_notifications_for_invoice(11).await.unwrap().len(),
+            1
+        );
+        assert!(
+            store
+                .pre_notifications_for_invoice(12)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // A letter keeps its PDF and hash.
+        let letter = NewPreNotification {
+            channel: NotificationChannel::Letter,
+            address: "Müller & Söhne\nHauptstr. 1\n10115 Berlin".into(),
+            ..pre_notification("M-2", &[(20, 990)])
+        };
+        let letter = &store.prepare_pre_notifications(&[letter]).await.unwrap()[0];
+        assert!(store.claim_pre_notification(letter.id).await.unwrap());
+        let pdf = b"%PDF-1.7 letter".to_vec();
+        let made = store
+            .record_pre_notification_sent(letter.id, sent_at, None, Some(&pdf))
+            .await
+            .unwrap();
+        assert_eq!(made.pdf_sha256.as_deref().map(str::len), Some(64));
+        assert_eq!(
+            store.pre_notification_pdf(letter.id).await.unwrap(),
+            Some(pdf)
+        );
+        assert_eq!(
+            store
+                .pre_notifications(Some(date(2026, 12, 21)))
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        assert!(
+            store
+                .pre_notifications(Some(date(2026, 12, 22)))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    pub async fn a_pre_notification_claimed_at_once_is_sent_by_one(ctx: Arc<Ctx>) {
+        let n = ctx
+            .store
+            .prepare_pre_notifications(&[pre_notification("M-RACE", &[(30, 100)])])
+            .await
+            .unwrap()
+            .remove(0);
+        let claims = (0..12).map(|_| {
+            let store = ctx.store.clone();
+            tokio::spawn(async move { store.claim_pre_notification(n.id).await.unwrap() })
+        });
+        let mut won = 0;
+        for claim in claims {
+            if claim.await.unwrap() {
+                won += 1;
+            }
+        }
+        assert_eq!(won, 1, "exactly one sender");
+        // Two instances preparing the same announcement at once record it once.
+        let preparing = (0..6).map(|_| {
+            let store = ctx.store.clone();
+            tokio::spawn(async move {
+                store
+                    .prepare_pre_notifications(&[pre_notification("M-TWICE", &[(31, 100)])])
+                    .await
+            })
+        });
+        let mut ids = std::collections::HashSet::new();
+        for p in preparing {
+            ids.insert(p.await.unwrap().unwrap()[0].id);
+        }
+        assert_eq!(ids.len(), 1, "{ids:?}");
     }
 }
 
