@@ -9,6 +9,7 @@ pub mod debit_csv;
 mod error;
 pub mod files;
 pub mod mandates;
+pub mod notify;
 pub mod overview;
 pub mod runs;
 pub mod saved_settings;
