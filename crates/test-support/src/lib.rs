@@ -6,12 +6,14 @@
 //!
 //! One crate for every suite of the workspace (a dev-dependency of each), so a helper exists once:
 //! also the binary run with a clean environment ([`cli`]) and the web suites' HTTP client
-//! ([`http`]), and reading the PDFs it makes ([`pdf`]).
+//! ([`http`]), reading the PDFs it makes ([`pdf`]), and an SMTP server that receives its mail
+//! ([`smtp`]).
 
 pub mod bank_files;
 pub mod cli;
 pub mod http;
 pub mod pdf;
+pub mod smtp;
 
 use lastschrift_store::DatabaseUrl;
 use std::future::Future;

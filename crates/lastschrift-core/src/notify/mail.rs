@@ -187,7 +187,10 @@ impl MailError {
                     "Die E-Mail-Adresse „{address}“ ist nicht verwendbar{why}; es wurde nichts gesendet."
                 )
             }
-            MailError::Refused { code: 530 | 534 | 535, reply } => format!(
+            MailError::Refused {
+                code: 530 | 534 | 535,
+                reply,
+            } => format!(
                 "Der Mailserver hat die Anmeldung abgelehnt ({reply}); bitte Benutzername und Passwort in den SMTP-Einstellungen prüfen."
             ),
             MailError::Refused { reply, .. } if self.is_permanent() => {
@@ -222,8 +225,12 @@ fn german_reason(reason: &str) -> Option<&'static str> {
             "der Teil vor dem @ enthält Zeichen außerhalb von ASCII, die die meisten Mailserver ablehnen"
         }
         REASON_BAD_DOMAIN => "die Domain nach dem @ ist kein gültiger Domainname",
-        REASON_BAD_LOCAL => "der Teil vor dem @ enthält Zeichen, die in einer Adresse nicht vorkommen dürfen",
-        REASON_BAD_MESSAGE_ID => "eine Message-ID hat die Form <name@domain> aus sichtbaren ASCII-Zeichen",
+        REASON_BAD_LOCAL => {
+            "der Teil vor dem @ enthält Zeichen, die in einer Adresse nicht vorkommen dürfen"
+        }
+        REASON_BAD_MESSAGE_ID => {
+            "eine Message-ID hat die Form <name@domain> aus sichtbaren ASCII-Zeichen"
+        }
         _ => return None,
     })
 }
@@ -366,7 +373,9 @@ fn mailbox(name: &str, address: &str) -> Result<Mailbox, MailError> {
     if trimmed.is_empty() {
         return Err(invalid(REASON_EMPTY));
     }
-    let (local, domain) = trimmed.rsplit_once('@').ok_or_else(|| invalid(REASON_NO_AT))?;
+    let (local, domain) = trimmed
+        .rsplit_once('@')
+        .ok_or_else(|| invalid(REASON_NO_AT))?;
     if local.is_empty() || domain.is_empty() {
         return Err(invalid(REASON_NO_AT));
     }
@@ -463,8 +472,9 @@ mod tests {
             assert_eq!(parsed.security, expected);
             assert_eq!(parsed.password.unwrap().expose(), "pw");
         }
-        let wrong =
-            from_toml("host = \"h\"\nfrom_name = \"n\"\nfrom_address = \"a@b.de\"\nsecurity = \"ssl\"");
+        let wrong = from_toml(
+            "host = \"h\"\nfrom_name = \"n\"\nfrom_address = \"a@b.de\"\nsecurity = \"ssl\"",
+        );
         assert!(wrong.unwrap_err().to_string().contains("ssl"));
     }
 
