@@ -113,6 +113,23 @@ impl SetupStatus {
     }
 }
 
+/// What `notify` would send, before anything is recorded.
+#[derive(Clone, Debug, Serialize)]
+pub struct NotificationPreview {
+    /// The run the pre-notifications announce.
+    pub plan: CollectionPlan,
+    pub announcement: crate::notify::announce::Announcement,
+    /// Those of them recorded before (sent, failed, …).
+    pub recorded: Vec<lastschrift_store::PreNotification>,
+}
+
+/// What `notify` did.
+#[derive(Clone, Debug, Serialize)]
+pub struct NotifyOutcome {
+    pub preview: NotificationPreview,
+    pub report: crate::notify::send::SendReport,
+}
+
 /// The policy keys the web UI edits; `None` leaves a key as it is.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PolicyChanges {
@@ -634,6 +651,114 @@ impl App {
             );
         }
         Ok(())
+    }
+
+    // --- pre-notifications ----------------------------------------------------------------
+
+    /// What `notify` would announce for a run on `requested_date` (default: the earliest date a
+    /// pre-notification sent today allows): every message as it would go out, the debtors that
+    /// cannot get one, and which were recorded or sent before. Records and sends nothing.
+    pub async fn notification_preview(
+        &self,
+        requested_date: Option<NaiveDate>,
+    ) -> Result<NotificationPreview, CoreError> {
+        let settings = self.effective().await?;
+        if settings.policies.pre_notification == crate::settings::PreNotificationPolicy::Invoice {
+            return Err(crate::notify::NotifyError::InvoiceAnnounces.into());
+        }
+        let creditor = settings
+            .creditor
+            .clone()
+            .ok_or(crate::notify::NotifyError::NoCreditor)?;
+        self.check_requested_date(&settings, requested_date)?;
+        self.settle_debits(&settings).await?;
+        let snapshot = collect::Snapshot::load(self.store()).await?;
+        let plan = collect::plan_for(
+            &snapshot,
+            &settings,
+            self.bank_now(),
+            requested_date,
+            collect::Purpose::Announce,
+        );
+        let announcement = crate::notify::announce::announce(
+            &plan,
+            &snapshot.contacts,
+            &creditor,
+            settings.notifications.language,
+            &settings
+                .notifications
+                .message_id_domain(settings.smtp.as_ref()),
+        );
+        let mut recorded = Vec::new();
+        for n in self.store().pre_notifications(None).await? {
+            if announcement
+                .notifications
+                .iter()
+                .any(|a| a.fingerprint == n.fingerprint)
+            {
+                recorded.push(n);
+            }
+        }
+        Ok(NotificationPreview {
+            plan,
+            announcement,
+            recorded,
+        })
+    }
+
+    /// Records the pre-notifications of a run on `requested_date` (once: the same ones again
+    /// are the same records) and sends every one of them not sent yet. Never sends one twice.
+    pub async fn notify(
+        &self,
+        requested_date: Option<NaiveDate>,
+    ) -> Result<NotifyOutcome, CoreError> {
+        let preview = self.notification_preview(requested_date).await?;
+        let recorded = self
+            .store()
+            .prepare_pre_notifications(&preview.announcement.notifications)
+            .await?;
+        let report = self.send_pre_notifications(recorded).await?;
+        Ok(NotifyOutcome { preview, report })
+    }
+
+    /// Sends the given recorded pre-notifications that are pending or failed (a retry sends
+    /// only what is missing).
+    pub async fn send_pre_notifications(
+        &self,
+        notifications: Vec<lastschrift_store::PreNotification>,
+    ) -> Result<crate::notify::send::SendReport, CoreError> {
+        let settings = self.effective().await?;
+        let creditor = settings
+            .creditor
+            .clone()
+            .ok_or(crate::notify::NotifyError::NoCreditor)?;
+        let mailer = match &settings.smtp {
+            Some(smtp) => Some(
+                crate::notify::mail::Mailer::new(smtp).map_err(crate::notify::NotifyError::from)?,
+            ),
+            None => None,
+        };
+        let sender = crate::notify::send::Sender {
+            mailer: mailer.as_ref(),
+            creditor: &creditor,
+            language: settings.notifications.language,
+            now: self.now(),
+            today: self.bank_today(),
+        };
+        Ok(crate::notify::send::send(self.store(), &sender, notifications).await?)
+    }
+
+    /// Every recorded pre-notification, newest first; with a date those announcing it.
+    pub async fn pre_notifications(
+        &self,
+        collection_date: Option<NaiveDate>,
+    ) -> Result<Vec<lastschrift_store::PreNotification>, CoreError> {
+        Ok(self.store().pre_notifications(collection_date).await?)
+    }
+
+    /// The PDF of a pre-notification sent as a letter.
+    pub async fn pre_notification_pdf(&self, id: i64) -> Result<Option<Vec<u8>>, CoreError> {
+        Ok(self.store().pre_notification_pdf(id).await?)
     }
 
     /// Makes a collection run: re-read, build, record, write. `confirm` is the fingerprint of the

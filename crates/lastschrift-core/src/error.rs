@@ -44,6 +44,8 @@ pub enum CoreError {
     User(#[from] UserError),
     #[error(transparent)]
     Form(#[from] FormError),
+    #[error(transparent)]
+    Notify(#[from] crate::notify::NotifyError),
 }
 
 impl CoreError {
@@ -66,6 +68,7 @@ impl CoreError {
             CoreError::Mandate(e) => e.code(),
             CoreError::User(e) => e.code(),
             CoreError::Form(e) => e.code(),
+            CoreError::Notify(e) => e.code(),
         }
     }
 
@@ -84,6 +87,7 @@ impl CoreError {
             CoreError::Mandate(e) => e.german(),
             CoreError::User(e) => e.german(),
             CoreError::Form(e) => e.german(),
+            CoreError::Notify(e) => e.german(),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod files;
 pub mod mandates;
 pub mod notify;
 pub mod overview;
+pub(crate) mod pdf;
 pub mod runs;
 pub mod saved_settings;
 pub mod secret;
@@ -18,7 +19,10 @@ pub mod settings;
 pub mod sync;
 pub mod users;
 
-pub use app::{App, Clock, ConnectOutcome, PolicyChanges, SetupStatus, SystemClock};
+pub use app::{
+    App, Clock, ConnectOutcome, NotificationPreview, NotifyOutcome, PolicyChanges, SetupStatus,
+    SystemClock,
+};
 pub use error::{CoreError, sevdesk_german};
 
 /// The store's records and errors as the faces see them. The storage itself (the `Store` trait,
@@ -28,7 +32,8 @@ pub mod store {
         Amendment, Backend, BankEffect, BankEvent, BankImport, CollectionFile, CollectionFileInfo,
         CollectionRun, Contact, CreditNote, DatabaseUrl, Debit, DebitFollowUp, DebitStatus,
         DocumentType, FollowUp, Invoice, Mandate, MandateAmendment, MandateDocumentInfo,
-        MandateEdit, MandateRevocation, MandateSource, MandateStatus, Page, Paged, PaymentMethod,
+        MandateEdit, MandateRevocation, MandateSource, MandateStatus, NotificationChannel,
+        NotificationStatus, Page, Paged, PaymentMethod, PreNotification, PreNotificationItem,
         RequestLogEntry, Role, RunStatus, Scheme, SequenceType, Session, SevdeskId, StoreError,
         SyncProblem, SyncRecord, SyncReport, UpsertCounts, User, invoice_status,
     };

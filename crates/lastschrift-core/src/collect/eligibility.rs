@@ -34,6 +34,15 @@ impl Explanation {
     }
 }
 
+/// What an earlier pre-notification announced for an invoice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnouncedAs {
+    pub collection_date: NaiveDate,
+    pub amount_cents: i64,
+    /// Bank date (Europe/Berlin) it went out.
+    pub sent_on: NaiveDate,
+}
+
 /// Why an open invoice is not collected. Each reason has a stable [`ExclusionReason::code`] (for
 /// filters and `--json`), a German and an English sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +124,16 @@ pub enum ExclusionReason {
     WaitsForDueDate {
         due_date: NaiveDate,
         collection_date: NaiveDate,
+    },
+    /// `policies.pre_notification = "send"`: no pre-notification with this amount and date
+    /// went out `pre_notification_days` before the collection date (none yet, too late, or the
+    /// amount or date changed since).
+    WaitsForPreNotification {
+        /// The latest announcement of the invoice, if there was one.
+        announced: Option<AnnouncedAs>,
+        /// The first collection date the debit may go on: the announced date, or the first one
+        /// after a pre-notification sent today.
+        first_date: NaiveDate,
     },
     /// A one-off mandate (OOFF) carries another debit (collected, or in this run); it allows no
     /// further one.
@@ -230,6 +249,10 @@ pub fn reason_title(code: &str) -> Option<(&'static str, &'static str)> {
             "waits for the first debit (FRST)",
         ),
         "waits_for_due_date" => ("noch nicht fällig", "not due yet"),
+        "waits_for_pre_notification" => (
+            "wartet auf die Vorabankündigung",
+            "waits for the pre-notification",
+        ),
         "one_off_mandate_used" => (
             "Einzelmandat schon eingezogen",
             "one-off mandate already used",
@@ -286,6 +309,7 @@ impl ExclusionReason {
             Self::InvalidDebtorName { .. } => "invalid_debtor_name",
             Self::WaitsForFirstDebit { .. } => "waits_for_first_debit",
             Self::WaitsForDueDate { .. } => "waits_for_due_date",
+            Self::WaitsForPreNotification { .. } => "waits_for_pre_notification",
             Self::OneOffMandateUsed { .. } => "one_off_mandate_used",
             Self::MandateEnded { .. } => "mandate_ended",
             Self::RetryLimitReached { .. } => "retry_limit_reached",
@@ -416,6 +440,21 @@ impl ExclusionReason {
                 collection_date,
             } => format!(
                 "the invoice is due on {due_date}, after this run's collection date {collection_date}; it waits for a run on or after its due date"
+            ),
+            Self::WaitsForPreNotification {
+                announced: None,
+                first_date,
+            } => format!(
+                "waits for the pre-notification: none was sent yet; sent today (`lastschrift notify`), the debit may go on {first_date} at the earliest"
+            ),
+            Self::WaitsForPreNotification {
+                announced: Some(a),
+                first_date,
+            } => format!(
+                "waits for the pre-notification: the one sent on {} announced {} for {}, which does not match this debit (amount, date, or sent too late); the debit may go on {first_date} at the earliest",
+                a.sent_on,
+                super::format_euro(a.amount_cents),
+                a.collection_date
             ),
             Self::OneOffMandateUsed { reference } => format!(
                 "mandate {reference} is a one-off mandate (OOFF) and carries another debit already; this invoice needs a new mandate"
@@ -554,6 +593,23 @@ impl ExclusionReason {
                 "Die Rechnung ist erst am {} fällig, nach dem Einzugsdatum dieses Laufs ({}); sie wartet auf einen Lauf ab ihrer Fälligkeit.",
                 due_date.format("%d.%m.%Y"),
                 collection_date.format("%d.%m.%Y")
+            ),
+            Self::WaitsForPreNotification {
+                announced: None,
+                first_date,
+            } => format!(
+                "Wartet auf die Vorabankündigung: Es wurde noch keine verschickt; heute verschickt (lastschrift notify), darf die Lastschrift frühestens am {} eingezogen werden.",
+                first_date.format("%d.%m.%Y")
+            ),
+            Self::WaitsForPreNotification {
+                announced: Some(a),
+                first_date,
+            } => format!(
+                "Wartet auf die Vorabankündigung: Die am {} verschickte kündigte {} zum {} an; das passt nicht zu dieser Lastschrift (Betrag, Datum oder zu spät verschickt). Frühestens möglich: {}.",
+                a.sent_on.format("%d.%m.%Y"),
+                super::format_euro(a.amount_cents),
+                a.collection_date.format("%d.%m.%Y"),
+                first_date.format("%d.%m.%Y")
             ),
             Self::OneOffMandateUsed { reference } => format!(
                 "Das Mandat {reference} ist ein Einzelmandat (OOFF) und trägt schon eine andere Lastschrift; diese Rechnung braucht ein neues Mandat."

@@ -16,14 +16,15 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 pub use build::FieldProblem;
-pub use eligibility::{ExclusionReason, Explanation, invoice_exclusion};
+pub use eligibility::{AnnouncedAs, ExclusionReason, Explanation, invoice_exclusion};
 pub(crate) use execute::fail_point;
 pub use execute::{
     CollectionLock, CollectionOutcome, control_list_file_name, execute_collection,
     export_recorded_runs, export_run, lock_collection, write_file_exactly,
 };
 pub use plan::{
-    CollectionPlan, Exclusion, PlannedAmendment, PlannedDebit, Snapshot, plan, plan_collection,
+    CollectionPlan, Exclusion, PlannedAmendment, PlannedDebit, Purpose, Snapshot, plan,
+    plan_collection, plan_for,
 };
 
 use lastschrift_store::StoreError;

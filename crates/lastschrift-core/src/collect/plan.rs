@@ -14,8 +14,10 @@ use serde::Serialize;
 
 pub use super::eligibility::Explanation;
 use super::mandate::usable_mandate;
-use super::{ExclusionReason, invoice_exclusion};
-use crate::settings::{CharacterPolicy, DueDatePolicy, Policies, SequenceTypePolicy, Settings};
+use super::{AnnouncedAs, ExclusionReason, invoice_exclusion};
+use crate::settings::{
+    CharacterPolicy, DueDatePolicy, Policies, PreNotificationPolicy, SequenceTypePolicy, Settings,
+};
 use lastschrift_store::{
     Amendment, Contact, CreditNote, DebitFollowUp, DebitStatus, FollowUp, Invoice, LedgerDebit,
     Mandate, MandateStatus, PaymentMethod, Scheme, SequenceType, SevdeskId, Store, StoreError,
@@ -123,6 +125,8 @@ pub struct CollectionPlan {
     /// A collection date more than [`super::WAREHOUSING_DAYS`] calendar days ahead: the bank
     /// must hold the file until then, and many refuse it.
     pub far_ahead_note: Option<Explanation>,
+    /// Who announced the debits to their debtors (the policy), in a sentence.
+    pub pre_notification_note: Explanation,
     pub debits: Vec<PlannedDebit>,
     pub exclusions: Vec<Exclusion>,
     pub total_cents: i64,
@@ -229,6 +233,8 @@ pub struct Snapshot {
     pub newest_run: Option<i64>,
     /// Rejected and returned debits with what happens next (bank answers, the worklist).
     pub follow_ups: Vec<DebitFollowUp>,
+    /// What sent pre-notifications announced (invoice, amount, date, when).
+    pub announced: Vec<lastschrift_store::AnnouncedInvoice>,
 }
 
 impl Snapshot {
@@ -243,6 +249,7 @@ impl Snapshot {
             ledger: store.mandate_ledger().await?,
             newest_run: store.newest_run_id().await?,
             follow_ups: store.debit_follow_ups().await?,
+            announced: store.announced_invoices().await?,
         })
     }
 
@@ -270,6 +277,28 @@ impl Snapshot {
                 (reference, iban)
             })
             .collect()
+    }
+}
+
+fn pre_notification_note(policies: &Policies) -> Explanation {
+    let days = policies.pre_notification_days;
+    match policies.pre_notification {
+        PreNotificationPolicy::Invoice => Explanation::new(
+            format!(
+                "pre-notification: the invoice announces each debit (policies.pre_notification = \"invoice\"); nothing is sent, and the collection date is at least {days} days from today"
+            ),
+            format!(
+                "Vorabankündigung: Die Rechnung kündigt jede Lastschrift an (Einstellung policies.pre_notification = \"invoice\"); es wird nichts verschickt, das Einzugsdatum liegt mindestens {days} Tage nach heute."
+            ),
+        ),
+        PreNotificationPolicy::Send => Explanation::new(
+            format!(
+                "pre-notification: sent by lastschrift (`lastschrift notify`); a debit goes only when its pre-notification with the same amount and date went out at least {days} days before"
+            ),
+            format!(
+                "Vorabankündigung: von lastschrift verschickt (lastschrift notify); eine Lastschrift geht erst mit, wenn ihre Vorabankündigung mit gleichem Betrag und Datum mindestens {days} Tage vorher verschickt wurde."
+            ),
+        ),
     }
 }
 
@@ -483,8 +512,36 @@ pub fn plan(
     now: NaiveDateTime,
     requested_date: Option<NaiveDate>,
 ) -> CollectionPlan {
+    plan_for(snapshot, settings, now, requested_date, Purpose::Collect)
+}
+
+/// What a plan is made for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// A collection run (the dry run, the preview, the file).
+    Collect,
+    /// The pre-notifications of a run still to come: announced today, so its date is at least
+    /// `pre_notification_days` ahead, and no announcement is asked for yet.
+    Announce,
+}
+
+/// Like [`plan`], for `purpose`.
+pub fn plan_for(
+    snapshot: &Snapshot,
+    settings: &Settings,
+    now: NaiveDateTime,
+    requested_date: Option<NaiveDate>,
+    purpose: Purpose,
+) -> CollectionPlan {
     let policies = &settings.policies;
-    let timing = bank_timing(policies);
+    // With pre-notifications sent by lastschrift, each debit's own announcement sets how early
+    // it may go (checked per debit below), not the calendar's "as if announced today".
+    let check_announcements =
+        policies.pre_notification == PreNotificationPolicy::Send && purpose == Purpose::Collect;
+    let mut timing = bank_timing(policies);
+    if check_announcements {
+        timing.pre_notification_days = 0;
+    }
     let (earliest_date, limit) = sepa::calendar::earliest_collection_date(&timing, now);
     let (collection_date, date_note) = match requested_date {
         None => (earliest_date, None),
@@ -578,6 +635,19 @@ pub fn plan(
         .iter()
         .filter(|f| matches!(f.action, FollowUp::BlockMandate | FollowUp::Review))
         .collect();
+
+    let mut announced: HashMap<SevdeskId, Vec<&lastschrift_store::AnnouncedInvoice>> =
+        HashMap::new();
+    for a in &snapshot.announced {
+        announced.entry(a.invoice_id).or_default().push(a);
+    }
+    let notice_days = u64::from(policies.pre_notification_days);
+    // The first collection date a pre-notification sent today allows.
+    let announced_today_allows = sepa::calendar::next_business_day_from(
+        today
+            .checked_add_days(chrono::Days::new(notice_days))
+            .unwrap_or(today),
+    );
 
     let mut debits = Vec::new();
     let mut exclusions = Vec::new();
@@ -846,6 +916,40 @@ pub fn plan(
             }
         };
 
+        if check_announcements {
+            let amount_cents = invoice.open_cents();
+            let of_invoice = announced.get(&invoice.id).map_or(&[][..], Vec::as_slice);
+            let in_time = |a: &&lastschrift_store::AnnouncedInvoice| {
+                super::bank_time(a.sent_at)
+                    .date()
+                    .checked_add_days(chrono::Days::new(notice_days))
+                    .is_some_and(|allowed| allowed <= debit_date)
+            };
+            let matching: Vec<_> = of_invoice
+                .iter()
+                .filter(|a| a.amount_cents == amount_cents && a.collection_date == debit_date)
+                .collect();
+            if !matching.iter().any(|a| in_time(a)) {
+                // Announced with this amount for another date: that date, if it can still be.
+                let announced_for = of_invoice
+                    .iter()
+                    .rev()
+                    .find(|a| a.amount_cents == amount_cents && in_time(a))
+                    .map(|a| a.collection_date);
+                exclude(ExclusionReason::WaitsForPreNotification {
+                    announced: of_invoice.last().map(|a| AnnouncedAs {
+                        collection_date: a.collection_date,
+                        amount_cents: a.amount_cents,
+                        sent_on: super::bank_time(a.sent_at).date(),
+                    }),
+                    first_date: announced_for
+                        .filter(|d| *d >= collection_date)
+                        .unwrap_or(announced_today_allows),
+                });
+                continue;
+            }
+        }
+
         // An amendment: the account changed since the mandate's last use, or the contact's
         // reference changed away from a mandate that was used before. The registry's last IBAN
         // is that of the last recorded debit, even one withdrawn before the bank saw it; the
@@ -985,6 +1089,7 @@ pub fn plan(
         collection_date,
         date_note,
         far_ahead_note,
+        pre_notification_note: pre_notification_note(policies),
         debits,
         exclusions,
         total_cents: 0,

@@ -3,17 +3,16 @@
 //! debtor, with the EPC mandate text of the scheme in German and English.
 //!
 //! The PDF uses the built-in Helvetica of every PDF reader with the WinAnsi encoding (see
-//! [`winansi`]): nothing is embedded, umlauts and ß are single characters that text extraction
+//! [`crate::pdf::winansi`]): nothing is embedded, umlauts and ß are single characters that text extraction
 //! reads back, and every line is measured with the font's metrics and wrapped to the page. A
 //! page whose content would not fit is set in a smaller size, never cut off.
-
-mod winansi;
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use crate::collect::Explanation;
+use crate::pdf::winansi::{self, Face};
+use crate::pdf::wrap;
 use lastschrift_store::Scheme;
-use winansi::Face;
 
 /// The longest name a form takes: twice the SEPA limit of a party's name (the file shortens it
 /// to 70; on paper the debtor reads it whole).
@@ -380,40 +379,6 @@ impl Sheet {
         }
         self.put(Face::Regular, 9.0, LEFT + side * 1.8, text);
     }
-}
-
-/// Greedy line breaking at spaces; a word wider than the line is broken between characters.
-fn wrap(text: &str, face: Face, size: f32, width: f32) -> Vec<String> {
-    let fits = |s: &str| winansi::width(s, face, size) <= width;
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ').filter(|w| !w.is_empty()) {
-        let candidate = if line.is_empty() {
-            word.to_owned()
-        } else {
-            format!("{line} {word}")
-        };
-        if fits(&candidate) {
-            line = candidate;
-            continue;
-        }
-        if !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-        }
-        // The word alone: split it when it is wider than the line.
-        for c in word.chars() {
-            line.push(c);
-            if !fits(&line) {
-                line.pop();
-                lines.push(std::mem::take(&mut line));
-                line.push(c);
-            }
-        }
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 fn draw(form: &MandateForm, scale: f32) -> Sheet {

@@ -120,6 +120,29 @@ pub struct Settings {
     pub creditor: Option<CreditorSettings>,
     #[serde(default)]
     pub policies: Policies,
+    /// The mail server pre-notifications go through; unset: e-mails cannot be sent.
+    #[serde(default)]
+    pub smtp: Option<crate::notify::mail::SmtpSettings>,
+    #[serde(default)]
+    pub notifications: NotificationSettings,
+}
+
+/// How pre-notifications are written.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// `de` or `en`.
+    pub language: crate::notify::announce::Language,
+}
+
+impl NotificationSettings {
+    /// The domain of our Message-IDs: the sender's, else a name that is no one's.
+    pub fn message_id_domain(&self, smtp: Option<&crate::notify::mail::SmtpSettings>) -> String {
+        smtp.and_then(|s| s.from_address.rsplit_once('@'))
+            .map(|(_, domain)| domain.trim().to_ascii_lowercase())
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| "lastschrift.invalid".into())
+    }
 }
 
 impl Default for Settings {
@@ -132,6 +155,8 @@ impl Default for Settings {
             sevdesk: SevdeskSettings::default(),
             creditor: None,
             policies: Policies::default(),
+            smtp: None,
+            notifications: NotificationSettings::default(),
         }
     }
 }
@@ -310,6 +335,8 @@ pub struct Policies {
     pub sequence_type: SequenceTypePolicy,
     /// Days between the pre-notification and the collection date (SEPA default 14).
     pub pre_notification_days: u32,
+    /// Who announces a debit to its debtor: the invoice itself, or lastschrift (`notify`).
+    pub pre_notification: PreNotificationPolicy,
     /// TARGET2 business days the bank needs before the collection date.
     pub bank_lead_days: u32,
     /// How many calendar days ahead a collection date may be requested (a typo such as 2062
@@ -460,6 +487,7 @@ impl Default for Policies {
         Policies {
             sequence_type: SequenceTypePolicy::RcurOnly,
             pre_notification_days: 14,
+            pre_notification: PreNotificationPolicy::Invoice,
             bank_lead_days: 1,
             max_days_ahead: 90,
             cut_off_time: NaiveTime::from_hms_opt(10, 0, 0).expect("10:00 is a time"),
@@ -482,6 +510,20 @@ impl Default for Policies {
             bank_answers: BankAnswerPolicy::default(),
         }
     }
+}
+
+/// Who tells the debtor amount and date of a debit before it is collected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PreNotificationPolicy {
+    /// The invoice announces the debit (its text names amount and date, "wird per Lastschrift
+    /// eingezogen"): nothing is sent; the collection date is at least `pre_notification_days`
+    /// after today, as if the notice went out today.
+    Invoice,
+    /// lastschrift sends a pre-notification per debtor (`notify`: e-mail, else a PDF letter),
+    /// and a debit goes into a file only when its pre-notification, with the same amount and
+    /// date, went out at least `pre_notification_days` before the collection date.
+    Send,
 }
 
 /// What the invoice's due date means for its debit. A debit is never collected before the

@@ -8,6 +8,7 @@ mod collect;
 mod collect_concurrent;
 mod forms;
 mod mandates;
+mod notify_cycle;
 mod rules;
 mod secrets;
 mod single_mandates;

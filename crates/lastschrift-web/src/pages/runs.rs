@@ -56,6 +56,7 @@ struct PreviewPage {
     date: String,
     date_note: Option<String>,
     far_ahead_note: Option<String>,
+    pre_notification_note: String,
     debits: Vec<DebitLine>,
     exclusions: Vec<ExclusionLine>,
     total: String,
@@ -83,6 +84,7 @@ fn preview_page(ctx: &Ctx, plan: &CollectionPlan, error: Option<String>) -> Prev
         date: tr.date(plan.collection_date),
         date_note: plan.date_note.as_ref().map(|e| explanation(ctx, e)),
         far_ahead_note: plan.far_ahead_note.as_ref().map(|e| explanation(ctx, e)),
+        pre_notification_note: explanation(ctx, &plan.pre_notification_note),
         debits: plan
             .debits
             .iter()

@@ -86,6 +86,7 @@ pub(crate) fn print_plan(plan: &CollectionPlan, all: bool) {
     if let Some(note) = &plan.far_ahead_note {
         println!("  Achtung / warning: {}", note.english);
     }
+    println!("  {}", plan.pre_notification_note.english);
     println!(
         "\nZum Einzug / to collect: {} invoice(s), {}",
         plan.debits.len(),

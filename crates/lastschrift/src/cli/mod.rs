@@ -12,6 +12,7 @@ mod debits;
 #[cfg(feature = "demo")]
 mod demo;
 mod mandates;
+mod notify;
 mod output;
 mod pain008;
 mod pain008_stream;
@@ -69,6 +70,8 @@ enum Command {
     Debits(debits::DebitsArgs),
     /// Imports the bank's answers (pain.002, camt.054, camt.053); the worklist of returns.
     Bank(bank::BankArgs),
+    /// Sends the pre-notifications of the next run (e-mail, else a PDF letter); lists them.
+    Notify(notify::NotifyArgs),
     /// Collects the open direct-debit invoices: writes the pain.008 file(s) and records the run.
     Collect(collect::CollectArgs),
     /// Shows every effective setting and where it came from (secrets masked).
@@ -165,6 +168,7 @@ pub fn main() -> ExitCode {
         Command::Users(args) => users::run(&args, cli.config.as_deref()),
         Command::Debits(args) => debits::run(&args, cli.config.as_deref()),
         Command::Bank(args) => bank::run(&args, cli.config.as_deref()),
+        Command::Notify(args) => notify::run(&args, cli.config.as_deref()),
         Command::Collect(args) => collect::run(&args, cli.config.as_deref()),
         Command::Config(args) => config::run(&args, cli.config.as_deref()),
         #[cfg(feature = "demo")]

@@ -5,15 +5,15 @@
 //! WinAnsi covers German and the other Western European letters (ä ö ü ß é ñ …); anything else
 //! is transliterated (ł → l) or, failing that, printed as `?`, so a name never breaks the page.
 
-/// The two faces the form uses.
+/// The two faces the documents use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Face {
+pub(crate) enum Face {
     Regular,
     Bold,
 }
 
 impl Face {
-    pub(super) fn base_font(self) -> &'static [u8] {
+    pub(crate) fn base_font(self) -> &'static [u8] {
         match self {
             Face::Regular => b"Helvetica",
             Face::Bold => b"Helvetica-Bold",
@@ -21,7 +21,7 @@ impl Face {
     }
 
     /// The name of the font in the page resources.
-    pub(super) fn resource(self) -> &'static [u8] {
+    pub(crate) fn resource(self) -> &'static [u8] {
         match self {
             Face::Regular => b"F1",
             Face::Bold => b"F2",
@@ -62,7 +62,7 @@ const BOLD: [u16; 95] = [
 const WIDEST: u16 = 1000;
 
 /// The WinAnsi byte of `c`, if the encoding has it.
-pub(super) fn encode_char(c: char) -> Option<u8> {
+pub(crate) fn encode_char(c: char) -> Option<u8> {
     Some(match c {
         ' '..='~' => c as u8,
         // Latin-1 is WinAnsi from 0xA0 on; the soft hyphen (0xAD) would print as nothing or a
@@ -101,7 +101,7 @@ pub(super) fn encode_char(c: char) -> Option<u8> {
 
 /// `text` with every character the encoding lacks replaced: white space and control characters
 /// by one space, others by their transliteration (deunicode), else `?`. Trimmed.
-pub(super) fn printable(text: &str) -> String {
+pub(crate) fn printable(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_whitespace() || c.is_control() {
@@ -129,7 +129,7 @@ pub(super) fn printable(text: &str) -> String {
 }
 
 /// The WinAnsi bytes of text made [`printable`].
-pub(super) fn encode(text: &str) -> Vec<u8> {
+pub(crate) fn encode(text: &str) -> Vec<u8> {
     text.chars().filter_map(encode_char).collect()
 }
 
@@ -160,7 +160,7 @@ fn char_width(c: char, face: Face) -> u16 {
 }
 
 /// The width of `text` at `size` points, in points.
-pub(super) fn width(text: &str, face: Face, size: f32) -> f32 {
+pub(crate) fn width(text: &str, face: Face, size: f32) -> f32 {
     let units: u32 = text.chars().map(|c| u32::from(char_width(c, face))).sum();
     units as f32 * size / 1000.0
 }
