@@ -265,7 +265,38 @@ mod tests {
         assert_eq!(on_date.debits.len(), debit_count, "{:?}", waiting(&on_date));
         assert!(waiting(&on_date).is_empty());
 
-        // Two weeks later (10 Dec), the run for 11 Dec writes its file with exactly those.
+        // An amount changed after the announcement needs a new one: that invoice waits, named
+        // with what was announced; the others still go.
+        let changed = announced[0].items[0].clone();
+        s._sandbox.with_data(|data| {
+            let t = data.change_time();
+            let invoice = data.invoices.get_mut(&(changed.invoice_id as u64)).unwrap();
+            invoice.sum_gross += 100;
+            invoice.update = t;
+        });
+        s.app.sync(&NoProgress).await.unwrap();
+        let after_change = s.app.plan(Some(d(2026, 12, 11))).await.unwrap();
+        assert_eq!(after_change.debits.len(), debit_count - 1);
+        let waits = after_change
+            .exclusions
+            .iter()
+            .find(|e| e.invoice_id == changed.invoice_id)
+            .expect("the changed invoice is explained");
+        let ExclusionReason::WaitsForPreNotification {
+            announced: Some(was),
+            ..
+        } = &waits.reason
+        else {
+            panic!("{:?}", waits.reason)
+        };
+        assert_eq!(was.amount_cents, changed.amount_cents);
+        assert!(
+            waits.reason.german().contains("passt nicht"),
+            "{}",
+            waits.reason.german()
+        );
+
+        // Two weeks later (10 Dec), the run for 11 Dec writes its file with the others.
         *s.clock.0.lock().unwrap() = Utc.with_ymd_and_hms(2026, 12, 10, 8, 0, 0).unwrap();
         let run = s
             .app
@@ -274,7 +305,7 @@ mod tests {
             .unwrap()
             .run
             .expect("a run");
-        assert_eq!(run.debit_count as usize, debit_count);
+        assert_eq!(run.debit_count as usize, debit_count - 1);
         for file in s.store.run_files(run.id).await.unwrap() {
             test_support::assert_valid_pain008_08(&file.bytes);
         }
@@ -343,6 +374,46 @@ mod tests {
             .filter(|m| m.rcpt_to.iter().any(|r| r.eq_ignore_ascii_case(&refused)))
             .count();
         assert_eq!(to_refused, 1);
+
+        // A crash between the server's acceptance and the record leaves it claimed: the next
+        // round reports it as unclear and does not send it again.
+        *s.clock.0.lock().unwrap() = Utc.with_ymd_and_hms(2026, 11, 30, 8, 0, 0).unwrap();
+        let next = s
+            .app
+            .notification_preview(Some(d(2026, 12, 18)))
+            .await
+            .unwrap();
+        let recorded = s
+            .store
+            .prepare_pre_notifications(&next.announcement.notifications)
+            .await
+            .unwrap();
+        let crashed = recorded
+            .iter()
+            .find(|n| n.channel == NotificationChannel::Email)
+            .expect("an e-mail for 18 Dec");
+        assert!(s.store.claim_pre_notification(crashed.id).await.unwrap());
+        let before_retry = s.smtp.messages().len();
+        let round = s.app.notify(Some(d(2026, 12, 18))).await.unwrap();
+        assert_eq!(round.report.unclear.len(), 1, "{:?}", round.report.unclear);
+        assert_eq!(round.report.unclear[0].id, crashed.id);
+        let expected = round
+            .report
+            .sent
+            .iter()
+            .filter(|n| n.channel == NotificationChannel::Email)
+            .count();
+        let after = s
+            .smtp
+            .wait_for(before_retry + expected, Duration::from_secs(10))
+            .await;
+        assert!(
+            !after[before_retry..].iter().any(|m| m
+                .rcpt_to
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(&crashed.address))),
+            "the unclear one was sent again"
+        );
         s.store.close().await;
     }
 }
