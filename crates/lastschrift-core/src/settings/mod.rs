@@ -45,6 +45,8 @@ const ENV_KEYS: &[&str] = &[
     "sevdesk",
     "creditor",
     "policies",
+    "smtp",
+    "notifications",
 ];
 
 /// Why the settings could not be loaded. `Display` is the sentence for the user.

@@ -6,6 +6,7 @@
 #[cfg(feature = "demo")]
 mod demo;
 mod mandates;
+mod notify;
 mod one_core;
 mod pain008;
 mod runs;
