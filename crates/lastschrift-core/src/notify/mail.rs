@@ -88,7 +88,7 @@ pub struct SmtpSettings {
     /// The sender's name as the debtor's mail program shows it (usually the creditor's name).
     pub from_name: String,
     pub from_address: String,
-    /// For connecting and for each answer of the server.
+    /// For one message's whole conversation, from connecting to the server's reply to the data.
     #[serde(default = "default_timeout_seconds")]
     pub timeout_seconds: u64,
 }
@@ -118,6 +118,8 @@ fn serialize_masked<S: Serializer>(
 pub struct OutgoingMail {
     pub to_name: String,
     pub to_address: String,
+    /// Sent as one line: line breaks and runs of blanks become single spaces (see
+    /// [`one_line`]).
     pub subject: String,
     pub text: String,
     pub html: String,
@@ -307,7 +309,7 @@ impl Mailer {
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(mail.subject.clone())
+            .subject(one_line(&mail.subject))
             .message_id(Some(mail.message_id.clone()))
             .date_now()
             .multipart(MultiPart::alternative_plain_html(
@@ -320,10 +322,14 @@ impl Mailer {
                 address: mail.to_address.clone(),
                 reason: error.to_string(),
             })?;
-        let response = self
-            .transport
-            .send(message)
+        // lettre's async transport bounds only the connect; a server that accepts and then
+        // stays silent would hold the run forever, so the whole conversation has the limit.
+        let response = tokio::time::timeout(self.timeout, self.transport.send(message))
             .await
+            .map_err(|_| MailError::Unreachable {
+                server: self.server.clone(),
+                reason: format!("no answer within {} s", self.timeout.as_secs()),
+            })?
             .map_err(|error| self.classify(&error))?;
         Ok(SmtpReceipt {
             reply: reply_text(&response),
@@ -344,7 +350,7 @@ impl Mailer {
             };
         }
         let reason = if error.is_timeout() {
-            format!("no answer within {} seconds", self.timeout.as_secs())
+            format!("no answer within {} s", self.timeout.as_secs())
         } else {
             error.to_string()
         };
@@ -353,6 +359,19 @@ impl Mailer {
             reason,
         }
     }
+}
+
+/// A subject is one line of text: line breaks and control characters have no place in it (lettre
+/// would write some of them raw into the header), and runs of blanks do not survive the way back
+/// (the header is folded at blanks, and many mail programs read a fold with the blanks after it
+/// as one space). So each run of those becomes one space. Everything else, a no-break space in
+/// `1.234,56 €` included, stays.
+pub fn one_line(subject: &str) -> String {
+    subject
+        .split(|c: char| c.is_ascii_whitespace() || c.is_control())
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn reply_text(response: &Response) -> String {
@@ -426,8 +445,11 @@ mod tests {
     use super::*;
     use figment::providers::{Format, Toml};
 
-    fn from_toml(text: &str) -> Result<SmtpSettings, figment::Error> {
-        figment::Figment::new().merge(Toml::string(text)).extract()
+    fn from_toml(text: &str) -> Result<SmtpSettings, String> {
+        figment::Figment::new()
+            .merge(Toml::string(text))
+            .extract()
+            .map_err(|error| error.to_string())
     }
 
     fn settings() -> SmtpSettings {
@@ -475,7 +497,7 @@ mod tests {
         let wrong = from_toml(
             "host = \"h\"\nfrom_name = \"n\"\nfrom_address = \"a@b.de\"\nsecurity = \"ssl\"",
         );
-        assert!(wrong.unwrap_err().to_string().contains("ssl"));
+        assert!(wrong.unwrap_err().contains("ssl"));
     }
 
     #[test]
@@ -562,6 +584,14 @@ mod tests {
         assert!(!down.is_permanent());
         assert_eq!(down.code(), "mail_server_unreachable");
         assert!(down.german().contains("h:1"));
+    }
+
+    #[test]
+    fn a_subject_is_one_line() {
+        assert_eq!(
+            one_line(" Vorabankündigung\r\n  für\tMüller\u{b}\u{1b}1.234,56\u{a0}€ "),
+            "Vorabankündigung für Müller 1.234,56\u{a0}€"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod bank_cycle;
 mod collect;
 mod collect_concurrent;
 mod forms;
+mod mail;
 mod mandates;
 mod notify_cycle;
 mod rules;
