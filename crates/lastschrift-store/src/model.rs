@@ -868,4 +868,10 @@ pub struct AnnouncedInvoice {
     pub collection_date: NaiveDate,
     pub sent_at: DateTime<Utc>,
     pub pre_notification_id: i64,
+    /// The proof, as the control list shows it.
+    pub channel: NotificationChannel,
+    pub address: String,
+    pub message_id: String,
+    pub server_reply: Option<String>,
+    pub pdf_sha256: Option<String>,
 }

@@ -682,16 +682,27 @@ pub(crate) struct AnnouncedInvoiceRow {
     collection_date: NaiveDate,
     sent_at: DateTime<Utc>,
     pre_notification_id: i64,
+    channel: String,
+    address: String,
+    message_id: String,
+    server_reply: Option<String>,
+    pdf_sha256: Option<String>,
 }
 
-impl From<AnnouncedInvoiceRow> for AnnouncedInvoice {
-    fn from(row: AnnouncedInvoiceRow) -> Self {
-        AnnouncedInvoice {
+impl TryFrom<AnnouncedInvoiceRow> for AnnouncedInvoice {
+    type Error = StoreError;
+    fn try_from(row: AnnouncedInvoiceRow) -> Result<Self> {
+        Ok(AnnouncedInvoice {
+            channel: parse(&row.channel)?,
             invoice_id: row.invoice_id,
             amount_cents: row.amount_cents,
             collection_date: row.collection_date,
             sent_at: row.sent_at,
             pre_notification_id: row.pre_notification_id,
-        }
+            address: row.address,
+            message_id: row.message_id,
+            server_reply: row.server_reply,
+            pdf_sha256: row.pdf_sha256,
+        })
     }
 }

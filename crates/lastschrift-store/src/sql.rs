@@ -1856,13 +1856,14 @@ macro_rules! impl_store {
             async fn announced_invoices(&self) -> Result<Vec<AnnouncedInvoice>> {
                 let rows: Vec<AnnouncedInvoiceRow> = sqlx::query_as(
                     "SELECT i.invoice_id, i.amount_cents, n.collection_date, n.sent_at, \
-                     n.id AS pre_notification_id FROM pre_notification_items i \
+                     n.id AS pre_notification_id, n.channel, n.address, n.message_id, \
+                     n.server_reply, n.pdf_sha256 FROM pre_notification_items i \
                      JOIN pre_notifications n ON n.id = i.pre_notification_id \
                      WHERE n.status = 'sent' AND n.sent_at IS NOT NULL ORDER BY n.id",
                 )
                 .fetch_all(&self.pool)
                 .await?;
-                Ok(rows.into_iter().map(AnnouncedInvoice::from).collect())
+                rows.into_iter().map(AnnouncedInvoice::try_from).collect()
             }
 
             async fn append_request_log(&self, entries: &[NewRequestLogEntry]) -> Result<()> {

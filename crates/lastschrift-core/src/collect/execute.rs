@@ -402,6 +402,40 @@ fn sepa_field_mismatch(
     })
 }
 
+/// How the debit was announced: channel, address, when (bank time), and the proof (the mail
+/// server's reply and our Message-ID, or the letter's SHA-256).
+fn pre_notification_cells(
+    d: &super::PlannedDebit,
+    plan: &CollectionPlan,
+) -> (String, String, String, String) {
+    match &d.pre_notification {
+        Some(a) => (
+            match a.channel {
+                lastschrift_store::NotificationChannel::Email => "E-Mail".into(),
+                lastschrift_store::NotificationChannel::Letter => "Brief".into(),
+            },
+            a.address.replace('\n', ", "),
+            super::bank_time(a.sent_at)
+                .format("%d.%m.%Y %H:%M")
+                .to_string(),
+            match (&a.server_reply, &a.pdf_sha256) {
+                (Some(reply), _) => format!("{reply} · Message-ID {}", a.message_id),
+                (None, Some(hash)) => format!("PDF SHA-256 {hash}"),
+                _ => a.message_id.clone(),
+            },
+        ),
+        None if plan.pre_notification_policy == crate::settings::PreNotificationPolicy::Invoice => {
+            (
+                "durch die Rechnung".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+            )
+        }
+        None => Default::default(),
+    }
+}
+
 /// The control list for the accountant: one line per debit, German headers, `;`, decimal comma
 /// (opens as-is in a German spreadsheet), a sum line at the end.
 fn control_list(plan: &CollectionPlan, files: &[BuiltFile]) -> Result<Vec<u8>, CollectError> {
@@ -433,12 +467,17 @@ fn control_list(plan: &CollectionPlan, files: &[BuiltFile]) -> Result<Vec<u8>, C
         "Einzugsdatum",
         "End-to-End-ID",
         "Verwendungszweck",
+        "Vorabankündigung",
+        "Vorabankündigung an",
+        "Vorabankündigung am",
+        "Vorabankündigung Nachweis",
     ])
     .map_err(io)?;
     let mut debits: Vec<_> = plan.debits.iter().collect();
     debits.sort_by_key(|d| (file_of.get(&d.invoice_id).copied(), d.invoice_id));
     for d in debits {
         let cell = crate::csv_input::spreadsheet_cell;
+        let (way, to, at, proof) = pre_notification_cells(d, plan);
         out.write_record([
             file_of.get(&d.invoice_id).copied().unwrap_or_default(),
             &cell(d.invoice_number.as_deref().unwrap_or_default()),
@@ -455,13 +494,17 @@ fn control_list(plan: &CollectionPlan, files: &[BuiltFile]) -> Result<Vec<u8>, C
             &d.collection_date.format("%d.%m.%Y").to_string(),
             e2e_of.get(&d.invoice_id).copied().unwrap_or_default(),
             &cell(d.remittance.as_str()),
+            &way,
+            &cell(&to),
+            &at,
+            &cell(&proof),
         ])
         .map_err(io)?;
     }
     let total = super::format_euro_plain(plan.total_cents);
     let count = plan.debits.len().to_string();
     out.write_record([
-        "Summe", "", "", &count, "", "", "", "", "", "", "", &total, "", "", "",
+        "Summe", "", "", &count, "", "", "", "", "", "", "", &total, "", "", "", "", "", "", "",
     ])
     .map_err(io)?;
     out.into_inner()

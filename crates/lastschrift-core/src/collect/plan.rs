@@ -51,6 +51,8 @@ pub struct PlannedDebit {
     pub reference_source: Explanation,
     /// Things the user should know that do not stop the debit (a transliterated name, a dropped BIC).
     pub notes: Vec<Explanation>,
+    /// The pre-notification that announced this debit in time (`pre_notification = "send"`).
+    pub pre_notification: Option<lastschrift_store::AnnouncedInvoice>,
     /// The registry record to create or complete before the run is recorded.
     #[serde(skip)]
     pub mandate_to_register: Option<Mandate>,
@@ -125,7 +127,9 @@ pub struct CollectionPlan {
     /// A collection date more than [`super::WAREHOUSING_DAYS`] calendar days ahead: the bank
     /// must hold the file until then, and many refuse it.
     pub far_ahead_note: Option<Explanation>,
-    /// Who announced the debits to their debtors (the policy), in a sentence.
+    /// Who announced the debits to their debtors.
+    pub pre_notification_policy: PreNotificationPolicy,
+    /// The same, in a sentence.
     pub pre_notification_note: Explanation,
     pub debits: Vec<PlannedDebit>,
     pub exclusions: Vec<Exclusion>,
@@ -916,6 +920,7 @@ pub fn plan_for(
             }
         };
 
+        let mut announcement = None;
         if check_announcements {
             let amount_cents = invoice.open_cents();
             let of_invoice = announced.get(&invoice.id).map_or(&[][..], Vec::as_slice);
@@ -929,7 +934,12 @@ pub fn plan_for(
                 .iter()
                 .filter(|a| a.amount_cents == amount_cents && a.collection_date == debit_date)
                 .collect();
-            if !matching.iter().any(|a| in_time(a)) {
+            announcement = matching
+                .iter()
+                .rev()
+                .find(|a| in_time(a))
+                .map(|a| (**a).clone());
+            if announcement.is_none() {
                 // Announced with this amount for another date: that date, if it can still be.
                 let announced_for = of_invoice
                     .iter()
@@ -1035,6 +1045,7 @@ pub fn plan_for(
                 .map(|c| c.explanation())
                 .unwrap_or_else(|| Explanation::new("", "")),
             notes,
+            pre_notification: announcement,
             mandate_to_register,
             debtor_address: debtor_address(contact, char_policy),
         });
@@ -1089,6 +1100,7 @@ pub fn plan_for(
         collection_date,
         date_note,
         far_ahead_note,
+        pre_notification_policy: policies.pre_notification,
         pre_notification_note: pre_notification_note(policies),
         debits,
         exclusions,

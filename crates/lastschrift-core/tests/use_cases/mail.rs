@@ -42,8 +42,13 @@ fn mail() -> OutgoingMail {
 }
 
 /// Line ends as a reader sees them: the wire has CRLF.
+/// Line ends as the reader sees them. A leading byte-order mark is dropped when a mail program
+/// decodes the charset (mailparse decodes through encoding_rs, which strips it), so it is not
+/// part of what a debtor reads either.
 fn lines(text: &str) -> String {
-    text.replace("\r\n", "\n")
+    text.strip_prefix('\u{feff}')
+        .unwrap_or(text)
+        .replace("\r\n", "\n")
 }
 
 #[tokio::test]

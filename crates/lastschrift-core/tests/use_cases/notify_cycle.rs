@@ -309,6 +309,43 @@ mod tests {
         for file in s.store.run_files(run.id).await.unwrap() {
             test_support::assert_valid_pain008_08(&file.bytes);
         }
+        // The control list carries each debit's proof of announcement.
+        let control =
+            String::from_utf8(s.store.control_list(run.id).await.unwrap().unwrap()).unwrap();
+        let header = control.lines().next().unwrap();
+        assert!(
+            header.ends_with(
+                "Vorabankündigung;Vorabankündigung an;Vorabankündigung am;Vorabankündigung Nachweis"
+            ),
+            "{header}"
+        );
+        for n in emails
+            .iter()
+            .filter(|n| n.items.iter().all(|i| i.invoice_id != changed.invoice_id))
+        {
+            let line = control
+                .lines()
+                .find(|l| l.contains(&format!(";{};", n.items[0].invoice_id)))
+                .unwrap_or_else(|| panic!("no line for {}: {control}", n.items[0].invoice_id));
+            assert!(
+                line.contains(&format!("E-Mail;{};27.11.2026 09:00;250", n.address)),
+                "{line}"
+            );
+            assert!(line.contains(&n.message_id), "{line}");
+        }
+        for n in letters
+            .iter()
+            .filter(|n| n.items.iter().all(|i| i.invoice_id != changed.invoice_id))
+        {
+            let line = control
+                .lines()
+                .find(|l| l.contains(&format!(";{};", n.items[0].invoice_id)))
+                .unwrap();
+            assert!(
+                line.contains(&format!("PDF SHA-256 {}", n.pdf_sha256.as_deref().unwrap())),
+                "{line}"
+            );
+        }
         s.store.close().await;
     }
 
