@@ -1435,7 +1435,7 @@ mod tests {
         let store = &ctx.store;
         let first = pre_notification("M-1", &[(10, 4_900), (11, 1_250)]);
         let stored = store
-            .prepare_pre_notifications(&[first.clone()])
+            .prepare_pre_notifications(std::slice::from_ref(&first))
             .await
             .unwrap();
         assert_eq!(stored.len(), 1);

@@ -8,6 +8,7 @@ pub mod invoices;
 pub mod login;
 pub mod mandate;
 pub mod mandates;
+pub mod notify;
 pub mod requests;
 pub mod runs;
 pub mod settings;

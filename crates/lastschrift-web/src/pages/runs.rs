@@ -57,6 +57,8 @@ struct PreviewPage {
     date_note: Option<String>,
     far_ahead_note: Option<String>,
     pre_notification_note: String,
+    /// lastschrift sends the pre-notifications: the link to them.
+    notify_link: bool,
     debits: Vec<DebitLine>,
     exclusions: Vec<ExclusionLine>,
     total: String,
@@ -85,6 +87,8 @@ fn preview_page(ctx: &Ctx, plan: &CollectionPlan, error: Option<String>) -> Prev
         date_note: plan.date_note.as_ref().map(|e| explanation(ctx, e)),
         far_ahead_note: plan.far_ahead_note.as_ref().map(|e| explanation(ctx, e)),
         pre_notification_note: explanation(ctx, &plan.pre_notification_note),
+        notify_link: plan.pre_notification_policy
+            == lastschrift_core::settings::PreNotificationPolicy::Send,
         debits: plan
             .debits
             .iter()

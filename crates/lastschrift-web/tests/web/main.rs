@@ -35,4 +35,5 @@ mod web_bank;
 mod web_concurrency;
 mod web_hardening;
 mod web_http;
+mod web_notify;
 mod web_support;

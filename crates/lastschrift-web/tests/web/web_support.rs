@@ -42,6 +42,17 @@ impl Server {
         database: Option<DatabaseUrl>,
         configure: impl FnOnce(AppState) -> AppState,
     ) -> Server {
+        Server::start_with_settings(base_url, database, |_| {}, configure).await
+    }
+
+    /// Like [`Server::start_configured`], with the installation's settings changed by `edit`
+    /// (as a configuration file would).
+    pub async fn start_with_settings(
+        base_url: Option<String>,
+        database: Option<DatabaseUrl>,
+        edit: impl FnOnce(&mut Settings),
+        configure: impl FnOnce(AppState) -> AppState,
+    ) -> Server {
         let dir = tempfile::tempdir().expect("temporary directory");
         let data_dir = dir.path().join("data");
         let mut settings = Settings {
@@ -51,6 +62,7 @@ impl Server {
         if let Some(url) = base_url {
             settings.sevdesk.base_url = url;
         }
+        edit(&mut settings);
         let database = database
             .unwrap_or_else(|| DatabaseUrl::sqlite_file(&data_dir.join("lastschrift.sqlite3")));
         let store = lastschrift_store::open_url(&database)
@@ -96,6 +108,17 @@ impl Server {
         address: Option<lastschrift_core::settings::AddressSettings>,
         prepare: impl FnOnce(&sevdesk_sandbox::Sandbox),
     ) -> (Server, sevdesk_sandbox::Sandbox) {
+        Server::synced_with(database, invoices, address, prepare, |_| {}).await
+    }
+
+    /// Like [`Server::synced_on`], with the settings changed by `edit`.
+    pub async fn synced_with(
+        database: Option<DatabaseUrl>,
+        invoices: usize,
+        address: Option<lastschrift_core::settings::AddressSettings>,
+        prepare: impl FnOnce(&sevdesk_sandbox::Sandbox),
+        edit: impl FnOnce(&mut Settings),
+    ) -> (Server, sevdesk_sandbox::Sandbox) {
         let sandbox = sevdesk_sandbox::Sandbox::start(sevdesk_sandbox::SandboxConfig {
             invoices,
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap(),
@@ -104,7 +127,9 @@ impl Server {
         .await
         .unwrap();
         prepare(&sandbox);
-        let server = Server::start_on(Some(sandbox.base_url()), database).await;
+        let server =
+            Server::start_with_settings(Some(sandbox.base_url()), database, edit, |state| state)
+                .await;
         server
             .app
             .save_creditor(lastschrift_core::settings::CreditorSettings {
