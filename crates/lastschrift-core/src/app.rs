@@ -684,7 +684,7 @@ impl App {
             &plan,
             &snapshot.contacts,
             &creditor,
-            settings.notifications.language,
+            &settings.notifications,
             &settings
                 .notifications
                 .message_id_domain(settings.smtp.as_ref()),

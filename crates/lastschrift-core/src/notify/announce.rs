@@ -53,9 +53,10 @@ pub fn announce(
     plan: &CollectionPlan,
     contacts: &[Contact],
     creditor: &CreditorSettings,
-    language: Language,
+    texts: &crate::settings::NotificationSettings,
     sender_domain: &str,
 ) -> Announcement {
+    let language = texts.language;
     let contacts: HashMap<SevdeskId, &Contact> = contacts.iter().map(|c| (c.id, c)).collect();
     let mut groups: BTreeMap<(String, NaiveDate), Vec<&PlannedDebit>> = BTreeMap::new();
     for debit in &plan.debits {
@@ -107,7 +108,10 @@ pub fn announce(
             creditor,
             iban: first.iban.masked(),
         };
-        let (subject, body_text, body_html) = compose(language, &facts);
+        let (subject, body_text, body_html) = match texts.custom() {
+            Some((subject, text)) => compose_custom(language, subject, text, &facts),
+            None => compose(language, &facts),
+        };
         let fingerprint = fingerprint(&reference, date, &items);
         notifications.push(NewPreNotification {
             message_id: format!("<pn-{}@{}>", &fingerprint[..32], sender_domain),
@@ -123,7 +127,7 @@ pub fn announce(
             subject,
             body_text,
             body_html,
-            template_version: format!("{TEMPLATE_VERSION}-{}", language_code(language)),
+            template_version: texts.template_version(),
         });
     }
     Announcement {
@@ -132,7 +136,7 @@ pub fn announce(
     }
 }
 
-fn language_code(language: Language) -> &'static str {
+pub(crate) fn language_code(language: Language) -> &'static str {
     match language {
         Language::De => "de",
         Language::En => "en",
@@ -260,6 +264,142 @@ fn english_euro(cents: i64) -> String {
     format!("EUR {grouped}.{:02}", (cents % 100).abs())
 }
 
+/// The placeholders a template may use. The text must name every one of [`REQUIRED`]: a
+/// pre-notification that leaves out the date, an amount or the mandate is none.
+pub const PLACEHOLDERS: &[&str] = &[
+    "debtor_name",
+    "collection_date",
+    "invoices",
+    "total",
+    "mandate_reference",
+    "creditor_id",
+    "creditor_name",
+    "iban",
+];
+
+/// What the text of a pre-notification must contain.
+pub const REQUIRED: &[&str] = &[
+    "collection_date",
+    "invoices",
+    "total",
+    "mandate_reference",
+    "creditor_id",
+];
+
+/// `{name}` replaced by its value; `{{` and `}}` stand for braces. An unknown or unclosed
+/// placeholder is an error naming it.
+pub fn fill(template: &str, value: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(i) = rest.find(['{', '}']) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if rest[i..].starts_with("{{") {
+            out.push('{');
+            rest = &rest[i + 2..];
+        } else if rest[i..].starts_with("}}") {
+            out.push('}');
+            rest = &rest[i + 2..];
+        } else if rest[i..].starts_with('}') {
+            return Err("a single `}` (write `}}` for a brace)".into());
+        } else {
+            let Some(end) = after.find('}') else {
+                return Err(format!(
+                    "`{{{}` is not closed",
+                    after.chars().take(20).collect::<String>()
+                ));
+            };
+            let name = after[..end].trim();
+            match value(name) {
+                Some(v) => out.push_str(&v),
+                None => {
+                    return Err(format!(
+                        "`{{{name}}}` is no placeholder; known are {}",
+                        PLACEHOLDERS
+                            .iter()
+                            .map(|p| format!("{{{p}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+            rest = &after[end + 1..];
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Placeholders a template names (for the check that the required ones are there).
+pub fn named(template: &str) -> Vec<String> {
+    let names = std::cell::RefCell::new(Vec::new());
+    let _ = fill(template, &|name| {
+        names.borrow_mut().push(name.to_owned());
+        Some(String::new())
+    });
+    names.into_inner()
+}
+
+/// Subject, text and HTML from the organisation's own template.
+fn compose_custom(
+    language: Language,
+    subject: &str,
+    text: &str,
+    f: &Facts,
+) -> (String, String, String) {
+    let items: Vec<String> = f.debits.iter().map(|d| item_line(d, language)).collect();
+    let (date, total) = match language {
+        Language::De => (
+            f.date.format("%d.%m.%Y").to_string(),
+            format_euro(f.total_cents),
+        ),
+        Language::En => (
+            f.date.format("%d %B %Y").to_string(),
+            english_euro(f.total_cents),
+        ),
+    };
+    let value = |name: &str| -> Option<String> {
+        Some(match name {
+            "debtor_name" => f.debtor_name.to_owned(),
+            "collection_date" => date.clone(),
+            "invoices" => items
+                .iter()
+                .map(|i| format!("  {i}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            "total" => total.clone(),
+            "mandate_reference" => f.reference.to_owned(),
+            "creditor_id" => f.creditor.creditor_id.trim().to_owned(),
+            "creditor_name" => f.creditor.name.trim().to_owned(),
+            "iban" => f.iban.clone(),
+            _ => return None,
+        })
+    };
+    // The templates were checked with the settings; a failure here keeps the raw text.
+    let subject = fill(subject, &value).unwrap_or_else(|_| subject.to_owned());
+    let text = fill(text, &value).unwrap_or_else(|_| text.to_owned());
+    let text = if text.ends_with('\n') {
+        text
+    } else {
+        text + "\n"
+    };
+    let paragraphs: Vec<&str> = text.trim_end().split("\n\n").collect();
+    let html = html_of(language, &subject, &paragraphs);
+    (subject, text, html)
+}
+
+fn html_of(language: Language, subject: &str, paragraphs: &[&str]) -> String {
+    let body: String = paragraphs
+        .iter()
+        .map(|p| format!("<p>{}</p>\n", escape(p).replace('\n', "<br>\n")))
+        .collect();
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n{body}</body>\n</html>\n",
+        language_code(language),
+        escape(subject)
+    )
+}
+
 /// Subject, plain text and HTML of one pre-notification.
 fn compose(language: Language, f: &Facts) -> (String, String, String) {
     let items: Vec<String> = f.debits.iter().map(|d| item_line(d, language)).collect();
@@ -310,15 +450,8 @@ fn compose(language: Language, f: &Facts) -> (String, String, String) {
         }
     };
     let text = paragraphs.join("\n\n") + "\n";
-    let html_paragraphs: String = paragraphs
-        .iter()
-        .map(|p| format!("<p>{}</p>\n", escape(p).replace('\n', "<br>\n")))
-        .collect();
-    let html = format!(
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head><meta charset=\"utf-8\"><title>{}</title></head>\n<body>\n{html_paragraphs}</body>\n</html>\n",
-        language_code(language),
-        escape(&subject)
-    );
+    let refs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+    let html = html_of(language, &subject, &refs);
     (subject, text, html)
 }
 
@@ -377,5 +510,57 @@ pub fn letter_of(
         subject: notification.subject.clone(),
         body: notification.body_text.clone(),
         title: notification.subject.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::NotificationSettings;
+
+    #[test]
+    fn placeholders_are_filled_and_braces_escaped() {
+        let value = |name: &str| (name == "total").then(|| "12,00 €".to_owned());
+        assert_eq!(
+            fill("Summe {total} {{x}}", &value).unwrap(),
+            "Summe 12,00 € {x}"
+        );
+        assert!(
+            fill("{betrag}", &value)
+                .unwrap_err()
+                .contains("`{betrag}` is no placeholder")
+        );
+        assert!(
+            fill("offen {total", &value)
+                .unwrap_err()
+                .contains("not closed")
+        );
+        assert!(fill("zu }", &value).is_err());
+    }
+
+    #[test]
+    fn an_own_text_must_name_date_invoices_total_mandate_and_creditor() {
+        let texts = NotificationSettings {
+            subject: Some("Lastschrift {collection_date}".into()),
+            text: Some("Wir buchen {total} ab. {betrag}".into()),
+            ..NotificationSettings::default()
+        };
+        let problems: Vec<String> = texts.problems().iter().map(|p| p.to_string()).collect();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].contains("`{betrag}` is no placeholder"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1]
+                .contains("{collection_date}, {invoices}, {mandate_reference}, {creditor_id}"),
+            "{problems:?}"
+        );
+        let only_subject = NotificationSettings {
+            subject: Some("x".into()),
+            ..NotificationSettings::default()
+        };
+        assert_eq!(only_subject.problems().len(), 1);
+        assert!(NotificationSettings::default().problems().is_empty());
     }
 }

@@ -135,9 +135,92 @@ pub struct Settings {
 pub struct NotificationSettings {
     /// `de` or `en`.
     pub language: crate::notify::announce::Language,
+    /// The organisation's own subject, with placeholders such as `{collection_date}`; unset:
+    /// the built-in one of the language.
+    pub subject: Option<String>,
+    /// The organisation's own text (paragraphs separated by an empty line); it must name
+    /// `{collection_date}`, `{invoices}`, `{total}`, `{mandate_reference}` and `{creditor_id}`.
+    pub text: Option<String>,
 }
 
 impl NotificationSettings {
+    /// The own subject and text, when both are set.
+    pub fn custom(&self) -> Option<(&str, &str)> {
+        match (self.subject.as_deref(), self.text.as_deref()) {
+            (Some(subject), Some(text)) => Some((subject, text)),
+            _ => None,
+        }
+    }
+
+    /// Recorded with each message: the built-in template, or a hash of the own one (a changed
+    /// text is another version).
+    pub fn template_version(&self) -> String {
+        use sha2::Digest;
+        let language = crate::notify::announce::language_code(self.language);
+        match self.custom() {
+            None => format!("{}-{language}", crate::notify::announce::TEMPLATE_VERSION),
+            Some((subject, text)) => {
+                let hash = sha2::Sha256::digest(format!("{subject}\n\n{text}").as_bytes());
+                let short: String = hash.iter().take(6).map(|b| format!("{b:02x}")).collect();
+                format!("custom-{short}-{language}")
+            }
+        }
+    }
+
+    /// What is wrong with the own templates, each naming its key.
+    pub fn problems(&self) -> Vec<SettingsError> {
+        use crate::notify::announce::{REQUIRED, fill, named};
+        let mut problems = Vec::new();
+        let rejected = |key, reason: String, german: String| SettingsError::Rejected {
+            key,
+            reason,
+            german,
+        };
+        if self.subject.is_some() != self.text.is_some() {
+            problems.push(rejected(
+                "notifications.text",
+                "set both notifications.subject and notifications.text, or neither".into(),
+                "notifications.subject und notifications.text zusammen setzen oder beide weglassen"
+                    .into(),
+            ));
+        }
+        for (key, template) in [
+            ("notifications.subject", &self.subject),
+            ("notifications.text", &self.text),
+        ] {
+            let Some(template) = template else { continue };
+            if let Err(why) = fill(template, &|name| {
+                crate::notify::announce::PLACEHOLDERS
+                    .contains(&name)
+                    .then(String::new)
+            }) {
+                problems.push(rejected(key, why.clone(), why));
+            }
+        }
+        if let Some(text) = &self.text {
+            let present = named(text);
+            let missing: Vec<String> = REQUIRED
+                .iter()
+                .filter(|r| !present.iter().any(|p| p == *r))
+                .map(|r| format!("{{{r}}}"))
+                .collect();
+            if !missing.is_empty() {
+                problems.push(rejected(
+                    "notifications.text",
+                    format!(
+                        "a pre-notification must name {}: the text lacks them",
+                        missing.join(", ")
+                    ),
+                    format!(
+                        "eine Vorabankündigung muss {} nennen: der Text enthält sie nicht",
+                        missing.join(", ")
+                    ),
+                ));
+            }
+        }
+        problems
+    }
+
     /// The domain of our Message-IDs: the sender's, else a name that is no one's.
     pub fn message_id_domain(&self, smtp: Option<&crate::notify::mail::SmtpSettings>) -> String {
         smtp.and_then(|s| s.from_address.rsplit_once('@'))
@@ -255,7 +338,13 @@ impl Settings {
         if self.data_dir.as_os_str().is_empty() {
             return Err(SettingsError::NoDataDir);
         }
-        if let Some(problem) = self.policies.problems().into_iter().next() {
+        if let Some(problem) = self
+            .policies
+            .problems()
+            .into_iter()
+            .chain(self.notifications.problems())
+            .next()
+        {
             return Err(problem);
         }
         let rejected = |key, reason: String, german: String| {

@@ -28,6 +28,7 @@ use super::sandbox;
 backends!(
     announced_in_time_collected_on_the_announced_date_and_never_sent_twice,
     a_refused_address_waits_and_a_retry_sends_only_what_is_missing,
+    the_organisations_own_template_is_filled_with_real_data,
 );
 
 /// A clock the test moves forward.
@@ -54,6 +55,14 @@ struct Setup {
 }
 
 async fn setup(url: DatabaseUrl, behaviour: Behaviour) -> Setup {
+    setup_with(url, behaviour, |_| {}).await
+}
+
+async fn setup_with(
+    url: DatabaseUrl,
+    behaviour: Behaviour,
+    edit: impl FnOnce(&mut Settings),
+) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let sb = sandbox(40).await;
     // Every third contact has no e-mail address: its pre-notification is a letter.
@@ -75,6 +84,7 @@ async fn setup(url: DatabaseUrl, behaviour: Behaviour) -> Setup {
         from_address: "buchhaltung@muster-software.example".into(),
         timeout_seconds: 10,
     });
+    edit(&mut settings);
     let store = open_url(&url).await.expect("the store opens");
     // Friday 2026-11-27 09:00 in Berlin.
     let clock = Arc::new(Movable(Mutex::new(
@@ -451,6 +461,54 @@ mod tests {
                 .any(|r| r.eq_ignore_ascii_case(&crashed.address))),
             "the unclear one was sent again"
         );
+        s.store.close().await;
+    }
+
+    pub async fn the_organisations_own_template_is_filled_with_real_data(url: DatabaseUrl) {
+        let s = setup_with(url, Behaviour::default(), |settings| {
+            settings.notifications.subject =
+                Some("Ihre Lastschrift am {collection_date} – {total}".into());
+            settings.notifications.text = Some(
+                "Hallo {debtor_name},\n\nam {collection_date} buchen wir {total} ab ({iban}):\n{invoices}\n\nMandat {mandate_reference}, Gläubiger-ID {creditor_id}. {{Ihr Team}} von {creditor_name}".into(),
+            );
+        })
+        .await;
+        let preview = s.app.notification_preview(None).await.unwrap();
+        let n = &preview.announcement.notifications[0];
+        assert!(
+            n.subject.starts_with("Ihre Lastschrift am 11.12.2026 – "),
+            "{}",
+            n.subject
+        );
+        assert!(
+            n.body_text
+                .starts_with(&format!("Hallo {},", n.debtor_name)),
+            "{}",
+            n.body_text
+        );
+        assert!(
+            n.body_text.contains(&format!(
+                "Mandat {}, Gläubiger-ID DE98ZZZ09999999999. {{Ihr Team}} von Muster Software GmbH",
+                n.mandate_reference
+            )),
+            "{}",
+            n.body_text
+        );
+        for item in &n.items {
+            assert!(
+                n.body_text
+                    .contains(item.invoice_number.as_deref().unwrap()),
+                "{}",
+                n.body_text
+            );
+        }
+        assert!(n.body_html.contains("<p>Hallo "), "{}", n.body_html);
+        assert!(
+            n.template_version.starts_with("custom-"),
+            "{}",
+            n.template_version
+        );
+        assert!(n.template_version.ends_with("-de"));
         s.store.close().await;
     }
 }
