@@ -756,6 +756,14 @@ impl App {
         Ok(self.store().pre_notifications(collection_date).await?)
     }
 
+    /// What every sent pre-notification announced (invoice, amount, date, proof): the face
+    /// shows it next to each debit.
+    pub async fn announced_invoices(
+        &self,
+    ) -> Result<Vec<lastschrift_store::AnnouncedInvoice>, CoreError> {
+        Ok(self.store().announced_invoices().await?)
+    }
+
     /// The PDF of a pre-notification sent as a letter.
     pub async fn pre_notification_pdf(&self, id: i64) -> Result<Option<Vec<u8>>, CoreError> {
         Ok(self.store().pre_notification_pdf(id).await?)

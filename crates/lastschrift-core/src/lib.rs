@@ -29,12 +29,13 @@ pub use error::{CoreError, sevdesk_german};
 /// the backends, the SQL) stays behind [`App`]: a face cannot name it, so it cannot bypass a rule.
 pub mod store {
     pub use lastschrift_store::{
-        Amendment, Backend, BankEffect, BankEvent, BankImport, CollectionFile, CollectionFileInfo,
-        CollectionRun, Contact, CreditNote, DatabaseUrl, Debit, DebitFollowUp, DebitStatus,
-        DocumentType, FollowUp, Invoice, Mandate, MandateAmendment, MandateDocumentInfo,
-        MandateEdit, MandateRevocation, MandateSource, MandateStatus, NotificationChannel,
-        NotificationStatus, Page, Paged, PaymentMethod, PreNotification, PreNotificationItem,
-        RequestLogEntry, Role, RunStatus, Scheme, SequenceType, Session, SevdeskId, StoreError,
-        SyncProblem, SyncRecord, SyncReport, UpsertCounts, User, invoice_status,
+        Amendment, AnnouncedInvoice, Backend, BankEffect, BankEvent, BankImport, CollectionFile,
+        CollectionFileInfo, CollectionRun, Contact, CreditNote, DatabaseUrl, Debit, DebitFollowUp,
+        DebitStatus, DocumentType, FollowUp, Invoice, Mandate, MandateAmendment,
+        MandateDocumentInfo, MandateEdit, MandateRevocation, MandateSource, MandateStatus,
+        NotificationChannel, NotificationStatus, Page, Paged, PaymentMethod, PreNotification,
+        PreNotificationItem, RequestLogEntry, Role, RunStatus, Scheme, SequenceType, Session,
+        SevdeskId, StoreError, SyncProblem, SyncRecord, SyncReport, UpsertCounts, User,
+        invoice_status,
     };
 }

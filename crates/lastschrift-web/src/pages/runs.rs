@@ -286,6 +286,8 @@ pub struct LedgerLine {
     pub date: String,
     pub amount: String,
     pub status: String,
+    /// How and when its pre-notification went out (empty when the invoice announced it).
+    pub announced: String,
 }
 
 #[derive(Template)]
@@ -328,6 +330,29 @@ async fn run_page(
     let tr = ctx.tr();
     let detail = state.app().run(id).await?.ok_or(WebError::NotFound)?;
     let run = &detail.run;
+    let announced = state.app().announced_invoices().await?;
+    let announcement = |d: &lastschrift_core::store::Debit| -> String {
+        announced
+            .iter()
+            .rev()
+            .find(|a| {
+                a.invoice_id == d.invoice_id
+                    && a.amount_cents == d.amount_cents
+                    && a.collection_date == d.collection_date
+            })
+            .map(|a| {
+                let channel = match a.channel {
+                    lastschrift_core::store::NotificationChannel::Email => tr.t("notify.email"),
+                    lastschrift_core::store::NotificationChannel::Letter => tr.t("notify.letter"),
+                };
+                format!(
+                    "{channel} · {} · {}",
+                    tr.datetime(a.sent_at),
+                    a.address.replace('\n', ", ")
+                )
+            })
+            .unwrap_or_default()
+    };
     render(&RunPage {
         b: Base::new(ctx, "archive"),
         run: run_line(tr, run),
@@ -356,6 +381,7 @@ async fn run_page(
                 date: tr.date(d.collection_date),
                 amount: tr.money(d.amount_cents),
                 status: tr.debit_status(d.status).to_owned(),
+                announced: announcement(d),
             })
             .collect(),
         warnings,

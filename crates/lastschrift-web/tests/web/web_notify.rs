@@ -130,5 +130,33 @@ async fn the_run_flow_previews_sends_once_and_shows_the_proof() {
     assert_eq!(pdf.status().as_u16(), 200);
     let bytes = pdf.bytes().await.unwrap();
     assert!(test_support::pdf::text(&bytes).contains(&letter.mandate_reference));
+
+    // On the announced date the run takes the announced debits, and its page shows how each
+    // was announced.
+    let preview = admin.get(&format!("/run?date={date}")).await;
+    let form = [
+        ("csrf", preview.csrf()),
+        ("date", preview.field("date")),
+        ("fingerprint", preview.field("fingerprint")),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let confirmed = admin.post("/run", &form).await;
+    assert_eq!(confirmed.status, 303, "{}", confirmed.body);
+    let run_page = admin.get(confirmed.location.as_deref().unwrap()).await;
+    let announced_cells = run_page
+        .body
+        .matches("<td class=\"announced\">E-Mail · ")
+        .count()
+        + run_page
+            .body
+            .matches("<td class=\"announced\">Brief · ")
+            .count();
+    let debits = run_page.body.matches("<td class=\"announced\">").count();
+    assert!(debits > 0, "{}", run_page.body);
+    assert_eq!(
+        announced_cells, debits,
+        "every debit with its announcement: {}",
+        run_page.body
+    );
     sandbox.shutdown().await;
 }
