@@ -243,6 +243,10 @@ mod tests {
                 assert!(text.contains(line.trim()), "{line}: {text}");
             }
             assert_eq!(test_support::pdf::page_count(&pdf), 1);
+            // Kept for a look (not committed), like the browser suite's screenshots.
+            let kept = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("letters");
+            std::fs::create_dir_all(&kept).unwrap();
+            std::fs::write(kept.join(format!("{}.pdf", n.mandate_reference)), &pdf).unwrap();
         }
 
         // Asked again (a second click, another instance): nothing is sent twice.
