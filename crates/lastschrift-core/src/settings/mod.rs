@@ -129,6 +129,33 @@ pub struct Settings {
     pub notifications: NotificationSettings,
 }
 
+/// An unencrypted connection is for a relay on this machine only: elsewhere the password and
+/// the debtors' data would cross the network in plain text.
+fn smtp_problems(smtp: Option<&crate::notify::mail::SmtpSettings>) -> Vec<SettingsError> {
+    let Some(smtp) = smtp else { return Vec::new() };
+    let host = smtp
+        .host
+        .trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let local = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if smtp.security == crate::notify::mail::SmtpSecurity::None && !local {
+        return vec![SettingsError::Rejected {
+            key: "smtp.security",
+            reason: format!(
+                "\"none\" sends the password and the debtors' data unencrypted; it is only allowed for a relay on this machine (localhost), not for {host}: use \"starttls\" or \"tls\""
+            ),
+            german: format!(
+                "\"none\" verschickt Passwort und Daten der Zahlungspflichtigen unverschlüsselt; das ist nur für einen Mailserver auf diesem Rechner (localhost) erlaubt, nicht für {host}: bitte \"starttls\" oder \"tls\""
+            ),
+        }];
+    }
+    Vec::new()
+}
+
 /// How pre-notifications are written.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -343,6 +370,7 @@ impl Settings {
             .problems()
             .into_iter()
             .chain(self.notifications.problems())
+            .chain(smtp_problems(self.smtp.as_ref()))
             .next()
         {
             return Err(problem);

@@ -401,4 +401,40 @@ mod tests {
         };
         assert!(fine.problems().is_empty());
     }
+
+    #[test]
+    fn an_unencrypted_mail_server_is_refused_unless_it_is_this_machine() {
+        use crate::notify::mail::{SmtpSecurity, SmtpSettings};
+        let with = |host: &str, security| Settings {
+            smtp: Some(SmtpSettings {
+                host: host.into(),
+                port: 25,
+                security,
+                username: Some("buchhaltung".into()),
+                password: None,
+                from_name: "Muster".into(),
+                from_address: "buchhaltung@muster.example".into(),
+                timeout_seconds: 30,
+            }),
+            ..Settings::default()
+        };
+        let refused = SettingsSources::given(with("smtp.example.de", SmtpSecurity::None))
+            .resolve(&SavedSettings::default())
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("smtp.security"), "{refused}");
+        for local in ["127.0.0.1", "localhost", "::1"] {
+            assert!(
+                SettingsSources::given(with(local, SmtpSecurity::None))
+                    .resolve(&SavedSettings::default())
+                    .is_ok(),
+                "{local}"
+            );
+        }
+        assert!(
+            SettingsSources::given(with("smtp.example.de", SmtpSecurity::StartTls))
+                .resolve(&SavedSettings::default())
+                .is_ok()
+        );
+    }
 }
