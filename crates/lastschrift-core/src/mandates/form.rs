@@ -7,7 +7,7 @@
 //! reads back, and every line is measured with the font's metrics and wrapped to the page. A
 //! page whose content would not fit is set in a smaller size, never cut off.
 
-use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{Content, Name, Str};
 
 use crate::collect::Explanation;
 use crate::pdf::winansi::{self, Face};
@@ -22,8 +22,7 @@ pub const MAX_ADDRESS_LINES: usize = 4;
 /// Characters per address line: twice the SEPA limit of an address line.
 pub const MAX_ADDRESS_LINE_CHARS: usize = 140;
 
-const PAGE_WIDTH: f32 = 595.28;
-const PAGE_HEIGHT: f32 = 841.89;
+use crate::pdf::{PAGE_HEIGHT, PAGE_WIDTH};
 /// 2 cm all around.
 const MARGIN: f32 = 56.7;
 const LEFT: f32 = MARGIN;
@@ -243,51 +242,16 @@ pub fn render_pdf(forms: &[MandateForm]) -> Result<Vec<u8>, FormError> {
     if forms.is_empty() {
         return Err(FormError::Empty);
     }
-    let catalog = Ref::new(1);
-    let tree = Ref::new(2);
-    let info = Ref::new(3);
-    let fonts = [(Face::Regular, Ref::new(4)), (Face::Bold, Ref::new(5))];
-    let pages: Vec<(Ref, Ref)> = (0..forms.len() as i32)
-        .map(|i| (Ref::new(6 + 2 * i), Ref::new(7 + 2 * i)))
-        .collect();
-
-    let mut pdf = Pdf::new();
-    pdf.catalog(catalog).pages(tree);
-    pdf.pages(tree)
-        .kids(pages.iter().map(|(page, _)| *page))
-        .count(forms.len() as i32);
-    for (face, id) in fonts {
-        pdf.type1_font(id)
-            .base_font(Name(face.base_font()))
-            .encoding_predefined(Name(b"WinAnsiEncoding"));
-    }
-    for (form, (page_id, content_id)) in forms.iter().zip(&pages) {
-        let content = layout(form);
-        let mut page = pdf.page(*page_id);
-        page.media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT))
-            .parent(tree)
-            .contents(*content_id);
-        let mut resources = page.resources();
-        let mut dict = resources.fonts();
-        for (face, id) in fonts {
-            dict.pair(Name(face.resource()), id);
-        }
-        dict.finish();
-        resources.finish();
-        page.finish();
-        pdf.stream(*content_id, &content);
-    }
+    let pages: Vec<Vec<u8>> = forms.iter().map(layout).collect();
     let title = match forms {
         [one] => format!("{} {}", title(one.scheme()).0, one.reference().as_str()),
         many => format!("SEPA-Lastschriftmandate ({} Formulare)", many.len()),
     };
-    pdf.document_info(info)
-        .title(TextStr(&title))
-        .subject(TextStr(
-            "SEPA-Lastschriftmandat / SEPA Direct Debit Mandate",
-        ))
-        .creator(TextStr("lastschrift"));
-    Ok(pdf.finish())
+    Ok(crate::pdf::document(
+        &pages,
+        &title,
+        Some("SEPA-Lastschriftmandat / SEPA Direct Debit Mandate"),
+    ))
 }
 
 /// The content stream of one page, in the largest size at which everything fits.

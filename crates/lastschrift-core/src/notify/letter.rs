@@ -6,14 +6,13 @@
 //! Built-in Helvetica with the WinAnsi encoding, as the mandate forms: nothing embedded, umlauts
 //! read back by text extraction. Longer texts go on to further pages.
 
-use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{Content, Name, Str};
 
 use crate::pdf::winansi::{self, Face};
 use crate::pdf::wrap;
 
 const MM: f32 = 2.834_646;
-const PAGE_WIDTH: f32 = 595.28;
-const PAGE_HEIGHT: f32 = 841.89;
+use crate::pdf::{PAGE_HEIGHT, PAGE_WIDTH};
 /// DIN 5008: text starts 25 mm from the left edge, ends 20 mm before the right.
 const LEFT: f32 = 25.0 * MM;
 const RIGHT: f32 = PAGE_WIDTH - 20.0 * MM;
@@ -156,41 +155,5 @@ fn truncate_to(text: &str, face: Face, size: f32, width: f32) -> String {
 
 /// The letter as a PDF.
 pub fn render(letter: &Letter) -> Vec<u8> {
-    let pages = layout(letter);
-    let catalog = Ref::new(1);
-    let tree = Ref::new(2);
-    let info = Ref::new(3);
-    let fonts = [(Face::Regular, Ref::new(4)), (Face::Bold, Ref::new(5))];
-    let ids: Vec<(Ref, Ref)> = (0..pages.len() as i32)
-        .map(|i| (Ref::new(6 + 2 * i), Ref::new(7 + 2 * i)))
-        .collect();
-    let mut pdf = Pdf::new();
-    pdf.catalog(catalog).pages(tree);
-    pdf.pages(tree)
-        .kids(ids.iter().map(|(page, _)| *page))
-        .count(pages.len() as i32);
-    for (face, id) in fonts {
-        pdf.type1_font(id)
-            .base_font(Name(face.base_font()))
-            .encoding_predefined(Name(b"WinAnsiEncoding"));
-    }
-    for (content, (page_id, content_id)) in pages.iter().zip(&ids) {
-        let mut page = pdf.page(*page_id);
-        page.media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT))
-            .parent(tree)
-            .contents(*content_id);
-        let mut resources = page.resources();
-        let mut dict = resources.fonts();
-        for (face, id) in fonts {
-            dict.pair(Name(face.resource()), id);
-        }
-        dict.finish();
-        resources.finish();
-        page.finish();
-        pdf.stream(*content_id, content);
-    }
-    pdf.document_info(info)
-        .title(TextStr(&letter.title))
-        .creator(TextStr("lastschrift"));
-    pdf.finish()
+    crate::pdf::document(&layout(letter), &letter.title, None)
 }
