@@ -224,10 +224,14 @@ impl<S: Read + Write + Seek> MessageStream<S> {
         if self.first_scheme.is_none() {
             self.first_scheme = Some(raw.scheme.clone());
         }
-        let mut f = Findings::default();
+        let mut f = Findings {
+            count_warnings_only: self.warnings.items.len() >= LISTING_LIMIT,
+            ..Findings::default()
+        };
         let debit = parse_one(&mut f, self.policy, index, raw);
         self.parse_problems.extend(f.problems.drain(..));
         self.warnings.extend(f.warnings.drain(..));
+        self.warnings.total += std::mem::take(&mut f.unlisted_warnings);
         let (Some(d), Some(creditor)) = (debit, &self.creditor) else {
             return;
         };
@@ -241,6 +245,7 @@ impl<S: Read + Write + Seek> MessageStream<S> {
         );
         self.cross_problems.extend(f.problems);
         self.warnings.extend(f.warnings);
+        self.warnings.total += f.unlisted_warnings;
         if self.format == Format::Pain00800102 {
             let mut p = Vec::new();
             debit_problems_in_02(self.creditor_outside, index, &d, &mut p);
@@ -552,7 +557,6 @@ impl<S: Read + Write + Seek> StreamedMessage<S> {
             self.transactions,
             self.total_cents,
         )?;
-        let mut buf = vec![0u8; 256 * 1024];
         for (block, xml) in &self.blocks {
             o.block_header(
                 self.format,
@@ -563,12 +567,12 @@ impl<S: Read + Write + Seek> StreamedMessage<S> {
             )?;
             for &(offset, len) in &xml.segments {
                 self.store.seek(SeekFrom::Start(offset))?;
-                let mut left = len;
-                while left > 0 {
-                    let n = left.min(buf.len());
-                    self.store.read_exact(&mut buf[..n])?;
-                    o.w.write_all(&buf[..n])?;
-                    left -= n;
+                // `io::copy` from a file into a (buffered) file lets the kernel move the bytes
+                // (copy_file_range) instead of reading them into this process and back out:
+                // the blocks are most of the file.
+                let copied = io::copy(&mut (&mut self.store).take(len as u64), &mut o.w)?;
+                if copied != len as u64 {
+                    return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into());
                 }
             }
             o.w.write_all(&xml.bytes)?;
