@@ -219,16 +219,25 @@ impl<S: Read + Write + Seek> MessageStream<S> {
 
     /// Checks the next debit of the input and, when the message can still be written, writes it.
     pub fn push(&mut self, raw: RawDebit) {
-        let index = self.next_index;
+        let list = self.warnings.items.len() < LISTING_LIMIT;
+        let parsed = ParsedDebit::new(self.policy, self.next_index, raw, list);
+        self.push_parsed(parsed);
+    }
+
+    /// As [`push`](Self::push), for a debit parsed beforehand (on another thread) with the
+    /// index it has in this stream.
+    pub fn push_parsed(&mut self, parsed: ParsedDebit) {
+        let ParsedDebit {
+            index,
+            scheme,
+            debit,
+            findings: mut f,
+        } = parsed;
+        debug_assert_eq!(index, self.next_index, "debits are pushed in their order");
         self.next_index += 1;
         if self.first_scheme.is_none() {
-            self.first_scheme = Some(raw.scheme.clone());
+            self.first_scheme = Some(scheme);
         }
-        let mut f = Findings {
-            count_warnings_only: self.warnings.items.len() >= LISTING_LIMIT,
-            ..Findings::default()
-        };
-        let debit = parse_one(&mut f, self.policy, index, raw);
         self.parse_problems.extend(f.problems.drain(..));
         self.warnings.extend(f.warnings.drain(..));
         self.warnings.total += std::mem::take(&mut f.unlisted_warnings);
@@ -495,6 +504,46 @@ impl<S: Read + Write + Seek> MessageStream<S> {
             },
             warnings,
         )))
+    }
+}
+
+/// One debit checked on its own (every field), before the checks across debits: the part of
+/// [`MessageStream::push`] that can run on another thread.
+#[derive(Debug)]
+pub struct ParsedDebit {
+    index: usize,
+    // Only the first debit's scheme is kept: it names a derived message id.
+    scheme: Option<String>,
+    debit: Option<crate::Debit>,
+    findings: Findings,
+}
+
+impl ParsedDebit {
+    /// Parses debit `index` (its place in the stream it goes to) under `policy`; with
+    /// `list_warnings` false its warnings are only counted (the listing is full).
+    pub fn new(
+        policy: CharacterPolicy,
+        index: usize,
+        raw: RawDebit,
+        list_warnings: bool,
+    ) -> ParsedDebit {
+        let scheme = if index == 0 { raw.scheme.clone() } else { None };
+        let mut findings = Findings {
+            count_warnings_only: !list_warnings,
+            ..Findings::default()
+        };
+        let debit = parse_one(&mut findings, policy, index, raw);
+        ParsedDebit {
+            index,
+            scheme,
+            debit,
+            findings,
+        }
+    }
+
+    /// How many warnings are listed in it.
+    pub fn listed_warnings(&self) -> usize {
+        self.findings.warnings.len()
     }
 }
 

@@ -12,7 +12,8 @@ use std::sync::mpsc;
 use anyhow::Context;
 use chrono::Local;
 use sepa::{
-    CreationTime, Listed, LocalInstrument, MessageStream, Problem, RawCreditor, RawDebit,
+    CharacterPolicy, CreationTime, Listed, LocalInstrument, MessageStream, ParsedDebit, Problem,
+    RawCreditor, RawDebit,
     RawMessageHeader, StreamedMessage, ValidationOptions, Warning,
 };
 
@@ -27,7 +28,64 @@ const BATCH: usize = 1024;
 
 enum Event {
     Creditor(Box<RawCreditor>),
-    Debits(Vec<RawDebit>),
+    /// Parsed debits, each with whether it goes to the B2B stream.
+    Debits(Vec<(bool, ParsedDebit)>),
+}
+
+/// What the reader thread does to each debit before it is sent: the defaults, the stream it goes
+/// to and the parsing of its fields, so the other thread only checks across debits and writes.
+struct Prepare {
+    is_csv: bool,
+    split_schemes: bool,
+    policy: CharacterPolicy,
+    default_sequence: String,
+    default_scheme: String,
+    row: usize,
+    // Per stream (CORE, B2B): debits so far, warnings listed so far.
+    pushed: [usize; 2],
+    listed: [usize; 2],
+}
+
+impl Prepare {
+    fn new(args: &Pain008Args, is_csv: bool) -> Prepare {
+        Prepare {
+            is_csv,
+            split_schemes: args.split_schemes,
+            policy: args.charset,
+            default_sequence: args.default_sequence.clone(),
+            default_scheme: args.default_scheme.clone(),
+            row: 0,
+            pushed: [0; 2],
+            listed: [0; 2],
+        }
+    }
+
+    fn prepare(&mut self, mut d: RawDebit) -> (bool, ParsedDebit) {
+        if self.is_csv && d.end_to_end_id.trim().is_empty() {
+            // Spreadsheets rarely carry one; the row number keeps it unique.
+            d.end_to_end_id = format!("ROW-{:06}", self.row + 1);
+        }
+        self.row += 1;
+        if d.sequence.trim().is_empty() {
+            d.sequence.clone_from(&self.default_sequence);
+        }
+        if d.scheme.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            d.scheme = Some(self.default_scheme.clone());
+        }
+        let is_b2b = self.split_schemes
+            && d
+                .scheme
+                .as_deref()
+                .is_some_and(|s| s.trim().eq_ignore_ascii_case("B2B"));
+        let k = usize::from(is_b2b);
+        // Only this debit's own warnings are known here, so the count stays below the
+        // stream's: nothing that would be listed is left unworded.
+        let list = self.listed[k] < sepa::LISTING_LIMIT;
+        let parsed = ParsedDebit::new(self.policy, self.pushed[k], d, list);
+        self.pushed[k] += 1;
+        self.listed[k] += parsed.listed_warnings();
+        (is_b2b, parsed)
+    }
 }
 
 /// `None`: the input is left to the in-memory path.
@@ -67,14 +125,15 @@ pub fn run(args: &Pain008Args) -> anyhow::Result<Option<Outcome>> {
     };
 
     let (tx, rx) = mpsc::sync_channel::<Event>(8);
+    let mut prepare = Prepare::new(args, is_csv);
     let reader = std::thread::spawn(move || -> ReadResult {
         if let Some(c) = csv_creditor {
             if tx.send(Event::Creditor(Box::new(c))).is_err() {
                 return ReadResult::Json(Err(()));
             }
-            return ReadResult::Csv(read_csv(input, &tx));
+            return ReadResult::Csv(read_csv(input, &tx, &mut prepare));
         }
-        ReadResult::Json(read_json(input, &tx))
+        ReadResult::Json(read_json(input, &tx, &mut prepare))
     });
 
     let options = ValidationOptions {
@@ -82,7 +141,6 @@ pub fn run(args: &Pain008Args) -> anyhow::Result<Option<Outcome>> {
         created_at: Some(CreationTime::Local(now.with_nanosecond_zeroed())),
     };
     let mut streams: Option<Streams> = None;
-    let mut row = 0usize;
     let mut row_problems: Listed<Problem> = Listed::default();
     for event in rx {
         match event {
@@ -93,19 +151,11 @@ pub fn run(args: &Pain008Args) -> anyhow::Result<Option<Outcome>> {
             }
             Event::Debits(batch) => {
                 let Some(s) = streams.as_mut() else { continue };
-                for mut d in batch {
-                    if is_csv && d.end_to_end_id.trim().is_empty() {
-                        // Spreadsheets rarely carry one; the row number keeps it unique.
-                        d.end_to_end_id = format!("ROW-{:06}", row + 1);
+                for (is_b2b, d) in batch {
+                    match &mut s.b2b {
+                        Some(b2b) if is_b2b => b2b.push_parsed(d),
+                        _ => s.core.push_parsed(d),
                     }
-                    row += 1;
-                    if d.sequence.trim().is_empty() {
-                        d.sequence.clone_from(&args.default_sequence);
-                    }
-                    if d.scheme.as_deref().is_none_or(|s| s.trim().is_empty()) {
-                        d.scheme = Some(args.default_scheme.clone());
-                    }
-                    s.push(d);
                 }
             }
         }
@@ -147,13 +197,17 @@ fn open_input(path: &Path) -> Result<File, InputError> {
     })
 }
 
-fn read_json(input: File, tx: &mpsc::SyncSender<Event>) -> Result<RawMessageHeader, ()> {
+fn read_json(
+    input: File,
+    tx: &mpsc::SyncSender<Event>,
+    prepare: &mut Prepare,
+) -> Result<RawMessageHeader, ()> {
     let mut batch = Vec::with_capacity(BATCH);
     let header = super::pain008_json::read(
         input,
         |c| tx.send(Event::Creditor(Box::new(c))).is_ok(),
         |d| {
-            batch.push(d);
+            batch.push(prepare.prepare(d));
             if batch.len() < BATCH {
                 return true;
             }
@@ -165,14 +219,18 @@ fn read_json(input: File, tx: &mpsc::SyncSender<Event>) -> Result<RawMessageHead
     Ok(header)
 }
 
-fn read_csv(input: File, tx: &mpsc::SyncSender<Event>) -> Result<Listed<Problem>, Vec<Problem>> {
+fn read_csv(
+    input: File,
+    tx: &mpsc::SyncSender<Event>,
+    prepare: &mut Prepare,
+) -> Result<Listed<Problem>, Vec<Problem>> {
     let mut problems: Listed<Problem> = Listed::default();
     let mut batch = Vec::with_capacity(BATCH);
     let mut index = 0usize;
     let mut stopped = false;
     let read = debit_csv::read_debits_from(BufReader::with_capacity(1 << 20, input), |row| {
         match serde_json::from_value::<RawDebit>(row) {
-            Ok(debit) => batch.push(debit),
+            Ok(debit) => batch.push(prepare.prepare(debit)),
             Err(e) => problems.push(Problem::new(
                 Some(index),
                 None,
@@ -244,17 +302,6 @@ impl Streams {
             core: MessageStream::new(creditor, options, today, args.format, spill()?),
             b2b,
         })
-    }
-
-    fn push(&mut self, d: RawDebit) {
-        let is_b2b = d
-            .scheme
-            .as_deref()
-            .is_some_and(|s| s.trim().eq_ignore_ascii_case("B2B"));
-        match &mut self.b2b {
-            Some(b2b) if is_b2b => b2b.push(d),
-            _ => self.core.push(d),
-        }
     }
 }
 
