@@ -13,8 +13,7 @@ use anyhow::Context;
 use chrono::Local;
 use sepa::{
     CharacterPolicy, CreationTime, Listed, LocalInstrument, MessageStream, ParsedDebit, Problem,
-    RawCreditor, RawDebit,
-    RawMessageHeader, StreamedMessage, ValidationOptions, Warning,
+    RawCreditor, RawDebit, RawMessageHeader, StreamedMessage, ValidationOptions, Warning,
 };
 
 use super::pain008::{
@@ -73,8 +72,7 @@ impl Prepare {
             d.scheme = Some(self.default_scheme.clone());
         }
         let is_b2b = self.split_schemes
-            && d
-                .scheme
+            && d.scheme
                 .as_deref()
                 .is_some_and(|s| s.trim().eq_ignore_ascii_case("B2B"));
         let k = usize::from(is_b2b);
