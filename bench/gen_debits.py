@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the same N debits as JSON (the `lastschrift pain008` message description) and as CSV
-(plus creditor.toml), deterministic for a given N, for the benchmarks in bench/compare.py.
+(plus creditor.toml), deterministic for a given N, for the benchmarks in bench/compare.sh.
 
     python3 bench/gen_debits.py 1000000 /tmp/bench        # debits-1000000.json/.csv, creditor.toml
 

@@ -68,7 +68,9 @@ pub use raw::{
     RawAddress, RawAmendment, RawCreditor, RawDebit, RawDebtor, RawMandate, RawMessage,
     ValidationOptions, validate,
 };
-pub use stream::{LISTING_LIMIT, Listed, MessageStream, RawMessageHeader, StreamedMessage};
+pub use stream::{
+    LISTING_LIMIT, Listed, MessageStream, ParsedDebit, RawMessageHeader, StreamedMessage,
+};
 pub use text::{
     AddressLine, BuildingNumber, CharacterPolicy, Name, PostCode, RemittanceText, StreetName, Text,
     TextChange, TextError, TownName,

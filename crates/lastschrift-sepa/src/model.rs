@@ -96,6 +96,10 @@ finding!(
 pub(crate) struct Findings {
     pub problems: Vec<Problem>,
     pub warnings: Vec<Warning>,
+    /// Warnings are only counted (in `unlisted_warnings`), not written out: the streamed
+    /// listing is full, and wording a warning costs more than checking the debit.
+    pub count_warnings_only: bool,
+    pub unlisted_warnings: usize,
 }
 
 /// Where a finding belongs.
@@ -139,6 +143,10 @@ impl Findings {
     }
 
     pub(crate) fn warning(&mut self, place: Place<'_>, field: &str, rule: Rule<'_>) {
+        if self.count_warnings_only {
+            self.unlisted_warnings += 1;
+            return;
+        }
         self.warning_said(place, field, rule.code(), rule.english(), rule.german());
     }
 

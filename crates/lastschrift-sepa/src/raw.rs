@@ -317,6 +317,10 @@ impl Ctx<'_> {
     fn text<const N: usize>(&mut self, field: &str, value: String, what: What) -> Option<Text<N>> {
         match Text::<N>::parse_owned(value, self.policy) {
             Ok((t, changes)) => {
+                if self.f.count_warnings_only {
+                    self.f.unlisted_warnings += changes.len();
+                    return Some(t);
+                }
                 for c in changes {
                     self.f
                         .warning_said(self.place, field, c.code(), c.to_string(), c.german());

@@ -219,15 +219,28 @@ impl<S: Read + Write + Seek> MessageStream<S> {
 
     /// Checks the next debit of the input and, when the message can still be written, writes it.
     pub fn push(&mut self, raw: RawDebit) {
-        let index = self.next_index;
+        let list = self.warnings.items.len() < LISTING_LIMIT;
+        let parsed = ParsedDebit::new(self.policy, self.next_index, raw, list);
+        self.push_parsed(parsed);
+    }
+
+    /// As [`push`](Self::push), for a debit parsed beforehand (on another thread) with the
+    /// index it has in this stream.
+    pub fn push_parsed(&mut self, parsed: ParsedDebit) {
+        let ParsedDebit {
+            index,
+            scheme,
+            debit,
+            findings: mut f,
+        } = parsed;
+        debug_assert_eq!(index, self.next_index, "debits are pushed in their order");
         self.next_index += 1;
         if self.first_scheme.is_none() {
-            self.first_scheme = Some(raw.scheme.clone());
+            self.first_scheme = Some(scheme);
         }
-        let mut f = Findings::default();
-        let debit = parse_one(&mut f, self.policy, index, raw);
         self.parse_problems.extend(f.problems.drain(..));
         self.warnings.extend(f.warnings.drain(..));
+        self.warnings.total += std::mem::take(&mut f.unlisted_warnings);
         let (Some(d), Some(creditor)) = (debit, &self.creditor) else {
             return;
         };
@@ -241,6 +254,7 @@ impl<S: Read + Write + Seek> MessageStream<S> {
         );
         self.cross_problems.extend(f.problems);
         self.warnings.extend(f.warnings);
+        self.warnings.total += f.unlisted_warnings;
         if self.format == Format::Pain00800102 {
             let mut p = Vec::new();
             debit_problems_in_02(self.creditor_outside, index, &d, &mut p);
@@ -493,6 +507,46 @@ impl<S: Read + Write + Seek> MessageStream<S> {
     }
 }
 
+/// One debit checked on its own (every field), before the checks across debits: the part of
+/// [`MessageStream::push`] that can run on another thread.
+#[derive(Debug)]
+pub struct ParsedDebit {
+    index: usize,
+    // Only the first debit's scheme is kept: it names a derived message id.
+    scheme: Option<String>,
+    debit: Option<crate::Debit>,
+    findings: Findings,
+}
+
+impl ParsedDebit {
+    /// Parses debit `index` (its place in the stream it goes to) under `policy`; with
+    /// `list_warnings` false its warnings are only counted (the listing is full).
+    pub fn new(
+        policy: CharacterPolicy,
+        index: usize,
+        raw: RawDebit,
+        list_warnings: bool,
+    ) -> ParsedDebit {
+        let scheme = if index == 0 { raw.scheme.clone() } else { None };
+        let mut findings = Findings {
+            count_warnings_only: !list_warnings,
+            ..Findings::default()
+        };
+        let debit = parse_one(&mut findings, policy, index, raw);
+        ParsedDebit {
+            index,
+            scheme,
+            debit,
+            findings,
+        }
+    }
+
+    /// How many warnings are listed in it.
+    pub fn listed_warnings(&self) -> usize {
+        self.findings.warnings.len()
+    }
+}
+
 /// A streamed message that passed every check, ready to be written.
 #[derive(Debug)]
 pub struct StreamedMessage<S> {
@@ -552,7 +606,6 @@ impl<S: Read + Write + Seek> StreamedMessage<S> {
             self.transactions,
             self.total_cents,
         )?;
-        let mut buf = vec![0u8; 256 * 1024];
         for (block, xml) in &self.blocks {
             o.block_header(
                 self.format,
@@ -563,12 +616,12 @@ impl<S: Read + Write + Seek> StreamedMessage<S> {
             )?;
             for &(offset, len) in &xml.segments {
                 self.store.seek(SeekFrom::Start(offset))?;
-                let mut left = len;
-                while left > 0 {
-                    let n = left.min(buf.len());
-                    self.store.read_exact(&mut buf[..n])?;
-                    o.w.write_all(&buf[..n])?;
-                    left -= n;
+                // `io::copy` from a file into a (buffered) file lets the kernel move the bytes
+                // (copy_file_range) instead of reading them into this process and back out:
+                // the blocks are most of the file.
+                let copied = io::copy(&mut (&mut self.store).take(len as u64), &mut o.w)?;
+                if copied != len as u64 {
+                    return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into());
                 }
             }
             o.w.write_all(&xml.bytes)?;

@@ -15,6 +15,7 @@ mod mandates;
 mod notify;
 mod output;
 mod pain008;
+mod pain008_json;
 mod pain008_stream;
 mod runs;
 mod serve;

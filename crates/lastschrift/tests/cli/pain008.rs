@@ -353,3 +353,96 @@ fn pain008_streams_100000_debits_to_a_schema_valid_file() {
         );
     }
 }
+
+/// Issue #14: a file is streamed (chunked JSON, CSV row by row, parsing on the reader thread),
+/// standard input is read whole; both give the same files, warnings and problems, also with
+/// `--split-schemes`, the header after the debits and CSV rows without an end-to-end id.
+#[test]
+fn pain008_streamed_and_read_whole_give_the_same_files_and_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(examples().join("debits.json")).unwrap();
+    let mut moved: serde_json::Value = serde_json::from_str(&example).unwrap();
+    let header_last = {
+        let m = moved.as_object_mut().unwrap();
+        let debits = m.remove("debits").unwrap();
+        let creditor = m.remove("creditor").unwrap();
+        let mut d = debits.clone();
+        d[1]["scheme"] = "B2B".into();
+        format!(
+            "{{\"creditor\": {creditor},\n \"debits\": {d:#},\n \"message_id\": \"KOPF-DANACH\", \"created_at\": \"2027-02-10T09:30:00\"}}"
+        )
+    };
+    let csv = "end_to_end_id;mandate_id;mandate_signed_on;name;iban;amount;collection_date;scheme;Verwendungszweck\n\
+               ;M-1;01.01.2020;Jürgen Groß;DE89370400440532013000;10,00;01.03.2027;CORE;Beitrag „März“\n\
+               E-2;M-2;01.01.2020;Beta AG;DE75512108001245126199;20,00;01.03.2027;B2B;Rechnung\n\
+               ;M-3;01.01.2020;Ønsker;DE89370400440532013000;0,00;01.03.2027;CORE;x\n\
+               ;M-4;01.01.2020;Zoë;DE89370400440532013000;1,00;02.03.2027;CORE;x\n";
+    let csv_ok = csv.replace(";0,00;", ";3,00;");
+    let cases: [(&str, &str, &[&str]); 6] = [
+        ("json", example.as_str(), &[]),
+        ("json", example.as_str(), &["--charset", "german"]),
+        ("json", header_last.as_str(), &["--split-schemes"]),
+        ("csv", csv, &["--split-schemes"]),
+        (
+            "csv",
+            csv_ok.as_str(),
+            &["--split-schemes", "--message-id", "CSV-1"],
+        ),
+        ("csv", csv_ok.as_str(), &["--json", "--message-id", "CSV-2"]),
+    ];
+    let (_home, cli) = cli();
+    for (n, (format, input, flags)) in cases.iter().enumerate() {
+        let file = dir.path().join(format!("in-{n}.{format}"));
+        std::fs::write(&file, input).unwrap();
+        let mut results = Vec::new();
+        for whole in [false, true] {
+            let out = dir.path().join(format!("out-{n}-{whole}.xml"));
+            let mut args: Vec<String> = ["pain008", "--today", TODAY, "--input-format", format]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            args.extend(flags.iter().map(|s| s.to_string()));
+            if *format == "csv" {
+                args.push("--creditor".into());
+                args.push(examples().join("creditor.toml").display().to_string());
+            }
+            args.extend(["--output".into(), out.display().to_string()]);
+            args.push("--input".into());
+            let run = if whole {
+                args.push("-".into());
+                cli.run_with_input(&args, input.as_bytes())
+            } else {
+                args.push(file.display().to_string());
+                cli.run(&args)
+            };
+            let stem = format!("out-{n}-{whole}");
+            let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&stem))
+                .map(|p| {
+                    let name = p
+                        .file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace(&stem, "out");
+                    (name, std::fs::read(&p).unwrap())
+                })
+                .collect();
+            files.sort();
+            let stdout = run.text().replace(&stem, "out");
+            results.push((run.code, stdout, run.stderr.clone(), files));
+        }
+        assert!(
+            results[0] == results[1],
+            "case {n}: streamed {:?}\nwhole {:?}",
+            &results[0].1,
+            &results[1].1
+        );
+        assert!(
+            results[0].0 == 0 || results[0].0 == 1,
+            "case {n}: {}",
+            results[0].2
+        );
+    }
+}
