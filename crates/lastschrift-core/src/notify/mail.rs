@@ -69,9 +69,10 @@ impl<'de> Deserialize<'de> for SmtpPassword {
 #[serde(deny_unknown_fields)]
 pub struct SmtpSettings {
     pub host: String,
-    /// 587 by default (STARTTLS); `tls` usually wants 465.
-    #[serde(default = "default_port")]
-    pub port: u16,
+    /// Unset: the standard port of the security, 587 for STARTTLS and plain, 465 for TLS
+    /// ([`SmtpSettings::port`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
     #[serde(default)]
     pub security: SmtpSecurity,
     /// With a user name the mailer logs in (AUTH PLAIN or LOGIN, whichever the server offers);
@@ -93,8 +94,14 @@ pub struct SmtpSettings {
     pub timeout_seconds: u64,
 }
 
-fn default_port() -> u16 {
-    587
+impl SmtpSettings {
+    /// The port connected to: the configured one, else the security's standard port.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            SmtpSecurity::Tls => 465,
+            SmtpSecurity::StartTls | SmtpSecurity::None => 587,
+        })
+    }
 }
 
 fn default_timeout_seconds() -> u64 {
@@ -259,7 +266,7 @@ impl fmt::Debug for Mailer {
 impl Mailer {
     /// Checks the sender address and prepares TLS; does not connect.
     pub fn new(settings: &SmtpSettings) -> Result<Mailer, MailError> {
-        let server = format!("{}:{}", settings.host, settings.port);
+        let server = format!("{}:{}", settings.host, settings.port());
         let host = settings.host.trim();
         if host.is_empty() {
             return Err(MailError::Unreachable {
@@ -282,7 +289,7 @@ impl Mailer {
         // Zero would make every read time out at once; a second is the least that can work.
         let timeout = Duration::from_secs(settings.timeout_seconds.max(1));
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-            .port(settings.port)
+            .port(settings.port())
             .tls(tls)
             .timeout(Some(timeout));
         if let Some(username) = &settings.username {
@@ -455,7 +462,7 @@ mod tests {
     fn settings() -> SmtpSettings {
         SmtpSettings {
             host: "smtp.example.com".into(),
-            port: 587,
+            port: Some(587),
             security: SmtpSecurity::StartTls,
             username: Some("lastschrift".into()),
             password: Some(SmtpPassword::new("hunter2-geheim")),
@@ -473,7 +480,9 @@ mod tests {
             from_address = "buchhaltung@example.com"
         "#;
         let parsed = from_toml(toml).unwrap();
-        assert_eq!(parsed.port, 587);
+        assert_eq!(parsed.port(), 587);
+        let tls = from_toml(&format!("{toml}\nsecurity = \"tls\"")).unwrap();
+        assert_eq!(tls.port(), 465, "TLS without a port: 465");
         assert_eq!(parsed.security, SmtpSecurity::StartTls);
         assert_eq!(parsed.timeout_seconds, 30);
         assert_eq!(parsed.username, None);

@@ -408,7 +408,7 @@ mod tests {
         let with = |host: &str, security| Settings {
             smtp: Some(SmtpSettings {
                 host: host.into(),
-                port: 25,
+                port: Some(25),
                 security,
                 username: Some("buchhaltung".into()),
                 password: None,

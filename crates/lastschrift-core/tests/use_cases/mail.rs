@@ -15,7 +15,7 @@ const SUBJECT: &str = "Vorabankündigung für Müller & Söhne – 1.234,56 €"
 fn settings(port: u16) -> SmtpSettings {
     SmtpSettings {
         host: "127.0.0.1".into(),
-        port,
+        port: Some(port),
         security: SmtpSecurity::None,
         username: None,
         password: None,

@@ -76,7 +76,7 @@ async fn setup_with(
     settings.policies.pre_notification = PreNotificationPolicy::Send;
     settings.smtp = Some(SmtpSettings {
         host: "127.0.0.1".into(),
-        port: smtp.port(),
+        port: Some(smtp.port()),
         security: SmtpSecurity::None,
         username: None,
         password: None,

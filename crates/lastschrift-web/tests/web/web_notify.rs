@@ -32,7 +32,7 @@ async fn the_run_flow_previews_sends_once_and_shows_the_proof() {
             settings.policies.pre_notification = PreNotificationPolicy::Send;
             settings.smtp = Some(SmtpSettings {
                 host: "127.0.0.1".into(),
-                port,
+                port: Some(port),
                 security: SmtpSecurity::None,
                 username: None,
                 password: None,
