@@ -748,6 +748,20 @@ impl App {
         Ok(crate::notify::send::send(self.store(), &sender, notifications).await?)
     }
 
+    /// A pre-notification left unclear by a crash (claimed, never confirmed), released after a
+    /// person checked that it did not go out: the next `notify` sends it.
+    pub async fn release_pre_notification(
+        &self,
+        id: i64,
+        released_by: &str,
+    ) -> Result<lastschrift_store::PreNotification, CoreError> {
+        let note = format!(
+            "released for sending again by {released_by} at {} (it had not arrived)",
+            self.now().format("%Y-%m-%d %H:%M UTC")
+        );
+        Ok(self.store().release_pre_notification(id, &note).await?)
+    }
+
     /// Every recorded pre-notification, newest first; with a date those announcing it.
     pub async fn pre_notifications(
         &self,

@@ -323,6 +323,10 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// `sending` → `failed`, with what the server or the system said.
     async fn record_pre_notification_failed(&self, id: i64, error: &str)
     -> Result<PreNotification>;
+    /// `sending` → `failed` by a person who checked that it did not arrive (the mail server's
+    /// outbox, the debtor): the next round sends it again. [`StoreError::Conflict`] for any
+    /// other status.
+    async fn release_pre_notification(&self, id: i64, note: &str) -> Result<PreNotification>;
     /// The letter's PDF as it was made.
     async fn pre_notification_pdf(&self, id: i64) -> Result<Option<Vec<u8>>>;
     /// The invoices that sent pre-notifications announced (the timing rule's facts).

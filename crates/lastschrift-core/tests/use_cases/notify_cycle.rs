@@ -465,6 +465,33 @@ mod tests {
                 .any(|r| r.eq_ignore_ascii_case(&crashed.address))),
             "the unclear one was sent again"
         );
+        // Checked that it did not arrive, a person releases it: the next round sends it, once.
+        assert!(
+            matches!(
+                s.app.release_pre_notification(emails[0].id, "test").await,
+                Err(lastschrift_core::CoreError::Store(StoreError::Conflict(_)))
+            ),
+            "only an unclear one can be released"
+        );
+        let released = s
+            .app
+            .release_pre_notification(crashed.id, "Chefin")
+            .await
+            .unwrap();
+        assert_eq!(released.status, NotificationStatus::Failed);
+        assert!(
+            released
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("released for sending again by Chefin")
+        );
+        let count = s.smtp.messages().len();
+        let resent = s.app.notify(Some(d(2026, 12, 18))).await.unwrap();
+        assert_eq!(resent.report.sent.len(), 1, "{:?}", resent.report);
+        assert_eq!(resent.report.sent[0].id, crashed.id);
+        let all = s.smtp.wait_for(count + 1, Duration::from_secs(10)).await;
+        assert_eq!(all.len(), count + 1);
         s.store.close().await;
     }
 

@@ -32,6 +32,10 @@ pub struct NotifyArgs {
     /// List the recorded pre-notifications with their proof instead (optionally of --date).
     #[arg(long, conflicts_with = "preview")]
     list: bool,
+    /// Release a message reported as unclear (started, never confirmed) once you have checked
+    /// that it did not arrive; the next `notify` sends it again.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["preview", "list"])]
+    release: Option<i64>,
     /// Where the letters' PDFs are written.
     #[arg(long)]
     letters: Option<PathBuf>,
@@ -42,6 +46,17 @@ pub struct NotifyArgs {
 pub fn run(args: &NotifyArgs, config: Option<&Path>) -> anyhow::Result<Outcome> {
     runtime()?.block_on(async {
         let app = open_app(config).await?;
+        if let Some(id) = args.release {
+            let released = app
+                .release_pre_notification(id, "the command line")
+                .await
+                .map_err(setup)?;
+            println!(
+                "Freigegeben / released: #{} an / to {}; `lastschrift notify` verschickt sie erneut / sends it again.",
+                released.id, released.address
+            );
+            return Ok(Outcome::Done);
+        }
         if args.list {
             let all = app.pre_notifications(args.date).await.map_err(setup)?;
             if args.json {
@@ -139,8 +154,8 @@ pub fn run(args: &NotifyArgs, config: Option<&Path>) -> anyhow::Result<Outcome> 
             }
             for n in &report.unclear {
                 println!(
-                    "  unklar / unclear: {} an {} — begonnen, aber nicht bestätigt (Absturz?); wird nicht erneut verschickt, bitte im Postausgang prüfen / started, never confirmed; not sent again, check the mailbox",
-                    n.mandate_reference, n.address
+                    "  unklar / unclear: #{} {} an {} — begonnen, aber nicht bestätigt (Absturz?); wird nicht erneut verschickt, bitte im Postausgang prüfen, dann `lastschrift notify --release {}` / started, never confirmed; not sent again: check the mailbox, then release it",
+                    n.id, n.mandate_reference, n.address, n.id
                 );
             }
             print_unannounceable(&outcome.preview.announcement.unannounceable);
