@@ -468,7 +468,9 @@ mod tests {
         // Checked that it did not arrive, a person releases it: the next round sends it, once.
         assert!(
             matches!(
-                s.app.release_pre_notification(emails[0].id, "test").await,
+                s.app
+                    .release_pre_notification(retry.report.sent[0].id, "test")
+                    .await,
                 Err(lastschrift_core::CoreError::Store(StoreError::Conflict(_)))
             ),
             "only an unclear one can be released"
