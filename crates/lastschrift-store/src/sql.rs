@@ -1848,14 +1848,8 @@ macro_rules! impl_store {
                 id: i64,
                 note: &str,
             ) -> Result<PreNotification> {
-                self.finish_sending(
-                    id,
-                    "UPDATE pre_notifications SET status = 'failed', status_changed_at = $2, \
-                     sent_at = $3, server_reply = $4, pdf = $5, pdf_sha256 = $6, last_error = $7 \
-                     WHERE id = $1 AND status = 'sending'",
-                    (None, None, None, None, Some(note)),
-                )
-                .await
+                // The same step as a refusal: from `sending` to `failed`, with the reason.
+                self.record_pre_notification_failed(id, note).await
             }
 
             async fn pre_notification_pdf(&self, id: i64) -> Result<Option<Vec<u8>>> {
