@@ -8,8 +8,8 @@ use chrono::{Local, NaiveDate};
 use clap::{Args, ValueEnum};
 use lastschrift_core::debit_csv;
 use sepa::{
-    CharacterPolicy, CreationTime, Format, Problem, RawCreditor, RawDebit, RawMessage,
-    ValidMessage, ValidationOptions, Warning,
+    CharacterPolicy, CreationTime, Format, Problem, RawCreditor, RawMessage, ValidMessage,
+    ValidationOptions, Warning,
 };
 use serde::Serialize;
 use std::io::Write;
@@ -273,7 +273,7 @@ fn read_message(args: &Pain008Args) -> Result<RawMessage, InputError> {
             )
         });
     }
-    let rows = debit_csv::read_debits(text.as_bytes()).map_err(|e| {
+    let rows = debit_csv::read_raw_debits(text.as_bytes()).map_err(|e| {
         input_problem(
             format!("the CSV input cannot be read: {e}"),
             format!("Die CSV-Eingabe lässt sich nicht lesen: {}", e.german()),
@@ -282,7 +282,7 @@ fn read_message(args: &Pain008Args) -> Result<RawMessage, InputError> {
     let mut problems = Vec::new();
     let mut debits = Vec::with_capacity(rows.len());
     for (index, row) in rows.into_iter().enumerate() {
-        match serde_json::from_value::<RawDebit>(row) {
+        match row {
             Ok(mut debit) => {
                 if debit.end_to_end_id.trim().is_empty() {
                     // Spreadsheets rarely carry one; the row number keeps it unique in the file.
