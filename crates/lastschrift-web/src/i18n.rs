@@ -268,6 +268,16 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "unklar (begonnen, nicht bestätigt)",
         "unclear (started, not confirmed)",
     ),
+    (
+        "notify.release",
+        "Nicht angekommen: erneut senden lassen",
+        "Did not arrive: let it be sent again",
+    ),
+    (
+        "notify.released",
+        "Freigegeben: Beim nächsten Verschicken geht diese Nachricht erneut hinaus.",
+        "Released: the next send includes this message again.",
+    ),
     ("notify.status.sent", "verschickt", "sent"),
     ("notify.status.failed", "fehlgeschlagen", "failed"),
     (

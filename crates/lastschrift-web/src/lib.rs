@@ -91,6 +91,7 @@ routes! {
     get "/notify" Session => pages::notify::show,
     post "/notify" Session => pages::notify::send,
     get "/notify/{id}/pdf" Session => pages::notify::letter,
+    post "/notify/{id}/release" Session => pages::notify::release,
     get "/bank" Session => pages::bank::show,
     post "/bank/import" Session => pages::bank::import,
     get "/worklist" Session => pages::bank::worklist,

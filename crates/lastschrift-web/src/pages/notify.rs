@@ -37,6 +37,8 @@ pub struct RecordLine {
     pub sent_at: String,
     pub proof: String,
     pub letter: bool,
+    /// Claimed and never confirmed: a person may release it after checking it did not arrive.
+    pub unclear: bool,
 }
 
 #[derive(Template)]
@@ -95,6 +97,7 @@ fn record_line(ctx: &Ctx, n: &PreNotification) -> RecordLine {
             _ => String::new(),
         },
         letter: n.channel == NotificationChannel::Letter && n.status == NotificationStatus::Sent,
+        unclear: n.status == NotificationStatus::Sending,
     }
 }
 
@@ -213,6 +216,29 @@ pub async fn send(
     };
     state.changed();
     page(&state, &ctx, date, result).await
+}
+
+/// Releases a message left unclear (claimed, never confirmed) once a person checked that it did
+/// not arrive: the next send includes it again.
+pub async fn release(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    ctx.require(Role::Preparer)?;
+    let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
+    let by = ctx
+        .user
+        .as_ref()
+        .map(|u| u.username.clone())
+        .unwrap_or_default();
+    let tr = ctx.tr();
+    let result = match state.app().release_pre_notification(id, &by).await {
+        Ok(_) => tr.t("notify.released").to_owned(),
+        Err(error @ CoreError::Store(_)) => tr.error(&error),
+        Err(other) => return Err(other.into()),
+    };
+    page(&state, &ctx, None, Some(result)).await
 }
 
 /// The PDF of a letter, as it was made.

@@ -131,6 +131,57 @@ async fn the_run_flow_previews_sends_once_and_shows_the_proof() {
     let bytes = pdf.bytes().await.unwrap();
     assert!(test_support::pdf::text(&bytes).contains(&letter.mandate_reference));
 
+    // A message left unclear by a crash (claimed, never confirmed) is shown with a release
+    // button for preparers; released, it is failed and goes out with the next send.
+    let later = server
+        .app
+        .notification_preview(Some(
+            chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").unwrap() + chrono::Days::new(7),
+        ))
+        .await
+        .unwrap();
+    let unclear = server
+        .store
+        .prepare_pre_notifications(&later.announcement.notifications)
+        .await
+        .unwrap()
+        .first()
+        .cloned()
+        .expect("the same invoices, announced for a week later");
+    {
+        assert!(
+            server
+                .store
+                .claim_pre_notification(unclear.id)
+                .await
+                .unwrap()
+        );
+        let listed = admin.get("/notify").await;
+        assert!(
+            listed
+                .body
+                .contains(&format!("id=\"release-{}\"", unclear.id)),
+            "{}",
+            listed.body
+        );
+        let csrf = listed.csrf();
+        let released = admin
+            .post(
+                &format!("/notify/{}/release", unclear.id),
+                &[("csrf", csrf.as_str())],
+            )
+            .await;
+        assert_eq!(released.status, 200, "{}", released.body);
+        assert!(released.body.contains("Freigegeben"), "{}", released.body);
+        let now = server.app.pre_notifications(None).await.unwrap();
+        let n = now.iter().find(|n| n.id == unclear.id).unwrap();
+        assert_eq!(
+            n.status,
+            lastschrift_core::store::NotificationStatus::Failed
+        );
+        assert!(n.last_error.as_deref().unwrap().contains("chefin"));
+    }
+
     // On the announced date the run takes the announced debits, and its page shows how each
     // was announced.
     let preview = admin.get(&format!("/run?date={date}")).await;
