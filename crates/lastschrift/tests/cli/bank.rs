@@ -221,9 +221,13 @@ fn demo_answers_imported_give_the_worklist_and_the_next_dry_run() {
 #[test]
 fn a_far_collection_date_is_warned_about_and_the_maximum_is_a_policy() {
     let home = tempfile::tempdir().unwrap();
-    let cli = lastschrift(home.path());
-    let demo = cli.run(["demo"]);
+    // The demo's own folder inside the test's home, never the working directory (the source
+    // tree, under cargo test); the commands then work on the demo's installation.
+    let dir = home.path().join("demo");
+    let demo =
+        lastschrift(home.path()).run(["demo", "--invoices", "300", "--dir", dir.to_str().unwrap()]);
     assert_eq!(demo.code, 0, "{demo:?}");
+    let cli = on_demo(&dir);
     let today = chrono::Local::now().date_naive();
     let date = |days| (today + chrono::Days::new(days)).to_string();
     let far = cli.run(["collect", "--dry-run", "--date", &date(21)]);
