@@ -8,8 +8,8 @@ use chrono::{Local, NaiveDate};
 use clap::{Args, ValueEnum};
 use lastschrift_core::debit_csv;
 use sepa::{
-    CharacterPolicy, CreationTime, Format, Problem, RawCreditor, RawMessage, ValidMessage,
-    ValidationOptions, Warning,
+    CharacterPolicy, CreationTime, Format, Problem, RawCreditor, RawMessage, ValidationOptions,
+    Warning,
 };
 use serde::Serialize;
 use std::io::Write;
@@ -154,7 +154,8 @@ fn run_in_memory(args: &Pain008Args) -> anyhow::Result<Outcome> {
         return report_problems(args, &problems);
     }
 
-    let targets = output_paths(args.output.as_deref(), &messages)?;
+    let instruments: Vec<_> = messages.iter().map(|m| m.instrument()).collect();
+    let targets = output_paths(args.output.as_deref(), &instruments)?;
     let mut files = Vec::new();
     for (message, target) in messages.iter().zip(targets) {
         match &target {
@@ -177,12 +178,18 @@ fn run_in_memory(args: &Pain008Args) -> anyhow::Result<Outcome> {
             control_sum: message.control_sum(),
         });
     }
+    report_written(args, files, &warnings)
+}
+
+/// What was written, when it went to files (stdout carries the XML itself).
+pub(super) fn report_written(
+    args: &Pain008Args,
+    files: Vec<WrittenFile>,
+    warnings: &[Warning],
+) -> anyhow::Result<Outcome> {
     let to_file = files.iter().all(|f| f.path.is_some());
     if args.json && to_file {
-        let summary = Summary {
-            files,
-            warnings: &warnings,
-        };
+        let summary = Summary { files, warnings };
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else if to_file {
         for f in &files {
@@ -368,9 +375,9 @@ fn apply_overrides(args: &Pain008Args, raw: &mut RawMessage) -> anyhow::Result<(
 /// split by scheme.
 pub(super) fn output_paths(
     output: Option<&Path>,
-    messages: &[ValidMessage],
+    instruments: &[sepa::LocalInstrument],
 ) -> anyhow::Result<Vec<Option<PathBuf>>> {
-    match (output, messages.len()) {
+    match (output, instruments.len()) {
         (None, 1) => Ok(vec![None]),
         (None, _) => Err(SetupError::new(
             "the debits give one file per scheme; name the output with --output",
@@ -386,9 +393,9 @@ pub(super) fn output_paths(
                 .extension()
                 .map(|e| e.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "xml".into());
-            Ok(messages
+            Ok(instruments
                 .iter()
-                .map(|m| Some(path.with_file_name(format!("{stem}-{}.{ext}", m.instrument()))))
+                .map(|i| Some(path.with_file_name(format!("{stem}-{i}.{ext}"))))
                 .collect())
         }
     }

@@ -6,7 +6,7 @@
 
 use std::fs::File;
 use std::io::{BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc;
 
 use anyhow::Context;
@@ -17,8 +17,8 @@ use sepa::{
 };
 
 use super::pain008::{
-    InputError, InputFormat, Pain008Args, Summary, WrittenFile, ZeroNanos, input_problem,
-    read_creditor, report_listed,
+    InputError, InputFormat, Pain008Args, WrittenFile, ZeroNanos, input_problem, read_creditor,
+    report_listed,
 };
 use super::{Outcome, SetupError};
 use lastschrift_core::debit_csv;
@@ -389,7 +389,8 @@ fn finish(
         return report_listed(args, &problems, total_problems);
     }
 
-    let targets = output_paths(args.output.as_deref(), &messages)?;
+    let instruments: Vec<LocalInstrument> = messages.iter().map(|m| m.instrument()).collect();
+    let targets = super::pain008::output_paths(args.output.as_deref(), &instruments)?;
     let mut files = Vec::new();
     for (message, target) in messages.iter_mut().zip(targets) {
         match &target {
@@ -412,55 +413,5 @@ fn finish(
             control_sum: message.control_sum(),
         });
     }
-    let to_file = files.iter().all(|f| f.path.is_some());
-    if args.json && to_file {
-        let summary = Summary {
-            files,
-            warnings: &warnings,
-        };
-        println!("{}", serde_json::to_string_pretty(&summary)?);
-    } else if to_file {
-        for f in &files {
-            let path = f.path.as_deref().map(Path::display);
-            println!(
-                "{}: {} debits, {} EUR ({}, message {})",
-                path.map(|p| p.to_string()).unwrap_or_default(),
-                f.transactions,
-                f.control_sum,
-                f.scheme,
-                f.message_id
-            );
-        }
-    }
-    Ok(Outcome::Done)
-}
-
-/// As `pain008::output_paths`: the given path, or `name-CORE.xml` / `name-B2B.xml`.
-fn output_paths(
-    output: Option<&Path>,
-    messages: &[StreamedMessage<File>],
-) -> anyhow::Result<Vec<Option<PathBuf>>> {
-    let instruments: Vec<LocalInstrument> = messages.iter().map(|m| m.instrument()).collect();
-    match (output, instruments.len()) {
-        (None, 1) => Ok(vec![None]),
-        (None, _) => Err(SetupError::new(
-            "the debits give one file per scheme; name the output with --output",
-        )
-        .into()),
-        (Some(path), 1) => Ok(vec![Some(path.to_path_buf())]),
-        (Some(path), _) => {
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "pain008".into());
-            let ext = path
-                .extension()
-                .map(|e| e.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "xml".into());
-            Ok(instruments
-                .iter()
-                .map(|i| Some(path.with_file_name(format!("{stem}-{i}.{ext}"))))
-                .collect())
-        }
-    }
+    super::pain008::report_written(args, files, &warnings)
 }
