@@ -656,13 +656,7 @@ async fn the_confirm_shows_what_the_run_changed_for_the_bank() {
     let mut admin = server.client();
     admin.login("admin", ADMIN_PASSWORD).await;
     let preview = admin.get("/run").await;
-    let form = [
-        ("csrf", preview.csrf()),
-        ("date", preview.field("date")),
-        ("fingerprint", preview.field("fingerprint")),
-    ];
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let confirmed = admin.post("/run", &form).await;
+    let confirmed = crate::web_support::confirm_run(&mut admin, &preview).await;
     assert_eq!(confirmed.status, 303, "{}", confirmed.body);
     let run_page = admin.get(confirmed.location.as_deref().unwrap()).await;
     let body = &run_page.body;

@@ -185,13 +185,7 @@ async fn the_run_flow_previews_sends_once_and_shows_the_proof() {
     // On the announced date the run takes the announced debits, and its page shows how each
     // was announced.
     let preview = admin.get(&format!("/run?date={date}")).await;
-    let form = [
-        ("csrf", preview.csrf()),
-        ("date", preview.field("date")),
-        ("fingerprint", preview.field("fingerprint")),
-    ];
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let confirmed = admin.post("/run", &form).await;
+    let confirmed = crate::web_support::confirm_run(&mut admin, &preview).await;
     assert_eq!(confirmed.status, 303, "{}", confirmed.body);
     let run_page = admin.get(confirmed.location.as_deref().unwrap()).await;
     let announced_cells = run_page

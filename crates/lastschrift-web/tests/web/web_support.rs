@@ -182,3 +182,26 @@ pub fn concrete(pattern: &str) -> String {
         .replace("{file_id}", "1")
         .replace("{kind}", "iban")
 }
+
+/// Confirms the run `preview` (a `/run` page) shows, as its button does: its CSRF value, date
+/// and fingerprint.
+pub async fn confirm_run(
+    client: &mut Client,
+    preview: &test_support::http::Answer,
+) -> test_support::http::Answer {
+    let (csrf, date, fingerprint) = (
+        preview.csrf(),
+        preview.field("date"),
+        preview.field("fingerprint"),
+    );
+    client
+        .post(
+            "/run",
+            &[
+                ("csrf", csrf.as_str()),
+                ("date", date.as_str()),
+                ("fingerprint", fingerprint.as_str()),
+            ],
+        )
+        .await
+}
