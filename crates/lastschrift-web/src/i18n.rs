@@ -255,6 +255,8 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "Noch keine Vorabankündigungen.",
         "No pre-notifications yet.",
     ),
+    ("notify.column", "Vorabankündigung", "Pre-notification"),
+    ("notify.by_invoice", "durch die Rechnung", "by the invoice"),
     ("notify.email", "E-Mail", "e-mail"),
     ("notify.letter", "Brief", "letter"),
     ("notify.channel", "Weg", "Channel"),

@@ -351,7 +351,9 @@ async fn run_page(
                     a.address.replace('\n', ", ")
                 )
             })
-            .unwrap_or_default()
+            // Debits without a sent pre-notification were announced by their invoice (the
+            // policy of that time); the control list says the same.
+            .unwrap_or_else(|| tr.t("notify.by_invoice").to_owned())
     };
     render(&RunPage {
         b: Base::new(ctx, "archive"),

@@ -677,6 +677,14 @@ async fn the_confirm_shows_what_the_run_changed_for_the_bank() {
         later.body
     );
     assert!(!later.body.contains(">pending<"), "{}", later.body);
+    // Under the invoice policy each debit says who announced it.
+    assert!(
+        later
+            .body
+            .contains("<td class=\"announced\">durch die Rechnung</td>"),
+        "{}",
+        later.body
+    );
     let archive = admin.get("/runs").await;
     assert!(!archive.body.contains(">exported<"), "{}", archive.body);
     assert!(!archive.body.contains(">recorded<"), "{}", archive.body);
